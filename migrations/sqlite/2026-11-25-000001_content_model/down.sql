@@ -1,0 +1,13 @@
+DROP TABLE IF EXISTS article_organizations;
+DROP TABLE IF EXISTS article_people;
+DROP TABLE IF EXISTS article_events;
+DROP TABLE IF EXISTS article_tags;
+DROP TABLE IF EXISTS articles;
+DROP TABLE IF EXISTS tags;
+DROP TABLE IF EXISTS event_participants;
+DROP TABLE IF EXISTS event_organizers;
+DROP TABLE IF EXISTS events;
+DROP TABLE IF EXISTS positions;
+DROP TABLE IF EXISTS person_aliases;
+DROP TABLE IF EXISTS people;
+DROP TABLE IF EXISTS organizations;

@@ -1,0 +1,86 @@
+//! The HTTP API: one module per resource (handlers, wire types, `#[utoipa::path]`), and the list
+//! machinery they share.
+
+pub mod articles;
+pub mod events;
+pub mod health;
+pub mod organizations;
+pub mod people;
+pub mod query;
+pub mod refs;
+pub mod tags;
+
+use actix_web::web;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::db::DbPool;
+use crate::domain::time::{Clock, PortalTz};
+use crate::error::ApiError;
+
+/// What every handler can reach: the pool, the clock, and the portal's time zone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Clock,
+    pub tz: PortalTz,
+}
+
+/// What turning rows into wire types needs: the time zone, and "now" for visibility and for
+/// which positions are current.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub tz: PortalTz,
+    pub now: NaiveDateTime,
+}
+
+impl Ctx {
+    pub fn today(&self) -> NaiveDate {
+        self.tz.local_date(self.now)
+    }
+}
+
+impl AppState {
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            tz: self.tz,
+            now: self.clock.now(),
+        }
+    }
+}
+
+/// Serializes a wire type for projection by `fields`.
+pub fn to_value<T: serde::Serialize>(item: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(item).map_err(|e| ApiError::Internal(format!("serialization: {e}")))
+}
+
+/// Answers 410 for deleted items, so that clients drop their links.
+pub fn gone_if_deleted(
+    deleted_at: Option<NaiveDateTime>,
+    what: &str,
+    key: &crate::db::Key,
+) -> Result<(), ApiError> {
+    match deleted_at {
+        Some(_) => Err(ApiError::Gone(format!("{what} `{key}` was deleted"))),
+        None => Ok(()),
+    }
+}
+
+/// Registers every API route under `/api/v1`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(articles::list_articles)
+        .service(articles::get_article)
+        .service(events::list_events)
+        .service(events::get_event)
+        .service(events::list_event_articles)
+        .service(events::list_event_children)
+        .service(people::list_people)
+        .service(people::get_person)
+        .service(people::list_person_articles)
+        .service(organizations::list_organizations)
+        .service(organizations::get_organization)
+        .service(organizations::list_organization_people)
+        .service(tags::list_tags);
+}
+
+/// The web data type handlers take.
+pub type State = web::Data<AppState>;

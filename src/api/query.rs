@@ -1,0 +1,574 @@
+//! What every list shares: query-string parsing with precise errors, page/sort/fields/include
+//! options, the `{data, meta, links}` envelope and its `Link` header.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::future::{ready, Ready};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+pub const MAX_PER_PAGE: i64 = 100;
+pub const DEFAULT_PER_PAGE: i64 = 20;
+
+/// Query parameters parsed into `T` (all fields strings, checked by the resource), where an
+/// unknown or repeated parameter is a `400` naming it.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            serde_urlencoded::from_str::<T>(req.query_string())
+                .map(QueryParams)
+                .map_err(|e| query_error(&e.to_string())),
+        )
+    }
+}
+
+/// serde's messages name the parameter in backticks: "unknown field `foo`, expected ...".
+fn query_error(message: &str) -> ApiError {
+    let name = message.split('`').nth(1).unwrap_or("query").to_owned();
+    let reason = if message.starts_with("unknown field") {
+        "is not a parameter of this endpoint".to_owned()
+    } else if message.starts_with("duplicate field") {
+        "is given more than once".to_owned()
+    } else {
+        message.to_owned()
+    };
+    ApiError::invalid_parameter(name, reason)
+}
+
+/// Collects parameter errors so that one response names every bad parameter.
+#[derive(Default)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, parameter: &str, message: impl Into<String>) {
+        self.0.push(FieldError::parameter(parameter, message));
+    }
+
+    /// The parsed value, or `None` with the error recorded.
+    pub fn check<T>(&mut self, parameter: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(parameter, message);
+                None
+            }
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidParameters(self.0))
+        }
+    }
+}
+
+/// What a resource allows in `sort`, `fields` and `include`.
+pub struct ListSpec {
+    pub sorts: &'static [&'static str],
+    pub default_sort: &'static str,
+    pub fields: &'static [&'static str],
+    pub includes: &'static [&'static str],
+}
+
+/// `include=events.parent,people` as a tree: {"events": {"parent": {}}, "people": {}}.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct IncludeTree(pub BTreeMap<String, IncludeTree>);
+
+impl IncludeTree {
+    pub fn get(&self, relation: &str) -> Option<&IncludeTree> {
+        self.0.get(relation)
+    }
+
+    fn insert_path(&mut self, path: &str) {
+        let mut node = self;
+        for part in path.split('.') {
+            node = node.0.entry(part.to_owned()).or_default();
+        }
+    }
+}
+
+pub struct ListOptions<S> {
+    pub page: i64,
+    pub per_page: i64,
+    pub with_total: bool,
+    pub sort: Vec<(S, bool)>,
+    pub fields: Fields,
+    pub include: IncludeTree,
+}
+
+impl<S> ListOptions<S> {
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+/// Raw values of the parameters every list takes.
+pub struct CommonParams<'a> {
+    pub page: Option<&'a str>,
+    pub per_page: Option<&'a str>,
+    pub count: Option<&'a str>,
+    pub sort: Option<&'a str>,
+    pub fields: Option<&'a str>,
+    pub include: Option<&'a str>,
+}
+
+fn parse_positive(value: &str, max: i64) -> Result<i64, String> {
+    match value.parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ if max == i64::MAX => Err("must be a whole number from 1".to_owned()),
+        _ => Err(format!("must be a whole number between 1 and {max}")),
+    }
+}
+
+/// Parses the shared list parameters; `sort_key` maps an allowlisted name to the resource's key.
+pub fn parse_list<S>(
+    raw: CommonParams<'_>,
+    spec: &ListSpec,
+    sort_key: impl Fn(&str) -> Option<S>,
+    problems: &mut Problems,
+) -> ListOptions<S> {
+    let page = raw
+        .page
+        .and_then(|v| problems.check("page", parse_positive(v, 1_000_000)))
+        .unwrap_or(1);
+    let per_page = raw
+        .per_page
+        .and_then(|v| problems.check("per_page", parse_positive(v, MAX_PER_PAGE)))
+        .unwrap_or(DEFAULT_PER_PAGE);
+    let with_total = match raw.count {
+        None | Some("exact") => true,
+        Some("none") => false,
+        Some(_) => {
+            problems.add("count", "must be `exact` or `none`");
+            true
+        }
+    };
+    let sort = parse_sort(
+        raw.sort.unwrap_or(spec.default_sort),
+        spec,
+        &sort_key,
+        problems,
+    );
+    let fields = parse_fields(raw.fields, spec.fields, problems);
+    let include = parse_include(raw.include, spec.includes, problems);
+    ListOptions {
+        page,
+        per_page,
+        with_total,
+        sort,
+        fields,
+        include,
+    }
+}
+
+fn parse_sort<S>(
+    list: &str,
+    spec: &ListSpec,
+    sort_key: &impl Fn(&str) -> Option<S>,
+    problems: &mut Problems,
+) -> Vec<(S, bool)> {
+    let mut keys = Vec::new();
+    for item in list.split(',').map(str::trim) {
+        let (name, desc) = match item.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (item, false),
+        };
+        match sort_key(name).filter(|_| spec.sorts.contains(&name)) {
+            Some(key) => keys.push((key, desc)),
+            None => problems.add(
+                "sort",
+                format!(
+                    "`{name}` is not sortable; use {} (prefix `-` for descending)",
+                    spec.sorts.join(", ")
+                ),
+            ),
+        }
+    }
+    keys
+}
+
+/// Parses a `fields` list against its allowlist.
+pub fn parse_fields(raw: Option<&str>, allowed: &[&str], problems: &mut Problems) -> Fields {
+    let Some(list) = raw else {
+        return Fields::All;
+    };
+    let mut chosen = Vec::new();
+    for field in list.split(',').map(str::trim) {
+        if allowed.contains(&field) {
+            chosen.push(field.to_owned());
+        } else {
+            problems.add(
+                "fields",
+                format!("`{field}` is not one of: {}", allowed.join(", ")),
+            );
+        }
+    }
+    Fields::Only(chosen)
+}
+
+/// Parses an `include` list against its allowlist.
+pub fn parse_include(raw: Option<&str>, allowed: &[&str], problems: &mut Problems) -> IncludeTree {
+    let mut include = IncludeTree::default();
+    for path in raw
+        .into_iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+    {
+        if allowed.contains(&path) {
+            include.insert_path(path);
+        } else if allowed.is_empty() {
+            problems.add("include", "this endpoint has nothing to include");
+        } else {
+            problems.add(
+                "include",
+                format!("`{path}` is not one of: {}", allowed.join(", ")),
+            );
+        }
+    }
+    include
+}
+
+/// A sparse fieldset: which top-level fields a caller asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fields {
+    All,
+    Only(Vec<String>),
+}
+
+impl Fields {
+    pub fn wants(&self, field: &str) -> bool {
+        match self {
+            Fields::All => true,
+            Fields::Only(list) => list.iter().any(|f| f == field),
+        }
+    }
+
+    /// Keeps `id` and the chosen fields of a serialized item; `always` (such as `body_html`,
+    /// asked for through `formats`) stay too.
+    pub fn project(&self, item: serde_json::Value, always: &[&str]) -> serde_json::Value {
+        match (self, item) {
+            (Fields::Only(list), serde_json::Value::Object(map)) => serde_json::Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| k == "id" || list.contains(k) || always.contains(&k.as_str()))
+                    .collect(),
+            ),
+            (_, other) => other,
+        }
+    }
+}
+
+/// Totals and position of a page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListMeta {
+    #[schema(example = 1, minimum = 1)]
+    pub page: i64,
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub per_page: i64,
+    /// Items matching the filters, absent with `count=none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 57, minimum = 0)]
+    pub total: Option<i64>,
+    /// Pages at this `per_page`, absent with `count=none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 3, minimum = 0)]
+    pub total_pages: Option<i64>,
+}
+
+/// Links to neighbouring pages, the same as in the `Link` header (RFC 8288).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListLinks {
+    #[serde(rename = "self")]
+    #[schema(example = "/api/v1/articles?page=2")]
+    pub self_: String,
+    #[schema(example = "/api/v1/articles?page=1")]
+    pub first: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/articles?page=1")]
+    pub prev: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/articles?page=3")]
+    pub next: Option<String>,
+    /// Absent with `count=none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/articles?page=3")]
+    pub last: Option<String>,
+}
+
+/// A page of items: `data`, `meta` (totals) and `links` (neighbouring pages).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListResponse<T> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+    pub links: ListLinks,
+}
+
+/// One item: `{"data": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResponse<T> {
+    pub data: T,
+}
+
+/// One page fetched from the database: `per_page + 1` rows are asked for so that the next page is
+/// known to exist even without a total.
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+    pub total: Option<i64>,
+}
+
+impl<T> PageOf<T> {
+    pub fn new(mut items: Vec<T>, per_page: i64, total: Option<i64>) -> Self {
+        let has_next = items.len() as i64 > per_page;
+        items.truncate(per_page.max(0) as usize);
+        PageOf {
+            items,
+            has_next,
+            total,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(Vec<T>) -> Vec<U>) -> PageOf<U> {
+        PageOf {
+            items: f(self.items),
+            has_next: self.has_next,
+            total: self.total,
+        }
+    }
+}
+
+/// The URL of the same request with another `page`.
+fn page_url(req: &HttpRequest, page: i64) -> String {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs.iter().filter(|(k, _)| k != "page") {
+        query.append_pair(k, v);
+    }
+    query.append_pair("page", &page.to_string());
+    format!("{}?{}", req.path(), query.finish())
+}
+
+/// The list envelope with its `Link` header.
+pub fn list_response<S>(
+    req: &HttpRequest,
+    opts: &ListOptions<S>,
+    page: PageOf<serde_json::Value>,
+) -> HttpResponse {
+    let total_pages = page.total.map(|t| {
+        if t == 0 {
+            0
+        } else {
+            (t + opts.per_page - 1) / opts.per_page
+        }
+    });
+    let links = ListLinks {
+        self_: page_url(req, opts.page),
+        first: page_url(req, 1),
+        prev: (opts.page > 1).then(|| page_url(req, opts.page - 1)),
+        next: page.has_next.then(|| page_url(req, opts.page + 1)),
+        last: total_pages.map(|n| page_url(req, n.max(1))),
+    };
+    let mut link_header = Vec::new();
+    for (rel, url) in [
+        ("first", Some(&links.first)),
+        ("prev", links.prev.as_ref()),
+        ("next", links.next.as_ref()),
+        ("last", links.last.as_ref()),
+    ] {
+        if let Some(url) = url {
+            link_header.push(format!("<{url}>; rel=\"{rel}\""));
+        }
+    }
+    let body = ListResponse {
+        data: page.items,
+        meta: ListMeta {
+            page: opts.page,
+            per_page: opts.per_page,
+            total: page.total,
+            total_pages,
+        },
+        links,
+    };
+    let mut response = HttpResponse::Ok();
+    if !link_header.is_empty() {
+        response.insert_header((header::LINK, link_header.join(", ")));
+    }
+    response.json(body)
+}
+
+/// The single-item envelope.
+pub fn item_response(item: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().json(ItemResponse { data: item })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["title", "published_at"],
+        default_sort: "-published_at",
+        fields: &["title", "body"],
+        includes: &["events", "events.parent"],
+    };
+
+    fn common<'a>(sort: Option<&'a str>, include: Option<&'a str>) -> CommonParams<'a> {
+        CommonParams {
+            page: Some("2"),
+            per_page: Some("100"),
+            count: Some("none"),
+            sort,
+            fields: Some("title"),
+            include,
+        }
+    }
+
+    #[test]
+    fn parses_sort_include_and_fields() {
+        let mut problems = Problems::default();
+        let opts = parse_list(
+            common(Some("-title,published_at"), Some("events.parent")),
+            &SPEC,
+            |s| Some(s.to_owned()),
+            &mut problems,
+        );
+        assert!(problems.0.is_empty());
+        assert_eq!(opts.offset(), 100);
+        assert!(!opts.with_total);
+        assert_eq!(
+            opts.sort,
+            vec![
+                ("title".to_owned(), true),
+                ("published_at".to_owned(), false)
+            ]
+        );
+        assert!(opts
+            .include
+            .get("events")
+            .and_then(|e| e.get("parent"))
+            .is_some());
+        assert!(opts.fields.wants("title") && !opts.fields.wants("body"));
+    }
+
+    #[test]
+    fn names_every_bad_parameter() {
+        let mut problems = Problems::default();
+        let raw = CommonParams {
+            page: Some("0"),
+            per_page: Some("101"),
+            count: Some("maybe"),
+            sort: Some("views"),
+            fields: Some("secret"),
+            include: Some("events.parent.parent"),
+        };
+        parse_list(raw, &SPEC, |s| Some(s.to_owned()), &mut problems);
+        let names: Vec<_> = problems
+            .0
+            .iter()
+            .filter_map(|e| e.parameter.clone())
+            .collect();
+        assert_eq!(
+            names,
+            ["page", "per_page", "count", "sort", "fields", "include"]
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_are_named() {
+        let error = query_error("unknown field `foo`, expected one of `page`");
+        let problem = error.problem();
+        assert_eq!(problem.errors[0].parameter.as_deref(), Some("foo"));
+    }
+}
+
+/// Declares a list endpoint's query parameters: the shared ones (documented once, here) plus the
+/// resource's filters. Every field is a string checked by the resource so that errors name it.
+#[macro_export]
+macro_rules! list_params {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            sort: ($sort_doc:literal, $sort_example:literal),
+            fields: ($fields_doc:literal, $fields_example:literal),
+            include: ($include_doc:literal, $include_example:literal),
+            $($(#[$fmeta:meta])* $field:ident,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Page number, from 1.
+            #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
+            pub page: Option<String>,
+            /// Items per page, 1 to 100 (default 20).
+            #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
+            pub per_page: Option<String>,
+            /// `exact` (default) counts the total; `none` skips it, for scripts that page through
+            /// everything.
+            #[param(value_type = Option<$crate::api::query::CountMode>, example = "exact")]
+            pub count: Option<String>,
+            #[doc = $sort_doc]
+            #[param(example = $sort_example)]
+            pub sort: Option<String>,
+            #[doc = $fields_doc]
+            #[param(example = $fields_example)]
+            pub fields: Option<String>,
+            #[doc = $include_doc]
+            #[param(example = $include_example)]
+            pub include: Option<String>,
+            $($(#[$fmeta])* pub $field: Option<String>,)*
+        }
+
+        impl $name {
+            pub fn common(&self) -> $crate::api::query::CommonParams<'_> {
+                $crate::api::query::CommonParams {
+                    page: self.page.as_deref(),
+                    per_page: self.per_page.as_deref(),
+                    count: self.count.as_deref(),
+                    sort: self.sort.as_deref(),
+                    fields: self.fields.as_deref(),
+                    include: self.include.as_deref(),
+                }
+            }
+        }
+    };
+}
+
+/// Whether a list counts its total.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CountMode {
+    Exact,
+    None,
+}
+
+/// An id-or-slug filter value: a number is an id, anything else a slug.
+pub fn parse_key(value: &str) -> Result<crate::db::Key, String> {
+    if value.trim().is_empty() {
+        return Err("must be an id or a slug".to_owned());
+    }
+    Ok(crate::db::Key::parse(value.trim()))
+}
+
+/// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.
+pub fn parse_country(value: &str) -> Result<String, String> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(value.to_ascii_uppercase())
+    } else {
+        Err("must be an ISO 3166-1 alpha-2 country code such as VN".to_owned())
+    }
+}

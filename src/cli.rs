@@ -1,0 +1,87 @@
+//! The subcommands: serve (default), migrate, seed, openapi.
+
+use actix_web::HttpServer;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::AppState;
+use crate::config::{Command, SeedDemo, Settings};
+use crate::db::{self, seed, Backend};
+use crate::domain::time::{Clock, PortalTz};
+use crate::startup::{app, AppSettings};
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            let mut conn = db::establish(&settings.database_url)?;
+            let applied = db::migrate(&mut conn)?;
+            println!("{applied} migration(s) applied");
+            Ok(())
+        }
+        Command::Seed { file } => {
+            let json = match file {
+                Some(path) => std::fs::read_to_string(path)?,
+                None => seed::DEMO.to_owned(),
+            };
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            match seed::load(&mut conn, &json, Clock::System.now())? {
+                seed::SeedOutcome::Loaded { articles, events, people, organizations } => println!(
+                    "seeded {articles} articles, {events} events, {people} people, {organizations} organizations"
+                ),
+                seed::SeedOutcome::AlreadySeeded => {
+                    println!("the database already has content; nothing loaded")
+                }
+            }
+            Ok(())
+        }
+        Command::Openapi { output } => {
+            let json = crate::openapi::spec_json();
+            match output {
+                Some(path) => std::fs::write(path, json)?,
+                None => print!("{json}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(settings: Settings) -> CliResult {
+    let tz = PortalTz::parse(&settings.time_zone)?;
+    let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+    let seed_demo = match settings.seed_demo {
+        SeedDemo::Always => true,
+        SeedDemo::Never => false,
+        SeedDemo::Auto => Backend::of(&settings.database_url) == Backend::Sqlite,
+    };
+    if seed_demo {
+        let mut conn = pool.get()?;
+        if let seed::SeedOutcome::Loaded { articles, .. } =
+            seed::load(&mut conn, seed::DEMO, Clock::System.now())?
+        {
+            tracing::info!(articles, "loaded the demo content into the empty database");
+        }
+    }
+    let state = AppState {
+        pool,
+        clock: Clock::System,
+        tz,
+    };
+    let app_settings = AppSettings {
+        cors_origins: settings.cors_origins.clone(),
+    };
+    let spec = Arc::new(crate::openapi::spec_json());
+    tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
+    let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
+        .shutdown_timeout(5)
+        .client_request_timeout(Duration::from_secs(10));
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(&settings.bind)?.run();
+    actix_web::rt::System::new().block_on(server)?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Settings, each an environment variable and a flag (`newsroom --help` lists them with defaults):
+//!
+//! - `DATABASE_URL` / `--database-url`: an SQLite path or `sqlite://` URL, or a `postgres://` URL
+//!   (default `data/newsroom.db`).
+//! - `NEWSROOM_BIND` / `--bind`: address to listen on (default `127.0.0.1:8080`).
+//! - `NEWSROOM_TIME_ZONE` / `--time-zone`: the portal's IANA time zone (default `Asia/Ho_Chi_Minh`).
+//! - `NEWSROOM_CORS_ORIGINS` / `--cors-origins`: comma list of origins allowed beyond public GETs.
+//! - `NEWSROOM_WORKERS` / `--workers`: HTTP worker threads (default: one per core).
+//! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections (default 8).
+//! - `NEWSROOM_SEED_DEMO` / `--seed-demo`: load the demo content into an empty database at start:
+//!   `auto` (embedded SQLite only, the default), `always`, `never`.
+//! - `NEWSROOM_LOG` / `--log`: log filter (default `info`); `NEWSROOM_LOG_FORMAT` / `--log-format`:
+//!   `text` or `json`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::telemetry::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsroom",
+    version,
+    about = "A headless content API for a Vietnamese news portal"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo content (or `--file`) into an empty database.
+    Seed {
+        /// A seed file in the format of `seed/demo.json`.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document (or write it to `--output`).
+    Openapi {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeedDemo {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// SQLite path or `sqlite://` URL, or `postgres://` URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "data/newsroom.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "NEWSROOM_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// The portal's IANA time zone; times are rendered with its offset.
+    #[arg(
+        long,
+        env = "NEWSROOM_TIME_ZONE",
+        default_value = "Asia/Ho_Chi_Minh",
+        global = true
+    )]
+    pub time_zone: String,
+    /// Comma list of origins allowed for every method (public GETs are open to any origin).
+    #[arg(
+        long,
+        env = "NEWSROOM_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "NEWSROOM_WORKERS", global = true)]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "NEWSROOM_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+    /// Load the demo content into an empty database at start.
+    #[arg(long, env = "NEWSROOM_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
+    pub seed_demo: SeedDemo,
+    /// Log filter, e.g. `info` or `newsroom=debug`.
+    #[arg(long, env = "NEWSROOM_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Log format.
+    #[arg(long, env = "NEWSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}

@@ -1,0 +1,359 @@
+//! Articles and their links to tags, events, people and organizations: rows and queries.
+//!
+//! Visibility lives here, once: an article is public when it is `published`, its `published_at`
+//! has passed and it is not deleted. Every list, count and sub-collection goes through
+//! `listed_article_ids!` or `filtered`, so a draft or a scheduled article cannot leak on one path only.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{
+    article_events, article_organizations, article_people, article_tags, articles, tags,
+};
+use super::{DbConnection, Key, MultiBackend};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub lead: Option<String>,
+    pub body: String,
+    pub source_id: Option<i64>,
+    pub byline: Option<String>,
+    pub language: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub notes: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl ArticleRow {
+    /// Whether anonymous callers may see the article at its own URL (archived ones included).
+    pub fn is_public_at(&self, now: NaiveDateTime) -> bool {
+        self.deleted_at.is_none() && self.was_published_by(now)
+    }
+
+    /// Whether the article was out in public by `now`, ignoring deletion: a deleted article that
+    /// was public answers 410, one that never was answers 404.
+    pub fn was_published_by(&self, now: NaiveDateTime) -> bool {
+        (self.status == "published" || self.status == "archived")
+            && self.published_at.is_some_and(|at| at <= now)
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticleRow {
+    pub slug: String,
+    pub title: String,
+    pub lead: Option<String>,
+    pub body: String,
+    pub source_id: Option<i64>,
+    pub byline: Option<String>,
+    pub language: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub notes: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which related resource a link table points at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Relation {
+    Tags,
+    Events,
+    People,
+    Organizations,
+}
+
+#[derive(Debug, Default)]
+pub struct ArticleFilter {
+    pub event: Option<Key>,
+    pub person: Option<Key>,
+    pub organization: Option<Key>,
+    pub tag: Option<String>,
+    pub source: Option<Key>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    pub updated_after: Option<NaiveDateTime>,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ArticleSort {
+    PublishedAt,
+    Title,
+    Id,
+    UpdatedAt,
+}
+
+type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
+
+/// Ids of the articles listed in public (published, out by `now`, not deleted), as an unboxed
+/// subquery: boxed subqueries do not compose on the multi-backend connection.
+#[macro_export]
+macro_rules! listed_article_ids {
+    ($now:expr) => {
+        $crate::db::schema::articles::table
+            .filter($crate::db::schema::articles::status.eq("published"))
+            .filter($crate::db::schema::articles::published_at.le($now))
+            .filter($crate::db::schema::articles::deleted_at.is_null())
+            .select($crate::db::schema::articles::id)
+    };
+}
+
+/// The filter's keys as ids; `None` when one of them names nothing.
+struct FilterIds {
+    event: Option<i64>,
+    person: Option<i64>,
+    organization: Option<i64>,
+    source: Option<i64>,
+    tag: Option<i64>,
+}
+
+fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Option<FilterIds>> {
+    let event = crate::resolve_filter!(conn, events, &filter.event)?;
+    let person = crate::resolve_filter!(conn, people, &filter.person)?;
+    let organization = crate::resolve_filter!(conn, organizations, &filter.organization)?;
+    let source = crate::resolve_filter!(conn, organizations, &filter.source)?;
+    let tag = match &filter.tag {
+        None => None,
+        Some(slug) => Some(
+            tags::table
+                .filter(tags::slug.eq(slug.as_str()))
+                .select(tags::id)
+                .first::<i64>(conn)
+                .optional()?,
+        ),
+    };
+    let all = [event, person, organization, source, tag];
+    if all.iter().any(|k| matches!(k, Some(None))) {
+        return Ok(None);
+    }
+    Ok(Some(FilterIds {
+        event: event.flatten(),
+        person: person.flatten(),
+        organization: organization.flatten(),
+        source: source.flatten(),
+        tag: tag.flatten(),
+    }))
+}
+
+fn filtered(filter: &ArticleFilter, ids: &FilterIds, now: NaiveDateTime) -> Boxed<'static> {
+    let mut query = articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .filter(articles::deleted_at.is_null())
+        .into_boxed();
+    if let Some(id) = ids.event {
+        query = query.filter(
+            articles::id.eq_any(
+                article_events::table
+                    .filter(article_events::event_id.eq(id))
+                    .select(article_events::article_id),
+            ),
+        );
+    }
+    if let Some(id) = ids.person {
+        query = query.filter(
+            articles::id.eq_any(
+                article_people::table
+                    .filter(article_people::person_id.eq(id))
+                    .select(article_people::article_id),
+            ),
+        );
+    }
+    if let Some(id) = ids.organization {
+        query = query.filter(
+            articles::id.eq_any(
+                article_organizations::table
+                    .filter(article_organizations::organization_id.eq(id))
+                    .select(article_organizations::article_id),
+            ),
+        );
+    }
+    if let Some(id) = ids.tag {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(id))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(id) = ids.source {
+        query = query.filter(articles::source_id.eq(id));
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(articles::published_at.ge(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(articles::published_at.le(before));
+    }
+    if let Some(after) = filter.updated_after {
+        query = query.filter(articles::updated_at.ge(after));
+    }
+    for term in &filter.terms {
+        query = query.filter(articles::search_key.like(format!("%{term}%")));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    sort: &[(ArticleSort, bool)],
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ArticleRow>> {
+    let Some(ids) = resolve(conn, filter)? else {
+        return Ok(Vec::new());
+    };
+    let mut query = filtered(filter, &ids, now);
+    for (key, desc) in sort {
+        query = match (key, desc) {
+            (ArticleSort::PublishedAt, false) => query.then_order_by(articles::published_at.asc()),
+            (ArticleSort::PublishedAt, true) => query.then_order_by(articles::published_at.desc()),
+            (ArticleSort::Title, false) => query.then_order_by(articles::sort_key.asc()),
+            (ArticleSort::Title, true) => query.then_order_by(articles::sort_key.desc()),
+            (ArticleSort::UpdatedAt, false) => query.then_order_by(articles::updated_at.asc()),
+            (ArticleSort::UpdatedAt, true) => query.then_order_by(articles::updated_at.desc()),
+            (ArticleSort::Id, false) => query.then_order_by(articles::id.asc()),
+            (ArticleSort::Id, true) => query.then_order_by(articles::id.desc()),
+        };
+    }
+    query
+        .then_order_by(articles::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(articles::all_columns)
+        .load(conn)
+}
+
+pub fn count(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    match resolve(conn, filter)? {
+        Some(ids) => filtered(filter, &ids, now).count().get_result(conn),
+        None => Ok(0),
+    }
+}
+
+/// One article by id or slug, whatever its status (the caller decides what the caller may see).
+pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<ArticleRow>> {
+    let query = articles::table.into_boxed();
+    let query = match key {
+        Key::Id(id) => query.filter(articles::id.eq(*id)),
+        Key::Slug(slug) => query.filter(articles::slug.eq(slug.clone())),
+    };
+    query.select(articles::all_columns).first(conn).optional()
+}
+
+/// (article id, related id) pairs for several articles, in their stored order.
+pub fn links(
+    conn: &mut DbConnection,
+    relation: Relation,
+    article_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = article_ids.to_vec();
+    match relation {
+        Relation::Tags => article_tags::table
+            .filter(article_tags::article_id.eq_any(ids))
+            .order((article_tags::article_id, article_tags::position))
+            .select((article_tags::article_id, article_tags::tag_id))
+            .load(conn),
+        Relation::Events => article_events::table
+            .filter(article_events::article_id.eq_any(ids))
+            .order((article_events::article_id, article_events::position))
+            .select((article_events::article_id, article_events::event_id))
+            .load(conn),
+        Relation::People => article_people::table
+            .filter(article_people::article_id.eq_any(ids))
+            .order((article_people::article_id, article_people::position))
+            .select((article_people::article_id, article_people::person_id))
+            .load(conn),
+        Relation::Organizations => article_organizations::table
+            .filter(article_organizations::article_id.eq_any(ids))
+            .order((
+                article_organizations::article_id,
+                article_organizations::position,
+            ))
+            .select((
+                article_organizations::article_id,
+                article_organizations::organization_id,
+            ))
+            .load(conn),
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewArticleRow) -> QueryResult<i64> {
+    diesel::insert_into(articles::table)
+        .values(row)
+        .returning(articles::id)
+        .get_result(conn)
+}
+
+/// Links an article to related items, in the given order.
+pub fn link(
+    conn: &mut DbConnection,
+    relation: Relation,
+    article_id: i64,
+    related_ids: &[i64],
+) -> QueryResult<()> {
+    for (position, related) in related_ids.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        match relation {
+            Relation::Tags => diesel::insert_into(article_tags::table)
+                .values((
+                    article_tags::article_id.eq(article_id),
+                    article_tags::tag_id.eq(related),
+                    article_tags::position.eq(position),
+                ))
+                .execute(conn)?,
+            Relation::Events => diesel::insert_into(article_events::table)
+                .values((
+                    article_events::article_id.eq(article_id),
+                    article_events::event_id.eq(related),
+                    article_events::position.eq(position),
+                ))
+                .execute(conn)?,
+            Relation::People => diesel::insert_into(article_people::table)
+                .values((
+                    article_people::article_id.eq(article_id),
+                    article_people::person_id.eq(related),
+                    article_people::position.eq(position),
+                ))
+                .execute(conn)?,
+            Relation::Organizations => diesel::insert_into(article_organizations::table)
+                .values((
+                    article_organizations::article_id.eq(article_id),
+                    article_organizations::organization_id.eq(related),
+                    article_organizations::position.eq(position),
+                ))
+                .execute(conn)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        articles::table.filter(articles::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,303 @@
+//! Events, their organizers and participants: rows and queries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::{event_organizers, event_participants, events};
+use super::{DbConnection, Key, MultiBackend};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub edition: Option<i32>,
+    pub theme: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub date_precision: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEventRow {
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub edition: Option<i32>,
+    pub theme: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub date_precision: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRefRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = event_organizers)]
+pub struct OrganizerRow {
+    pub event_id: i64,
+    pub organization_id: i64,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = event_participants)]
+pub struct ParticipantRow {
+    pub event_id: i64,
+    pub person_id: i64,
+    pub role: Option<String>,
+    pub position: i32,
+}
+
+#[derive(Debug, Default)]
+pub struct EventFilter {
+    /// Events overlapping [from, to] (portal-local dates, inclusive).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub parent: Option<Key>,
+    pub organization: Option<Key>,
+    pub person: Option<Key>,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EventSort {
+    StartsOn,
+    Name,
+    Id,
+    UpdatedAt,
+}
+
+type Boxed<'a> = events::BoxedQuery<'a, MultiBackend>;
+
+struct FilterIds {
+    parent: Option<i64>,
+    organization: Option<i64>,
+    person: Option<i64>,
+}
+
+fn resolve(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<Option<FilterIds>> {
+    let parent = crate::resolve_filter!(conn, events, &filter.parent)?;
+    let organization = crate::resolve_filter!(conn, organizations, &filter.organization)?;
+    let person = crate::resolve_filter!(conn, people, &filter.person)?;
+    if [parent, organization, person]
+        .iter()
+        .any(|k| matches!(k, Some(None)))
+    {
+        return Ok(None);
+    }
+    Ok(Some(FilterIds {
+        parent: parent.flatten(),
+        organization: organization.flatten(),
+        person: person.flatten(),
+    }))
+}
+
+fn filtered(filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
+    let mut query = events::table
+        .filter(events::deleted_at.is_null())
+        .into_boxed();
+    if let Some(to) = filter.to {
+        query = query.filter(events::starts_on.le(to));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(
+            events::ends_on
+                .ge(from)
+                .or(events::ends_on.is_null().and(events::starts_on.ge(from))),
+        );
+    }
+    if let Some(id) = ids.parent {
+        query = query.filter(events::parent_id.eq(id));
+    }
+    if let Some(id) = ids.organization {
+        query = query.filter(
+            events::id.eq_any(
+                event_organizers::table
+                    .filter(event_organizers::organization_id.eq(id))
+                    .select(event_organizers::event_id),
+            ),
+        );
+    }
+    if let Some(id) = ids.person {
+        query = query.filter(
+            events::id.eq_any(
+                event_participants::table
+                    .filter(event_participants::person_id.eq(id))
+                    .select(event_participants::event_id),
+            ),
+        );
+    }
+    for term in &filter.terms {
+        query = query.filter(events::search_key.like(format!("%{term}%")));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &EventFilter,
+    sort: &[(EventSort, bool)],
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
+    let Some(ids) = resolve(conn, filter)? else {
+        return Ok(Vec::new());
+    };
+    let mut query = filtered(filter, &ids);
+    for (key, desc) in sort {
+        query = match (key, desc) {
+            // Undated events last in either direction, on both backends.
+            (EventSort::StartsOn, false) => query
+                .then_order_by(events::starts_on.is_null())
+                .then_order_by(events::starts_on.asc()),
+            (EventSort::StartsOn, true) => query
+                .then_order_by(events::starts_on.is_null())
+                .then_order_by(events::starts_on.desc()),
+            (EventSort::Name, false) => query.then_order_by(events::sort_key.asc()),
+            (EventSort::Name, true) => query.then_order_by(events::sort_key.desc()),
+            (EventSort::UpdatedAt, false) => query.then_order_by(events::updated_at.asc()),
+            (EventSort::UpdatedAt, true) => query.then_order_by(events::updated_at.desc()),
+            (EventSort::Id, false) => query.then_order_by(events::id.asc()),
+            (EventSort::Id, true) => query.then_order_by(events::id.desc()),
+        };
+    }
+    query
+        .then_order_by(events::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(events::all_columns)
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<i64> {
+    match resolve(conn, filter)? {
+        Some(ids) => filtered(filter, &ids).count().get_result(conn),
+        None => Ok(0),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<EventRow>> {
+    let query = events::table.into_boxed();
+    let query = match key {
+        Key::Id(id) => query.filter(events::id.eq(*id)),
+        Key::Slug(slug) => query.filter(events::slug.eq(slug.clone())),
+    };
+    query.select(events::all_columns).first(conn).optional()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<EventRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    events::table
+        .filter(events::id.eq_any(ids.to_vec()))
+        .filter(events::deleted_at.is_null())
+        .select(events::all_columns)
+        .load(conn)
+}
+
+pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, EventRefRow>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<EventRefRow> = events::table
+        .filter(events::id.eq_any(ids.to_vec()))
+        .filter(events::deleted_at.is_null())
+        .select((events::id, events::slug, events::name, events::short_name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+pub fn organizers(conn: &mut DbConnection, event_ids: &[i64]) -> QueryResult<Vec<OrganizerRow>> {
+    if event_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    event_organizers::table
+        .filter(event_organizers::event_id.eq_any(event_ids.to_vec()))
+        .order((event_organizers::event_id, event_organizers::position))
+        .select((
+            event_organizers::event_id,
+            event_organizers::organization_id,
+            event_organizers::position,
+        ))
+        .load(conn)
+}
+
+pub fn participants(
+    conn: &mut DbConnection,
+    event_ids: &[i64],
+) -> QueryResult<Vec<ParticipantRow>> {
+    if event_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    event_participants::table
+        .filter(event_participants::event_id.eq_any(event_ids.to_vec()))
+        .order((
+            event_participants::event_id,
+            event_participants::position,
+            event_participants::id,
+        ))
+        .select((
+            event_participants::event_id,
+            event_participants::person_id,
+            event_participants::role,
+            event_participants::position,
+        ))
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewEventRow) -> QueryResult<i64> {
+    diesel::insert_into(events::table)
+        .values(row)
+        .returning(events::id)
+        .get_result(conn)
+}
+
+pub fn insert_organizer(conn: &mut DbConnection, row: &OrganizerRow) -> QueryResult<usize> {
+    diesel::insert_into(event_organizers::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn insert_participant(conn: &mut DbConnection, row: &ParticipantRow) -> QueryResult<usize> {
+    diesel::insert_into(event_participants::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        events::table.filter(events::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,206 @@
+//! Organizations: rows and queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::organizations;
+use super::{DbConnection, Key, MultiBackend};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub description: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct NewOrganizationRow {
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub description: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The small form of an organization that other resources embed.
+#[derive(Debug, Clone, Queryable)]
+pub struct OrganizationRefRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+pub type RefColumns = (
+    organizations::id,
+    organizations::slug,
+    organizations::name,
+    organizations::short_name,
+);
+pub const REF_COLUMNS: RefColumns = (
+    organizations::id,
+    organizations::slug,
+    organizations::name,
+    organizations::short_name,
+);
+
+#[derive(Debug, Default)]
+pub struct OrganizationFilter {
+    pub kind: Option<String>,
+    pub country: Option<String>,
+    pub parent: Option<Key>,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrganizationSort {
+    Name,
+    ShortName,
+    Id,
+    UpdatedAt,
+}
+
+type Boxed<'a> = organizations::BoxedQuery<'a, MultiBackend>;
+
+fn filtered(filter: &OrganizationFilter, parent: Option<i64>) -> Boxed<'static> {
+    let mut query = organizations::table
+        .filter(organizations::deleted_at.is_null())
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(organizations::kind.eq(kind.clone()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(organizations::country.eq(country.clone()));
+    }
+    if let Some(id) = parent {
+        query = query.filter(organizations::parent_id.eq(id));
+    }
+    for term in &filter.terms {
+        query = query.filter(organizations::search_key.like(format!("%{term}%")));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &OrganizationFilter,
+    sort: &[(OrganizationSort, bool)],
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<OrganizationRow>> {
+    let parent = match crate::resolve_filter!(conn, organizations, &filter.parent)? {
+        Some(None) => return Ok(Vec::new()),
+        resolved => resolved.flatten(),
+    };
+    let mut query = filtered(filter, parent);
+    for (key, desc) in sort {
+        query = match (key, desc) {
+            (OrganizationSort::Name, false) => query.then_order_by(organizations::sort_key.asc()),
+            (OrganizationSort::Name, true) => query.then_order_by(organizations::sort_key.desc()),
+            (OrganizationSort::ShortName, d) => {
+                let q = query.then_order_by(organizations::short_name.is_null());
+                if *d {
+                    q.then_order_by(organizations::short_name.desc())
+                } else {
+                    q.then_order_by(organizations::short_name.asc())
+                }
+            }
+            (OrganizationSort::UpdatedAt, false) => {
+                query.then_order_by(organizations::updated_at.asc())
+            }
+            (OrganizationSort::UpdatedAt, true) => {
+                query.then_order_by(organizations::updated_at.desc())
+            }
+            (OrganizationSort::Id, false) => query.then_order_by(organizations::id.asc()),
+            (OrganizationSort::Id, true) => query.then_order_by(organizations::id.desc()),
+        };
+    }
+    query
+        .then_order_by(organizations::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(organizations::all_columns)
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResult<i64> {
+    match crate::resolve_filter!(conn, organizations, &filter.parent)? {
+        Some(None) => Ok(0),
+        resolved => filtered(filter, resolved.flatten())
+            .count()
+            .get_result(conn),
+    }
+}
+
+/// One organization by id or slug, deleted ones included (the caller decides 404 or 410).
+pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<OrganizationRow>> {
+    let query = organizations::table.into_boxed();
+    let query = match key {
+        Key::Id(id) => query.filter(organizations::id.eq(*id)),
+        Key::Slug(slug) => query.filter(organizations::slug.eq(slug.clone())),
+    };
+    query
+        .select(organizations::all_columns)
+        .first(conn)
+        .optional()
+}
+
+/// Live organizations by id, in one query.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<OrganizationRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organizations::table
+        .filter(organizations::id.eq_any(ids.to_vec()))
+        .filter(organizations::deleted_at.is_null())
+        .select(organizations::all_columns)
+        .load(conn)
+}
+
+/// References to live organizations by id, in one query.
+pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, OrganizationRefRow>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<OrganizationRefRow> = organizations::table
+        .filter(organizations::id.eq_any(ids.to_vec()))
+        .filter(organizations::deleted_at.is_null())
+        .select(REF_COLUMNS)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewOrganizationRow) -> QueryResult<i64> {
+    diesel::insert_into(organizations::table)
+        .values(row)
+        .returning(organizations::id)
+        .get_result(conn)
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organizations::table.filter(organizations::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,257 @@
+//! People, their aliases and positions: rows and queries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::{people, person_aliases, positions};
+use super::{DbConnection, Key, MultiBackend};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PersonRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub honorific: Option<String>,
+    pub country: Option<String>,
+    pub bio: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = people)]
+pub struct NewPersonRow {
+    pub slug: String,
+    pub name: String,
+    pub honorific: Option<String>,
+    pub country: Option<String>,
+    pub bio: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = person_aliases)]
+pub struct AliasRow {
+    pub person_id: i64,
+    pub name: String,
+    pub language: String,
+    pub kind: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = positions)]
+pub struct PositionRow {
+    pub person_id: i64,
+    pub organization_id: Option<i64>,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PersonRefRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Default)]
+pub struct PersonFilter {
+    pub organization: Option<Key>,
+    pub country: Option<String>,
+    pub terms: Vec<String>,
+    /// Lists people with a current position at `organization` first (as of this date).
+    pub current_first_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PersonSort {
+    Name,
+    Id,
+    UpdatedAt,
+}
+
+type Boxed<'a> = people::BoxedQuery<'a, MultiBackend>;
+
+fn filtered(filter: &PersonFilter, organization: Option<i64>) -> Boxed<'static> {
+    let mut query = people::table
+        .filter(people::deleted_at.is_null())
+        .into_boxed();
+    if let Some(id) = organization {
+        query = query.filter(
+            people::id.eq_any(
+                positions::table
+                    .filter(positions::organization_id.eq(id))
+                    .select(positions::person_id),
+            ),
+        );
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(people::country.eq(country.clone()));
+    }
+    for term in &filter.terms {
+        query = query.filter(people::search_key.like(format!("%{term}%")));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &PersonFilter,
+    sort: &[(PersonSort, bool)],
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PersonRow>> {
+    let organization = match crate::resolve_filter!(conn, organizations, &filter.organization)? {
+        Some(None) => return Ok(Vec::new()),
+        resolved => resolved.flatten(),
+    };
+    let mut query = filtered(filter, organization);
+    if let (Some(id), Some(today)) = (organization, filter.current_first_on) {
+        let current = positions::table
+            .filter(positions::organization_id.eq(id))
+            .filter(
+                positions::ends_on
+                    .is_null()
+                    .or(positions::ends_on.ge(today)),
+            )
+            .select(positions::person_id);
+        query = query.then_order_by(people::id.eq_any(current).desc());
+    }
+    for (key, desc) in sort {
+        query = match (key, desc) {
+            (PersonSort::Name, false) => query.then_order_by(people::sort_key.asc()),
+            (PersonSort::Name, true) => query.then_order_by(people::sort_key.desc()),
+            (PersonSort::UpdatedAt, false) => query.then_order_by(people::updated_at.asc()),
+            (PersonSort::UpdatedAt, true) => query.then_order_by(people::updated_at.desc()),
+            (PersonSort::Id, false) => query.then_order_by(people::id.asc()),
+            (PersonSort::Id, true) => query.then_order_by(people::id.desc()),
+        };
+    }
+    query
+        .then_order_by(people::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(people::all_columns)
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64> {
+    match crate::resolve_filter!(conn, organizations, &filter.organization)? {
+        Some(None) => Ok(0),
+        resolved => filtered(filter, resolved.flatten())
+            .count()
+            .get_result(conn),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<PersonRow>> {
+    let query = people::table.into_boxed();
+    let query = match key {
+        Key::Id(id) => query.filter(people::id.eq(*id)),
+        Key::Slug(slug) => query.filter(people::slug.eq(slug.clone())),
+    };
+    query.select(people::all_columns).first(conn).optional()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    people::table
+        .filter(people::id.eq_any(ids.to_vec()))
+        .filter(people::deleted_at.is_null())
+        .select(people::all_columns)
+        .load(conn)
+}
+
+pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, PersonRefRow>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<PersonRefRow> = people::table
+        .filter(people::id.eq_any(ids.to_vec()))
+        .filter(people::deleted_at.is_null())
+        .select((people::id, people::slug, people::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// Aliases of several people in one query, in their stored order.
+pub fn aliases(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec<AliasRow>> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    person_aliases::table
+        .filter(person_aliases::person_id.eq_any(person_ids.to_vec()))
+        .order((
+            person_aliases::person_id,
+            person_aliases::position,
+            person_aliases::id,
+        ))
+        .select((
+            person_aliases::person_id,
+            person_aliases::name,
+            person_aliases::language,
+            person_aliases::kind,
+            person_aliases::position,
+        ))
+        .load(conn)
+}
+
+/// Positions of several people in one query, in their stored order.
+pub fn positions(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec<PositionRow>> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    positions::table
+        .filter(positions::person_id.eq_any(person_ids.to_vec()))
+        .order((positions::person_id, positions::position, positions::id))
+        .select((
+            positions::person_id,
+            positions::organization_id,
+            positions::title,
+            positions::title_en,
+            positions::starts_on,
+            positions::ends_on,
+            positions::position,
+        ))
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewPersonRow) -> QueryResult<i64> {
+    diesel::insert_into(people::table)
+        .values(row)
+        .returning(people::id)
+        .get_result(conn)
+}
+
+pub fn insert_alias(conn: &mut DbConnection, row: &AliasRow) -> QueryResult<usize> {
+    diesel::insert_into(person_aliases::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn insert_position(conn: &mut DbConnection, row: &PositionRow) -> QueryResult<usize> {
+    diesel::insert_into(positions::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        people::table.filter(people::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,202 @@
+//! The one hand-kept, portable diesel schema. Only column types that both SQLite and PostgreSQL
+//! support through `MultiConnection` are used: BigInt ids, Integer, Text, Date, and Timestamp (UTC).
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_en -> Nullable<Text>,
+        short_name -> Nullable<Text>,
+        kind -> Text,
+        country -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        description -> Nullable<Text>,
+        search_key -> Text,
+        sort_key -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        honorific -> Nullable<Text>,
+        country -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        search_key -> Text,
+        sort_key -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    person_aliases (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        name -> Text,
+        language -> Text,
+        kind -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    positions (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        organization_id -> Nullable<BigInt>,
+        title -> Text,
+        title_en -> Nullable<Text>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_en -> Nullable<Text>,
+        short_name -> Nullable<Text>,
+        edition -> Nullable<Integer>,
+        theme -> Nullable<Text>,
+        description -> Nullable<Text>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        date_precision -> Text,
+        city -> Nullable<Text>,
+        country -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        search_key -> Text,
+        sort_key -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_organizers (event_id, organization_id) {
+        event_id -> BigInt,
+        organization_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    event_participants (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        person_id -> BigInt,
+        role -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        lead -> Nullable<Text>,
+        body -> Text,
+        source_id -> Nullable<BigInt>,
+        byline -> Nullable<Text>,
+        language -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        notes -> Nullable<Text>,
+        search_key -> Text,
+        sort_key -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_events (article_id, event_id) {
+        article_id -> BigInt,
+        event_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_people (article_id, person_id) {
+        article_id -> BigInt,
+        person_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_organizations (article_id, organization_id) {
+        article_id -> BigInt,
+        organization_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(person_aliases -> people (person_id));
+diesel::joinable!(positions -> people (person_id));
+diesel::joinable!(positions -> organizations (organization_id));
+diesel::joinable!(event_organizers -> events (event_id));
+diesel::joinable!(event_organizers -> organizations (organization_id));
+diesel::joinable!(event_participants -> events (event_id));
+diesel::joinable!(event_participants -> people (person_id));
+diesel::joinable!(articles -> organizations (source_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_events -> articles (article_id));
+diesel::joinable!(article_events -> events (event_id));
+diesel::joinable!(article_people -> articles (article_id));
+diesel::joinable!(article_people -> people (person_id));
+diesel::joinable!(article_organizations -> articles (article_id));
+diesel::joinable!(article_organizations -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    people,
+    person_aliases,
+    positions,
+    events,
+    event_organizers,
+    event_participants,
+    tags,
+    articles,
+    article_tags,
+    article_events,
+    article_people,
+    article_organizations,
+);

@@ -1,0 +1,73 @@
+//! Text normalization for Vietnamese: NFC for storage, and a folded form for matching.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Text as stored and returned: Unicode NFC, since some Vietnamese text arrives NFD-encoded.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// Lowercase, without diacritics, with `đ` folded to `d` (NFD plus mark stripping misses `đ`,
+/// which has no decomposition). `Đại tướng` and `dai tuong` fold to the same string.
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'đ' => 'd',
+            other => other,
+        })
+        .collect()
+}
+
+/// The folded words of several texts, joined by spaces: what `q` matches against.
+pub fn search_key<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut key = String::new();
+    for part in parts {
+        for word in fold(part).split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() {
+                key.push(' ');
+                key.push_str(word);
+            }
+        }
+    }
+    key.push(' ');
+    key
+}
+
+/// The folded words of a query, each to be matched as a substring of the search key.
+pub fn query_terms(query: &str) -> Vec<String> {
+    fold(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfd_input_becomes_nfc() {
+        let decomposed = "an ninh ma\u{0323}ng";
+        assert_eq!(nfc(decomposed), "an ninh mạng");
+    }
+
+    #[test]
+    fn folding_handles_every_vietnamese_letter_including_d_stroke() {
+        assert_eq!(fold("Đại tướng Tô Lâm"), "dai tuong to lam");
+        assert_eq!(
+            fold("ĂÂÊÔƠƯĐ ăâêôơưđ ạảãáàặẳẵắằậẩẫấầẹẻẽéèệểễếềịỉĩíìọỏõóòộổỗốồợởỡớờụủũúùựửữứừỵỷỹýỳ"),
+            "aaeooud aaeooud aaaaaaaaaaaaaaaeeeeeeeeeeiiiiiooooooooooooooouuuuuuuuuuyyyyy"
+        );
+    }
+
+    #[test]
+    fn search_key_and_terms_agree() {
+        let key = search_key(["Hội nghị Bộ trưởng ASEAN về An ninh mạng"]);
+        assert_eq!(key, " hoi nghi bo truong asean ve an ninh mang ");
+        assert_eq!(query_terms("An-ninh  MẠNG"), vec!["an", "ninh", "mang"]);
+    }
+}

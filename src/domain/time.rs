@@ -1,0 +1,152 @@
+//! Time: the portal's time zone, the clock, and parsing of date bounds.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The portal's time zone: every time on the wire is rendered with its offset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PortalTz(pub Tz);
+
+impl Default for PortalTz {
+    fn default() -> Self {
+        PortalTz(chrono_tz::Asia::Ho_Chi_Minh)
+    }
+}
+
+impl PortalTz {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        name.parse::<Tz>().map(PortalTz).map_err(|_| {
+            format!("unknown time zone `{name}` (use an IANA name such as Asia/Ho_Chi_Minh)")
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// A stored UTC timestamp as the portal's local time with its offset.
+    pub fn render(&self, utc: NaiveDateTime) -> DateTime<FixedOffset> {
+        let local = self.0.from_utc_datetime(&utc);
+        local.with_timezone(&local.offset().fix())
+    }
+
+    /// The UTC instant at which a portal-local day starts.
+    pub fn start_of_day(&self, day: NaiveDate) -> NaiveDateTime {
+        let midnight = day.and_time(NaiveTime::MIN);
+        match self.0.from_local_datetime(&midnight).earliest() {
+            Some(t) => t.naive_utc(),
+            // A zone that skips midnight (DST): the first instant of the day is one hour later.
+            None => midnight + chrono::Duration::hours(1),
+        }
+    }
+
+    /// The portal-local date of an instant.
+    pub fn local_date(&self, utc: NaiveDateTime) -> NaiveDate {
+        self.0.from_utc_datetime(&utc).date_naive()
+    }
+}
+
+/// Which end of a range a date bound is: `YYYY-MM-DD` means the day's first instant as a lower
+/// bound and its last one as an upper bound, so bounds are inclusive either way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Lower,
+    Upper,
+}
+
+/// Parses `YYYY-MM-DD` (a portal-local day) or RFC 3339 into a UTC instant.
+pub fn parse_bound(value: &str, tz: PortalTz, bound: Bound) -> Result<NaiveDateTime, String> {
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(match bound {
+            Bound::Lower => tz.start_of_day(day),
+            Bound::Upper => match day.succ_opt() {
+                Some(next) => tz.start_of_day(next) - chrono::Duration::microseconds(1),
+                None => NaiveDateTime::MAX,
+            },
+        });
+    }
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.naive_utc())
+        .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time".to_owned())
+}
+
+/// Parses `YYYY-MM-DD` (a calendar date).
+pub fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| "must be a date (YYYY-MM-DD)".to_owned())
+}
+
+/// Where the app gets "now" from. The shipped binary uses the system clock; tests move a manual
+/// one (publish moments, midnight) instead of sleeping.
+#[derive(Clone)]
+pub enum Clock {
+    System,
+    Manual(Arc<AtomicI64>),
+}
+
+impl Clock {
+    /// A manual clock set to `at`, and the handle that moves it.
+    pub fn manual(at: DateTime<Utc>) -> Self {
+        Clock::Manual(Arc::new(AtomicI64::new(at.timestamp_micros())))
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        match self {
+            Clock::System => Utc::now().naive_utc(),
+            Clock::Manual(micros) => DateTime::from_timestamp_micros(micros.load(Ordering::SeqCst))
+                .unwrap_or_default()
+                .naive_utc(),
+        }
+    }
+
+    /// Moves a manual clock; the system clock cannot be moved.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Clock::Manual(micros) = self {
+            micros.store(at.timestamp_micros(), Ordering::SeqCst);
+        }
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Clock::System => f.write_str("Clock::System"),
+            Clock::Manual(_) => write!(f, "Clock::Manual({})", self.now()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_with_the_portal_offset() {
+        let tz = PortalTz::default();
+        let utc = NaiveDate::from_ymd_opt(2022, 10, 21)
+            .and_then(|d| d.and_hms_opt(1, 24, 0))
+            .expect("valid");
+        assert_eq!(tz.render(utc).to_rfc3339(), "2022-10-21T08:24:00+07:00");
+    }
+
+    #[test]
+    fn date_bounds_are_portal_local_and_inclusive() {
+        let tz = PortalTz::default();
+        let lower = parse_bound("2022-10-21", tz, Bound::Lower).expect("date");
+        assert_eq!(lower.to_string(), "2022-10-20 17:00:00");
+        let upper = parse_bound("2022-10-21", tz, Bound::Upper).expect("date");
+        assert_eq!(upper.to_string(), "2022-10-21 16:59:59.999999");
+        let exact = parse_bound("2022-10-21T08:24:00+07:00", tz, Bound::Lower).expect("rfc3339");
+        assert_eq!(exact.to_string(), "2022-10-21 01:24:00");
+        assert!(parse_bound("21/10/2022", tz, Bound::Lower).is_err());
+    }
+
+    #[test]
+    fn manual_clock_moves() {
+        let clock = Clock::manual(DateTime::from_timestamp(0, 0).expect("epoch"));
+        clock.set(DateTime::from_timestamp(60, 0).expect("minute"));
+        assert_eq!(clock.now().and_utc().timestamp(), 60);
+    }
+}

@@ -1,0 +1,290 @@
+//! One error type, rendered as `application/problem+json` (RFC 9457).
+//!
+//! Handlers return `ApiError`; extractor failures, unknown routes and wrong methods are mapped to
+//! it too, and `problem_middleware` fills in `instance` from the request and turns any stray
+//! non-problem error response into one, so that no error leaves the service in another shape.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One problem with one query parameter or body field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FieldError {
+    /// The query parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "per_page")]
+    pub parameter: Option<String>,
+    /// A JSON Pointer (RFC 6901) to the body field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/events/0")]
+    pub pointer: Option<String>,
+    /// What is wrong with it.
+    #[schema(example = "phải nằm trong khoảng 1 đến 100 (must be between 1 and 100)")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn parameter(name: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            parameter: Some(name.into()),
+            pointer: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document: every error response has this shape.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/invalid-parameter",
+    "title": "Invalid query parameter",
+    "status": 400,
+    "detail": "per_page: must be between 1 and 100",
+    "instance": "/api/v1/articles?per_page=1000",
+    "errors": [{"parameter": "per_page", "message": "must be between 1 and 100"}]
+}))]
+pub struct Problem {
+    /// One of a fixed list: `/problems/not-found`, `gone`, `invalid-parameter`, `invalid-body`,
+    /// `validation`, `conflict`, `unauthorized`, `forbidden`, `precondition-failed`,
+    /// `precondition-required`, `payload-too-large`, `unsupported-media-type`,
+    /// `method-not-allowed`, `rate-limited`, `unavailable`, `internal`.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/not-found")]
+    pub kind: String,
+    /// A short, fixed summary of the problem type.
+    #[schema(example = "Not found")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 404)]
+    pub status: u16,
+    /// What went wrong with this request, for a human.
+    #[schema(example = "no article `hoi-nghi-amcc8`")]
+    pub detail: String,
+    /// The path and query of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/articles/hoi-nghi-amcc8")]
+    pub instance: Option<String>,
+    /// The parameters or fields at fault, when there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("invalid query parameters")]
+    InvalidParameters(Vec<FieldError>),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid_parameter(name: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::InvalidParameters(vec![FieldError::parameter(name, message)])
+    }
+
+    pub fn not_found(what: &str, key: impl std::fmt::Display) -> Self {
+        ApiError::NotFound(format!("no {what} `{key}`"))
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::InvalidParameters(_) => ("invalid-parameter", "Invalid query parameter"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::BadRequest(_) => ("invalid-body", "Invalid request"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::Unavailable => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind();
+        let detail = match self {
+            ApiError::InvalidParameters(errors) => errors
+                .iter()
+                .map(|e| match &e.parameter {
+                    Some(p) => format!("{p}: {}", e.message),
+                    None => e.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("this resource allows only {allow}")
+            }
+            // Never leak causes (SQL, paths) to the caller; they are logged.
+            ApiError::Internal(_) => "the server failed to answer; the cause is logged".into(),
+            ApiError::Unavailable => "the database is unavailable; try again shortly".into(),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::InvalidParameters(errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail,
+            instance: None,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::InvalidParameters(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "internal error");
+        }
+        let problem = self.problem();
+        let mut response = problem_response(&problem);
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+            }
+            ApiError::Unavailable => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(body);
+    response.extensions_mut().insert(problem.clone());
+    response
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => ApiError::NotFound("not found".into()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(%error, "no database connection");
+        ApiError::Unavailable
+    }
+}
+
+/// Fills `instance` into problem bodies, and turns any error response that is not a problem
+/// (actix's own 404s, payload errors from extractors we did not configure) into one.
+pub async fn problem_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let instance = match req.uri().query() {
+        Some(q) => format!("{}?{q}", req.path()),
+        None => req.path().to_owned(),
+    };
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(error) => {
+            // An error that escaped as `Err`: render it through its own response, then fix it up.
+            let response = error.error_response();
+            return Err(actix_web::error::InternalError::from_response(
+                "error",
+                fix_problem(response, &instance),
+            )
+            .into());
+        }
+    };
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, response) = res.into_parts();
+    let response = fix_problem(response.map_into_boxed_body(), &instance);
+    Ok(ServiceResponse::new(req, response))
+}
+
+fn fix_problem(response: HttpResponse<BoxBody>, instance: &str) -> HttpResponse<BoxBody> {
+    let status = response.status();
+    let mut problem = match response.extensions().get::<Problem>() {
+        Some(problem) => problem.clone(),
+        None => generic_problem(status),
+    };
+    problem.instance = Some(instance.to_owned());
+    let mut fixed = problem_response(&problem);
+    *fixed.status_mut() = status;
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fixed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fixed
+}
+
+fn generic_problem(status: StatusCode) -> Problem {
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("no such resource".into()),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the body is too large".into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType("unsupported content type".into())
+        }
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable,
+        s if s.is_client_error() => ApiError::BadRequest(
+            s.canonical_reason()
+                .unwrap_or("the request is invalid")
+                .to_owned(),
+        ),
+        _ => ApiError::Internal(format!("status {status}")),
+    };
+    let mut problem = error.problem();
+    problem.status = status.as_u16();
+    problem
+}

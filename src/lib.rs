@@ -1,0 +1,11 @@
+//! newsroom: a headless content API for a Vietnamese news portal.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,60 @@
+//! The OpenAPI document: generated from the handlers by utoipa, committed at
+//! `openapi/openapi.json`, served at `/openapi.json`, checked by a test.
+
+use actix_web::{get, web, App, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::api::refs::{EventRef, OrganizationRef, PersonRef};
+use crate::api::{articles::Article, events::Event, organizations::Organization, people::Person};
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "newsroom",
+        description = "Nội dung của cổng tin tức dưới dạng JSON: bài viết, sự kiện, nhân vật, tổ chức.\n\nA headless content API for a Vietnamese news portal. Times are RFC 3339 with the portal's offset (`+07:00`, Asia/Ho_Chi_Minh). Every error is `application/problem+json` (RFC 9457). Lists take `page`, `per_page`, `sort`, `fields` and `include`, answer `{data, meta, links}` and send the same links in a `Link` header. Unknown query parameters are an error.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "articles", description = "Bài viết: articles, with their body as typed blocks"),
+        (name = "events", description = "Sự kiện: conferences and meetings, with parents and children"),
+        (name = "people", description = "Nhân vật: officials, with aliases and positions over time"),
+        (name = "organizations", description = "Tổ chức: government bodies, agencies, forums"),
+        (name = "tags", description = "Thẻ: tags with article counts"),
+        (name = "service", description = "Health checks and this document"),
+    ),
+    components(schemas(OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
+)]
+struct ApiDoc;
+
+/// The generated document as served and committed (pretty JSON with a final newline).
+pub fn spec_json() -> String {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::startup::routes)
+        .split_for_parts();
+    let mut json = doc.to_pretty_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot render the OpenAPI document");
+        String::from("{}")
+    });
+    json.push('\n');
+    json
+}
+
+/// The spec bytes, computed once at start-up.
+#[derive(Clone)]
+pub struct SpecJson(pub std::sync::Arc<String>);
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    tag = "service",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+#[get("/openapi.json")]
+pub async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec.0.as_str().to_owned())
+}

@@ -1,0 +1,173 @@
+//! Builds the app once for `main` and for the tests: routes, middleware, the 404/405 fallback.
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpRequest, HttpResponse};
+use std::sync::Arc;
+use std::time::Instant;
+use utoipa_actix_web::AppExt;
+
+use crate::api::{self, health, AppState};
+use crate::error::{problem_middleware, ApiError};
+use crate::openapi::{openapi_json, SpecJson};
+
+/// Settings the app needs beyond its state.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    /// Origins allowed for everything; public GETs are allowed from any origin.
+    pub cors_origins: Vec<String>,
+}
+
+/// Every documented route. Registering a route here documents it in the spec.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health::livez)
+        .service(health::readyz)
+        .service(openapi_json)
+        .service(utoipa_actix_web::scope("/api/v1").configure(api::configure));
+}
+
+/// The known paths and their methods, from the spec: a known path with another method is 405.
+pub struct RouteTable(Vec<(ResourceDef, String)>);
+
+impl RouteTable {
+    pub fn from_spec(spec: &str) -> RouteTable {
+        let doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        let mut routes = Vec::new();
+        if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+            for (path, item) in paths {
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .map(|ops| ops.keys().map(|m| m.to_ascii_uppercase()).collect())
+                    .unwrap_or_default();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
+                routes.push((ResourceDef::new(path.as_str()), methods.join(", ")));
+            }
+        }
+        RouteTable(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, allow)| allow.as_str())
+    }
+}
+
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            allow: allow.to_owned(),
+        },
+        None => ApiError::NotFound(format!("no resource at {}", req.path())),
+    })
+}
+
+/// HEAD is answered wherever GET is: the request is routed as GET, and the HTTP layer sends the
+/// headers without the body.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// One log line a request: method, path, status, time. Query strings and headers are not logged
+/// (they may carry tokens later).
+async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        %path,
+        status = res.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    Ok(res)
+}
+
+fn cors(settings: &AppSettings) -> Cors {
+    let allowlist = settings.cors_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let origin = origin.to_str().unwrap_or("");
+            if allowlist.iter().any(|o| o == origin || o == "*") {
+                return true;
+            }
+            // Public reads from anywhere, preflights for them included.
+            let method = if head.method == Method::OPTIONS {
+                head.headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .and_then(|m| m.to_str().ok())
+                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+                    .unwrap_or(Method::OPTIONS)
+            } else {
+                head.method.clone()
+            };
+            method == Method::GET || method == Method::HEAD
+        })
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::LINK,
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600)
+}
+
+/// The whole application, as served and as tested.
+pub fn app(
+    state: AppState,
+    settings: &AppSettings,
+    spec: Arc<String>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let table = RouteTable::from_spec(&spec);
+    App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .into_app()
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(SpecJson(spec)))
+        .app_data(web::Data::new(table))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .default_service(web::to(fallback))
+        .wrap(cors(settings))
+        .wrap(from_fn(head_as_get))
+        .wrap(from_fn(problem_middleware))
+        .wrap(from_fn(access_log))
+}
