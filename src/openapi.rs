@@ -5,6 +5,7 @@ use actix_web::{get, web, App, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::api::query::CountMode;
 use crate::api::refs::{EventRef, OrganizationRef, PersonRef};
 use crate::api::{articles::Article, events::Event, organizations::Organization, people::Person};
 use crate::error::Problem;
@@ -24,7 +25,7 @@ use crate::error::Problem;
         (name = "tags", description = "Thẻ: tags with article counts"),
         (name = "service", description = "Health checks and this document"),
     ),
-    components(schemas(OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
+    components(schemas(CountMode, OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
 )]
 struct ApiDoc;
 

@@ -19,7 +19,7 @@ use super::{events, organizations, people, to_value, Ctx, State};
 use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Relation};
 use crate::db::{self as database, DbConnection, Key};
 use crate::domain::body::{self, Block};
-use crate::domain::text::query_terms;
+use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::{ApiError, Problem};
 use crate::list_params;
@@ -298,7 +298,7 @@ impl ArticleListParams {
                 &self.updated_after,
                 Bound::Lower,
             ),
-            terms: self.q.as_deref().map(query_terms).unwrap_or_default(),
+            search: self.q.as_deref().and_then(search_pattern),
         };
         problems.into_result()?;
         Ok((filter, opts, formats))

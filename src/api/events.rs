@@ -16,7 +16,7 @@ use super::refs::{
 use super::{gone_if_deleted, organizations, people, to_value, Ctx, State};
 use crate::db::events::{self as db, EventFilter, EventRow, EventSort};
 use crate::db::{self as database, DbConnection, Key};
-use crate::domain::text::query_terms;
+use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::{ApiError, Problem};
 use crate::list_params;
@@ -145,6 +145,7 @@ list_params! {
         fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent"),
         include: ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent"),
         /// Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
+        /// An event without an end date counts as lasting its first day; undated events never match.
         #[param(example = "2022-10-19")]
         from,
         /// Events overlapping the span up to this day (inclusive).
@@ -201,7 +202,7 @@ impl EventListParams {
                 .person
                 .as_deref()
                 .and_then(|v| problems.check("person", parse_key(v))),
-            terms: self.q.as_deref().map(query_terms).unwrap_or_default(),
+            search: self.q.as_deref().and_then(search_pattern),
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to) {
             if from > to {

@@ -14,7 +14,7 @@ use super::refs::{OrganizationRef, RelatedOrganization};
 use super::{gone_if_deleted, to_value, Ctx, State};
 use crate::db::organizations::{self as db, OrganizationFilter, OrganizationRow, OrganizationSort};
 use crate::db::{self as database, DbConnection, Key};
-use crate::domain::text::query_terms;
+use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
 use crate::list_params;
 
@@ -182,7 +182,7 @@ impl OrganizationListParams {
                 .parent
                 .as_deref()
                 .and_then(|p| problems.check("parent", parse_key(p))),
-            terms: self.q.as_deref().map(query_terms).unwrap_or_default(),
+            search: self.q.as_deref().and_then(search_pattern),
         };
         problems.into_result()?;
         Ok((filter, opts))

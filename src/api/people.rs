@@ -14,7 +14,7 @@ use super::refs::{OrganizationRef, RelatedOrganization};
 use super::{gone_if_deleted, organizations, to_value, Ctx, State};
 use crate::db::people::{self as db, PersonFilter, PersonRow, PersonSort};
 use crate::db::{self as database, DbConnection, Key};
-use crate::domain::text::query_terms;
+use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
 use crate::list_params;
 
@@ -64,9 +64,9 @@ pub struct Position {
     pub starts_on: Option<NaiveDate>,
     /// Empty while the position is held (or when unknown).
     pub ends_on: Option<NaiveDate>,
-    /// Whether the position is held today (no end date, or one not yet passed).
+    /// Whether the position is held today; empty when its dates are unknown.
     #[schema(example = true)]
-    pub current: bool,
+    pub current: Option<bool>,
 }
 
 /// A person. Fields other than `id` can be left out with `fields`.
@@ -170,7 +170,7 @@ impl PersonListParams {
                 .country
                 .as_deref()
                 .and_then(|c| problems.check("country", parse_country(c))),
-            terms: self.q.as_deref().map(query_terms).unwrap_or_default(),
+            search: self.q.as_deref().and_then(search_pattern),
             current_first_on: None,
         };
         problems.into_result()?;
@@ -214,8 +214,7 @@ pub fn represent(
     for p in held {
         positions.entry(p.person_id).or_default().push(Position {
             organization: p.organization_id.and_then(|id| orgs.get(&id).cloned()),
-            current: p.ends_on.is_none_or(|end| end >= today)
-                && p.starts_on.is_none_or(|start| start <= today),
+            current: is_current(p.starts_on, p.ends_on, today),
             title: p.title,
             title_en: p.title_en,
             starts_on: p.starts_on,
@@ -238,6 +237,19 @@ pub fn represent(
             updated_at: ctx.tz.render(row.updated_at),
         })
         .collect())
+}
+
+/// Held today: started (or no known start) and not ended. With neither date known, nobody can
+/// tell, and the answer is empty rather than a guess.
+fn is_current(
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<bool> {
+    match (starts_on, ends_on) {
+        (None, None) => None,
+        (start, end) => Some(start.is_none_or(|s| s <= today) && end.is_none_or(|e| e >= today)),
+    }
 }
 
 /// Finds a live person or answers 404 / 410.

@@ -85,7 +85,8 @@ pub struct ArticleFilter {
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
-    pub terms: Vec<String>,
+    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -202,8 +203,8 @@ fn filtered(filter: &ArticleFilter, ids: &FilterIds, now: NaiveDateTime) -> Boxe
     if let Some(after) = filter.updated_after {
         query = query.filter(articles::updated_at.ge(after));
     }
-    for term in &filter.terms {
-        query = query.filter(articles::search_key.like(format!("%{term}%")));
+    if let Some(pattern) = &filter.search {
+        query = query.filter(articles::search_key.like(pattern.clone()));
     }
     query
 }

@@ -86,7 +86,8 @@ pub struct EventFilter {
     pub parent: Option<Key>,
     pub organization: Option<Key>,
     pub person: Option<Key>,
-    pub terms: Vec<String>,
+    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,8 +158,8 @@ fn filtered(filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
             ),
         );
     }
-    for term in &filter.terms {
-        query = query.filter(events::search_key.like(format!("%{term}%")));
+    if let Some(pattern) = &filter.search {
+        query = query.filter(events::search_key.like(pattern.clone()));
     }
     query
 }

@@ -70,7 +70,8 @@ pub struct OrganizationFilter {
     pub kind: Option<String>,
     pub country: Option<String>,
     pub parent: Option<Key>,
-    pub terms: Vec<String>,
+    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,8 +97,8 @@ fn filtered(filter: &OrganizationFilter, parent: Option<i64>) -> Boxed<'static> 
     if let Some(id) = parent {
         query = query.filter(organizations::parent_id.eq(id));
     }
-    for term in &filter.terms {
-        query = query.filter(organizations::search_key.like(format!("%{term}%")));
+    if let Some(pattern) = &filter.search {
+        query = query.filter(organizations::search_key.like(pattern.clone()));
     }
     query
 }

@@ -70,8 +70,10 @@ pub struct PersonRefRow {
 pub struct PersonFilter {
     pub organization: Option<Key>,
     pub country: Option<String>,
-    pub terms: Vec<String>,
-    /// Lists people with a current position at `organization` first (as of this date).
+    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
+    pub search: Option<String>,
+    /// Lists people with a current position at `organization` first (as of this date; a
+    /// position with no known dates is not known to be current).
     pub current_first_on: Option<NaiveDate>,
 }
 
@@ -100,8 +102,8 @@ fn filtered(filter: &PersonFilter, organization: Option<i64>) -> Boxed<'static> 
     if let Some(country) = &filter.country {
         query = query.filter(people::country.eq(country.clone()));
     }
-    for term in &filter.terms {
-        query = query.filter(people::search_key.like(format!("%{term}%")));
+    if let Some(pattern) = &filter.search {
+        query = query.filter(people::search_key.like(pattern.clone()));
     }
     query
 }

@@ -1,0 +1,216 @@
+use crate::db_test;
+use crate::helpers::slugs;
+
+const SEED_ARTICLE: &str =
+    "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7";
+
+db_test!(
+    the_seed_article_has_its_publish_time_source_and_body,
+    |app| {
+        let body = app
+            .get_ok(&format!("/api/v1/articles/{SEED_ARTICLE}"))
+            .await;
+        let article = &body["data"];
+        assert_eq!(article["published_at"], "2022-10-21T08:24:00+07:00");
+        assert_eq!(article["status"], "published");
+        assert_eq!(article["source"]["short_name"], "TTXVN");
+        assert_eq!(article["source"]["slug"], "ttxvn");
+        let blocks = article["body"].as_array().expect("body");
+        let images: Vec<_> = blocks.iter().filter(|b| b["type"] == "image").collect();
+        let paragraphs = blocks.iter().filter(|b| b["type"] == "paragraph").count();
+        assert_eq!(images.len(), 3);
+        assert_eq!(paragraphs, 9);
+        assert!(images[1]["caption"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Bộ trưởng Công an Tô Lâm tham dự Lễ khai mạc")));
+        assert_eq!(article["cover"], *images[0]);
+        assert!(article["lead"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Đoàn đại biểu Việt Nam do Đại tướng Tô Lâm")));
+        assert!(article["body_html"].is_null(), "no html unless asked");
+    }
+);
+
+db_test!(an_article_is_found_by_id_as_by_slug, |app| {
+    let by_slug = app
+        .get_ok(&format!("/api/v1/articles/{SEED_ARTICLE}"))
+        .await;
+    let id = by_slug["data"]["id"].as_i64().expect("id");
+    let by_id = app.get_ok(&format!("/api/v1/articles/{id}")).await;
+    assert_eq!(by_slug, by_id);
+});
+
+db_test!(lists_are_summaries_without_body, |app| {
+    let body = app.get_ok("/api/v1/articles").await;
+    assert_eq!(body["meta"]["total"], 2);
+    let first = &body["data"][0];
+    assert!(first.get("body").is_none());
+    assert!(first["cover"]["caption"].is_string());
+    assert!(first["tags"].as_array().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        first["events"][0],
+        serde_json::json!({
+            "id": first["events"][0]["id"], "slug": "sicw-2022",
+            "name": "Tuần lễ An ninh mạng Quốc tế Singapore 2022", "short_name": "SICW 2022"
+        })
+    );
+});
+
+db_test!(the_second_article_comes_from_kgo, |app| {
+    let body = app.get_ok("/api/v1/articles?source=kgo").await;
+    assert_eq!(body["meta"]["total"], 1);
+    assert!(body["data"][0]["title"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("Công cuộc đấu tranh phòng, chống tham nhũng")));
+});
+
+db_test!(fields_choose_what_a_list_returns, |app| {
+    let body = app
+        .get_ok("/api/v1/articles?fields=title,body&per_page=1")
+        .await;
+    let item = body["data"][0].as_object().expect("object");
+    let mut keys: Vec<&str> = item.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["body", "id", "title"]);
+});
+
+db_test!(formats_render_the_body_as_escaped_html_and_text, |app| {
+    let body = app
+        .get_ok(&format!(
+            "/api/v1/articles/{SEED_ARTICLE}?formats=html,text"
+        ))
+        .await;
+    let html = body["data"]["body_html"].as_str().expect("html");
+    assert!(html.starts_with("<figure><figcaption>Các quan chức hàng đầu ASEAN"));
+    assert_eq!(html.matches("<p>").count(), 9);
+    let text = body["data"]["body_text"].as_str().expect("text");
+    assert!(text.contains("\n\nTại phiên khai mạc Hội nghị AMCC7, bà Josephine Teo"));
+});
+
+db_test!(include_embeds_events_with_their_parents, |app| {
+    let body = app
+        .get_ok(&format!(
+            "/api/v1/articles/{SEED_ARTICLE}?include=events.parent,people,source"
+        ))
+        .await;
+    let events = body["data"]["events"].as_array().expect("events");
+    let amcc7 = events.iter().find(|e| e["slug"] == "amcc7").expect("amcc7");
+    assert_eq!(amcc7["edition"], 7);
+    assert_eq!(amcc7["parent"]["slug"], "sicw-2022");
+    assert_eq!(
+        amcc7["parent"]["theme"],
+        "An ninh kỹ thuật số: Trách nhiệm chung"
+    );
+    let people = body["data"]["people"].as_array().expect("people");
+    assert_eq!(people.len(), 6);
+    assert!(people.iter().all(|p| p["positions"].is_array()));
+    assert_eq!(body["data"]["source"]["kind"], "news_agency");
+    // Without include, references only.
+    let plain = app
+        .get_ok(&format!("/api/v1/articles/{SEED_ARTICLE}"))
+        .await;
+    assert!(plain["data"]["events"][0].get("parent").is_none());
+});
+
+db_test!(filters_narrow_the_list, |app| {
+    for (query, expected) in [
+        ("event=amcc7", 1),
+        ("person=to-lam", 1),
+        ("organization=asean", 1),
+        ("tag=an-ninh-mang", 1),
+        ("tag=phong-chong-tham-nhung", 1),
+        ("source=ttxvn", 1),
+        ("published_after=2022-10-21", 2),
+        ("published_after=2022-10-22", 0),
+        ("published_before=2022-10-21", 2),
+        ("published_before=2022-10-20", 0),
+        ("published_after=2022-10-21T08:24:00%2B07:00", 2),
+        ("published_after=2022-10-21T08:24:01%2B07:00", 0),
+        ("updated_after=2026-11-25", 2),
+        ("updated_after=2026-11-26", 0),
+        ("q=an%20ninh%20mang", 1),
+        ("q=THAM%20NHUNG", 1),
+        ("event=no-such-event", 0),
+        ("event=amcc7&source=kgo", 0),
+    ] {
+        let body = app.get_ok(&format!("/api/v1/articles?{query}")).await;
+        assert_eq!(body["meta"]["total"], expected, "{query}");
+        assert_eq!(
+            body["data"].as_array().map(Vec::len),
+            Some(expected as usize),
+            "{query}"
+        );
+    }
+});
+
+db_test!(sort_orders_by_title_and_id, |app| {
+    let asc = slugs(&app.get_ok("/api/v1/articles?sort=title").await);
+    let desc = slugs(&app.get_ok("/api/v1/articles?sort=-title").await);
+    assert_eq!(asc.len(), 2);
+    assert!(asc[0].starts_with("cong-cuoc"));
+    assert_eq!(
+        asc.iter().rev().collect::<Vec<_>>(),
+        desc.iter().collect::<Vec<_>>()
+    );
+    let by_id = app.get_ok("/api/v1/articles?sort=-id").await;
+    assert!(by_id["data"][0]["id"].as_i64() > by_id["data"][1]["id"].as_i64());
+});
+
+db_test!(pagination_walks_every_item_once, |app| {
+    let first = app
+        .request(actix_web::test::TestRequest::get().uri("/api/v1/events?per_page=3"))
+        .await;
+    assert_eq!(first.status, 200);
+    let link = first.header("link").expect("Link header").to_owned();
+    assert!(link.contains("rel=\"next\"") && link.contains("rel=\"last\""));
+    assert!(!link.contains("rel=\"prev\""));
+    let body = first.json();
+    assert_eq!(body["meta"]["total"], 10);
+    assert_eq!(body["meta"]["total_pages"], 4);
+    let mut seen = slugs(&body);
+    let mut next = body["links"]["next"].as_str().map(str::to_owned);
+    while let Some(url) = next {
+        let page = app.get_ok(&url).await;
+        seen.extend(slugs(&page));
+        next = page["links"]["next"].as_str().map(str::to_owned);
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(seen.len(), 10);
+    assert_eq!(unique.len(), 10);
+});
+
+db_test!(pagination_edges, |app| {
+    let last = app.get_ok("/api/v1/events?per_page=3&page=4").await;
+    assert_eq!(last["data"].as_array().map(Vec::len), Some(1));
+    assert!(last["links"]["next"].is_null());
+    assert!(last["links"]["prev"]
+        .as_str()
+        .is_some_and(|p| p.contains("page=3")));
+    let beyond = app.get_ok("/api/v1/events?per_page=3&page=99").await;
+    assert_eq!(beyond["data"], serde_json::json!([]));
+    assert_eq!(beyond["meta"]["total"], 10);
+    let exact = app.get_ok("/api/v1/events?per_page=10").await;
+    assert!(exact["links"]["next"].is_null());
+    let max = app.get_ok("/api/v1/events?per_page=100").await;
+    assert_eq!(max["meta"]["per_page"], 100);
+    let uncounted = app.get_ok("/api/v1/events?per_page=3&count=none").await;
+    assert!(uncounted["meta"].get("total").is_none());
+    assert!(uncounted["links"].get("last").is_none());
+    assert!(uncounted["links"]["next"].is_string());
+    let empty = app.get_ok("/api/v1/articles?tag=khong-co").await;
+    assert_eq!(empty["meta"]["total_pages"], 0);
+    for bad in [
+        "per_page=0",
+        "per_page=101",
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "per_page=1.5",
+    ] {
+        app.get(&format!("/api/v1/events?{bad}"))
+            .await
+            .problem(400, "invalid-parameter");
+    }
+});

@@ -1,0 +1,117 @@
+//! Every 4xx is `application/problem+json` with a fixed `type`, naming what was wrong.
+
+use actix_web::test::TestRequest;
+
+use crate::db_test;
+
+db_test!(unknown_routes_are_problem_404s, |app| {
+    for path in [
+        "/",
+        "/api",
+        "/api/v1",
+        "/api/v1/articlez",
+        "/api/v2/articles",
+        "/api/v1/articles/x/y/z",
+    ] {
+        let problem = app.get(path).await.problem(404, "not-found");
+        assert_eq!(problem["instance"], path);
+    }
+});
+
+db_test!(a_wrong_method_on_a_known_path_is_405_with_allow, |app| {
+    for (method, path) in [
+        ("POST", "/api/v1/articles"),
+        ("DELETE", "/api/v1/articles/1"),
+        ("PUT", "/api/v1/events/amcc7/children"),
+        ("PATCH", "/api/v1/tags"),
+        ("POST", "/livez"),
+    ] {
+        let req = TestRequest::default()
+            .method(method.parse().expect("method"))
+            .uri(path);
+        let res = app.request(req).await;
+        res.problem(405, "method-not-allowed");
+        assert_eq!(res.header("allow"), Some("GET, HEAD"), "{method} {path}");
+    }
+});
+
+db_test!(unknown_and_repeated_parameters_are_named, |app| {
+    let problem = app
+        .get("/api/v1/articles?status=draft")
+        .await
+        .problem(400, "invalid-parameter");
+    assert_eq!(problem["errors"][0]["parameter"], "status");
+    assert_eq!(problem["instance"], "/api/v1/articles?status=draft");
+    let problem = app
+        .get("/api/v1/articles?page=1&page=2")
+        .await
+        .problem(400, "invalid-parameter");
+    assert_eq!(problem["errors"][0]["parameter"], "page");
+    let problem = app
+        .get("/api/v1/people/to-lam?fields=name")
+        .await
+        .problem(400, "invalid-parameter");
+    assert_eq!(problem["errors"][0]["parameter"], "fields");
+});
+
+db_test!(every_bad_list_option_is_reported_at_once, |app| {
+    let problem = app
+        .get("/api/v1/articles?per_page=1000&sort=views&fields=password&include=comments&formats=pdf&published_after=21/10/2022&event=")
+        .await
+        .problem(400, "invalid-parameter");
+    let mut named: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["parameter"].as_str())
+        .collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "event",
+            "fields",
+            "formats",
+            "include",
+            "per_page",
+            "published_after",
+            "sort"
+        ]
+    );
+});
+
+db_test!(missing_items_are_404_and_say_what_was_asked, |app| {
+    let problem = app
+        .get("/api/v1/articles/khong-co-bai-nay")
+        .await
+        .problem(404, "not-found");
+    assert!(problem["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("khong-co-bai-nay")));
+    app.get("/api/v1/articles/999999")
+        .await
+        .problem(404, "not-found");
+    app.get("/api/v1/articles/99999999999999999999999")
+        .await
+        .problem(404, "not-found");
+    app.get("/api/v1/events/0").await.problem(404, "not-found");
+    app.get("/api/v1/people/-1").await.problem(404, "not-found");
+    app.get("/api/v1/organizations/%F0%9F%98%80")
+        .await
+        .problem(404, "not-found");
+});
+
+db_test!(invalid_country_and_dates_are_400, |app| {
+    app.get("/api/v1/organizations?country=Viet%20Nam")
+        .await
+        .problem(400, "invalid-parameter");
+    app.get("/api/v1/events?from=yesterday")
+        .await
+        .problem(400, "invalid-parameter");
+    app.get("/api/v1/articles?updated_after=2022-13-01")
+        .await
+        .problem(400, "invalid-parameter");
+    app.get("/api/v1/articles?count=all")
+        .await
+        .problem(400, "invalid-parameter");
+});

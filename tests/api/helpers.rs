@@ -1,0 +1,253 @@
+//! A fresh database and app for each test, on SQLite always and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (each PostgreSQL test gets its own schema).
+
+use actix_service::boxed::{self, RcService};
+use actix_service::{Service, ServiceExt};
+use actix_web::body::{to_bytes, BoxBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use newsroom::api::AppState;
+use newsroom::db::{self, seed, DbConnection, DbPool};
+use newsroom::domain::time::{Clock, PortalTz};
+use newsroom::startup::{app, AppSettings};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The moment tests start at: well after the seed article (2022-10-21 08:24 +07:00).
+pub fn test_start() -> DateTime<Utc> {
+    "2026-11-25T03:00:00Z".parse().expect("valid time")
+}
+
+/// Runs a test body on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_rt::test]
+            async fn sqlite() {
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                $body
+            }
+
+            #[actix_rt::test]
+            async fn postgres() {
+                let Some($app) = $crate::helpers::TestApp::spawn_postgres().await else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+/// Where a test's database lives; dropped with the test.
+enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, schema: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, schema } => {
+                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    service: RcService<actix_http::Request, ServiceResponse<BoxBody>, actix_web::Error>,
+    pub pool: DbPool,
+    pub clock: Clock,
+    _db: TestDb,
+}
+
+/// A response, read whole.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json error with this status and type, and returns the problem.
+    #[track_caller]
+    pub fn problem(&self, status: u16, kind: &str) -> serde_json::Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let problem = self.json();
+        assert_eq!(problem["type"], format!("/problems/{kind}"));
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string() && problem["detail"].is_string());
+        problem
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "t{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("newsroom-{}", unique_name()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = dir.join("test.db").display().to_string();
+                Self::start(&url, TestDb::Sqlite(dir)).await
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let schema = unique_name();
+                let mut conn = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create schema");
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+                Self::start(&url, TestDb::Postgres { admin_url, schema }).await
+            }
+        }
+    }
+
+    /// The PostgreSQL variant, or `None` (said loudly) when `TEST_DATABASE_URL` is unset.
+    /// With `NEWSROOM_REQUIRE_POSTGRES=1` (CI) a missing database fails the test instead.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        if std::env::var("TEST_DATABASE_URL").is_err() {
+            if std::env::var("NEWSROOM_REQUIRE_POSTGRES").is_ok() {
+                panic!("NEWSROOM_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
+            }
+            eprintln!("!!! SKIPPED on PostgreSQL: TEST_DATABASE_URL is not set !!!");
+            return None;
+        }
+        Some(Self::spawn(Backend::Postgres).await)
+    }
+
+    async fn start(url: &str, db: TestDb) -> TestApp {
+        let pool = db::build_pool(url, 4).expect("pool");
+        let clock = Clock::manual(test_start());
+        {
+            let mut conn = pool.get().expect("connection");
+            seed::load(&mut conn, seed::DEMO, clock.now()).expect("seed");
+        }
+        let state = AppState {
+            pool: pool.clone(),
+            clock: clock.clone(),
+            tz: PortalTz::default(),
+        };
+        let settings = AppSettings {
+            cors_origins: vec!["https://bientap.example.vn".into()],
+        };
+        let spec = Arc::new(newsroom::openapi::spec_json());
+        let service = actix_web::test::init_service(app(state, &settings, spec)).await;
+        let service = boxed::rc_service(service.map(|res| res.map_into_boxed_body()));
+        TestApp {
+            service,
+            pool,
+            clock,
+            _db: db,
+        }
+    }
+
+    pub async fn request(&self, req: TestRequest) -> Resp {
+        let res = match self.service.call(req.to_request()).await {
+            Ok(res) => res.into_parts().1,
+            Err(err) => err.error_response(),
+        };
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = to_bytes(res.into_body())
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Resp {
+        self.request(TestRequest::get().uri(uri)).await
+    }
+
+    /// GET that must succeed; returns the JSON body.
+    pub async fn get_ok(&self, uri: &str) -> serde_json::Value {
+        let res = self.get(uri).await;
+        assert_eq!(
+            res.status,
+            StatusCode::OK,
+            "{uri}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.json()
+    }
+
+    pub fn conn(
+        &self,
+    ) -> diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<DbConnection>> {
+        self.pool.get().expect("connection")
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now()
+    }
+}
+
+/// The slugs of a list response's items.
+pub fn slugs(body: &serde_json::Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .expect("data array")
+        .iter()
+        .map(|item| item["slug"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}

@@ -1,0 +1,13 @@
+//! The integration tests: one binary, every database case on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod articles;
+mod errors;
+mod events;
+mod openapi;
+mod organizations;
+mod people;
+mod service;
+mod tags;
+mod visibility;

@@ -1,0 +1,69 @@
+//! The committed spec is what the code generates.
+
+#[test]
+fn the_committed_openapi_json_matches_the_code() {
+    let generated = newsroom::openapi::spec_json();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed != generated {
+        let first_difference = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map(|n| n + 1)
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()) + 1);
+        panic!(
+            "openapi/openapi.json differs from the generated spec (first at line {first_difference}).\n\
+             Regenerate it with: cargo run -- openapi --output openapi/openapi.json"
+        );
+    }
+}
+
+#[test]
+fn the_spec_documents_every_route_with_its_problems() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths = spec["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles/{id_or_slug}",
+        "/api/v1/events",
+        "/api/v1/events/{id_or_slug}",
+        "/api/v1/events/{id_or_slug}/articles",
+        "/api/v1/events/{id_or_slug}/children",
+        "/api/v1/people",
+        "/api/v1/people/{id_or_slug}",
+        "/api/v1/people/{id_or_slug}/articles",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id_or_slug}",
+        "/api/v1/organizations/{id_or_slug}/people",
+        "/api/v1/tags",
+        "/livez",
+        "/readyz",
+        "/openapi.json",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
+    for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/")) {
+        let responses = item["get"]["responses"].as_object().expect("responses");
+        assert!(responses.contains_key("400"), "{path} lacks 400");
+        assert!(responses.contains_key("503"), "{path} lacks 503");
+        let problem = &responses["400"]["content"]["application/problem+json"];
+        assert!(problem.is_object(), "{path}: 400 is not problem+json");
+        if path.contains('{') {
+            assert!(responses.contains_key("404"), "{path} lacks 404");
+        }
+    }
+    let text = spec.to_string();
+    let references: std::collections::BTreeSet<&str> = text
+        .split("#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    for name in references {
+        assert!(schemas.contains_key(name), "dangling reference to {name}");
+    }
+    assert!(text.contains("Tô Lâm"), "examples are Vietnamese");
+}

@@ -1,0 +1,116 @@
+use actix_web::test::TestRequest;
+
+use crate::db_test;
+
+db_test!(livez_and_readyz_answer_ok, |app| {
+    let live = app.get("/livez").await;
+    assert_eq!(live.status, 200);
+    assert_eq!(live.body, br#"{"status":"ok"}"#);
+    assert_eq!(app.get_ok("/readyz").await["status"], "ok");
+});
+
+db_test!(head_works_wherever_get_does, |app| {
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/events/amcc7",
+        "/livez",
+        "/openapi.json",
+    ] {
+        let res = app
+            .request(
+                TestRequest::default()
+                    .method(actix_web::http::Method::HEAD)
+                    .uri(path),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{path}");
+        assert_eq!(
+            res.header("content-type"),
+            Some("application/json"),
+            "{path}"
+        );
+    }
+    let res = app
+        .request(
+            TestRequest::default()
+                .method(actix_web::http::Method::HEAD)
+                .uri("/api/v1/khong-co"),
+        )
+        .await;
+    assert_eq!(res.status, 404);
+});
+
+db_test!(
+    public_reads_are_open_to_any_origin_and_writes_only_to_the_allowlist,
+    |app| {
+        let res = app
+            .request(
+                TestRequest::get()
+                    .uri("/api/v1/articles")
+                    .insert_header(("Origin", "https://docbao.example.com")),
+            )
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://docbao.example.com")
+        );
+        assert!(res.header("access-control-allow-credentials").is_none());
+        assert!(res
+            .header("access-control-expose-headers")
+            .is_some_and(|h| h.contains("link")));
+
+        let preflight = |origin: &'static str, method: &'static str| {
+            TestRequest::default()
+                .method(actix_web::http::Method::OPTIONS)
+                .uri("/api/v1/articles")
+                .insert_header(("Origin", origin))
+                .insert_header(("Access-Control-Request-Method", method))
+        };
+        let res = app
+            .request(preflight("https://docbao.example.com", "GET"))
+            .await;
+        assert_eq!(res.status, 200);
+        let res = app
+            .request(preflight("https://docbao.example.com", "POST"))
+            .await;
+        assert!(res.status.is_client_error());
+        assert!(res.header("access-control-allow-origin").is_none());
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+        let res = app
+            .request(preflight("https://bientap.example.vn", "POST"))
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://bientap.example.vn")
+        );
+    }
+);
+
+db_test!(docs_are_served_without_any_cdn, |app| {
+    let res = app.get("/docs/").await;
+    assert_eq!(res.status, 200);
+    let html = String::from_utf8_lossy(&res.body);
+    assert!(html.contains("swagger-ui"));
+    assert!(
+        !html.contains("https://"),
+        "the docs page must load nothing from outside"
+    );
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(init.status, 200);
+    assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
+    let bundle = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status, 200);
+    assert!(bundle.body.len() > 100_000);
+});
+
+db_test!(times_use_the_portal_offset, |app| {
+    let body = app.get_ok("/api/v1/people/to-lam").await;
+    assert!(body["data"]["created_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("+07:00")));
+    assert!(body["data"]["created_at"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("2026-11-25T10:00:00")));
+});

@@ -1,0 +1,224 @@
+//! Drafts and scheduled articles are invisible to anonymous callers on every path; archived ones
+//! only at their own URL; deleted ones answer 410. The clock is moved, never slept on.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db_test;
+use crate::helpers::{slugs, TestApp};
+use newsroom::db::articles::{self, NewArticleRow, Relation};
+use newsroom::db::schema;
+
+/// An article about AMCC7 and Tô Lâm, tagged `bi-mat` (used by nothing else).
+fn insert_article(
+    app: &TestApp,
+    slug: &str,
+    status: &str,
+    published_at: Option<NaiveDateTime>,
+) -> i64 {
+    let mut conn = app.conn();
+    let now = app.now();
+    let id = articles::insert(
+        &mut conn,
+        &NewArticleRow {
+            slug: slug.into(),
+            title: format!("Bài {slug}"),
+            lead: None,
+            body: r#"[{"type":"paragraph","text":"Nội dung."}]"#.into(),
+            source_id: Some(find_id(app, "ttxvn")),
+            byline: None,
+            language: "vi".into(),
+            status: status.into(),
+            published_at,
+            notes: None,
+            search_key: format!(" bi mat {slug} "),
+            sort_key: slug.into(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert");
+    let tag = newsroom::db::tags::ensure(&mut conn, "bi-mat", "Bí mật", now).expect("tag");
+    articles::link(&mut conn, Relation::Tags, id, &[tag]).expect("tag link");
+    let event: i64 = schema::events::table
+        .filter(schema::events::slug.eq("amcc7"))
+        .select(schema::events::id)
+        .first(&mut conn)
+        .expect("amcc7");
+    articles::link(&mut conn, Relation::Events, id, &[event]).expect("event link");
+    let person: i64 = schema::people::table
+        .filter(schema::people::slug.eq("to-lam"))
+        .select(schema::people::id)
+        .first(&mut conn)
+        .expect("to-lam");
+    articles::link(&mut conn, Relation::People, id, &[person]).expect("person link");
+    id
+}
+
+fn find_id(app: &TestApp, org_slug: &str) -> i64 {
+    schema::organizations::table
+        .filter(schema::organizations::slug.eq(org_slug))
+        .select(schema::organizations::id)
+        .first(&mut app.conn())
+        .expect("organization")
+}
+
+/// Every anonymous path an article could show up on, with the count of articles it shows.
+async fn visible_counts(app: &TestApp) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles?tag=bi-mat",
+        "/api/v1/articles?q=bi%20mat",
+        "/api/v1/articles?event=amcc7",
+        "/api/v1/articles?person=to-lam",
+        "/api/v1/events/amcc7/articles",
+        "/api/v1/people/to-lam/articles",
+        "/api/v1/articles?source=ttxvn",
+    ] {
+        let body = app.get_ok(path).await;
+        counts.push((
+            path.to_owned(),
+            body["meta"]["total"].as_i64().unwrap_or(-1),
+        ));
+    }
+    let tags = app.get_ok("/api/v1/tags").await;
+    let secret = tags["data"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .find(|t| t["slug"] == "bi-mat")
+        .and_then(|t| t["article_count"].as_i64())
+        .unwrap_or(0);
+    counts.push(("tags: bi-mat".into(), secret));
+    counts
+}
+
+fn baseline() -> Vec<(String, i64)> {
+    [
+        ("/api/v1/articles", 2),
+        ("/api/v1/articles?tag=bi-mat", 0),
+        ("/api/v1/articles?q=bi%20mat", 0),
+        ("/api/v1/articles?event=amcc7", 1),
+        ("/api/v1/articles?person=to-lam", 1),
+        ("/api/v1/events/amcc7/articles", 1),
+        ("/api/v1/people/to-lam/articles", 1),
+        ("/api/v1/articles?source=ttxvn", 1),
+        ("tags: bi-mat", 0),
+    ]
+    .into_iter()
+    .map(|(p, n)| (p.to_owned(), n))
+    .collect()
+}
+
+fn plus_one() -> Vec<(String, i64)> {
+    baseline().into_iter().map(|(p, n)| (p, n + 1)).collect()
+}
+
+db_test!(drafts_are_invisible_everywhere, |app| {
+    insert_article(&app, "ban-nhap", "draft", None);
+    insert_article(
+        &app,
+        "ban-nhap-co-ngay",
+        "draft",
+        Some(app.now() - Duration::days(1)),
+    );
+    assert_eq!(visible_counts(&app).await, baseline());
+    app.get("/api/v1/articles/ban-nhap")
+        .await
+        .problem(404, "not-found");
+    app.get("/api/v1/articles/ban-nhap-co-ngay")
+        .await
+        .problem(404, "not-found");
+});
+
+db_test!(scheduled_articles_appear_at_their_publish_moment, |app| {
+    let at = app.now() + Duration::hours(2);
+    let id = insert_article(&app, "hen-gio", "published", Some(at));
+    assert_eq!(visible_counts(&app).await, baseline());
+    app.get("/api/v1/articles/hen-gio")
+        .await
+        .problem(404, "not-found");
+    app.get(&format!("/api/v1/articles/{id}"))
+        .await
+        .problem(404, "not-found");
+
+    app.clock.set((at - Duration::seconds(1)).and_utc());
+    app.get("/api/v1/articles/hen-gio")
+        .await
+        .problem(404, "not-found");
+
+    app.clock.set(at.and_utc());
+    assert_eq!(visible_counts(&app).await, plus_one());
+    let body = app.get_ok("/api/v1/articles/hen-gio").await;
+    assert_eq!(body["data"]["id"], id);
+    let newest = app.get_ok("/api/v1/articles?per_page=1").await;
+    assert_eq!(slugs(&newest), ["hen-gio"]);
+});
+
+db_test!(archived_articles_stay_at_their_url_but_leave_lists, |app| {
+    insert_article(
+        &app,
+        "luu-tru",
+        "archived",
+        Some(app.now() - Duration::days(30)),
+    );
+    assert_eq!(visible_counts(&app).await, baseline());
+    let body = app.get_ok("/api/v1/articles/luu-tru").await;
+    assert_eq!(body["data"]["status"], "archived");
+});
+
+db_test!(deleted_articles_answer_gone_and_leave_every_list, |app| {
+    let id = insert_article(
+        &app,
+        "da-xoa",
+        "published",
+        Some(app.now() - Duration::days(1)),
+    );
+    assert_eq!(visible_counts(&app).await, plus_one());
+    diesel::update(schema::articles::table.find(id))
+        .set(schema::articles::deleted_at.eq(Some(app.now())))
+        .execute(&mut app.conn())
+        .expect("soft delete");
+    assert_eq!(visible_counts(&app).await, baseline());
+    app.get("/api/v1/articles/da-xoa")
+        .await
+        .problem(410, "gone");
+    // A deleted draft was never public: 404, not 410.
+    let draft = insert_article(&app, "nhap-da-xoa", "draft", None);
+    diesel::update(schema::articles::table.find(draft))
+        .set(schema::articles::deleted_at.eq(Some(app.now())))
+        .execute(&mut app.conn())
+        .expect("soft delete");
+    app.get("/api/v1/articles/nhap-da-xoa")
+        .await
+        .problem(404, "not-found");
+});
+
+db_test!(
+    deleted_people_vanish_from_references_and_answer_gone,
+    |app| {
+        diesel::update(schema::people::table.filter(schema::people::slug.eq("tim-watts")))
+            .set(schema::people::deleted_at.eq(Some(app.now())))
+            .execute(&mut app.conn())
+            .expect("soft delete");
+        app.get("/api/v1/people/tim-watts")
+            .await
+            .problem(410, "gone");
+        app.get("/api/v1/people/tim-watts/articles")
+            .await
+            .problem(410, "gone");
+        let people = app.get_ok("/api/v1/people").await;
+        assert!(!slugs(&people).contains(&"tim-watts".to_owned()));
+        let article = app
+            .get_ok("/api/v1/articles?fields=people&per_page=1&sort=published_at,id")
+            .await;
+        let names: Vec<&str> = article["data"][0]["people"]
+            .as_array()
+            .expect("people")
+            .iter()
+            .filter_map(|p| p["slug"].as_str())
+            .collect();
+        assert!(!names.contains(&"tim-watts") && names.contains(&"to-lam"));
+    }
+);
