@@ -163,11 +163,14 @@ fn sort_key(name: &str) -> Option<ArticleSort> {
 list_params! {
     /// Filters and options of the article lists.
     pub struct ArticleListParams {
-        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`; `-` for descending. Default `-published_at`.", "-published_at"),
-        fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at"),
-        include: ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people"),
+        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`; `-` for descending. Default `-published_at`.", "-published_at",
+            "^-?(published_at|title|id|updated_at)(,-?(published_at|title|id|updated_at))*$"),
+        fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at))*$"),
+        @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
+            "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
-        #[param(example = "html,text")]
+        #[param(example = "html,text", pattern = "^(html|text)(,(html|text))*$")]
         formats,
         /// Only articles about this event (id or slug).
         #[param(min_length = 1, example = "amcc7")]
@@ -205,15 +208,21 @@ list_params! {
 #[into_params(parameter_in = Query)]
 pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
-    #[param(example = "title,body")]
+    #[param(
+        example = "title,body",
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at))*$"
+    )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
     /// `events.organizers`, `events.participants`, `people`, `people.positions`,
     /// `organizations`, `organizations.parent`.
-    #[param(example = "events.parent,people")]
+    #[param(
+        example = "events.parent,people",
+        pattern = "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"
+    )]
     pub include: Option<String>,
     /// Extra renderings of the body: comma list of `html`, `text`.
-    #[param(example = "html")]
+    #[param(example = "html", pattern = "^(html|text)(,(html|text))*$")]
     pub formats: Option<String>,
 }
 
@@ -227,7 +236,7 @@ pub struct Formats {
 impl Formats {
     fn parse(raw: Option<&str>, problems: &mut Problems) -> Formats {
         let mut formats = Formats::default();
-        for item in raw.into_iter().flat_map(|r| r.split(',')).map(str::trim) {
+        for item in raw.into_iter().flat_map(|r| r.split(',')) {
             match item {
                 "html" => formats.html = true,
                 "text" => formats.text = true,

@@ -141,9 +141,11 @@ fn sort_key(name: &str) -> Option<EventSort> {
 list_params! {
     /// Filters and options of the event lists.
     pub struct EventListParams {
-        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending. Default `-starts_on` (undated events last).", "-starts_on"),
-        fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent"),
-        include: ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent"),
+        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending. Default `-starts_on` (undated events last).", "-starts_on",
+            "^-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at))*$"),
+        fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent",
+            "^(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at)(,(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at))*$"),
+        @include ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent", "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"),
         /// Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
         /// An event without an end date counts as lasting its first day; undated events never match.
         #[param(example = "2022-10-19")]
@@ -172,7 +174,10 @@ list_params! {
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
     /// Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.
-    #[param(example = "parent,participants")]
+    #[param(
+        example = "parent,participants",
+        pattern = "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"
+    )]
     pub include: Option<String>,
 }
 

@@ -119,9 +119,11 @@ fn sort_key(name: &str) -> Option<OrganizationSort> {
 list_params! {
     /// Filters and options of `GET /api/v1/organizations`.
     pub struct OrganizationListParams {
-        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name"),
-        fields: ("Only these fields (and `id`): comma list of the organization's fields.", "name,short_name"),
-        include: ("Embed related items whole: `parent`, `parent.parent`.", "parent"),
+        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name",
+            "^-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at))*$"),
+        fields: ("Only these fields (and `id`): comma list of the organization's fields.", "name,short_name",
+            "^(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at)(,(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at))*$"),
+        @include ("Embed related items whole: `parent`, `parent.parent`.", "parent", "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"),
         /// Only organizations of this kind.
         #[param(value_type = Option<OrganizationKind>, example = "news_agency")]
         kind,
@@ -143,7 +145,10 @@ list_params! {
 #[into_params(parameter_in = Query)]
 pub struct OrganizationParams {
     /// Embed related items whole: `parent`, `parent.parent`.
-    #[param(example = "parent")]
+    #[param(
+        example = "parent",
+        pattern = "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"
+    )]
     pub include: Option<String>,
 }
 

@@ -132,9 +132,11 @@ fn sort_key(name: &str) -> Option<PersonSort> {
 list_params! {
     /// Filters and options of the people lists.
     pub struct PersonListParams {
-        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name"),
-        fields: ("Only these fields (and `id`): comma list of the person's fields.", "name,positions"),
-        include: ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions"),
+        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name",
+            "^-?(name|id|updated_at)(,-?(name|id|updated_at))*$"),
+        fields: ("Only these fields (and `id`): comma list of the person's fields.", "name,positions",
+            "^(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
+        @include ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions", "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"),
         /// Only people with a position (current or past) at this organization (id or slug).
         #[param(min_length = 1, example = "bo-cong-an")]
         organization,
@@ -153,7 +155,10 @@ list_params! {
 #[into_params(parameter_in = Query)]
 pub struct PersonParams {
     /// Embed related items whole: `positions`, `positions.parent`.
-    #[param(example = "positions")]
+    #[param(
+        example = "positions",
+        pattern = "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"
+    )]
     pub include: Option<String>,
 }
 

@@ -180,7 +180,7 @@ fn parse_sort<S>(
     problems: &mut Problems,
 ) -> Vec<(S, bool)> {
     let mut keys = Vec::new();
-    for item in list.split(',').map(str::trim) {
+    for item in list.split(',') {
         let (name, desc) = match item.strip_prefix('-') {
             Some(name) => (name, true),
             None => (item, false),
@@ -205,7 +205,7 @@ pub fn parse_fields(raw: Option<&str>, allowed: &[&str], problems: &mut Problems
         return Fields::All;
     };
     let mut chosen = Vec::new();
-    for field in list.split(',').map(str::trim) {
+    for field in list.split(',') {
         if allowed.contains(&field) {
             chosen.push(field.to_owned());
         } else {
@@ -221,11 +221,7 @@ pub fn parse_fields(raw: Option<&str>, allowed: &[&str], problems: &mut Problems
 /// Parses an `include` list against its allowlist.
 pub fn parse_include(raw: Option<&str>, allowed: &[&str], problems: &mut Problems) -> IncludeTree {
     let mut include = IncludeTree::default();
-    for path in raw
-        .into_iter()
-        .flat_map(|list| list.split(','))
-        .map(str::trim)
-    {
+    for path in raw.into_iter().flat_map(|list| list.split(',')) {
         if allowed.contains(&path) {
             include.insert_path(path);
         } else if allowed.is_empty() {
@@ -495,14 +491,16 @@ mod tests {
 
 /// Declares a list endpoint's query parameters: the shared ones (documented once, here) plus the
 /// resource's filters. Every field is a string checked by the resource so that errors name it.
+/// The patterns spell out the allowlists, so the spec tells integrators (and schemathesis)
+/// exactly what is accepted.
 #[macro_export]
 macro_rules! list_params {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            sort: ($sort_doc:literal, $sort_example:literal),
-            fields: ($fields_doc:literal, $fields_example:literal),
-            include: ($include_doc:literal, $include_example:literal),
+            sort: ($sort_doc:literal, $sort_example:literal, $sort_pattern:literal),
+            fields: ($fields_doc:literal, $fields_example:literal, $fields_pattern:literal),
+            $(@include ($include_doc:literal, $include_example:literal, $include_pattern:literal),)?
             $($(#[$fmeta:meta])* $field:ident,)*
         }
     ) => {
@@ -522,14 +520,16 @@ macro_rules! list_params {
             #[param(value_type = Option<$crate::api::query::CountMode>, example = "exact")]
             pub count: Option<String>,
             #[doc = $sort_doc]
-            #[param(example = $sort_example)]
+            #[param(example = $sort_example, pattern = $sort_pattern)]
             pub sort: Option<String>,
             #[doc = $fields_doc]
-            #[param(example = $fields_example)]
+            #[param(example = $fields_example, pattern = $fields_pattern)]
             pub fields: Option<String>,
+            $(
             #[doc = $include_doc]
-            #[param(example = $include_example)]
+            #[param(example = $include_example, pattern = $include_pattern)]
             pub include: Option<String>,
+            )?
             $($(#[$fmeta])* pub $field: Option<String>,)*
         }
 
@@ -541,11 +541,13 @@ macro_rules! list_params {
                     count: self.count.as_deref(),
                     sort: self.sort.as_deref(),
                     fields: self.fields.as_deref(),
-                    include: self.include.as_deref(),
+                    include: $crate::list_params!(@include self $(, $include_doc)?),
                 }
             }
         }
     };
+    (@include $self:ident, $doc:literal) => { $self.include.as_deref() };
+    (@include $self:ident) => { None };
 }
 
 /// Whether a list counts its total.

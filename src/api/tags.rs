@@ -45,9 +45,10 @@ fn sort_key(name: &str) -> Option<TagSort> {
 list_params! {
     /// Options of `GET /api/v1/tags`.
     pub struct TagListParams {
-        sort: ("Comma list of `name`, `article_count`; `-` for descending. Default `-article_count,name`.", "-article_count,name"),
-        fields: ("Only these fields (and `id`): `slug`, `name`, `article_count`.", "slug,name"),
-        include: ("Tags have nothing to include; any value is an error.", ""),
+        sort: ("Comma list of `name`, `article_count`; `-` for descending. Default `-article_count,name`.", "-article_count,name",
+            "^-?(name|article_count)(,-?(name|article_count))*$"),
+        fields: ("Only these fields (and `id`): `slug`, `name`, `article_count`.", "slug,name",
+            "^(slug|name|article_count)(,(slug|name|article_count))*$"),
     }
 }
 
