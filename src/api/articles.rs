@@ -163,8 +163,8 @@ fn sort_key(name: &str) -> Option<ArticleSort> {
 list_params! {
     /// Filters and options of the article lists.
     pub struct ArticleListParams {
-        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`; `-` for descending. Default `-published_at`.", "-published_at",
-            "^-?(published_at|title|id|updated_at)(,-?(published_at|title|id|updated_at))*$"),
+        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`; `-` for descending; at most 3. Default `-published_at`.", "-published_at",
+            "^-?(published_at|title|id|updated_at)(,-?(published_at|title|id|updated_at)){0,2}$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
             "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",

@@ -141,8 +141,8 @@ fn sort_key(name: &str) -> Option<EventSort> {
 list_params! {
     /// Filters and options of the event lists.
     pub struct EventListParams {
-        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending. Default `-starts_on` (undated events last).", "-starts_on",
-            "^-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at))*$"),
+        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `-starts_on` (undated events last).", "-starts_on",
+            "^-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at)){0,2}$"),
         fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent",
             "^(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at)(,(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent", "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"),

@@ -119,8 +119,8 @@ fn sort_key(name: &str) -> Option<OrganizationSort> {
 list_params! {
     /// Filters and options of `GET /api/v1/organizations`.
     pub struct OrganizationListParams {
-        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name",
-            "^-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at))*$"),
+        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`.", "name",
+            "^-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at)){0,2}$"),
         fields: ("Only these fields (and `id`): comma list of the organization's fields.", "name,short_name",
             "^(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at)(,(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`.", "parent", "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"),

@@ -132,8 +132,8 @@ fn sort_key(name: &str) -> Option<PersonSort> {
 list_params! {
     /// Filters and options of the people lists.
     pub struct PersonListParams {
-        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending. Default `name`.", "name",
-            "^-?(name|id|updated_at)(,-?(name|id|updated_at))*$"),
+        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`.", "name",
+            "^-?(name|id|updated_at)(,-?(name|id|updated_at)){0,2}$"),
         fields: ("Only these fields (and `id`): comma list of the person's fields.", "name,positions",
             "^(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions", "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"),

@@ -45,8 +45,8 @@ fn sort_key(name: &str) -> Option<TagSort> {
 list_params! {
     /// Options of `GET /api/v1/tags`.
     pub struct TagListParams {
-        sort: ("Comma list of `name`, `article_count`; `-` for descending. Default `-article_count,name`.", "-article_count,name",
-            "^-?(name|article_count)(,-?(name|article_count))*$"),
+        sort: ("Comma list of `name`, `article_count`; `-` for descending; at most 3. Default `-article_count,name`.", "-article_count,name",
+            "^-?(name|article_count)(,-?(name|article_count)){0,2}$"),
         fields: ("Only these fields (and `id`): `slug`, `name`, `article_count`.", "slug,name",
             "^(slug|name|article_count)(,(slug|name|article_count))*$"),
     }
