@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_fields, parse_include, parse_key, parse_list, Fields,
-    IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    item_response, list_response, parse_fields, parse_include, parse_key, parse_list, path_key,
+    Fields, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems,
+    QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson, TagRef,
@@ -173,19 +174,19 @@ list_params! {
         #[param(example = "html,text", pattern = "^(html|text)(,(html|text))*$")]
         formats,
         /// Only articles about this event (id or slug).
-        #[param(min_length = 1, example = "amcc7")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "amcc7")]
         event,
         /// Only articles about this person (id or slug).
-        #[param(min_length = 1, example = "to-lam")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
         person,
         /// Only articles about this organization (id or slug).
-        #[param(min_length = 1, example = "asean")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
         organization,
         /// Only articles with this tag (slug).
-        #[param(min_length = 1, example = "an-ninh-mang")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "an-ninh-mang")]
         tag,
         /// Only articles from this source (id or slug of a news agency).
-        #[param(min_length = 1, example = "ttxvn")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "ttxvn")]
         source,
         /// Published at or after: `YYYY-MM-DD` (a portal-local day) or RFC 3339.
         #[param(example = "2022-10-21")]
@@ -278,16 +279,10 @@ impl ArticleListParams {
             event: key(&mut problems, "event", &self.event),
             person: key(&mut problems, "person", &self.person),
             organization: key(&mut problems, "organization", &self.organization),
-            tag: self.tag.as_deref().and_then(|t| {
-                problems.check(
-                    "tag",
-                    if t.trim().is_empty() {
-                        Err("must be a tag slug".to_owned())
-                    } else {
-                        Ok(t.trim().to_owned())
-                    },
-                )
-            }),
+            tag: self
+                .tag
+                .as_deref()
+                .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
             source: key(&mut problems, "source", &self.source),
             published_after: time(
                 &mut problems,
@@ -523,7 +518,7 @@ pub async fn list_articles(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug", example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"),
         ArticleParams,
     ),
     responses(
@@ -540,7 +535,7 @@ pub async fn get_article(
     path: web::Path<String>,
     params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "article")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     let formats = Formats::parse(params.0.formats.as_deref(), &mut problems);

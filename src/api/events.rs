@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_include, parse_key, parse_list, IncludeTree, ItemResponse,
-    ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    item_response, list_response, parse_include, parse_key, parse_list, path_key, IncludeTree,
+    ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson,
@@ -154,13 +154,13 @@ list_params! {
         #[param(example = "2022-10-21")]
         to,
         /// Only the events inside this one (id or slug).
-        #[param(min_length = 1, example = "sicw-2022")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "sicw-2022")]
         parent,
         /// Only events organized by this organization (id or slug).
-        #[param(min_length = 1, example = "asean")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
         organization,
         /// Only events this person took part in (id or slug).
-        #[param(min_length = 1, example = "to-lam")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
         person,
         /// Words to find in names, short names and themes, folded.
         #[param(example = "an ninh mạng")]
@@ -388,7 +388,7 @@ pub async fn list_events(
 #[utoipa::path(
     tag = "events",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug", example = "amcc7"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
         EventParams,
     ),
     responses(
@@ -405,7 +405,7 @@ pub async fn get_event(
     path: web::Path<String>,
     params: QueryParams<EventParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "event")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
@@ -427,7 +427,7 @@ pub async fn get_event(
 #[utoipa::path(
     tag = "events",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug of the parent event", example = "sicw-2022"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the parent event", example = "sicw-2022"),
         EventListParams,
     ),
     responses(
@@ -446,7 +446,7 @@ pub async fn list_event_children(
     path: web::Path<String>,
     params: QueryParams<EventListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "event")?;
     list_events_where(state, req, params.0, move |conn, filter| {
         let event = find_live(conn, &key)?;
         filter.parent = Some(Key::Id(event.id));
@@ -461,7 +461,7 @@ pub async fn list_event_children(
 #[utoipa::path(
     tag = "events",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug of the event", example = "amcc7"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the event", example = "amcc7"),
         super::articles::ArticleListParams,
     ),
     responses(
@@ -480,7 +480,7 @@ pub async fn list_event_articles(
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "event")?;
     super::articles::list_articles_where(state, req, params.0, move |conn, filter| {
         let event = find_live(conn, &key)?;
         filter.event = Some(Key::Id(event.id));

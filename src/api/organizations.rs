@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_country, parse_include, parse_key, parse_list, IncludeTree,
-    ItemResponse, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    item_response, list_response, parse_country, parse_include, parse_key, parse_list, path_key,
+    IncludeTree, ItemResponse, ListResponse, ListSpec, PageOf, Problems, QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
 use super::{gone_if_deleted, to_value, Ctx, State};
@@ -131,7 +131,7 @@ list_params! {
         #[param(pattern = "^[A-Za-z]{2}$", example = "VN")]
         country,
         /// Only organizations under this parent (id or slug).
-        #[param(min_length = 1, example = "asean")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
         parent,
         /// Words to find in the names, folded (`bo cong an` finds `Bộ Công an`).
         #[param(example = "an ninh mạng")]
@@ -292,7 +292,7 @@ pub async fn list_organizations(
 #[utoipa::path(
     tag = "organizations",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug", example = "ttxvn"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "ttxvn"),
         OrganizationParams,
     ),
     responses(
@@ -309,7 +309,7 @@ pub async fn get_organization(
     path: web::Path<String>,
     params: QueryParams<OrganizationParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "organization")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
@@ -331,7 +331,7 @@ pub async fn get_organization(
 #[utoipa::path(
     tag = "organizations",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug of the organization", example = "bo-cong-an"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the organization", example = "bo-cong-an"),
         super::people::PersonListParams,
     ),
     responses(
@@ -350,7 +350,7 @@ pub async fn list_organization_people(
     path: web::Path<String>,
     params: QueryParams<super::people::PersonListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "organization")?;
     super::people::list_people_where(state, req, params.0, move |conn, filter, ctx| {
         let org = find_live(conn, &key)?;
         filter.organization = Some(Key::Id(org.id));

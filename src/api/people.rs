@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_country, parse_include, parse_key, parse_list, IncludeTree,
-    ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    item_response, list_response, parse_country, parse_include, parse_key, parse_list, path_key,
+    IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
 use super::{gone_if_deleted, organizations, to_value, Ctx, State};
@@ -138,7 +138,7 @@ list_params! {
             "^(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions", "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"),
         /// Only people with a position (current or past) at this organization (id or slug).
-        #[param(min_length = 1, example = "bo-cong-an")]
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "bo-cong-an")]
         organization,
         /// Only people of this country (ISO 3166-1 alpha-2).
         #[param(pattern = "^[A-Za-z]{2}$", example = "SG")]
@@ -328,7 +328,7 @@ pub async fn list_people(
 #[utoipa::path(
     tag = "people",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug", example = "josephine-teo"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "josephine-teo"),
         PersonParams,
     ),
     responses(
@@ -345,7 +345,7 @@ pub async fn get_person(
     path: web::Path<String>,
     params: QueryParams<PersonParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "person")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
@@ -367,7 +367,7 @@ pub async fn get_person(
 #[utoipa::path(
     tag = "people",
     params(
-        ("id_or_slug" = String, Path, description = "Numeric id or slug of the person", example = "to-lam"),
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the person", example = "to-lam"),
         super::articles::ArticleListParams,
     ),
     responses(
@@ -386,7 +386,7 @@ pub async fn list_person_articles(
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&path.into_inner());
+    let key = path_key(&path.into_inner(), "person")?;
     super::articles::list_articles_where(state, req, params.0, move |conn, filter| {
         let person = find_live(conn, &key)?;
         filter.person = Some(Key::Id(person.id));

@@ -590,12 +590,34 @@ pub enum CountMode {
     None,
 }
 
+/// Whether a value can be an id or a slug at all: lowercase ASCII letters, digits and `-`, as in
+/// the spec's pattern. Anything else (spaces, NUL bytes, which PostgreSQL refuses in text) never
+/// reaches the database.
+fn is_key(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// An id-or-slug filter value: a number is an id, anything else a slug.
 pub fn parse_key(value: &str) -> Result<crate::db::Key, String> {
-    if value.trim().is_empty() {
-        return Err("must be an id or a slug".to_owned());
+    if is_key(value) {
+        Ok(crate::db::Key::parse(value))
+    } else {
+        Err("must be an id or a slug (lowercase letters, digits and `-`)".to_owned())
     }
-    Ok(crate::db::Key::parse(value.trim()))
+}
+
+/// The `{id_or_slug}` of a path; one that cannot name anything is a 404 without a query.
+pub fn path_key(raw: &str, what: &str) -> Result<crate::db::Key, ApiError> {
+    if is_key(raw) {
+        Ok(crate::db::Key::parse(raw))
+    } else {
+        Err(ApiError::NotFound(format!(
+            "no {what} with that id or slug"
+        )))
+    }
 }
 
 /// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.

@@ -115,3 +115,30 @@ db_test!(invalid_country_and_dates_are_400, |app| {
         .await
         .problem(400, "invalid-parameter");
 });
+
+db_test!(values_that_cannot_be_keys_never_reach_the_database, |app| {
+    // PostgreSQL refuses NUL bytes in text: these must be clean 4xx, not 500s.
+    for filter in [
+        "person=%00",
+        "source=a%00b",
+        "event=To%20Lam",
+        "tag=",
+        "organization=%C3%A9",
+    ] {
+        let problem = app
+            .get(&format!("/api/v1/articles?{filter}"))
+            .await
+            .problem(400, "invalid-parameter");
+        let name = filter.split('=').next().unwrap_or_default();
+        assert_eq!(problem["errors"][0]["parameter"], name);
+    }
+    for path in [
+        "/api/v1/articles/a%00b",
+        "/api/v1/events/AMCC7",
+        "/api/v1/people/t%C3%B4-l%C3%A2m",
+    ] {
+        app.get(path).await.problem(404, "not-found");
+    }
+    let body = app.get_ok("/api/v1/articles?q=an%00ninh").await;
+    assert!(body["meta"]["total"].is_number());
+});
