@@ -18,7 +18,7 @@ use super::refs::{
 };
 use super::{events, organizations, people, to_value, Ctx, State};
 use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Relation};
-use crate::db::{self as database, DbConnection, Key};
+use crate::db::{self as database, DbConnection};
 use crate::domain::body::{self, Block};
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
@@ -189,13 +189,13 @@ list_params! {
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "ttxvn")]
         source,
         /// Published at or after: `YYYY-MM-DD` (a portal-local day) or RFC 3339.
-        #[param(example = "2022-10-21")]
+        #[param(example = "2022-10-21", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         published_after,
         /// Published at or before: `YYYY-MM-DD` (the whole portal-local day) or RFC 3339.
-        #[param(example = "2022-10-31T23:59:59+07:00")]
+        #[param(example = "2022-10-31T23:59:59+07:00", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         published_before,
         /// Changed at or after (incremental sync): `YYYY-MM-DD` or RFC 3339.
-        #[param(example = "2022-10-21T00:00:00+07:00")]
+        #[param(example = "2022-10-21T00:00:00+07:00", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         updated_after,
         /// Words to find in title, lead and body, folded (`an ninh mang` finds `an ninh mạng`).
         #[param(example = "an ninh mạng")]

@@ -148,10 +148,10 @@ list_params! {
         @include ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent", "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"),
         /// Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
         /// An event without an end date counts as lasting its first day; undated events never match.
-        #[param(example = "2022-10-19")]
+        #[param(example = "2022-10-19", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         from,
         /// Events overlapping the span up to this day (inclusive).
-        #[param(example = "2022-10-21")]
+        #[param(example = "2022-10-21", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         to,
         /// Only the events inside this one (id or slug).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "sicw-2022")]

@@ -56,8 +56,58 @@ pub enum Bound {
     Upper,
 }
 
+/// The pattern the spec gives date bounds; `has_bound_shape` checks exactly this, because chrono
+/// also takes forms outside it (a space or a lowercase `t` for `T`).
+pub const BOUND_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$";
+
+fn has_bound_shape(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date = digits(0..4) && at(4, b'-') && digits(5..7) && at(7, b'-') && digits(8..10);
+    if !date {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    if !(at(10, b'T')
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+') | Some(b'-') => {
+            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
+        }
+        _ => false,
+    }
+}
+
 /// Parses `YYYY-MM-DD` (a portal-local day) or RFC 3339 into a UTC instant.
 pub fn parse_bound(value: &str, tz: PortalTz, bound: Bound) -> Result<NaiveDateTime, String> {
+    if !has_bound_shape(value) {
+        return Err("must be a date (YYYY-MM-DD) or an RFC 3339 date-time".to_owned());
+    }
     if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         return Ok(match bound {
             Bound::Lower => tz.start_of_day(day),
@@ -141,6 +191,18 @@ mod tests {
         let exact = parse_bound("2022-10-21T08:24:00+07:00", tz, Bound::Lower).expect("rfc3339");
         assert_eq!(exact.to_string(), "2022-10-21 01:24:00");
         assert!(parse_bound("21/10/2022", tz, Bound::Lower).is_err());
+        for outside in [
+            "2022-10-21 08:24:00Z",
+            "2022-10-21t08:24:00z",
+            "2022-10-21T08:24Z",
+            "2022-10-21T08:24:00.Z",
+        ] {
+            assert!(parse_bound(outside, tz, Bound::Lower).is_err(), "{outside}");
+        }
+        for inside in ["2022-10-21T08:24:00.123456Z", "2022-10-21T08:24:00-05:00"] {
+            assert!(parse_bound(inside, tz, Bound::Lower).is_ok(), "{inside}");
+        }
+        assert!(parse_bound("2022-13-40", tz, Bound::Lower).is_err());
     }
 
     #[test]

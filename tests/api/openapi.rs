@@ -67,3 +67,27 @@ fn the_spec_documents_every_route_with_its_problems() {
     }
     assert!(text.contains("Tô Lâm"), "examples are Vietnamese");
 }
+
+#[test]
+fn the_spec_patterns_are_the_ones_the_server_enforces() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    let params = spec["paths"]["/api/v1/articles"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let pattern = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["schema"]["pattern"].as_str())
+            .map(str::to_owned)
+    };
+    for name in ["published_after", "published_before", "updated_after"] {
+        assert_eq!(
+            pattern(name).as_deref(),
+            Some(newsroom::domain::time::BOUND_PATTERN),
+            "{name}"
+        );
+    }
+    assert_eq!(pattern("event").as_deref(), Some("^[a-z0-9-]{1,128}$"));
+}
