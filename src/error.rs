@@ -288,3 +288,35 @@ fn generic_problem(status: StatusCode) -> Problem {
     problem.status = status.as_u16();
     problem
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_503_with_retry_after() {
+        let response = ApiError::Unavailable.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("5")
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(PROBLEM_JSON)
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let problem = ApiError::Internal("SELECT * FROM secret at /srv/db".into()).problem();
+        assert_eq!(problem.kind, "/problems/internal");
+        assert!(!problem.detail.contains("SELECT") && !problem.detail.contains("/srv"));
+    }
+}

@@ -71,6 +71,13 @@ async fn fallback(
     })
 }
 
+/// `/docs` without the slash: the page loads its scripts relative to `/docs/`.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// HEAD is answered wherever GET is: the request is routed as GET, and the HTTP layer sends the
 /// headers without the body.
 async fn head_as_get(
@@ -161,6 +168,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
+        .route("/docs", web::get().to(docs_redirect))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::from("/openapi.json")),

@@ -295,10 +295,3 @@ pub fn insert_participant(conn: &mut DbConnection, row: &ParticipantRow) -> Quer
         .values(row)
         .execute(conn)
 }
-
-pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        events::table.filter(events::slug.eq(slug)),
-    ))
-    .get_result(conn)
-}

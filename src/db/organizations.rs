@@ -198,10 +198,3 @@ pub fn insert(conn: &mut DbConnection, row: &NewOrganizationRow) -> QueryResult<
         .returning(organizations::id)
         .get_result(conn)
 }
-
-pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        organizations::table.filter(organizations::slug.eq(slug)),
-    ))
-    .get_result(conn)
-}

@@ -250,10 +250,3 @@ pub fn insert_position(conn: &mut DbConnection, row: &PositionRow) -> QueryResul
         .values(row)
         .execute(conn)
 }
-
-pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        people::table.filter(people::slug.eq(slug)),
-    ))
-    .get_result(conn)
-}

@@ -13,7 +13,7 @@ use super::people::{self, AliasRow, NewPersonRow, PositionRow};
 use super::schema;
 use super::{tags, DbConnection};
 use crate::domain::body::{self, Block};
-use crate::domain::slug::slugify;
+use crate::domain::slug::{candidates, slugify};
 use crate::domain::text::{fold, nfc, search_key};
 
 /// The demo content shipped with the binary.
@@ -328,10 +328,10 @@ fn insert_all(
 
     for article in &file.articles {
         let title = nfc(&article.title);
-        let slug = article
-            .slug
-            .clone()
-            .unwrap_or_else(|| slugify(&title, "article"));
+        let slug = match &article.slug {
+            Some(slug) => slug.clone(),
+            None => free_article_slug(conn, &slugify(&title, "article"))?,
+        };
         let blocks: Vec<Block> = article.body.iter().map(normalize_block).collect();
         let lead = text(&article.lead);
         let body_text = body::to_text(&blocks);
@@ -400,6 +400,16 @@ fn insert_all(
         people: file.people.len(),
         organizations: file.organizations.len(),
     })
+}
+
+/// The generated slug, or the first free `-2`, `-3`, ... variant of it.
+fn free_article_slug(conn: &mut DbConnection, base: &str) -> QueryResult<String> {
+    for candidate in candidates(base) {
+        if !articles::slug_taken(conn, &candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Ok(base.to_owned())
 }
 
 fn normalize_block(block: &Block) -> Block {

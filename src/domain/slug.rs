@@ -48,15 +48,9 @@ pub fn is_valid(slug: &str) -> bool {
         && !slug.ends_with('-')
 }
 
-/// A unique slug: `base`, else `base-2`, `base-3`, ... whichever `taken` says is free.
-pub fn unique(base: &str, mut taken: impl FnMut(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !taken(candidate))
-        .unwrap_or_else(|| base.to_owned())
+/// The slugs to try, in order, until one is free: `base`, `base-2`, `base-3`, ...
+pub fn candidates(base: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(base.to_owned()).chain((2..).map(move |n| format!("{base}-{n}")))
 }
 
 #[cfg(test)]
@@ -93,10 +87,11 @@ mod tests {
     }
 
     #[test]
-    fn unique_appends_a_counter() {
+    fn candidates_append_a_counter() {
         let taken = ["to-lam", "to-lam-2"];
-        assert_eq!(unique("to-lam", |s| taken.contains(&s)), "to-lam-3");
-        assert_eq!(unique("free", |s| taken.contains(&s)), "free");
+        let free = candidates("to-lam").find(|c| !taken.contains(&c.as_str()));
+        assert_eq!(free.as_deref(), Some("to-lam-3"));
+        assert_eq!(candidates("free").next().as_deref(), Some("free"));
     }
 
     #[test]

@@ -89,6 +89,9 @@ db_test!(
 );
 
 db_test!(docs_are_served_without_any_cdn, |app| {
+    let bare = app.get("/docs").await;
+    assert_eq!(bare.status, 308);
+    assert_eq!(bare.header("location"), Some("/docs/"));
     let res = app.get("/docs/").await;
     assert_eq!(res.status, 200);
     let html = String::from_utf8_lossy(&res.body);
