@@ -117,6 +117,7 @@ pub struct Article {
 
 pub const SPEC: ListSpec = ListSpec {
     sorts: &["published_at", "title", "id", "updated_at"],
+    cursor_sorts: &["published_at", "title", "id", "updated_at"],
     default_sort: "-published_at",
     fields: &[
         "slug",
@@ -459,6 +460,7 @@ where
             &filter,
             ctx.now,
             &opts.sort,
+            opts.after.as_ref(),
             opts.offset(),
             opts.per_page + 1,
         )?;
@@ -466,23 +468,18 @@ where
             .with_total
             .then(|| db::count(conn, &filter, ctx.now))
             .transpose()?;
-        let page = PageOf::new(rows, opts.per_page, total);
+        let mut page = PageOf::new(rows, opts.per_page, total);
+        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
+        let rows = std::mem::take(&mut page.items);
         // Summaries: no body unless `fields` names it.
         let with_body =
             matches!(&opts.fields, Fields::Only(list) if list.iter().any(|f| f == "body"));
-        let items = represent(conn, page.items, &opts.include, formats, with_body, ctx)?;
+        let items = represent(conn, rows, &opts.include, formats, with_body, ctx)?;
         let values = items
             .iter()
             .map(|a| to_value(a).map(|v| opts.fields.project(v, formats.keep())))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            PageOf {
-                items: values,
-                has_next: page.has_next,
-                total: page.total,
-            },
-            opts,
-        ))
+        Ok((page.with_items(values), opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

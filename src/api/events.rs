@@ -104,6 +104,7 @@ pub struct Event {
 
 pub const SPEC: ListSpec = ListSpec {
     sorts: &["starts_on", "name", "id", "updated_at"],
+    cursor_sorts: &["starts_on", "name", "id", "updated_at"],
     default_sort: "-starts_on",
     fields: &[
         "slug",
@@ -338,25 +339,27 @@ where
     let (mut filter, opts) = params.parse(ctx)?;
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter)?;
-        let rows = db::list(conn, &filter, &opts.sort, opts.offset(), opts.per_page + 1)?;
+        let rows = db::list(
+            conn,
+            &filter,
+            &opts.sort,
+            opts.after.as_ref(),
+            opts.offset(),
+            opts.per_page + 1,
+        )?;
         let total = opts
             .with_total
             .then(|| db::count(conn, &filter))
             .transpose()?;
-        let page = PageOf::new(rows, opts.per_page, total);
-        let items = represent(conn, page.items, &opts.include, ctx)?;
+        let mut page = PageOf::new(rows, opts.per_page, total);
+        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
+        let rows = std::mem::take(&mut page.items);
+        let items = represent(conn, rows, &opts.include, ctx)?;
         let values = items
             .iter()
             .map(|e| to_value(e).map(|v| opts.fields.project(v, &[])))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            PageOf {
-                items: values,
-                has_next: page.has_next,
-                total: page.total,
-            },
-            opts,
-        ))
+        Ok((page.with_items(values), opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

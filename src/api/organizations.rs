@@ -89,6 +89,7 @@ pub struct Organization {
 
 pub const SPEC: ListSpec = ListSpec {
     sorts: &["name", "short_name", "id", "updated_at"],
+    cursor_sorts: &["name", "id", "updated_at"],
     default_sort: "name",
     fields: &[
         "slug",
@@ -264,25 +265,27 @@ pub async fn list_organizations(
     let (filter, opts) = params.0.parse()?;
     let ctx = state.ctx();
     let (page, opts) = database::run(&state.pool, move |conn| {
-        let rows = db::list(conn, &filter, &opts.sort, opts.offset(), opts.per_page + 1)?;
+        let rows = db::list(
+            conn,
+            &filter,
+            &opts.sort,
+            opts.after.as_ref(),
+            opts.offset(),
+            opts.per_page + 1,
+        )?;
         let total = opts
             .with_total
             .then(|| db::count(conn, &filter))
             .transpose()?;
-        let page = PageOf::new(rows, opts.per_page, total);
-        let items = represent(conn, page.items, &opts.include, ctx)?;
+        let mut page = PageOf::new(rows, opts.per_page, total);
+        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
+        let rows = std::mem::take(&mut page.items);
+        let items = represent(conn, rows, &opts.include, ctx)?;
         let values = items
             .iter()
             .map(|o| to_value(o).map(|v| opts.fields.project(v, &[])))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            PageOf {
-                items: values,
-                has_next: page.has_next,
-                total: page.total,
-            },
-            opts,
-        ))
+        Ok((page.with_items(values), opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

@@ -104,6 +104,7 @@ pub struct Person {
 
 pub const SPEC: ListSpec = ListSpec {
     sorts: &["name", "id", "updated_at"],
+    cursor_sorts: &["name", "id", "updated_at"],
     default_sort: "name",
     fields: &[
         "slug",
@@ -278,25 +279,27 @@ where
     let ctx = state.ctx();
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter, ctx)?;
-        let rows = db::list(conn, &filter, &opts.sort, opts.offset(), opts.per_page + 1)?;
+        let rows = db::list(
+            conn,
+            &filter,
+            &opts.sort,
+            opts.after.as_ref(),
+            opts.offset(),
+            opts.per_page + 1,
+        )?;
         let total = opts
             .with_total
             .then(|| db::count(conn, &filter))
             .transpose()?;
-        let page = PageOf::new(rows, opts.per_page, total);
-        let items = represent(conn, page.items, &opts.include, ctx)?;
+        let mut page = PageOf::new(rows, opts.per_page, total);
+        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
+        let rows = std::mem::take(&mut page.items);
+        let items = represent(conn, rows, &opts.include, ctx)?;
         let values = items
             .iter()
             .map(|p| to_value(p).map(|v| opts.fields.project(v, &[])))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            PageOf {
-                items: values,
-                has_next: page.has_next,
-                total: page.total,
-            },
-            opts,
-        ))
+        Ok((page.with_items(values), opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::future::{ready, Ready};
 use utoipa::ToSchema;
 
+use crate::db::{After, KeyValue};
 use crate::error::{ApiError, FieldError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 pub const MAX_PER_PAGE: i64 = 100;
 pub const DEFAULT_PER_PAGE: i64 = 20;
@@ -77,6 +80,8 @@ impl Problems {
 /// What a resource allows in `sort`, `fields` and `include`.
 pub struct ListSpec {
     pub sorts: &'static [&'static str],
+    /// Sort keys that support `cursor` (stable values, never null or live counts).
+    pub cursor_sorts: &'static [&'static str],
     pub default_sort: &'static str,
     pub fields: &'static [&'static str],
     pub includes: &'static [&'static str],
@@ -106,17 +111,92 @@ pub struct ListOptions<S> {
     pub sort: Vec<(S, bool)>,
     pub fields: Fields,
     pub include: IncludeTree,
+    /// The single sort key, when cursors work for it: what `next_cursor` records.
+    pub cursor_key: Option<(String, bool)>,
+    /// Where this page starts when the request gave a `cursor`.
+    pub after: Option<After>,
 }
 
 impl<S> ListOptions<S> {
     pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
+        if self.after.is_some() {
+            0
+        } else {
+            (self.page - 1) * self.per_page
+        }
     }
+}
+
+impl<S: Copy> ListOptions<S> {
+    /// The cursor of the page after this one, from its last row's sort value and id.
+    pub fn next_cursor<R>(
+        &self,
+        page: &PageOf<R>,
+        value: impl Fn(&R, S) -> (KeyValue, i64),
+    ) -> Option<String> {
+        let (name, desc) = self.cursor_key.as_ref()?;
+        let (key, _) = self.sort.first()?;
+        let last = page.items.last().filter(|_| page.has_next)?;
+        let (value, id) = value(last, *key);
+        Some(encode_cursor(name, *desc, &value, id))
+    }
+}
+
+/// The cursor's wire form: base64url of a small JSON object. Opaque to clients; decoding checks
+/// that it belongs to the same sort.
+#[derive(Serialize, serde::Deserialize)]
+struct CursorData {
+    s: String,
+    d: bool,
+    v: Option<String>,
+    i: i64,
+}
+
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+fn encode_cursor(sort: &str, desc: bool, value: &KeyValue, id: i64) -> String {
+    let v = match value {
+        KeyValue::Text(t) => Some(t.clone()),
+        KeyValue::Time(t) => Some(t.format(TIME_FORMAT).to_string()),
+        KeyValue::Date(d) => Some(d.to_string()),
+        KeyValue::Null | KeyValue::Id => None,
+    };
+    let json = serde_json::to_vec(&CursorData {
+        s: sort.to_owned(),
+        d: desc,
+        v,
+        i: id,
+    })
+    .unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// Decodes a cursor made for this sort key and direction; the value's type follows the key.
+fn decode_cursor(raw: &str, sort: &str, desc: bool) -> Result<After, String> {
+    let bad =
+        || "is not a cursor of this list and sort (take `meta.next_cursor` as it is)".to_owned();
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if data.s != sort || data.d != desc {
+        return Err(bad());
+    }
+    let value = match (sort, data.v) {
+        ("id", _) => KeyValue::Id,
+        ("published_at" | "updated_at", Some(v)) => KeyValue::Time(
+            chrono::NaiveDateTime::parse_from_str(&v, TIME_FORMAT).map_err(|_| bad())?,
+        ),
+        ("starts_on", Some(v)) => KeyValue::Date(v.parse().map_err(|_| bad())?),
+        ("starts_on", None) => KeyValue::Null,
+        ("title" | "name", Some(v)) => KeyValue::Text(v),
+        _ => return Err(bad()),
+    };
+    Ok(After { value, id: data.i })
 }
 
 /// Raw values of the parameters every list takes.
 pub struct CommonParams<'a> {
     pub page: Option<&'a str>,
+    pub cursor: Option<&'a str>,
     pub per_page: Option<&'a str>,
     pub count: Option<&'a str>,
     pub sort: Option<&'a str>,
@@ -163,6 +243,39 @@ pub fn parse_list<S>(
     );
     let fields = parse_fields(raw.fields, spec.fields, problems);
     let include = parse_include(raw.include, spec.includes, problems);
+    let sort_list = raw.sort.unwrap_or(spec.default_sort);
+    let cursor_key = match sort_list.split(',').collect::<Vec<_>>().as_slice() {
+        [single] => {
+            let (name, desc) = match single.strip_prefix('-') {
+                Some(name) => (name, true),
+                None => (*single, false),
+            };
+            spec.cursor_sorts
+                .contains(&name)
+                .then(|| (name.to_owned(), desc))
+        }
+        _ => None,
+    };
+    let after = match (raw.cursor, &cursor_key) {
+        (None, _) => None,
+        (Some(_), _) if raw.page.is_some() => {
+            problems.add("cursor", "give `cursor` or `page`, not both");
+            None
+        }
+        (Some(_), None) => {
+            problems.add(
+                "cursor",
+                format!(
+                    "cursors need a single sort key among: {}",
+                    spec.cursor_sorts.join(", ")
+                ),
+            );
+            None
+        }
+        (Some(raw_cursor), Some((name, desc))) => {
+            problems.check("cursor", decode_cursor(raw_cursor, name, *desc))
+        }
+    };
     ListOptions {
         page,
         per_page,
@@ -170,6 +283,8 @@ pub fn parse_list<S>(
         sort,
         fields,
         include,
+        cursor_key,
+        after,
     }
 }
 
@@ -281,8 +396,10 @@ impl Fields {
 /// Totals and position of a page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListMeta {
+    /// The page number; absent when the page was asked for by `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 1, minimum = 1)]
-    pub page: i64,
+    pub page: Option<i64>,
     #[schema(example = 20, minimum = 1, maximum = 100)]
     pub per_page: i64,
     /// Items matching the filters, absent with `count=none`.
@@ -293,6 +410,13 @@ pub struct ListMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 3, minimum = 0)]
     pub total_pages: Option<i64>,
+    /// Pass as `cursor` for the next page (keyset pagination: deep pages cost as much as the
+    /// first). Present when there is a next page and the list is sorted by one stable key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "eyJzIjoicHVibGlzaGVkX2F0IiwiZCI6dHJ1ZSwidiI6IjIwMjItMTAtMjFUMDE6MjQ6MDAiLCJpIjoxfQ"
+    )]
+    pub next_cursor: Option<String>,
 }
 
 /// Links to neighbouring pages, the same as in the `Link` header (RFC 8288).
@@ -335,6 +459,7 @@ pub struct PageOf<T> {
     pub items: Vec<T>,
     pub has_next: bool,
     pub total: Option<i64>,
+    pub next_cursor: Option<String>,
 }
 
 impl<T> PageOf<T> {
@@ -345,32 +470,35 @@ impl<T> PageOf<T> {
             items,
             has_next,
             total,
+            next_cursor: None,
         }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(Vec<T>) -> Vec<U>) -> PageOf<U> {
+    /// The same page with other items (rows turned into JSON).
+    pub fn with_items<U>(&self, items: Vec<U>) -> PageOf<U> {
         PageOf {
-            items: f(self.items),
+            items,
             has_next: self.has_next,
             total: self.total,
+            next_cursor: self.next_cursor.clone(),
         }
     }
 }
 
-/// The URL of the same request with another `page`.
-fn page_url(req: &HttpRequest, page: i64) -> String {
+/// The URL of the same request at another position: `page=N` or `cursor=C`.
+fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(k, _)| k != "page") {
+    for (k, v) in pairs.iter().filter(|(k, _)| k != "page" && k != "cursor") {
         query.append_pair(k, v);
     }
-    query.append_pair("page", &page.to_string());
+    query.append_pair(position.0, position.1);
     format!("{}?{}", req.path(), query.finish())
 }
 
 /// The list envelope with its `Link` header.
-pub fn list_response<S>(
+pub fn list_response<S: Copy>(
     req: &HttpRequest,
     opts: &ListOptions<S>,
     page: PageOf<serde_json::Value>,
@@ -382,12 +510,22 @@ pub fn list_response<S>(
             (t + opts.per_page - 1) / opts.per_page
         }
     });
+    let at_page = |n: i64| page_url(req, ("page", &n.to_string()));
+    let by_cursor = opts.after.is_some();
     let links = ListLinks {
-        self_: page_url(req, opts.page),
-        first: page_url(req, 1),
-        prev: (opts.page > 1).then(|| page_url(req, opts.page - 1)),
-        next: page.has_next.then(|| page_url(req, opts.page + 1)),
-        last: total_pages.map(|n| page_url(req, n.max(1))),
+        self_: match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        },
+        first: at_page(1),
+        prev: (!by_cursor && opts.page > 1).then(|| at_page(opts.page - 1)),
+        next: match &page.next_cursor {
+            Some(cursor) if by_cursor => Some(page_url(req, ("cursor", cursor))),
+            _ => page.has_next.then(|| at_page(opts.page + 1)),
+        },
+        last: total_pages
+            .filter(|_| !by_cursor)
+            .map(|n| at_page(n.max(1))),
     };
     let mut link_header = Vec::new();
     for (rel, url) in [
@@ -403,10 +541,11 @@ pub fn list_response<S>(
     let body = ListResponse {
         data: page.items,
         meta: ListMeta {
-            page: opts.page,
+            page: (!by_cursor).then_some(opts.page),
             per_page: opts.per_page,
             total: page.total,
             total_pages,
+            next_cursor: page.next_cursor,
         },
         links,
     };
@@ -428,6 +567,7 @@ mod tests {
 
     const SPEC: ListSpec = ListSpec {
         sorts: &["title", "published_at"],
+        cursor_sorts: &["title", "published_at"],
         default_sort: "-published_at",
         fields: &["title", "body"],
         includes: &["events", "events.parent"],
@@ -436,6 +576,7 @@ mod tests {
     fn common<'a>(sort: Option<&'a str>, include: Option<&'a str>) -> CommonParams<'a> {
         CommonParams {
             page: Some("2"),
+            cursor: None,
             per_page: Some("100"),
             count: Some("none"),
             sort,
@@ -495,6 +636,7 @@ mod tests {
         problems.0.clear();
         let raw = CommonParams {
             page: Some("0"),
+            cursor: None,
             per_page: Some("101"),
             count: Some("maybe"),
             sort: Some("views"),
@@ -511,6 +653,25 @@ mod tests {
             names,
             ["page", "per_page", "count", "sort", "fields", "include"]
         );
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_other_sorts() {
+        let time = chrono::NaiveDate::from_ymd_opt(2022, 10, 21)
+            .and_then(|d| d.and_hms_micro_opt(1, 24, 0, 5))
+            .expect("time");
+        let cursor = encode_cursor("published_at", true, &KeyValue::Time(time), 7);
+        let after = decode_cursor(&cursor, "published_at", true).expect("decodes");
+        assert_eq!(
+            after,
+            After {
+                value: KeyValue::Time(time),
+                id: 7
+            }
+        );
+        assert!(decode_cursor(&cursor, "published_at", false).is_err());
+        assert!(decode_cursor(&cursor, "title", true).is_err());
+        assert!(decode_cursor("not-a-cursor", "published_at", true).is_err());
     }
 
     #[test]
@@ -544,6 +705,10 @@ macro_rules! list_params {
             /// Page number, from 1.
             #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
             pub page: Option<String>,
+            /// Keyset position from `meta.next_cursor` (instead of `page`), for lists sorted by
+            /// one stable key: deep pages cost as much as the first.
+            #[param(pattern = "^[A-Za-z0-9_-]{1,512}$", example = "eyJzIjoicHVibGlzaGVkX2F0IiwiZCI6dHJ1ZSwidiI6IjIwMjItMTAtMjFUMDE6MjQ6MDAiLCJpIjoxfQ")]
+            pub cursor: Option<String>,
             /// Items per page, 1 to 100 (default 20).
             #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
             pub per_page: Option<String>,
@@ -569,6 +734,7 @@ macro_rules! list_params {
             pub fn common(&self) -> $crate::api::query::CommonParams<'_> {
                 $crate::api::query::CommonParams {
                     page: self.page.as_deref(),
+                    cursor: self.cursor.as_deref(),
                     per_page: self.per_page.as_deref(),
                     count: self.count.as_deref(),
                     sort: self.sort.as_deref(),

@@ -29,6 +29,7 @@ pub struct Tag {
 
 pub const SPEC: ListSpec = ListSpec {
     sorts: &["name", "article_count"],
+    cursor_sorts: &[],
     default_sort: "-article_count,name",
     fields: &["slug", "name", "article_count"],
     includes: &[],
@@ -96,14 +97,7 @@ pub async fn list_tags(
                 to_value(&tag).map(|v| opts.fields.project(v, &[]))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            PageOf {
-                items: values,
-                has_next: page.has_next,
-                total: page.total,
-            },
-            opts,
-        ))
+        Ok((page.with_items(values), opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::schema::{
     article_events, article_organizations, article_people, article_tags, articles, tags,
 };
-use super::{DbConnection, Key, MultiBackend};
+use super::{After, DbConnection, Key, KeyValue, MultiBackend};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ArticleRow {
@@ -214,6 +214,7 @@ pub fn list(
     filter: &ArticleFilter,
     now: NaiveDateTime,
     sort: &[(ArticleSort, bool)],
+    after: Option<&After>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<ArticleRow>> {
@@ -221,6 +222,43 @@ pub fn list(
         return Ok(Vec::new());
     };
     let mut query = filtered(filter, &ids, now);
+    if let (Some(after), Some((key, desc))) = (after, sort.first()) {
+        query = match (key, &after.value) {
+            (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
+                crate::keyset!(
+                    query,
+                    articles::published_at,
+                    *t,
+                    *desc,
+                    articles::id,
+                    after.id
+                )
+            }
+            (ArticleSort::UpdatedAt, KeyValue::Time(t)) => {
+                crate::keyset!(
+                    query,
+                    articles::updated_at,
+                    *t,
+                    *desc,
+                    articles::id,
+                    after.id
+                )
+            }
+            (ArticleSort::Title, KeyValue::Text(t)) => {
+                crate::keyset!(
+                    query,
+                    articles::sort_key,
+                    t.clone(),
+                    *desc,
+                    articles::id,
+                    after.id
+                )
+            }
+            (ArticleSort::Id, _) => crate::keyset_id!(query, *desc, articles::id, after.id),
+            // The API only builds cursors that match the sort; anything else matches nothing.
+            _ => return Ok(Vec::new()),
+        };
+    }
     for (key, desc) in sort {
         query = match (key, desc) {
             (ArticleSort::PublishedAt, false) => query.then_order_by(articles::published_at.asc()),
@@ -249,6 +287,16 @@ pub fn count(
     match resolve(conn, filter)? {
         Some(ids) => filtered(filter, &ids, now).count().get_result(conn),
         None => Ok(0),
+    }
+}
+
+/// The value a cursor records for the row under this sort key.
+pub fn cursor_value(row: &ArticleRow, key: ArticleSort) -> KeyValue {
+    match key {
+        ArticleSort::PublishedAt => row.published_at.map_or(KeyValue::Null, KeyValue::Time),
+        ArticleSort::UpdatedAt => KeyValue::Time(row.updated_at),
+        ArticleSort::Title => KeyValue::Text(row.sort_key.clone()),
+        ArticleSort::Id => KeyValue::Id,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 use super::schema::{event_organizers, event_participants, events};
-use super::{DbConnection, Key, MultiBackend};
+use super::{After, DbConnection, Key, KeyValue, MultiBackend};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
@@ -168,6 +168,7 @@ pub fn list(
     conn: &mut DbConnection,
     filter: &EventFilter,
     sort: &[(EventSort, bool)],
+    after: Option<&After>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
@@ -175,6 +176,47 @@ pub fn list(
         return Ok(Vec::new());
     };
     let mut query = filtered(filter, &ids);
+    if let (Some(after), Some((key, desc))) = (after, sort.first()) {
+        query = match (key, &after.value) {
+            // Undated events come last in either direction.
+            (EventSort::StartsOn, KeyValue::Null) => {
+                query.filter(events::starts_on.is_null().and(events::id.gt(after.id)))
+            }
+            (EventSort::StartsOn, KeyValue::Date(d)) => {
+                let same_day_later = events::starts_on.eq(*d).and(events::id.gt(after.id));
+                if *desc {
+                    query.filter(
+                        events::starts_on
+                            .lt(*d)
+                            .or(same_day_later)
+                            .or(events::starts_on.is_null()),
+                    )
+                } else {
+                    query.filter(
+                        events::starts_on
+                            .gt(*d)
+                            .or(same_day_later)
+                            .or(events::starts_on.is_null()),
+                    )
+                }
+            }
+            (EventSort::Name, KeyValue::Text(t)) => {
+                crate::keyset!(
+                    query,
+                    events::sort_key,
+                    t.clone(),
+                    *desc,
+                    events::id,
+                    after.id
+                )
+            }
+            (EventSort::UpdatedAt, KeyValue::Time(t)) => {
+                crate::keyset!(query, events::updated_at, *t, *desc, events::id, after.id)
+            }
+            (EventSort::Id, _) => crate::keyset_id!(query, *desc, events::id, after.id),
+            _ => return Ok(Vec::new()),
+        };
+    }
     for (key, desc) in sort {
         query = match (key, desc) {
             // Undated events last in either direction, on both backends.
@@ -204,6 +246,16 @@ pub fn count(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<i64> 
     match resolve(conn, filter)? {
         Some(ids) => filtered(filter, &ids).count().get_result(conn),
         None => Ok(0),
+    }
+}
+
+/// The value a cursor records for the row under this sort key.
+pub fn cursor_value(row: &EventRow, key: EventSort) -> KeyValue {
+    match key {
+        EventSort::StartsOn => row.starts_on.map_or(KeyValue::Null, KeyValue::Date),
+        EventSort::Name => KeyValue::Text(row.sort_key.clone()),
+        EventSort::UpdatedAt => KeyValue::Time(row.updated_at),
+        EventSort::Id => KeyValue::Id,
     }
 }
 

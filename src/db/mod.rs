@@ -149,6 +149,58 @@ where
     .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
 }
 
+/// The sort value of the last row of a page, for keyset pagination (`cursor`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyValue {
+    Text(String),
+    Time(chrono::NaiveDateTime),
+    Date(chrono::NaiveDate),
+    /// The row had no value (an undated event); such rows sort last.
+    Null,
+    /// The sort key is the id itself.
+    Id,
+}
+
+/// Where a keyset page starts: after the row with this sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    pub value: KeyValue,
+    pub id: i64,
+}
+
+/// Rows after (`value`, `id`) in the order `column` (asc or desc), then `id` ascending.
+#[macro_export]
+macro_rules! keyset {
+    ($query:expr, $column:expr, $value:expr, $desc:expr, $id_column:expr, $id:expr) => {{
+        let value = $value;
+        if $desc {
+            $query.filter(
+                $column
+                    .lt(value.clone())
+                    .or($column.eq(value).and($id_column.gt($id))),
+            )
+        } else {
+            $query.filter(
+                $column
+                    .gt(value.clone())
+                    .or($column.eq(value).and($id_column.gt($id))),
+            )
+        }
+    }};
+}
+
+/// Rows after `id` when the sort key is the id.
+#[macro_export]
+macro_rules! keyset_id {
+    ($query:expr, $desc:expr, $id_column:expr, $id:expr) => {
+        if $desc {
+            $query.filter($id_column.lt($id))
+        } else {
+            $query.filter($id_column.gt($id))
+        }
+    };
+}
+
 /// A key that is an id when numeric, a slug otherwise (a slug always has a letter).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {

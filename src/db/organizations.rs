@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 use super::schema::organizations;
-use super::{DbConnection, Key, MultiBackend};
+use super::{After, DbConnection, Key, KeyValue, MultiBackend};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct OrganizationRow {
@@ -107,6 +107,7 @@ pub fn list(
     conn: &mut DbConnection,
     filter: &OrganizationFilter,
     sort: &[(OrganizationSort, bool)],
+    after: Option<&After>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OrganizationRow>> {
@@ -115,6 +116,30 @@ pub fn list(
         resolved => resolved.flatten(),
     };
     let mut query = filtered(filter, parent);
+    if let (Some(after), Some((key, desc))) = (after, sort.first()) {
+        query = match (key, &after.value) {
+            (OrganizationSort::Name, KeyValue::Text(t)) => crate::keyset!(
+                query,
+                organizations::sort_key,
+                t.clone(),
+                *desc,
+                organizations::id,
+                after.id
+            ),
+            (OrganizationSort::UpdatedAt, KeyValue::Time(t)) => crate::keyset!(
+                query,
+                organizations::updated_at,
+                *t,
+                *desc,
+                organizations::id,
+                after.id
+            ),
+            (OrganizationSort::Id, _) => {
+                crate::keyset_id!(query, *desc, organizations::id, after.id)
+            }
+            _ => return Ok(Vec::new()),
+        };
+    }
     for (key, desc) in sort {
         query = match (key, desc) {
             (OrganizationSort::Name, false) => query.then_order_by(organizations::sort_key.asc()),
@@ -151,6 +176,16 @@ pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResul
         resolved => filtered(filter, resolved.flatten())
             .count()
             .get_result(conn),
+    }
+}
+
+/// The value a cursor records for the row under this sort key (`short_name` has no cursor).
+pub fn cursor_value(row: &OrganizationRow, key: OrganizationSort) -> KeyValue {
+    match key {
+        OrganizationSort::Name => KeyValue::Text(row.sort_key.clone()),
+        OrganizationSort::UpdatedAt => KeyValue::Time(row.updated_at),
+        OrganizationSort::ShortName => KeyValue::Null,
+        OrganizationSort::Id => KeyValue::Id,
     }
 }
 

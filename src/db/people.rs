@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 use super::schema::{people, person_aliases, positions};
-use super::{DbConnection, Key, MultiBackend};
+use super::{After, DbConnection, Key, KeyValue, MultiBackend};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct PersonRow {
@@ -112,6 +112,7 @@ pub fn list(
     conn: &mut DbConnection,
     filter: &PersonFilter,
     sort: &[(PersonSort, bool)],
+    after: Option<&After>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<PersonRow>> {
@@ -120,6 +121,25 @@ pub fn list(
         resolved => resolved.flatten(),
     };
     let mut query = filtered(filter, organization);
+    if let (Some(after), Some((key, desc))) = (after, sort.first()) {
+        query = match (key, &after.value) {
+            (PersonSort::Name, KeyValue::Text(t)) => {
+                crate::keyset!(
+                    query,
+                    people::sort_key,
+                    t.clone(),
+                    *desc,
+                    people::id,
+                    after.id
+                )
+            }
+            (PersonSort::UpdatedAt, KeyValue::Time(t)) => {
+                crate::keyset!(query, people::updated_at, *t, *desc, people::id, after.id)
+            }
+            (PersonSort::Id, _) => crate::keyset_id!(query, *desc, people::id, after.id),
+            _ => return Ok(Vec::new()),
+        };
+    }
     if let (Some(id), Some(today)) = (organization, filter.current_first_on) {
         let current = positions::table
             .filter(positions::organization_id.eq(id))
@@ -155,6 +175,15 @@ pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64>
         resolved => filtered(filter, resolved.flatten())
             .count()
             .get_result(conn),
+    }
+}
+
+/// The value a cursor records for the row under this sort key.
+pub fn cursor_value(row: &PersonRow, key: PersonSort) -> KeyValue {
+    match key {
+        PersonSort::Name => KeyValue::Text(row.sort_key.clone()),
+        PersonSort::UpdatedAt => KeyValue::Time(row.updated_at),
+        PersonSort::Id => KeyValue::Id,
     }
 }
 

@@ -214,3 +214,79 @@ db_test!(pagination_edges, |app| {
             .problem(400, "invalid-parameter");
     }
 });
+
+/// Follows `links.next` from `start`, collecting slugs; asserts each page had a cursor link.
+async fn walk_by_cursor(app: &crate::helpers::TestApp, start: &str) -> Vec<String> {
+    let mut page = app.get_ok(start).await;
+    let mut seen = slugs(&page);
+    while let Some(cursor) = page["meta"]["next_cursor"].as_str().map(str::to_owned) {
+        let next = page["links"]["next"]
+            .as_str()
+            .expect("next link")
+            .to_owned();
+        assert!(
+            next.contains("cursor=") || seen.len() <= slugs(&page).len(),
+            "{next}"
+        );
+        let separator = if start.contains('?') { '&' } else { '?' };
+        page = app
+            .get_ok(&format!("{start}{separator}cursor={cursor}"))
+            .await;
+        assert!(page["meta"].get("page").is_none());
+        assert!(page["links"].get("last").is_none());
+        seen.extend(slugs(&page));
+        assert!(seen.len() <= 100, "cursor walk does not end");
+    }
+    seen
+}
+
+db_test!(cursors_walk_every_item_once_in_order, |app| {
+    for (list, sort) in [
+        ("/api/v1/events", "-starts_on"),
+        ("/api/v1/events", "starts_on"),
+        ("/api/v1/events", "name"),
+        ("/api/v1/events", "-id"),
+        ("/api/v1/people", "-name"),
+        ("/api/v1/organizations", "name"),
+        ("/api/v1/articles", "-published_at"),
+        ("/api/v1/articles", "title"),
+        ("/api/v1/events/sicw-2022/children", "-updated_at"),
+    ] {
+        let everything = slugs(
+            &app.get_ok(&format!("{list}?sort={sort}&per_page=100"))
+                .await,
+        );
+        for per_page in [1, 2, 3] {
+            let walked =
+                walk_by_cursor(&app, &format!("{list}?sort={sort}&per_page={per_page}")).await;
+            assert_eq!(walked, everything, "{list} sort={sort} per_page={per_page}");
+        }
+    }
+});
+
+db_test!(bad_cursors_are_400s, |app| {
+    let first = app.get_ok("/api/v1/events?per_page=2").await;
+    let cursor = first["meta"]["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    for query in [
+        format!("cursor={cursor}&page=2"),
+        format!("cursor={cursor}&sort=name"),
+        format!("cursor={cursor}&sort=-starts_on,name"),
+        "cursor=bm90LWEtY3Vyc29y".to_owned(),
+        "cursor=%%%".to_owned(),
+    ] {
+        let problem = app
+            .get(&format!("/api/v1/events?{query}"))
+            .await
+            .problem(400, "invalid-parameter");
+        assert_eq!(problem["errors"][0]["parameter"], "cursor", "{query}");
+    }
+    let tags = app.get("/api/v1/tags?cursor=abc").await;
+    tags.problem(400, "invalid-parameter");
+    let multi = app
+        .get_ok("/api/v1/events?per_page=2&sort=-starts_on,name")
+        .await;
+    assert!(multi["meta"].get("next_cursor").is_none());
+});
