@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::AppState;
-use crate::config::{Command, SeedDemo, Settings};
+use crate::config::{Command, SeedDemo, Settings, TokenCommand};
 use crate::db::{self, seed, Backend};
 use crate::domain::time::{Clock, PortalTz};
 use crate::startup::{app, AppSettings};
@@ -38,6 +38,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             }
             Ok(())
         }
+        Command::Token(command) => token(command, &settings),
         Command::Openapi { output } => {
             let json = crate::openapi::spec_json();
             match output {
@@ -72,6 +73,7 @@ fn serve(settings: Settings) -> CliResult {
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),
+        body_limit: crate::api::write::BodyLimit(settings.body_limit),
     };
     let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
@@ -83,5 +85,51 @@ fn serve(settings: Settings) -> CliResult {
     }
     let server = server.bind(&settings.bind)?.run();
     actix_web::rt::System::new().block_on(server)?;
+    Ok(())
+}
+
+fn token(command: TokenCommand, settings: &Settings) -> CliResult {
+    let pool = db::build_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get()?;
+    let tz = PortalTz::parse(&settings.time_zone)?;
+    let now = Clock::System.now();
+    match command {
+        TokenCommand::Create { name, scopes, expires_in } => {
+            let input = crate::api::tokens::NewToken {
+                name,
+                scopes,
+                expires_in_days: expires_in,
+            };
+            let (scopes, days) = crate::api::tokens::validate(&input).map_err(|e| e.problem().detail)?;
+            let (row, secret) = crate::api::tokens::issue(&mut conn, &input.name, &scopes, days, now)
+                .map_err(|e| e.problem().detail)?;
+            eprintln!("token {} `{}` created; it is shown once:", row.id, row.name);
+            println!("{secret}");
+        }
+        TokenCommand::List => {
+            println!("{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} revoked", "id", "name", "scopes", "created", "last used", "expires");
+            for row in db::tokens::list(&mut conn)? {
+                let t = crate::api::tokens::describe(&row, tz);
+                let show = |v: Option<chrono::DateTime<chrono::FixedOffset>>| v.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} {}",
+                    t.id,
+                    t.name,
+                    t.scopes.join(" "),
+                    t.created_at.to_rfc3339(),
+                    show(t.last_used_at),
+                    show(t.expires_at),
+                    t.revoked_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "no".into()),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if db::tokens::revoke(&mut conn, id, now)? {
+                println!("token {id} revoked");
+            } else {
+                return Err(format!("no token {id}").into());
+            }
+        }
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! - `NEWSROOM_BIND` / `--bind`: address to listen on (default `127.0.0.1:8080`).
 //! - `NEWSROOM_TIME_ZONE` / `--time-zone`: the portal's IANA time zone (default `Asia/Ho_Chi_Minh`).
 //! - `NEWSROOM_CORS_ORIGINS` / `--cors-origins`: comma list of origins allowed beyond public GETs.
+//! - `NEWSROOM_BODY_LIMIT` / `--body-limit`: the largest write body in bytes (default 262144).
 //! - `NEWSROOM_WORKERS` / `--workers`: HTTP worker threads (default: one per core).
 //! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections (default 8).
 //! - `NEWSROOM_SEED_DEMO` / `--seed-demo`: load the demo content into an empty database at start:
@@ -47,6 +48,29 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only a hash is stored).
+    Create {
+        /// Who or what uses it.
+        #[arg(long)]
+        name: String,
+        /// `content:preview`, `content:write` or `admin`; repeat for several.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires (default: until revoked).
+        #[arg(long)]
+        expires_in: Option<i64>,
+    },
+    /// List tokens: id, name, scopes, created, last used, expiry, revoked.
+    List,
+    /// Revoke a token by id; it stops working on the next request.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +114,9 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: Vec<String>,
+    /// The largest write body, in bytes.
+    #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
+    pub body_limit: usize,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "NEWSROOM_WORKERS", global = true)]
     pub workers: Option<usize>,

@@ -39,6 +39,14 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    pub fn pointer(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            parameter: None,
+            pointer: Some(pointer.into()),
+            message: message.into(),
+        }
+    }
 }
 
 /// An RFC 9457 problem document: every error response has this shape.
@@ -89,6 +97,23 @@ pub enum ApiError {
     MethodNotAllowed { allow: String },
     #[error("{0}")]
     BadRequest(String),
+    #[error("the body is invalid")]
+    InvalidBody(Vec<FieldError>),
+    #[error("the body has invalid values")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    Unauthorized { detail: String, invalid_token: bool },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// Not an error: a slug that changed answers 301 to the current URL.
+    #[error("moved to {0}")]
+    MovedPermanently(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -114,7 +139,14 @@ impl ApiError {
             ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::InvalidParameters(_) => ("invalid-parameter", "Invalid query parameter"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            ApiError::BadRequest(_) => ("invalid-body", "Invalid request"),
+            ApiError::BadRequest(_) | ApiError::InvalidBody(_) => ("invalid-body", "Invalid request body"),
+            ApiError::Validation(_) => ("validation", "Invalid values"),
+            ApiError::Unauthorized { .. } => ("unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
+            ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
+            ApiError::MovedPermanently(_) => ("moved", "Moved permanently"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
@@ -127,11 +159,15 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (kind, title) = self.kind();
         let detail = match self {
-            ApiError::InvalidParameters(errors) => errors
+            ApiError::InvalidParameters(errors)
+            | ApiError::InvalidBody(errors)
+            | ApiError::Validation(errors) => errors
                 .iter()
-                .map(|e| match &e.parameter {
-                    Some(p) => format!("{p}: {}", e.message),
-                    None => e.message.clone(),
+                .map(|e| match (&e.parameter, &e.pointer) {
+                    (Some(p), _) => format!("{p}: {}", e.message),
+                    (None, Some(p)) if p.is_empty() => format!("the body: {}", e.message),
+                    (None, Some(p)) => format!("{p}: {}", e.message),
+                    (None, None) => e.message.clone(),
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
@@ -144,7 +180,9 @@ impl ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::InvalidParameters(errors) => errors.clone(),
+            ApiError::InvalidParameters(errors)
+            | ApiError::InvalidBody(errors)
+            | ApiError::Validation(errors) => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -163,7 +201,16 @@ impl ResponseError for ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::InvalidParameters(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidParameters(_) | ApiError::BadRequest(_) | ApiError::InvalidBody(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::MovedPermanently(_) => StatusCode::MOVED_PERMANENTLY,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -175,6 +222,12 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
             tracing::error!(cause = %cause, "internal error");
+        }
+        if let ApiError::MovedPermanently(location) = self {
+            return HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, location.as_str()))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                .finish();
         }
         let problem = self.problem();
         let mut response = problem_response(&problem);
@@ -188,6 +241,16 @@ impl ResponseError for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::Unauthorized { invalid_token, .. } => {
+                let challenge = if *invalid_token {
+                    "Bearer realm=\"newsroom\", error=\"invalid_token\""
+                } else {
+                    "Bearer realm=\"newsroom\""
+                };
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
             }
             _ => {}
         }

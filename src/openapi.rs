@@ -23,11 +23,34 @@ use crate::error::Problem;
         (name = "people", description = "Nhân vật: officials, with aliases and positions over time"),
         (name = "organizations", description = "Tổ chức: government bodies, agencies, forums"),
         (name = "tags", description = "Thẻ: tags with article counts"),
+        (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),
     ),
+    modifiers(&BearerAuth),
     components(schemas(CountMode, OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
 )]
 struct ApiDoc;
+
+/// The bearer-token security scheme that write and preview routes name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Authorization: Bearer nr_...` from `newsroom token create` or POST /api/v1/tokens. Scopes: content:preview, content:write (includes preview), admin (everything).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The generated document as served and committed (pretty JSON with a final newline).
 pub fn spec_json() -> String {

@@ -19,6 +19,8 @@ use crate::openapi::{openapi_json, SpecJson};
 pub struct AppSettings {
     /// Origins allowed for everything; public GETs are allowed from any origin.
     pub cors_origins: Vec<String>,
+    /// The largest write body.
+    pub body_limit: crate::api::write::BodyLimit,
 }
 
 /// Every documented route. Registering a route here documents it in the spec.
@@ -168,12 +170,14 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
+        .app_data(web::Data::new(settings.body_limit))
         .route("/docs", web::get().to(docs_redirect))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )
         .default_service(web::to(fallback))
+        .wrap(from_fn(crate::api::auth::authenticate))
         .wrap(cors(settings))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(problem_middleware))

@@ -2,6 +2,7 @@
 //! machinery they share.
 
 pub mod articles;
+pub mod auth;
 pub mod events;
 pub mod health;
 pub mod organizations;
@@ -9,6 +10,8 @@ pub mod people;
 pub mod query;
 pub mod refs;
 pub mod tags;
+pub mod tokens;
+pub mod write;
 
 use actix_web::web;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -79,8 +82,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(organizations::list_organizations)
         .service(organizations::get_organization)
         .service(organizations::list_organization_people)
-        .service(tags::list_tags);
+        .service(tags::list_tags)
+        .service(tokens::list_tokens)
+        .service(tokens::create_token)
+        .service(tokens::revoke_token);
 }
+
+pub use query::ItemResponse;
 
 /// The web data type handlers take.
 pub type State = web::Data<AppState>;

@@ -9,6 +9,7 @@ pub mod people;
 pub mod schema;
 pub mod seed;
 pub mod tags;
+pub mod tokens;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};

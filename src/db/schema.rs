@@ -200,3 +200,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_people,
     article_organizations,
 );
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        public_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    slug_history (id) {
+        id -> BigInt,
+        resource -> Text,
+        slug -> Text,
+        item_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        version -> Integer,
+        token_name -> Text,
+        created_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(articles, article_revisions);

@@ -4,3 +4,4 @@ pub mod body;
 pub mod slug;
 pub mod text;
 pub mod time;
+pub mod token;

@@ -192,6 +192,7 @@ impl TestApp {
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
+            body_limit: newsroom::api::write::BodyLimit(8 * 1024),
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;

@@ -1,0 +1,314 @@
+//! What every write shares: the JSON body (content type, size limit read as it streams, NFC),
+//! JSON merge patch (RFC 7396), `If-Match` against the editorial ETag, read-only fields, and
+//! decoding into typed inputs with JSON Pointers in errors.
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::domain::text::nfc;
+use crate::error::{ApiError, FieldError};
+
+/// The largest body a write accepts (`NEWSROOM_BODY_LIMIT`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl Default for BodyLimit {
+    fn default() -> Self {
+        BodyLimit(256 * 1024)
+    }
+}
+
+/// A JSON object from a write's body, with all text in NFC.
+pub struct JsonBody(pub Map<String, Value>);
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map(|l| l.0)
+            .unwrap_or_else(|| BodyLimit::default().0);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let is_patch = req.method() == Method::PATCH;
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let media = content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            let accepted = media == "application/json"
+                || (is_patch && media == "application/merge-patch+json");
+            if !accepted {
+                let allowed = if is_patch {
+                    "application/merge-patch+json or application/json"
+                } else {
+                    "application/json"
+                };
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "send the body as {allowed}"
+                )));
+            }
+            let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut bytes = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                if bytes.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::InvalidBody(vec![FieldError::pointer("", format!("malformed JSON: {e}"))])
+            })?;
+            match normalize(value) {
+                Value::Object(map) => Ok(JsonBody(map)),
+                _ => Err(ApiError::InvalidBody(vec![FieldError::pointer(
+                    "",
+                    "must be a JSON object",
+                )])),
+            }
+        })
+    }
+}
+
+/// All strings (keys too) in NFC: some Vietnamese text arrives decomposed.
+fn normalize(value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(nfc(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (nfc(&k), normalize(v))).collect()),
+        other => other,
+    }
+}
+
+/// RFC 7396: `null` removes, objects merge recursively, everything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(changes) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(map) = target {
+                for (key, change) in changes {
+                    if change.is_null() {
+                        map.remove(key);
+                    } else {
+                        merge_patch(map.entry(key.clone()).or_insert(Value::Null), change);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// The version an `If-Match` names: missing is 428; anything but one editorial ETag `"<n>"` is
+/// 412 (the public, byte-based ETag does not identify a version).
+pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or_else(|| {
+            ApiError::PreconditionRequired(
+                "send If-Match with the ETag of the version you edited (from a GET with a token)".into(),
+            )
+        })?
+        .to_str()
+        .unwrap_or("");
+    value
+        .trim()
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<i32>().ok())
+        .ok_or_else(|| {
+            ApiError::PreconditionFailed(format!(
+                "If-Match `{value}` is not an editorial ETag such as \"3\""
+            ))
+        })
+}
+
+/// The editorial ETag of a version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Checks read-only fields of a body against the stored item: equal values are ignored (so
+/// GET-edit-PUT works), others are a 400; then removes them. Times compare as instants.
+pub fn strip_read_only(
+    body: &mut Map<String, Value>,
+    current: Option<&Map<String, Value>>,
+    read_only: &[&str],
+    errors: &mut Vec<FieldError>,
+) {
+    for key in read_only {
+        let Some(given) = body.remove(*key) else {
+            continue;
+        };
+        let stored = current.and_then(|c| c.get(*key));
+        let same = match stored {
+            Some(stored) => same_value(&given, stored),
+            None => false,
+        };
+        if !same {
+            errors.push(FieldError::pointer(format!("/{key}"), "is read-only"));
+        }
+    }
+}
+
+fn same_value(given: &Value, stored: &Value) -> bool {
+    if given == stored {
+        return true;
+    }
+    match (given.as_str(), stored.as_str()) {
+        (Some(a), Some(b)) => match (
+            chrono::DateTime::parse_from_rfc3339(a),
+            chrono::DateTime::parse_from_rfc3339(b),
+        ) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Decodes an object into a typed input: unknown fields, wrong types and missing fields are a
+/// 400 pointing at the field.
+pub fn decode<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
+        let pointer = pointer_of(&e.path().to_string());
+        let message = e.inner().to_string();
+        // serde names an unknown field in the message, not in the path.
+        let pointer = match message.strip_prefix("unknown field `") {
+            Some(rest) => {
+                let name = rest.split('`').next().unwrap_or("");
+                if pointer.is_empty() { format!("/{name}") } else { format!("{pointer}/{name}") }
+            }
+            None => pointer,
+        };
+        ApiError::InvalidBody(vec![FieldError::pointer(pointer, message)])
+    })
+}
+
+/// `events[0].slug` (serde_path_to_error) as a JSON Pointer: `/events/0/slug`.
+fn pointer_of(path: &str) -> String {
+    if path == "." || path.is_empty() {
+        return String::new();
+    }
+    let mut pointer = String::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        while let Some(open) = rest.find('[') {
+            let name = &rest[..open];
+            if !name.is_empty() {
+                pointer.push('/');
+                pointer.push_str(&escape(name));
+            }
+            let close = rest[open..].find(']').map(|c| open + c).unwrap_or(rest.len());
+            pointer.push('/');
+            pointer.push_str(&rest[open + 1..close]);
+            rest = rest.get(close + 1..).unwrap_or("");
+        }
+        if !rest.is_empty() {
+            pointer.push('/');
+            pointer.push_str(&escape(rest));
+        }
+    }
+    pointer
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A reference in a body: an id, a slug, or an object carrying `id` (a reference as GET returns
+/// it), so that GET-edit-PUT round trips work.
+pub fn reference(value: &Value) -> Option<crate::db::Key> {
+    match value {
+        Value::Number(n) => n.as_i64().map(crate::db::Key::Id),
+        Value::String(s) if !s.is_empty() => Some(crate::db::Key::parse(s)),
+        Value::Object(map) => match (map.get("id"), map.get("slug")) {
+            (Some(id), _) if id.is_i64() => id.as_i64().map(crate::db::Key::Id),
+            (_, Some(Value::String(slug))) => Some(crate::db::Key::Slug(slug.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `201 Created` with `Location` and the editorial ETag.
+pub fn created(location: String, version: i32, body: Value) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(serde_json::json!({ "data": body }))
+}
+
+/// `200 OK` after a change, with the new editorial ETag.
+pub fn changed(version: i32, body: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(serde_json::json!({ "data": body }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}, "tags": ["x"]});
+        merge_patch(&mut doc, &json!({"a": "z", "c": {"f": null}, "tags": ["y"]}));
+        assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}, "tags": ["y"]}));
+    }
+
+    #[test]
+    fn paths_become_json_pointers() {
+        assert_eq!(pointer_of("events[0]"), "/events/0");
+        assert_eq!(pointer_of("body[2].caption"), "/body/2/caption");
+        assert_eq!(pointer_of("title"), "/title");
+        assert_eq!(pointer_of("."), "");
+    }
+
+    #[test]
+    fn read_only_fields_pass_when_equal() {
+        let current = json!({"id": 1, "created_at": "2022-10-21T08:24:00+07:00"});
+        let current = current.as_object().cloned();
+        let mut body = json!({"id": 1, "created_at": "2022-10-21T01:24:00Z", "title": "x"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut errors = Vec::new();
+        strip_read_only(&mut body, current.as_ref(), &["id", "created_at", "version"], &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(body.len(), 1);
+        let mut body = json!({"id": 2}).as_object().cloned().unwrap_or_default();
+        strip_read_only(&mut body, current.as_ref(), &["id"], &mut errors);
+        assert_eq!(errors[0].pointer.as_deref(), Some("/id"));
+    }
+}
