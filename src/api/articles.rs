@@ -9,16 +9,18 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_fields, parse_include, parse_key, parse_list, path_key,
+    editorial, item_response, list_response, moved_to, parse_fields, parse_include, parse_key, parse_list, path_key,
     Fields, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems,
     QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson, TagRef,
 };
+use super::auth::Caller;
 use super::{events, organizations, people, to_value, Ctx, State};
-use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Relation};
-use crate::db::{self as database, DbConnection};
+use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Audience, Relation};
+use crate::db::slugs::Resource;
+use crate::db::{self as database, DbConnection, Key};
 use crate::domain::body::{self, Block};
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
@@ -174,6 +176,10 @@ list_params! {
         /// Extra renderings of the body: comma list of `html`, `text`.
         #[param(example = "html,text", pattern = "^(html|text)(,(html|text))*$")]
         formats,
+        /// Only articles in this status. Without a preview token only `published` ones are
+        /// visible, so the others match nothing.
+        #[param(value_type = Option<ArticleStatus>, example = "published")]
+        status,
         /// Only articles about this event (id or slug).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "amcc7")]
         event,
@@ -277,6 +283,15 @@ impl ArticleListParams {
                 .and_then(|v| problems.check(name, parse_bound(v, ctx.tz, bound)))
         };
         let filter = ArticleFilter {
+            status: self.status.as_deref().and_then(|v| {
+                problems.check(
+                    "status",
+                    match v {
+                        "draft" | "published" | "archived" => Ok(v.to_owned()),
+                        _ => Err("must be draft, published or archived".to_owned()),
+                    },
+                )
+            }),
             event: key(&mut problems, "event", &self.event),
             person: key(&mut problems, "person", &self.person),
             organization: key(&mut problems, "organization", &self.organization),
@@ -445,6 +460,7 @@ pub fn represent(
 pub async fn list_articles_where<F>(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: ArticleListParams,
     scope: F,
 ) -> Result<HttpResponse, ApiError>
@@ -453,12 +469,14 @@ where
 {
     let ctx = state.ctx();
     let (mut filter, opts, formats) = params.parse(ctx)?;
+    let previews = caller.previews();
+    let audience = if previews { Audience::Editors } else { Audience::Public(ctx.now) };
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter)?;
         let rows = db::list(
             conn,
             &filter,
-            ctx.now,
+            audience,
             &opts.sort,
             opts.after.as_ref(),
             opts.offset(),
@@ -466,7 +484,7 @@ where
         )?;
         let total = opts
             .with_total
-            .then(|| db::count(conn, &filter, ctx.now))
+            .then(|| db::count(conn, &filter, audience))
             .transpose()?;
         let mut page = PageOf::new(rows, opts.per_page, total);
         page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
@@ -482,7 +500,8 @@ where
         Ok((page.with_items(values), opts))
     })
     .await?;
-    Ok(list_response(&req, &opts, page))
+    let response = list_response(&req, &opts, page);
+    Ok(if previews { editorial(response, None) } else { response })
 }
 
 /// List articles.
@@ -503,9 +522,10 @@ where
 pub async fn list_articles(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    list_articles_where(state, req, params.0, |_, _| Ok(())).await
+    list_articles_where(state, req, caller, params.0, |_, _| Ok(())).await
 }
 
 /// Get one article, with its body.
@@ -529,6 +549,8 @@ pub async fn list_articles(
 #[get("/articles/{id_or_slug}")]
 pub async fn get_article(
     state: State,
+    req: HttpRequest,
+    caller: Caller,
     path: web::Path<String>,
     params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -539,24 +561,60 @@ pub async fn get_article(
     let fields = parse_fields(params.0.fields.as_deref(), SPEC.fields, &mut problems);
     problems.into_result()?;
     let ctx = state.ctx();
+    let previews = caller.previews();
+    let query = req.query_string().to_owned();
     let item = database::run(&state.pool, move |conn| {
-        let row = db::find(conn, &key)?.ok_or_else(|| ApiError::not_found("article", &key))?;
-        if !row.is_public_at(ctx.now) {
-            return Err(
-                if row.deleted_at.is_some() && row.was_published_by(ctx.now) {
-                    ApiError::Gone(format!("article `{key}` was deleted"))
-                } else {
-                    ApiError::not_found("article", &key)
-                },
-            );
-        }
+        let row = find_visible(conn, &key, previews, ctx, |slug| {
+            moved_to(&query, "articles", slug, "")
+        })?;
         let mut items = represent(conn, vec![row], &include, formats, true, ctx)?;
         items
             .pop()
             .ok_or_else(|| ApiError::Internal("article vanished".into()))
     })
     .await?;
-    Ok(item_response(
-        fields.project(to_value(&item)?, formats.keep()),
-    ))
+    let version = item.version;
+    let response = item_response(fields.project(to_value(&item)?, formats.keep()));
+    Ok(if previews { editorial(response, Some(version)) } else { response })
+}
+
+/// The article at `key` as the caller may see it: 404 for what they may not see, 410 for a
+/// deleted article that was out, 301 (to `moved(current slug)`) for a slug that changed.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    key: &Key,
+    previews: bool,
+    ctx: Ctx,
+    moved: impl FnOnce(&str) -> String,
+) -> Result<ArticleRow, ApiError> {
+    let row = match db::find(conn, key)? {
+        Some(row) => row,
+        None => {
+            if let Key::Slug(slug) = key {
+                if let Some(id) = crate::db::slugs::former_holder(conn, Resource::Articles, slug)? {
+                    if let Some(current) = db::find(conn, &Key::Id(id))? {
+                        if previews || current.was_published_by(ctx.now) {
+                            return Err(ApiError::MovedPermanently(moved(&current.slug)));
+                        }
+                    }
+                }
+            }
+            return Err(ApiError::not_found("article", key));
+        }
+    };
+    let visible = if previews {
+        row.deleted_at.is_none()
+    } else {
+        row.is_public_at(ctx.now)
+    };
+    if !visible {
+        return Err(
+            if row.deleted_at.is_some() && (previews || row.was_published_by(ctx.now)) {
+                ApiError::Gone(format!("article `{key}` was deleted"))
+            } else {
+                ApiError::not_found("article", key)
+            },
+        );
+    }
+    Ok(row)
 }

@@ -480,11 +480,12 @@ pub async fn list_event_children(
 pub async fn list_event_articles(
     state: State,
     req: HttpRequest,
+    caller: super::auth::Caller,
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path_key(&path.into_inner(), "event")?;
-    super::articles::list_articles_where(state, req, params.0, move |conn, filter| {
+    super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
         let event = find_live(conn, &key)?;
         filter.event = Some(Key::Id(event.id));
         Ok(())

@@ -386,11 +386,12 @@ pub async fn get_person(
 pub async fn list_person_articles(
     state: State,
     req: HttpRequest,
+    caller: super::auth::Caller,
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path_key(&path.into_inner(), "person")?;
-    super::articles::list_articles_where(state, req, params.0, move |conn, filter| {
+    super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
         let person = find_live(conn, &key)?;
         filter.person = Some(Key::Id(person.id));
         Ok(())

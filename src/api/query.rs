@@ -561,6 +561,31 @@ pub fn item_response(item: serde_json::Value) -> HttpResponse {
     HttpResponse::Ok().json(ItemResponse { data: item })
 }
 
+/// Marks a response as the editorial representation (any GET made with a token): never cached
+/// by others, and with the `"<version>"` ETag that `If-Match` expects when there is one item.
+pub fn editorial(mut response: HttpResponse, version: Option<i32>) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    if let Some(version) = version {
+        if let Ok(value) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
+            headers.insert(header::ETAG, value);
+        }
+    }
+    response
+}
+
+/// The URL of an item whose slug changed: its current slug, with the same query.
+pub fn moved_to(query: &str, collection: &str, current_slug: &str, rest: &str) -> String {
+    let path = format!("/api/v1/{collection}/{current_slug}{rest}");
+    match query {
+        "" => path,
+        q => format!("{path}?{q}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,13 @@
 //! `/api/v1/tokens` (admin): create, list and revoke API tokens. `newsroom token ...` does the
 //! same from the command line.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::write::{decode, JsonBody};
+use super::write::{decode, read_json};
 use super::{ItemResponse, State};
 use crate::db::tokens::{self as db, NewTokenRow, TokenRow};
 use crate::db::{self as database, DbConnection};
@@ -163,9 +163,14 @@ pub async fn list_tokens(state: State, caller: Caller) -> Result<HttpResponse, A
     )
 )]
 #[post("/tokens")]
-pub async fn create_token(state: State, caller: Caller, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
-    let input: NewToken = decode(body.0)?;
+    let input: NewToken = decode(read_json(&req, payload).await?)?;
     let (scopes, days) = validate(&input)?;
     let now = state.clock.now();
     let tz = state.tz;

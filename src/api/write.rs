@@ -2,14 +2,11 @@
 //! JSON merge patch (RFC 7396), `If-Match` against the editorial ETag, read-only fields, and
 //! decoding into typed inputs with JSON Pointers in errors.
 
-use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::future::Future;
-use std::pin::Pin;
 
 use crate::domain::text::nfc;
 use crate::error::{ApiError, FieldError};
@@ -24,73 +21,62 @@ impl Default for BodyLimit {
     }
 }
 
-/// A JSON object from a write's body, with all text in NFC.
-pub struct JsonBody(pub Map<String, Value>);
-
-impl FromRequest for JsonBody {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map(|l| l.0)
-            .unwrap_or_else(|| BodyLimit::default().0);
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let is_patch = req.method() == Method::PATCH;
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let media = content_type
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            let accepted = media == "application/json"
-                || (is_patch && media == "application/merge-patch+json");
-            if !accepted {
-                let allowed = if is_patch {
-                    "application/merge-patch+json or application/json"
-                } else {
-                    "application/json"
-                };
-                return Err(ApiError::UnsupportedMediaType(format!(
-                    "send the body as {allowed}"
-                )));
-            }
-            let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large());
-            }
-            let mut bytes = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-                if bytes.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                ApiError::InvalidBody(vec![FieldError::pointer("", format!("malformed JSON: {e}"))])
-            })?;
-            match normalize(value) {
-                Value::Object(map) => Ok(JsonBody(map)),
-                _ => Err(ApiError::InvalidBody(vec![FieldError::pointer(
-                    "",
-                    "must be a JSON object",
-                )])),
-            }
-        })
+/// Reads a write's body as a JSON object, with all text in NFC. Called by handlers after the
+/// caller is authorized, so that an anonymous write is a 401 whatever its body. The size limit is
+/// checked against `Content-Length` and again as the body streams in, so an oversized body is
+/// refused before it is read whole.
+pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<Map<String, Value>, ApiError> {
+    let limit = req
+        .app_data::<web::Data<BodyLimit>>()
+        .map(|l| l.0)
+        .unwrap_or_else(|| BodyLimit::default().0);
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let is_patch = req.method() == Method::PATCH;
+    let accepted =
+        media == "application/json" || (is_patch && media == "application/merge-patch+json");
+    if !accepted {
+        let allowed = if is_patch {
+            "application/merge-patch+json or application/json"
+        } else {
+            "application/json"
+        };
+        return Err(ApiError::UnsupportedMediaType(format!("send the body as {allowed}")));
+    }
+    let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::InvalidBody(vec![FieldError::pointer("", format!("malformed JSON: {e}"))])
+    })?;
+    match normalize(value) {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::InvalidBody(vec![FieldError::pointer(
+            "",
+            "must be a JSON object",
+        )])),
     }
 }
 
@@ -191,6 +177,41 @@ fn same_value(given: &Value, stored: &Value) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// The body to decode for a create (`current` is `None`), a replace or a merge patch: read-only
+/// fields are checked against the stored item and removed; a patch is merged into the stored
+/// editorial representation first.
+pub fn prepare(
+    body: Map<String, Value>,
+    current: Option<Value>,
+    read_only: &[&str],
+    patch: bool,
+) -> Result<Map<String, Value>, ApiError> {
+    let mut body = body;
+    let current = match current {
+        Some(Value::Object(map)) => Some(map),
+        _ => None,
+    };
+    let mut errors = Vec::new();
+    strip_read_only(&mut body, current.as_ref(), read_only, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidBody(errors));
+    }
+    if !patch {
+        return Ok(body);
+    }
+    let mut merged = Value::Object(current.unwrap_or_default());
+    if let Value::Object(map) = &mut merged {
+        for key in read_only {
+            map.remove(*key);
+        }
+    }
+    merge_patch(&mut merged, &Value::Object(body));
+    match merged {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
     }
 }
 

@@ -8,7 +8,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    article_events, article_organizations, article_people, article_tags, articles, tags,
+    article_events, article_organizations, article_people, article_revisions, article_tags,
+    articles, tags,
 };
 use super::{After, DbConnection, Key, KeyValue, MultiBackend};
 
@@ -75,8 +76,17 @@ pub enum Relation {
     Organizations,
 }
 
+/// Who is looking: the public sees listed articles only; editors (preview tokens) see every
+/// article that is not deleted, drafts and scheduled ones included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Audience {
+    Public(NaiveDateTime),
+    Editors,
+}
+
 #[derive(Debug, Default)]
 pub struct ArticleFilter {
+    pub status: Option<String>,
     pub event: Option<Key>,
     pub person: Option<Key>,
     pub organization: Option<Key>,
@@ -149,12 +159,18 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
     }))
 }
 
-fn filtered(filter: &ArticleFilter, ids: &FilterIds, now: NaiveDateTime) -> Boxed<'static> {
+fn filtered(filter: &ArticleFilter, ids: &FilterIds, audience: Audience) -> Boxed<'static> {
     let mut query = articles::table
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(now))
         .filter(articles::deleted_at.is_null())
         .into_boxed();
+    if let Audience::Public(now) = audience {
+        query = query
+            .filter(articles::status.eq("published"))
+            .filter(articles::published_at.le(now));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(articles::status.eq(status.clone()));
+    }
     if let Some(id) = ids.event {
         query = query.filter(
             articles::id.eq_any(
@@ -212,7 +228,7 @@ fn filtered(filter: &ArticleFilter, ids: &FilterIds, now: NaiveDateTime) -> Boxe
 pub fn list(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    now: NaiveDateTime,
+    audience: Audience,
     sort: &[(ArticleSort, bool)],
     after: Option<&After>,
     offset: i64,
@@ -221,7 +237,7 @@ pub fn list(
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(Vec::new());
     };
-    let mut query = filtered(filter, &ids, now);
+    let mut query = filtered(filter, &ids, audience);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
@@ -282,10 +298,10 @@ pub fn list(
 pub fn count(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    now: NaiveDateTime,
+    audience: Audience,
 ) -> QueryResult<i64> {
     match resolve(conn, filter)? {
-        Some(ids) => filtered(filter, &ids, now).count().get_result(conn),
+        Some(ids) => filtered(filter, &ids, audience).count().get_result(conn),
         None => Ok(0),
     }
 }
@@ -405,4 +421,107 @@ pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
         articles::table.filter(articles::slug.eq(slug)),
     ))
     .get_result(conn)
+}
+
+/// The editable columns of an article, written whole by create, replace and patch.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct ArticleChanges {
+    pub slug: String,
+    pub title: String,
+    pub lead: Option<String>,
+    pub body: String,
+    pub source_id: Option<i64>,
+    pub byline: Option<String>,
+    pub language: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Applies changes if the stored version is still `expected`; `false` when another write got
+/// there first (the caller answers 412). One statement: two writers cannot both win.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    changes: &ArticleChanges,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        articles::table
+            .find(id)
+            .filter(articles::version.eq(expected))
+            .filter(articles::deleted_at.is_null()),
+    )
+    .set((changes, articles::version.eq(articles::version + 1)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Soft-deletes if the stored version is still `expected`.
+pub fn soft_delete(conn: &mut DbConnection, id: i64, expected: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        articles::table
+            .find(id)
+            .filter(articles::version.eq(expected))
+            .filter(articles::deleted_at.is_null()),
+    )
+    .set((
+        articles::deleted_at.eq(Some(now)),
+        articles::updated_at.eq(now),
+        articles::version.eq(articles::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Removes every link of an article before they are written anew.
+pub fn unlink_all(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
+    diesel::delete(article_events::table.filter(article_events::article_id.eq(id))).execute(conn)?;
+    diesel::delete(article_people::table.filter(article_people::article_id.eq(id))).execute(conn)?;
+    diesel::delete(article_organizations::table.filter(article_organizations::article_id.eq(id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct RevisionRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub version: i32,
+    pub token_name: String,
+    pub created_at: NaiveDateTime,
+    pub snapshot: String,
+}
+
+pub fn add_revision(
+    conn: &mut DbConnection,
+    article_id: i64,
+    version: i32,
+    token_name: &str,
+    now: NaiveDateTime,
+    snapshot: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(article_id),
+            article_revisions::version.eq(version),
+            article_revisions::token_name.eq(token_name),
+            article_revisions::created_at.eq(now),
+            article_revisions::snapshot.eq(snapshot),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revisions of an article, newest first.
+pub fn revisions(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<RevisionRow>> {
+    article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .order(article_revisions::version.desc())
+        .select(article_revisions::all_columns)
+        .load(conn)
 }

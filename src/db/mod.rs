@@ -8,6 +8,7 @@ pub mod organizations;
 pub mod people;
 pub mod schema;
 pub mod seed;
+pub mod slugs;
 pub mod tags;
 pub mod tokens;
 

@@ -238,3 +238,4 @@ diesel::table! {
 
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(articles, article_revisions);
+diesel::allow_tables_to_appear_in_same_query!(organizations, api_tokens, slug_history);
