@@ -94,23 +94,34 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
     let tz = PortalTz::parse(&settings.time_zone)?;
     let now = Clock::System.now();
     match command {
-        TokenCommand::Create { name, scopes, expires_in } => {
+        TokenCommand::Create {
+            name,
+            scopes,
+            expires_in,
+        } => {
             let input = crate::api::tokens::NewToken {
                 name,
                 scopes,
                 expires_in_days: expires_in,
             };
-            let (scopes, days) = crate::api::tokens::validate(&input).map_err(|e| e.problem().detail)?;
-            let (row, secret) = crate::api::tokens::issue(&mut conn, &input.name, &scopes, days, now)
-                .map_err(|e| e.problem().detail)?;
+            let (scopes, days) =
+                crate::api::tokens::validate(&input).map_err(|e| e.problem().detail)?;
+            let (row, secret) =
+                crate::api::tokens::issue(&mut conn, &input.name, &scopes, days, now)
+                    .map_err(|e| e.problem().detail)?;
             eprintln!("token {} `{}` created; it is shown once:", row.id, row.name);
             println!("{secret}");
         }
         TokenCommand::List => {
-            println!("{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} revoked", "id", "name", "scopes", "created", "last used", "expires");
+            println!(
+                "{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} revoked",
+                "id", "name", "scopes", "created", "last used", "expires"
+            );
             for row in db::tokens::list(&mut conn)? {
                 let t = crate::api::tokens::describe(&row, tz);
-                let show = |v: Option<chrono::DateTime<chrono::FixedOffset>>| v.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+                let show = |v: Option<chrono::DateTime<chrono::FixedOffset>>| {
+                    v.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())
+                };
                 println!(
                     "{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} {}",
                     t.id,
@@ -119,7 +130,9 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
                     t.created_at.to_rfc3339(),
                     show(t.last_used_at),
                     show(t.expires_at),
-                    t.revoked_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "no".into()),
+                    t.revoked_at
+                        .map(|r| r.to_rfc3339())
+                        .unwrap_or_else(|| "no".into()),
                 );
             }
         }

@@ -139,7 +139,9 @@ impl ApiError {
             ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::InvalidParameters(_) => ("invalid-parameter", "Invalid query parameter"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            ApiError::BadRequest(_) | ApiError::InvalidBody(_) => ("invalid-body", "Invalid request body"),
+            ApiError::BadRequest(_) | ApiError::InvalidBody(_) => {
+                ("invalid-body", "Invalid request body")
+            }
             ApiError::Validation(_) => ("validation", "Invalid values"),
             ApiError::Unauthorized { .. } => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
@@ -248,9 +250,10 @@ impl ResponseError for ApiError {
                 } else {
                     "Bearer realm=\"newsroom\""
                 };
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
             }
             _ => {}
         }

@@ -8,15 +8,15 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+use super::auth::Caller;
 use super::query::{
-    editorial, item_response, list_response, moved_to, parse_fields, parse_include, parse_key, parse_list, path_key,
-    Fields, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems,
-    QueryParams,
+    editorial, item_response, list_response, moved_to, parse_fields, parse_include, parse_key,
+    parse_list, path_key, Fields, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec,
+    PageOf, Problems, QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson, TagRef,
 };
-use super::auth::Caller;
 use super::{events, organizations, people, to_value, Ctx, State};
 use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Audience, Relation};
 use crate::db::slugs::Resource;
@@ -470,7 +470,11 @@ where
     let ctx = state.ctx();
     let (mut filter, opts, formats) = params.parse(ctx)?;
     let previews = caller.previews();
-    let audience = if previews { Audience::Editors } else { Audience::Public(ctx.now) };
+    let audience = if previews {
+        Audience::Editors
+    } else {
+        Audience::Public(ctx.now)
+    };
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter)?;
         let rows = db::list(
@@ -501,7 +505,11 @@ where
     })
     .await?;
     let response = list_response(&req, &opts, page);
-    Ok(if previews { editorial(response, None) } else { response })
+    Ok(if previews {
+        editorial(response, None)
+    } else {
+        response
+    })
 }
 
 /// List articles.
@@ -575,7 +583,11 @@ pub async fn get_article(
     .await?;
     let version = item.version;
     let response = item_response(fields.project(to_value(&item)?, formats.keep()));
-    Ok(if previews { editorial(response, Some(version)) } else { response })
+    Ok(if previews {
+        editorial(response, Some(version))
+    } else {
+        response
+    })
 }
 
 /// The article at `key` as the caller may see it: 404 for what they may not see, 410 for a

@@ -63,7 +63,11 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(req.extensions().get::<Caller>().cloned().unwrap_or_default()))
+        ready(Ok(req
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default()))
     }
 }
 
@@ -83,7 +87,9 @@ pub async fn authenticate(
     let presented = match req.headers().get(header::AUTHORIZATION) {
         None => None,
         Some(value) => {
-            let value = value.to_str().map_err(|_| invalid("the Authorization header is not text"))?;
+            let value = value
+                .to_str()
+                .map_err(|_| invalid("the Authorization header is not text"))?;
             let token = value
                 .strip_prefix("Bearer ")
                 .or_else(|| value.strip_prefix("bearer "))

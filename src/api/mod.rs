@@ -2,6 +2,7 @@
 //! machinery they share.
 
 pub mod articles;
+pub mod articles_write;
 pub mod auth;
 pub mod events;
 pub mod health;
@@ -72,6 +73,11 @@ pub fn gone_if_deleted(
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(articles::list_articles)
         .service(articles::get_article)
+        .service(articles_write::create_article)
+        .service(articles_write::replace_article)
+        .service(articles_write::update_article)
+        .service(articles_write::delete_article)
+        .service(articles_write::list_article_revisions)
         .service(events::list_events)
         .service(events::get_event)
         .service(events::list_event_articles)

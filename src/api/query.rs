@@ -48,6 +48,11 @@ fn query_error(message: &str) -> ApiError {
     ApiError::invalid_parameter(name, reason)
 }
 
+/// For endpoints without query parameters: any parameter is a 400 naming it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// Collects parameter errors so that one response names every bad parameter.
 #[derive(Default)]
 pub struct Problems(pub Vec<FieldError>);

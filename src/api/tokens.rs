@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
+use super::query::{NoParams, QueryParams};
 use super::write::{decode, read_json};
 use super::{ItemResponse, State};
 use crate::db::tokens::{self as db, NewTokenRow, TokenRow};
@@ -93,7 +94,10 @@ pub fn validate(input: &NewToken) -> Result<(Vec<Scope>, Option<i64>), ApiError>
     if input.scopes.is_empty() {
         errors.push(FieldError::pointer("/scopes", "needs at least one scope"));
     }
-    if input.expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+    if input
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
         errors.push(FieldError::pointer("/expires_in_days", "must be 1 to 3650"));
     }
     if errors.is_empty() {
@@ -132,12 +136,17 @@ pub fn issue(
     security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "Every token, revoked ones included", body = ItemResponse<Vec<Token>>),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token is not admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/tokens")]
-pub async fn list_tokens(state: State, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list_tokens(
+    state: State,
+    caller: Caller,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let tz = state.tz;
     let rows = database::run(&state.pool, |conn| Ok(db::list(conn)?)).await?;
@@ -174,8 +183,10 @@ pub async fn create_token(
     let (scopes, days) = validate(&input)?;
     let now = state.clock.now();
     let tz = state.tz;
-    let (row, secret) =
-        database::run(&state.pool, move |conn| issue(conn, &input.name, &scopes, days, now)).await?;
+    let (row, secret) = database::run(&state.pool, move |conn| {
+        issue(conn, &input.name, &scopes, days, now)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/tokens/{}", row.id)))
         .insert_header(("Cache-Control", "private, no-store"))
@@ -200,7 +211,11 @@ pub async fn create_token(
     )
 )]
 #[delete("/tokens/{id}")]
-pub async fn revoke_token(state: State, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_token(
+    state: State,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let id: i64 = path
         .parse()

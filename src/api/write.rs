@@ -25,7 +25,10 @@ impl Default for BodyLimit {
 /// caller is authorized, so that an anonymous write is a 401 whatever its body. The size limit is
 /// checked against `Content-Length` and again as the body streams in, so an oversized body is
 /// refused before it is read whole.
-pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<Map<String, Value>, ApiError> {
+pub async fn read_json(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Map<String, Value>, ApiError> {
     let limit = req
         .app_data::<web::Data<BodyLimit>>()
         .map(|l| l.0)
@@ -49,7 +52,9 @@ pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<M
         } else {
             "application/json"
         };
-        return Err(ApiError::UnsupportedMediaType(format!("send the body as {allowed}")));
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the body as {allowed}"
+        )));
     }
     let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
     let declared = req
@@ -62,14 +67,18 @@ pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<M
     }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
         if bytes.len() + chunk.len() > limit {
             return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
     }
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::InvalidBody(vec![FieldError::pointer("", format!("malformed JSON: {e}"))])
+        ApiError::InvalidBody(vec![FieldError::pointer(
+            "",
+            format!("malformed JSON: {e}"),
+        )])
     })?;
     match normalize(value) {
         Value::Object(map) => Ok(map),
@@ -85,7 +94,11 @@ fn normalize(value: Value) -> Value {
     match value {
         Value::String(s) => Value::String(nfc(&s)),
         Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (nfc(&k), normalize(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (nfc(&k), normalize(v)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -119,7 +132,8 @@ pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
         .get(header::IF_MATCH)
         .ok_or_else(|| {
             ApiError::PreconditionRequired(
-                "send If-Match with the ETag of the version you edited (from a GET with a token)".into(),
+                "send If-Match with the ETag of the version you edited (from a GET with a token)"
+                    .into(),
             )
         })?
         .to_str()
@@ -225,7 +239,12 @@ pub fn decode<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiErr
         let pointer = match message.strip_prefix("unknown field `") {
             Some(rest) => {
                 let name = rest.split('`').next().unwrap_or("");
-                if pointer.is_empty() { format!("/{name}") } else { format!("{pointer}/{name}") }
+                let tail = format!("/{}", escape(name));
+                if pointer.ends_with(&tail) {
+                    pointer
+                } else {
+                    format!("{pointer}{tail}")
+                }
             }
             None => pointer,
         };
@@ -247,7 +266,10 @@ fn pointer_of(path: &str) -> String {
                 pointer.push('/');
                 pointer.push_str(&escape(name));
             }
-            let close = rest[open..].find(']').map(|c| open + c).unwrap_or(rest.len());
+            let close = rest[open..]
+                .find(']')
+                .map(|c| open + c)
+                .unwrap_or(rest.len());
             pointer.push('/');
             pointer.push_str(&rest[open + 1..close]);
             rest = rest.get(close + 1..).unwrap_or("");
@@ -304,7 +326,10 @@ mod tests {
     #[test]
     fn merge_patch_follows_rfc_7396() {
         let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}, "tags": ["x"]});
-        merge_patch(&mut doc, &json!({"a": "z", "c": {"f": null}, "tags": ["y"]}));
+        merge_patch(
+            &mut doc,
+            &json!({"a": "z", "c": {"f": null}, "tags": ["y"]}),
+        );
         assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}, "tags": ["y"]}));
     }
 
@@ -325,7 +350,12 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         let mut errors = Vec::new();
-        strip_read_only(&mut body, current.as_ref(), &["id", "created_at", "version"], &mut errors);
+        strip_read_only(
+            &mut body,
+            current.as_ref(),
+            &["id", "created_at", "version"],
+            &mut errors,
+        );
         assert!(errors.is_empty());
         assert_eq!(body.len(), 1);
         let mut body = json!({"id": 2}).as_object().cloned().unwrap_or_default();

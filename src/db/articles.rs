@@ -461,7 +461,12 @@ pub fn update(
 }
 
 /// Soft-deletes if the stored version is still `expected`.
-pub fn soft_delete(conn: &mut DbConnection, id: i64, expected: i32, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(
         articles::table
             .find(id)
@@ -480,8 +485,10 @@ pub fn soft_delete(conn: &mut DbConnection, id: i64, expected: i32, now: NaiveDa
 /// Removes every link of an article before they are written anew.
 pub fn unlink_all(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
-    diesel::delete(article_events::table.filter(article_events::article_id.eq(id))).execute(conn)?;
-    diesel::delete(article_people::table.filter(article_people::article_id.eq(id))).execute(conn)?;
+    diesel::delete(article_events::table.filter(article_events::article_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(article_people::table.filter(article_people::article_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(article_organizations::table.filter(article_organizations::article_id.eq(id)))
         .execute(conn)?;
     Ok(())

@@ -203,6 +203,22 @@ macro_rules! keyset_id {
     };
 }
 
+/// A transaction that writes. On SQLite it takes the write lock first: a transaction that reads
+/// and then writes cannot wait for a concurrent writer (SQLite answers BUSY at once rather than
+/// deadlock), so two editors saving together got a 500 instead of one of them a 412.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(c) = conn {
+            // A write that changes nothing, to hold the lock (waiting up to busy_timeout).
+            c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
+        }
+        work(conn)
+    })
+}
+
 /// A key that is an id when numeric, a slug otherwise (a slug always has a letter).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {

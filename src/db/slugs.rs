@@ -49,7 +49,11 @@ pub fn holder(conn: &mut DbConnection, resource: Resource, slug: &str) -> QueryR
 }
 
 /// The item an old slug belonged to.
-pub fn former_holder(conn: &mut DbConnection, resource: Resource, slug: &str) -> QueryResult<Option<i64>> {
+pub fn former_holder(
+    conn: &mut DbConnection,
+    resource: Resource,
+    slug: &str,
+) -> QueryResult<Option<i64>> {
     slug_history::table
         .filter(slug_history::resource.eq(resource.as_str()))
         .filter(slug_history::slug.eq(slug))
@@ -60,7 +64,12 @@ pub fn former_holder(conn: &mut DbConnection, resource: Resource, slug: &str) ->
 
 /// Whether `slug` is free for item `owner` (`None` for a new item): held by no other item now
 /// and never held by another before.
-pub fn is_free(conn: &mut DbConnection, resource: Resource, slug: &str, owner: Option<i64>) -> QueryResult<bool> {
+pub fn is_free(
+    conn: &mut DbConnection,
+    resource: Resource,
+    slug: &str,
+    owner: Option<i64>,
+) -> QueryResult<bool> {
     let now = holder(conn, resource, slug)?;
     let before = former_holder(conn, resource, slug)?;
     Ok(now.is_none_or(|id| Some(id) == owner) && before.is_none_or(|id| Some(id) == owner))

@@ -58,11 +58,16 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
 
 /// Revokes a token; `false` when there is no such token.
 pub fn revoke(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    let exists: bool = diesel::select(diesel::dsl::exists(api_tokens::table.find(id))).get_result(conn)?;
+    let exists: bool =
+        diesel::select(diesel::dsl::exists(api_tokens::table.find(id))).get_result(conn)?;
     if exists {
-        diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
-            .set(api_tokens::revoked_at.eq(Some(now)))
-            .execute(conn)?;
+        diesel::update(
+            api_tokens::table
+                .find(id)
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(Some(now)))
+        .execute(conn)?;
     }
     Ok(exists)
 }
@@ -71,9 +76,11 @@ pub fn revoke(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResu
 pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
     let stale = now - chrono::Duration::seconds(60);
     diesel::update(
-        api_tokens::table
-            .find(id)
-            .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(stale))),
+        api_tokens::table.find(id).filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.lt(stale)),
+        ),
     )
     .set(api_tokens::last_used_at.eq(Some(now)))
     .execute(conn)?;

@@ -40,7 +40,11 @@ impl Scope {
 
 /// Scopes as stored: a space-separated list.
 pub fn scopes_to_string(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn scopes_from_string(stored: &str) -> Vec<Scope> {
@@ -121,6 +125,9 @@ mod tests {
         assert!(!Scope::ContentWrite.grants(Scope::Admin));
         assert!(!Scope::ContentPreview.grants(Scope::ContentWrite));
         let stored = scopes_to_string(&[Scope::ContentPreview, Scope::Admin]);
-        assert_eq!(scopes_from_string(&stored), [Scope::ContentPreview, Scope::Admin]);
+        assert_eq!(
+            scopes_from_string(&stored),
+            [Scope::ContentPreview, Scope::Admin]
+        );
     }
 }

@@ -245,6 +245,24 @@ impl TestApp {
         self.pool.get().expect("connection")
     }
 
+    /// A fresh token with these scopes (`content:preview`, `content:write`, `admin`).
+    pub fn token(&self, name: &str, scopes: &[&str]) -> String {
+        let scopes: Vec<_> = scopes
+            .iter()
+            .map(|s| newsroom::domain::token::Scope::parse(s).expect("scope"))
+            .collect();
+        let (_, token) =
+            newsroom::api::tokens::issue(&mut self.conn(), name, &scopes, Some(30), self.now())
+                .expect("token");
+        token
+    }
+
+    /// A request with a bearer token.
+    pub async fn with_token(&self, token: &str, req: TestRequest) -> Resp {
+        self.request(req.insert_header(("Authorization", format!("Bearer {token}"))))
+            .await
+    }
+
     pub fn now(&self) -> NaiveDateTime {
         self.clock.now()
     }

@@ -11,3 +11,4 @@ mod people;
 mod service;
 mod tags;
 mod visibility;
+mod writes;

@@ -1,0 +1,766 @@
+//! Writes of `/api/v1/articles`: create, replace, merge-patch, soft delete, and the revision list.
+//! Every write runs in one transaction: validation, references, the conditional update on the
+//! version `If-Match` named, links, slug history and the revision.
+
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::articles::{find_visible, represent, Article, Formats};
+use super::auth::{Caller, Editor};
+use super::query::{
+    editorial, path_key, IncludeTree, ItemResponse, ListResponse, NoParams, QueryParams,
+};
+use super::write::{changed, created, decode, etag, if_match, prepare, read_json, reference};
+use super::{to_value, Ctx, State};
+use crate::db::articles::{self as db, ArticleChanges, ArticleRow, NewArticleRow, Relation};
+use crate::db::slugs::{self, Resource};
+use crate::db::{self as database, DbConnection, Key};
+use crate::domain::body::{self, Block};
+use crate::domain::slug::{candidates, is_valid, slugify};
+use crate::domain::text::{fold, search_key};
+use crate::domain::token::Scope;
+use crate::error::{ApiError, FieldError, Problem};
+
+/// Fields a body may carry only with their stored value.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "cover",
+    "body_html",
+    "body_text",
+    "view_count",
+];
+
+/// An article as written: `POST` and `PUT` send all of it; `PATCH` sends a JSON merge patch of
+/// it. Relations take ids, slugs, or the references a GET returns. Read-only fields (`id`,
+/// `version`, `created_at`, `updated_at`, `cover`) may be sent back unchanged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    /// Generated from the title when absent (Vietnamese transliteration).
+    #[schema(example = "to-lam-tham-du-amcc7")]
+    pub slug: Option<String>,
+    #[schema(example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
+    pub title: String,
+    #[schema(example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7.")]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub body: Vec<Block>,
+    /// The news agency (id or slug of an organization of kind `news_agency`).
+    #[schema(value_type = Option<Object>, example = "ttxvn")]
+    pub source: Option<Value>,
+    #[schema(example = "Phóng viên TTXVN tại Singapore")]
+    pub byline: Option<String>,
+    /// BCP 47 language tag (default `vi`).
+    #[schema(example = "vi")]
+    pub language: Option<String>,
+    /// `draft` (default), `published` or `archived`. Publishing with a future `published_at`
+    /// schedules the article; publishing without one publishes it now.
+    #[schema(example = "published")]
+    pub status: Option<String>,
+    #[schema(example = "2022-10-21T08:24:00+07:00")]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>, example = json!(["An ninh mạng", "asean"]))]
+    pub tags: Vec<Value>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>, example = json!(["amcc7", 1]))]
+    pub events: Vec<Value>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>, example = json!(["to-lam"]))]
+    pub people: Vec<Value>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>, example = json!(["asean"]))]
+    pub organizations: Vec<Value>,
+}
+
+/// A checked article, its references resolved.
+struct Checked {
+    changes: ArticleChanges,
+    slug_given: bool,
+    tags: Vec<(String, String)>,
+    events: Vec<i64>,
+    people: Vec<i64>,
+    organizations: Vec<i64>,
+}
+
+fn language_ok(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_lowercase())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Finds the id of a live item by key.
+type IdLookup = dyn FnMut(&mut DbConnection, &Key) -> Result<Option<i64>, ApiError>;
+
+/// Resolves a list of references in one table; unknown ones are 422s at their index.
+fn resolve_all(
+    conn: &mut DbConnection,
+    values: &[Value],
+    field: &str,
+    lookup: &mut IdLookup,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let pointer = format!("/{field}/{i}");
+        match reference(value) {
+            None => errors.push(FieldError::pointer(
+                pointer,
+                "must be an id, a slug or a reference",
+            )),
+            Some(key) => match lookup(conn, &key)? {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => errors.push(FieldError::pointer(
+                    pointer,
+                    format!("no such item `{key}`"),
+                )),
+            },
+        }
+    }
+    Ok(ids)
+}
+
+/// The id of a live row with that key.
+macro_rules! live_id {
+    ($table:ident) => {
+        |conn: &mut DbConnection, key: &Key| -> Result<Option<i64>, ApiError> {
+            use crate::db::schema::$table;
+            use diesel::prelude::*;
+            let query = $table::table
+                .filter($table::deleted_at.is_null())
+                .into_boxed();
+            let query = match key {
+                Key::Id(id) => query.filter($table::id.eq(*id)),
+                Key::Slug(slug) => query.filter($table::slug.eq(slug.clone())),
+            };
+            Ok(query.select($table::id).first::<i64>(conn).optional()?)
+        }
+    };
+}
+
+fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked, ApiError> {
+    let mut errors = Vec::new();
+    let title = input.title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 500 {
+        errors.push(FieldError::pointer("/title", "must be 1 to 500 characters"));
+    }
+    if let Some(slug) = &input.slug {
+        if !is_valid(slug) {
+            errors.push(FieldError::pointer(
+                "/slug",
+                "must be lowercase letters, digits and single dashes, with a letter",
+            ));
+        }
+    }
+    let status = input.status.clone().unwrap_or_else(|| "draft".into());
+    if !["draft", "published", "archived"].contains(&status.as_str()) {
+        errors.push(FieldError::pointer(
+            "/status",
+            "must be draft, published or archived",
+        ));
+    }
+    let language = input.language.clone().unwrap_or_else(|| "vi".into());
+    if !language_ok(&language) {
+        errors.push(FieldError::pointer(
+            "/language",
+            "must be a BCP 47 tag such as vi or en",
+        ));
+    }
+    for (i, block) in input.body.iter().enumerate() {
+        match block {
+            Block::Paragraph { text } | Block::Quote { text, .. } if text.trim().is_empty() => {
+                errors.push(FieldError::pointer(
+                    format!("/body/{i}/text"),
+                    "must not be empty",
+                ));
+            }
+            Block::Heading { text, level } => {
+                if text.trim().is_empty() {
+                    errors.push(FieldError::pointer(
+                        format!("/body/{i}/text"),
+                        "must not be empty",
+                    ));
+                }
+                if !(2..=4).contains(level) {
+                    errors.push(FieldError::pointer(
+                        format!("/body/{i}/level"),
+                        "must be 2, 3 or 4",
+                    ));
+                }
+            }
+            Block::Image { src: Some(src), .. }
+                if !(src.starts_with("https://")
+                    || src.starts_with("http://")
+                    || src.starts_with('/')) =>
+            {
+                errors.push(FieldError::pointer(
+                    format!("/body/{i}/src"),
+                    "must be an http(s) URL or a site path",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let source_id = match &input.source {
+        None | Some(Value::Null) => None,
+        Some(value) => match reference(value) {
+            None => {
+                errors.push(FieldError::pointer(
+                    "/source",
+                    "must be an id, a slug or a reference",
+                ));
+                None
+            }
+            Some(key) => {
+                let found =
+                    crate::db::organizations::find(conn, &key)?.filter(|o| o.deleted_at.is_none());
+                match found {
+                    Some(org) if org.kind == "news_agency" => Some(org.id),
+                    Some(_) => {
+                        errors.push(FieldError::pointer(
+                            "/source",
+                            "must be an organization of kind news_agency",
+                        ));
+                        None
+                    }
+                    None => {
+                        errors.push(FieldError::pointer(
+                            "/source",
+                            format!("no organization `{key}`"),
+                        ));
+                        None
+                    }
+                }
+            }
+        },
+    };
+    let mut tags = Vec::new();
+    for (i, value) in input.tags.iter().enumerate() {
+        let (slug, name) = match value {
+            Value::String(name) => (slugify(name, "tag"), name.trim().to_owned()),
+            Value::Object(map) => match (
+                map.get("slug").and_then(Value::as_str),
+                map.get("name").and_then(Value::as_str),
+            ) {
+                (Some(slug), Some(name)) => (slug.to_owned(), name.trim().to_owned()),
+                (Some(slug), None) => (slug.to_owned(), slug.to_owned()),
+                (None, Some(name)) => (slugify(name, "tag"), name.trim().to_owned()),
+                (None, None) => (String::new(), String::new()),
+            },
+            _ => (String::new(), String::new()),
+        };
+        if name.is_empty() || !is_valid(&slug) {
+            errors.push(FieldError::pointer(
+                format!("/tags/{i}"),
+                "must be a tag name, slug or {slug, name}",
+            ));
+        } else if !tags.iter().any(|(s, _)| s == &slug) {
+            tags.push((slug, name));
+        }
+    }
+    let events = resolve_all(
+        conn,
+        &input.events,
+        "events",
+        &mut live_id!(events),
+        &mut errors,
+    )?;
+    let people = resolve_all(
+        conn,
+        &input.people,
+        "people",
+        &mut live_id!(people),
+        &mut errors,
+    )?;
+    let organizations = resolve_all(
+        conn,
+        &input.organizations,
+        "organizations",
+        &mut live_id!(organizations),
+        &mut errors,
+    )?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let published_at = match (status.as_str(), input.published_at) {
+        (_, Some(at)) => Some(at.naive_utc()),
+        ("published", None) => Some(ctx.now),
+        _ => None,
+    };
+    let body_text = body::to_text(&input.body);
+    let lead = input
+        .lead
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty());
+    Ok(Checked {
+        slug_given: input.slug.is_some(),
+        changes: ArticleChanges {
+            slug: input.slug.unwrap_or_else(|| slugify(&title, "article")),
+            search_key: search_key(
+                [
+                    Some(title.as_str()),
+                    lead.as_deref(),
+                    Some(body_text.as_str()),
+                ]
+                .into_iter()
+                .flatten(),
+            ),
+            sort_key: fold(&title),
+            title,
+            lead,
+            body: serde_json::to_string(&input.body)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            source_id,
+            byline: input
+                .byline
+                .map(|b| b.trim().to_owned())
+                .filter(|b| !b.is_empty()),
+            language,
+            status,
+            published_at,
+            updated_at: ctx.now,
+        },
+        tags,
+        events,
+        people,
+        organizations,
+    })
+}
+
+/// Picks the slug: a given one must be free (409); a generated one takes the first free variant.
+fn settle_slug(
+    conn: &mut DbConnection,
+    checked: &mut Checked,
+    owner: Option<i64>,
+) -> Result<(), ApiError> {
+    let wanted = checked.changes.slug.clone();
+    if slugs::is_free(conn, Resource::Articles, &wanted, owner)? {
+        return Ok(());
+    }
+    if checked.slug_given {
+        return Err(ApiError::Conflict(format!("the slug `{wanted}` is taken")));
+    }
+    for candidate in candidates(&wanted) {
+        if slugs::is_free(conn, Resource::Articles, &candidate, owner)? {
+            checked.changes.slug = candidate;
+            return Ok(());
+        }
+    }
+    Err(ApiError::Conflict(format!("the slug `{wanted}` is taken")))
+}
+
+fn link_all(conn: &mut DbConnection, id: i64, checked: &Checked, ctx: Ctx) -> Result<(), ApiError> {
+    let mut tag_ids = Vec::new();
+    for (slug, name) in &checked.tags {
+        tag_ids.push(crate::db::tags::ensure(conn, slug, name, ctx.now)?);
+    }
+    db::link(conn, Relation::Tags, id, &tag_ids)?;
+    db::link(conn, Relation::Events, id, &checked.events)?;
+    db::link(conn, Relation::People, id, &checked.people)?;
+    db::link(conn, Relation::Organizations, id, &checked.organizations)?;
+    Ok(())
+}
+
+/// The editorial representation of one article, as JSON.
+fn editorial_json(
+    conn: &mut DbConnection,
+    row: ArticleRow,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let mut items = represent(
+        conn,
+        vec![row],
+        &IncludeTree::default(),
+        Formats::default(),
+        true,
+        ctx,
+    )?;
+    let article = items
+        .pop()
+        .ok_or_else(|| ApiError::Internal("article vanished".into()))?;
+    Ok((article.version, to_value(&article)?))
+}
+
+/// Stores the revision of the article as it now stands.
+fn record_revision(
+    conn: &mut DbConnection,
+    id: i64,
+    editor: &Editor,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let row = db::find(conn, &Key::Id(id))?
+        .ok_or_else(|| ApiError::Internal("article vanished".into()))?;
+    let (version, json) = editorial_json(conn, row, ctx)?;
+    db::add_revision(conn, id, version, &editor.name, ctx.now, &json.to_string())?;
+    Ok((version, json))
+}
+
+fn create(
+    conn: &mut DbConnection,
+    body: Map<String, Value>,
+    editor: &Editor,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let input: NewArticle = decode(prepare(body, None, READ_ONLY, false)?)?;
+    let mut checked = check(conn, input, ctx)?;
+    settle_slug(conn, &mut checked, None)?;
+    let c = &checked.changes;
+    let id = db::insert(
+        conn,
+        &NewArticleRow {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            lead: c.lead.clone(),
+            body: c.body.clone(),
+            source_id: c.source_id,
+            byline: c.byline.clone(),
+            language: c.language.clone(),
+            status: c.status.clone(),
+            published_at: c.published_at,
+            notes: None,
+            search_key: c.search_key.clone(),
+            sort_key: c.sort_key.clone(),
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        },
+    )?;
+    link_all(conn, id, &checked, ctx)?;
+    record_revision(conn, id, editor, ctx)
+}
+
+/// The live article a write addresses (old slugs too), or 404 / 410.
+fn target(conn: &mut DbConnection, key: &Key) -> Result<ArticleRow, ApiError> {
+    let row = match db::find(conn, key)? {
+        Some(row) => Some(row),
+        None => match key {
+            Key::Slug(slug) => match slugs::former_holder(conn, Resource::Articles, slug)? {
+                Some(id) => db::find(conn, &Key::Id(id))?,
+                None => None,
+            },
+            Key::Id(_) => None,
+        },
+    };
+    let row = row.ok_or_else(|| ApiError::not_found("article", key))?;
+    if row.deleted_at.is_some() {
+        return Err(ApiError::Gone(format!("article `{key}` was deleted")));
+    }
+    Ok(row)
+}
+
+fn stale(expected: i32, row: &ArticleRow) -> ApiError {
+    ApiError::PreconditionFailed(format!(
+        "the article is at version {} (ETag {}), not {expected}: fetch it again and redo the change",
+        row.version,
+        etag(row.version)
+    ))
+}
+
+fn replace(
+    conn: &mut DbConnection,
+    key: &Key,
+    expected: i32,
+    body: Map<String, Value>,
+    patch: bool,
+    editor: &Editor,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let row = target(conn, key)?;
+    if row.version != expected {
+        return Err(stale(expected, &row));
+    }
+    let id = row.id;
+    let old_slug = row.slug.clone();
+    let (_, current) = editorial_json(conn, row.clone(), ctx)?;
+    let input: NewArticle = decode(prepare(body, Some(current), READ_ONLY, patch)?)?;
+    let mut checked = check(conn, input, ctx)?;
+    if !checked.slug_given {
+        // PUT without a slug keeps the current one rather than regenerating it.
+        checked.changes.slug = old_slug.clone();
+        checked.slug_given = true;
+    }
+    settle_slug(conn, &mut checked, Some(id))?;
+    if !db::update(conn, id, expected, &checked.changes)? {
+        return Err(stale(expected, &row));
+    }
+    if checked.changes.slug != old_slug {
+        slugs::record_change(
+            conn,
+            Resource::Articles,
+            id,
+            &old_slug,
+            &checked.changes.slug,
+            ctx.now,
+        )?;
+    }
+    db::unlink_all(conn, id)?;
+    link_all(conn, id, &checked, ctx)?;
+    record_revision(conn, id, editor, ctx)
+}
+
+/// Create an article.
+///
+/// Answers `201` with `Location`, the article in the editorial representation and its ETag.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:write"])),
+    request_body(content = NewArticle, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ItemResponse<Article>,
+            headers(("Location" = String, description = "The new article's URL"), ("ETag" = String, description = "Editorial ETag, `\"<version>\"`"))),
+        (status = 400, description = "Malformed JSON, wrong types, unknown or read-only fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values or unknown references, with JSON Pointers", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let body = read_json(&req, payload).await?;
+    let ctx = state.ctx();
+    let (version, json) = database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| create(conn, body, &editor, ctx))
+    })
+    .await?;
+    let location = format!(
+        "/api/v1/articles/{}",
+        json["slug"].as_str().unwrap_or_default()
+    );
+    Ok(created(location, version, json))
+}
+
+async fn write(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    patch: bool,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let expected = if_match(&req)?;
+    let key = path_key(&path.into_inner(), "article")?;
+    let body = read_json(&req, payload).await?;
+    let ctx = state.ctx();
+    let (version, json) = database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| {
+            replace(conn, &key, expected, body, patch, &editor, ctx)
+        })
+    })
+    .await?;
+    Ok(changed(version, json))
+}
+
+/// Replace an article.
+///
+/// Send the whole article with `If-Match: "<version>"`; read-only fields may be sent back as
+/// they were.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:write"])),
+    params(
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
+        ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"3\""),
+    ),
+    request_body(content = NewArticle, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = ItemResponse<Article>, headers(("ETag" = String, description = "The new editorial ETag"))),
+        (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values or unknown references", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/articles/{id_or_slug}")]
+pub async fn replace_article(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    write(state, caller, req, path, payload, false).await
+}
+
+/// Change an article (JSON merge patch).
+///
+/// `application/merge-patch+json` (or `application/json`) with `If-Match: "<version>"`: fields
+/// sent replace the stored ones, `null` clears, arrays are replaced whole.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:write"])),
+    params(
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
+        ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"3\""),
+    ),
+    request_body(content = Object, content_type = "application/merge-patch+json", example = json!({"status": "published", "published_at": "2022-10-21T08:24:00+07:00"})),
+    responses(
+        (status = 200, description = "Changed", body = ItemResponse<Article>, headers(("ETag" = String, description = "The new editorial ETag"))),
+        (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values or unknown references", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/articles/{id_or_slug}")]
+pub async fn update_article(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    write(state, caller, req, path, payload, true).await
+}
+
+/// Delete an article (soft).
+///
+/// It answers 410 afterwards, leaves every list, and its slug stays taken.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:write"])),
+    params(
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
+        ("If-Match" = String, Header, description = "The editorial ETag of the version deleted", example = "\"3\""),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Already deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{id_or_slug}")]
+pub async fn delete_article(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let expected = if_match(&req)?;
+    let key = path_key(&path.into_inner(), "article")?;
+    let ctx = state.ctx();
+    database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| {
+            let row = target(conn, &key)?;
+            if row.version != expected || !db::soft_delete(conn, row.id, expected, ctx.now)? {
+                return Err(stale(expected, &row));
+            }
+            let deleted = db::find(conn, &Key::Id(row.id))?
+                .ok_or_else(|| ApiError::Internal("article vanished".into()))?;
+            let (version, json) = editorial_json(conn, deleted, ctx)?;
+            db::add_revision(
+                conn,
+                row.id,
+                version,
+                &editor.name,
+                ctx.now,
+                &json.to_string(),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One stored revision of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    #[schema(example = 2)]
+    pub version: i32,
+    /// The name of the token that made the change.
+    #[schema(example = "Ban biên tập trang chủ")]
+    pub token_name: String,
+    pub created_at: DateTime<FixedOffset>,
+    /// The article as it stood after the change (editorial representation).
+    #[schema(value_type = Object)]
+    pub article: Value,
+}
+
+/// List an article's revisions (content:preview), newest first.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:preview"])),
+    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7")),
+    responses(
+        (status = 200, description = "The revisions", body = ListResponse<Revision>),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:preview", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id_or_slug}/revisions")]
+pub async fn list_article_revisions(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentPreview)?;
+    let key = path_key(&path.into_inner(), "article")?;
+    let ctx = state.ctx();
+    let query = req.query_string().to_owned();
+    let revisions = database::run(&state.pool, move |conn| {
+        let row = find_visible(conn, &key, true, ctx, |slug| {
+            super::query::moved_to(&query, "articles", slug, "/revisions")
+        })?;
+        Ok(db::revisions(conn, row.id)?)
+    })
+    .await?;
+    let items: Vec<Revision> = revisions
+        .into_iter()
+        .map(|r| Revision {
+            version: r.version,
+            token_name: r.token_name,
+            created_at: ctx.tz.render(r.created_at),
+            article: serde_json::from_str(&r.snapshot).unwrap_or(Value::Null),
+        })
+        .collect();
+    let total = items.len() as i64;
+    let body = serde_json::json!({
+        "data": items,
+        "meta": {"page": 1, "per_page": total.max(1), "total": total, "total_pages": if total > 0 { 1 } else { 0 }},
+        "links": {"self": req.path(), "first": req.path()},
+    });
+    Ok(editorial(HttpResponse::Ok().json(body), None))
+}
