@@ -3,23 +3,24 @@
 //! version `If-Match` named, links, slug history and the revision.
 
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::articles::{find_visible, represent, Article, Formats};
 use super::auth::{Caller, Editor};
+use super::editing::{create_item, delete_item, write_item, Editable, Stored};
 use super::query::{
     editorial, path_key, IncludeTree, ItemResponse, ListResponse, NoParams, QueryParams,
 };
-use super::write::{changed, created, decode, etag, if_match, prepare, read_json, reference};
+use super::write::reference;
 use super::{to_value, Ctx, State};
 use crate::db::articles::{self as db, ArticleChanges, ArticleRow, NewArticleRow, Relation};
-use crate::db::slugs::{self, Resource};
+use crate::db::slugs::Resource;
 use crate::db::{self as database, DbConnection, Key};
 use crate::domain::body::{self, Block};
-use crate::domain::slug::{candidates, is_valid, slugify};
+use crate::domain::slug::{is_valid, slugify};
 use crate::domain::text::{fold, search_key};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
@@ -81,7 +82,7 @@ pub struct NewArticle {
 }
 
 /// A checked article, its references resolved.
-struct Checked {
+pub struct CheckedArticle {
     changes: ArticleChanges,
     slug_given: bool,
     tags: Vec<(String, String)>,
@@ -148,7 +149,7 @@ macro_rules! live_id {
     };
 }
 
-fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked, ApiError> {
+fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<CheckedArticle, ApiError> {
     let mut errors = Vec::new();
     let title = input.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 500 {
@@ -302,7 +303,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
         .lead
         .map(|l| l.trim().to_owned())
         .filter(|l| !l.is_empty());
-    Ok(Checked {
+    Ok(CheckedArticle {
         slug_given: input.slug.is_some(),
         changes: ArticleChanges {
             slug: input.slug.unwrap_or_else(|| slugify(&title, "article")),
@@ -337,29 +338,12 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     })
 }
 
-/// Picks the slug: a given one must be free (409); a generated one takes the first free variant.
-fn settle_slug(
+fn link_all(
     conn: &mut DbConnection,
-    checked: &mut Checked,
-    owner: Option<i64>,
+    id: i64,
+    checked: &CheckedArticle,
+    ctx: Ctx,
 ) -> Result<(), ApiError> {
-    let wanted = checked.changes.slug.clone();
-    if slugs::is_free(conn, Resource::Articles, &wanted, owner)? {
-        return Ok(());
-    }
-    if checked.slug_given {
-        return Err(ApiError::Conflict(format!("the slug `{wanted}` is taken")));
-    }
-    for candidate in candidates(&wanted) {
-        if slugs::is_free(conn, Resource::Articles, &candidate, owner)? {
-            checked.changes.slug = candidate;
-            return Ok(());
-        }
-    }
-    Err(ApiError::Conflict(format!("the slug `{wanted}` is taken")))
-}
-
-fn link_all(conn: &mut DbConnection, id: i64, checked: &Checked, ctx: Ctx) -> Result<(), ApiError> {
     let mut tag_ids = Vec::new();
     for (slug, name) in &checked.tags {
         tag_ids.push(crate::db::tags::ensure(conn, slug, name, ctx.now)?);
@@ -391,120 +375,109 @@ fn editorial_json(
     Ok((article.version, to_value(&article)?))
 }
 
-/// Stores the revision of the article as it now stands.
-fn record_revision(
-    conn: &mut DbConnection,
-    id: i64,
-    editor: &Editor,
-    ctx: Ctx,
-) -> Result<(i32, Value), ApiError> {
-    let row = db::find(conn, &Key::Id(id))?
-        .ok_or_else(|| ApiError::Internal("article vanished".into()))?;
-    let (version, json) = editorial_json(conn, row, ctx)?;
-    db::add_revision(conn, id, version, &editor.name, ctx.now, &json.to_string())?;
-    Ok((version, json))
+/// Article writes, for the shared flow in `editing`.
+pub struct Articles;
+
+impl super::editing::Checked for CheckedArticle {
+    fn slug(&mut self) -> (&mut String, bool) {
+        (&mut self.changes.slug, self.slug_given)
+    }
 }
 
-fn create(
-    conn: &mut DbConnection,
-    body: Map<String, Value>,
-    editor: &Editor,
-    ctx: Ctx,
-) -> Result<(i32, Value), ApiError> {
-    let input: NewArticle = decode(prepare(body, None, READ_ONLY, false)?)?;
-    let mut checked = check(conn, input, ctx)?;
-    settle_slug(conn, &mut checked, None)?;
-    let c = &checked.changes;
-    let id = db::insert(
-        conn,
-        &NewArticleRow {
-            slug: c.slug.clone(),
-            title: c.title.clone(),
-            lead: c.lead.clone(),
-            body: c.body.clone(),
-            source_id: c.source_id,
-            byline: c.byline.clone(),
-            language: c.language.clone(),
-            status: c.status.clone(),
-            published_at: c.published_at,
-            notes: None,
-            search_key: c.search_key.clone(),
-            sort_key: c.sort_key.clone(),
-            created_at: ctx.now,
-            updated_at: ctx.now,
-        },
-    )?;
-    link_all(conn, id, &checked, ctx)?;
-    record_revision(conn, id, editor, ctx)
-}
+impl Editable for Articles {
+    const RESOURCE: Resource = Resource::Articles;
+    const NOUN: &'static str = "article";
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+    type Input = NewArticle;
+    type Checked = CheckedArticle;
 
-/// The live article a write addresses (old slugs too), or 404 / 410.
-fn target(conn: &mut DbConnection, key: &Key) -> Result<ArticleRow, ApiError> {
-    let row = match db::find(conn, key)? {
-        Some(row) => Some(row),
-        None => match key {
-            Key::Slug(slug) => match slugs::former_holder(conn, Resource::Articles, slug)? {
-                Some(id) => db::find(conn, &Key::Id(id))?,
-                None => None,
-            },
-            Key::Id(_) => None,
-        },
-    };
-    let row = row.ok_or_else(|| ApiError::not_found("article", key))?;
-    if row.deleted_at.is_some() {
-        return Err(ApiError::Gone(format!("article `{key}` was deleted")));
+    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError> {
+        Ok(db::find(conn, key)?.map(|row| Stored {
+            id: row.id,
+            slug: row.slug,
+            version: row.version,
+            deleted_at: row.deleted_at,
+        }))
     }
-    Ok(row)
-}
 
-fn stale(expected: i32, row: &ArticleRow) -> ApiError {
-    ApiError::PreconditionFailed(format!(
-        "the article is at version {} (ETag {}), not {expected}: fetch it again and redo the change",
-        row.version,
-        etag(row.version)
-    ))
-}
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
+        let row =
+            db::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found("article", id))?;
+        editorial_json(conn, row, ctx)
+    }
 
-fn replace(
-    conn: &mut DbConnection,
-    key: &Key,
-    expected: i32,
-    body: Map<String, Value>,
-    patch: bool,
-    editor: &Editor,
-    ctx: Ctx,
-) -> Result<(i32, Value), ApiError> {
-    let row = target(conn, key)?;
-    if row.version != expected {
-        return Err(stale(expected, &row));
+    fn check(
+        conn: &mut DbConnection,
+        input: NewArticle,
+        ctx: Ctx,
+    ) -> Result<CheckedArticle, ApiError> {
+        check(conn, input, ctx)
     }
-    let id = row.id;
-    let old_slug = row.slug.clone();
-    let (_, current) = editorial_json(conn, row.clone(), ctx)?;
-    let input: NewArticle = decode(prepare(body, Some(current), READ_ONLY, patch)?)?;
-    let mut checked = check(conn, input, ctx)?;
-    if !checked.slug_given {
-        // PUT without a slug keeps the current one rather than regenerating it.
-        checked.changes.slug = old_slug.clone();
-        checked.slug_given = true;
-    }
-    settle_slug(conn, &mut checked, Some(id))?;
-    if !db::update(conn, id, expected, &checked.changes)? {
-        return Err(stale(expected, &row));
-    }
-    if checked.changes.slug != old_slug {
-        slugs::record_change(
+
+    fn insert(
+        conn: &mut DbConnection,
+        checked: &CheckedArticle,
+        ctx: Ctx,
+    ) -> Result<i64, ApiError> {
+        let c = &checked.changes;
+        let id = db::insert(
             conn,
-            Resource::Articles,
-            id,
-            &old_slug,
-            &checked.changes.slug,
-            ctx.now,
+            &NewArticleRow {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                lead: c.lead.clone(),
+                body: c.body.clone(),
+                source_id: c.source_id,
+                byline: c.byline.clone(),
+                language: c.language.clone(),
+                status: c.status.clone(),
+                published_at: c.published_at,
+                notes: None,
+                search_key: c.search_key.clone(),
+                sort_key: c.sort_key.clone(),
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            },
         )?;
+        link_all(conn, id, checked, ctx)?;
+        Ok(id)
     }
-    db::unlink_all(conn, id)?;
-    link_all(conn, id, &checked, ctx)?;
-    record_revision(conn, id, editor, ctx)
+
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &CheckedArticle,
+        ctx: Ctx,
+    ) -> Result<bool, ApiError> {
+        if !db::update(conn, id, expected, &checked.changes)? {
+            return Ok(false);
+        }
+        db::unlink_all(conn, id)?;
+        link_all(conn, id, checked, ctx)?;
+        Ok(true)
+    }
+
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        Ok(db::soft_delete(conn, id, expected, now)?)
+    }
+
+    /// Every change keeps a revision: the article as it now stands, and who changed it.
+    fn after_write(
+        conn: &mut DbConnection,
+        id: i64,
+        editor: &Editor,
+        ctx: Ctx,
+    ) -> Result<(), ApiError> {
+        let (version, json) = Self::represent(conn, id, ctx)?;
+        db::add_revision(conn, id, version, &editor.name, ctx.now, &json.to_string())?;
+        Ok(())
+    }
 }
 
 /// Create an article.
@@ -533,40 +506,7 @@ pub async fn create_article(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let editor = caller.require(Scope::ContentWrite)?.clone();
-    let body = read_json(&req, payload).await?;
-    let ctx = state.ctx();
-    let (version, json) = database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| create(conn, body, &editor, ctx))
-    })
-    .await?;
-    let location = format!(
-        "/api/v1/articles/{}",
-        json["slug"].as_str().unwrap_or_default()
-    );
-    Ok(created(location, version, json))
-}
-
-async fn write(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    patch: bool,
-) -> Result<HttpResponse, ApiError> {
-    let editor = caller.require(Scope::ContentWrite)?.clone();
-    let expected = if_match(&req)?;
-    let key = path_key(&path.into_inner(), "article")?;
-    let body = read_json(&req, payload).await?;
-    let ctx = state.ctx();
-    let (version, json) = database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| {
-            replace(conn, &key, expected, body, patch, &editor, ctx)
-        })
-    })
-    .await?;
-    Ok(changed(version, json))
+    create_item::<Articles>(state, caller, req, payload).await
 }
 
 /// Replace an article.
@@ -604,7 +544,7 @@ pub async fn replace_article(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    write(state, caller, req, path, payload, false).await
+    write_item::<Articles>(state, caller, req, path, payload, false).await
 }
 
 /// Change an article (JSON merge patch).
@@ -642,7 +582,7 @@ pub async fn update_article(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    write(state, caller, req, path, payload, true).await
+    write_item::<Articles>(state, caller, req, path, payload, true).await
 }
 
 /// Delete an article (soft).
@@ -672,32 +612,7 @@ pub async fn delete_article(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let editor = caller.require(Scope::ContentWrite)?.clone();
-    let expected = if_match(&req)?;
-    let key = path_key(&path.into_inner(), "article")?;
-    let ctx = state.ctx();
-    database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| {
-            let row = target(conn, &key)?;
-            if row.version != expected || !db::soft_delete(conn, row.id, expected, ctx.now)? {
-                return Err(stale(expected, &row));
-            }
-            let deleted = db::find(conn, &Key::Id(row.id))?
-                .ok_or_else(|| ApiError::Internal("article vanished".into()))?;
-            let (version, json) = editorial_json(conn, deleted, ctx)?;
-            db::add_revision(
-                conn,
-                row.id,
-                version,
-                &editor.name,
-                ctx.now,
-                &json.to_string(),
-            )?;
-            Ok(())
-        })
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_item::<Articles>(state, caller, req, path).await
 }
 
 /// One stored revision of an article.

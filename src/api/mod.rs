@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod articles_write;
 pub mod auth;
+pub mod editing;
 pub mod events;
 pub mod health;
 pub mod organizations;

@@ -1,0 +1,261 @@
+//! The shape every editorial write shares, written once: authorize, read the body, then in one
+//! write transaction find the item, check `If-Match`, merge or replace, decode, validate,
+//! settle the slug, write with the version check, record slug history. Resources say only what
+//! differs through `Editable`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::auth::{Caller, Editor};
+use super::query::path_key;
+use super::write::{changed, created, decode, etag, if_match, prepare, read_json};
+use super::{Ctx, State};
+use crate::db::slugs::{self, Resource};
+use crate::db::{self as database, DbConnection, Key};
+use crate::domain::slug::candidates;
+use crate::domain::token::Scope;
+use crate::error::ApiError;
+
+/// What a write needs to know of a stored item.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: i64,
+    pub slug: String,
+    pub version: i32,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A validated body, ready to write.
+pub trait Checked {
+    /// The slug to write, and whether the caller chose it (a chosen slug that is taken is a 409;
+    /// a generated one takes the first free variant).
+    fn slug(&mut self) -> (&mut String, bool);
+}
+
+pub trait Editable {
+    const RESOURCE: Resource;
+    /// The resource's name in messages: "article".
+    const NOUN: &'static str;
+    /// Fields a body may carry only with their stored value.
+    const READ_ONLY: &'static [&'static str];
+    type Input: DeserializeOwned;
+    type Checked: Checked;
+
+    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError>;
+    /// The editorial representation as JSON, and its version.
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError>;
+    fn check(
+        conn: &mut DbConnection,
+        input: Self::Input,
+        ctx: Ctx,
+    ) -> Result<Self::Checked, ApiError>;
+    fn insert(conn: &mut DbConnection, checked: &Self::Checked, ctx: Ctx) -> Result<i64, ApiError>;
+    /// Writes if the version is still `expected`; `false` when another write came first.
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &Self::Checked,
+        ctx: Ctx,
+    ) -> Result<bool, ApiError>;
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError>;
+    /// A 409 when something still depends on the item.
+    fn deletable(_conn: &mut DbConnection, _id: i64) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// Runs after every successful write in the same transaction (article revisions).
+    fn after_write(
+        _conn: &mut DbConnection,
+        _id: i64,
+        _editor: &Editor,
+        _ctx: Ctx,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// The live item a write addresses (old slugs too), or 404 / 410.
+fn target<E: Editable>(conn: &mut DbConnection, key: &Key) -> Result<Stored, ApiError> {
+    let found = match E::find(conn, key)? {
+        Some(stored) => Some(stored),
+        None => match key {
+            Key::Slug(slug) => match slugs::former_holder(conn, E::RESOURCE, slug)? {
+                Some(id) => E::find(conn, &Key::Id(id))?,
+                None => None,
+            },
+            Key::Id(_) => None,
+        },
+    };
+    let stored = found.ok_or_else(|| ApiError::not_found(E::NOUN, key))?;
+    if stored.deleted_at.is_some() {
+        return Err(ApiError::Gone(format!("{} `{key}` was deleted", E::NOUN)));
+    }
+    Ok(stored)
+}
+
+fn stale<E: Editable>(expected: i32, stored: &Stored) -> ApiError {
+    ApiError::PreconditionFailed(format!(
+        "the {} is at version {} (ETag {}), not {expected}: fetch it again and redo the change",
+        E::NOUN,
+        stored.version,
+        etag(stored.version)
+    ))
+}
+
+fn settle_slug<E: Editable>(
+    conn: &mut DbConnection,
+    checked: &mut E::Checked,
+    owner: Option<i64>,
+) -> Result<(), ApiError> {
+    let (slug, given) = checked.slug();
+    let wanted = slug.clone();
+    if slugs::is_free(conn, E::RESOURCE, &wanted, owner)? {
+        return Ok(());
+    }
+    if !given {
+        for candidate in candidates(&wanted) {
+            if slugs::is_free(conn, E::RESOURCE, &candidate, owner)? {
+                *slug = candidate;
+                return Ok(());
+            }
+        }
+    }
+    Err(ApiError::Conflict(format!("the slug `{wanted}` is taken")))
+}
+
+fn create<E: Editable>(
+    conn: &mut DbConnection,
+    body: Map<String, Value>,
+    editor: &Editor,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let input: E::Input = decode(prepare(body, None, E::READ_ONLY, false)?)?;
+    let mut checked = E::check(conn, input, ctx)?;
+    settle_slug::<E>(conn, &mut checked, None)?;
+    let id = E::insert(conn, &checked, ctx)?;
+    E::after_write(conn, id, editor, ctx)?;
+    E::represent(conn, id, ctx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn replace<E: Editable>(
+    conn: &mut DbConnection,
+    key: &Key,
+    expected: i32,
+    body: Map<String, Value>,
+    patch: bool,
+    editor: &Editor,
+    ctx: Ctx,
+) -> Result<(i32, Value), ApiError> {
+    let stored = target::<E>(conn, key)?;
+    if stored.version != expected {
+        return Err(stale::<E>(expected, &stored));
+    }
+    let (_, current) = E::represent(conn, stored.id, ctx)?;
+    let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch)?)?;
+    let mut checked = E::check(conn, input, ctx)?;
+    {
+        let (slug, given) = checked.slug();
+        if !given {
+            // A replace without a slug keeps the current one rather than regenerating it.
+            *slug = stored.slug.clone();
+        }
+    }
+    settle_slug::<E>(conn, &mut checked, Some(stored.id))?;
+    if !E::update(conn, stored.id, expected, &checked, ctx)? {
+        return Err(stale::<E>(expected, &stored));
+    }
+    let new_slug = checked.slug().0.clone();
+    if new_slug != stored.slug {
+        slugs::record_change(
+            conn,
+            E::RESOURCE,
+            stored.id,
+            &stored.slug,
+            &new_slug,
+            ctx.now,
+        )?;
+    }
+    E::after_write(conn, stored.id, editor, ctx)?;
+    E::represent(conn, stored.id, ctx)
+}
+
+/// `POST /api/v1/<resource>`.
+pub async fn create_item<E: Editable + 'static>(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let body = read_json(&req, payload).await?;
+    let ctx = state.ctx();
+    let (version, json) = database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
+    })
+    .await?;
+    let location = format!(
+        "/api/v1/{}/{}",
+        E::RESOURCE.as_str(),
+        json["slug"].as_str().unwrap_or_default()
+    );
+    Ok(created(location, version, json))
+}
+
+/// `PUT` (`patch = false`) or `PATCH` of `/api/v1/<resource>/{id_or_slug}`.
+pub async fn write_item<E: Editable + 'static>(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    patch: bool,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let expected = if_match(&req)?;
+    let key = path_key(&path.into_inner(), E::NOUN)?;
+    let body = read_json(&req, payload).await?;
+    let ctx = state.ctx();
+    let (version, json) = database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| {
+            replace::<E>(conn, &key, expected, body, patch, &editor, ctx)
+        })
+    })
+    .await?;
+    Ok(changed(version, json))
+}
+
+/// `DELETE /api/v1/<resource>/{id_or_slug}`: soft; the slug stays taken.
+pub async fn delete_item<E: Editable + 'static>(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let editor = caller.require(Scope::ContentWrite)?.clone();
+    let expected = if_match(&req)?;
+    let key = path_key(&path.into_inner(), E::NOUN)?;
+    let ctx = state.ctx();
+    database::run(&state.pool, move |conn| {
+        database::write_transaction(conn, |conn| {
+            let stored = target::<E>(conn, &key)?;
+            if stored.version != expected {
+                return Err(stale::<E>(expected, &stored));
+            }
+            E::deletable(conn, stored.id)?;
+            if !E::soft_delete(conn, stored.id, expected, ctx.now)? {
+                return Err(stale::<E>(expected, &stored));
+            }
+            E::after_write(conn, stored.id, &editor, ctx)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
