@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use super::articles::{find_visible, represent, Article, Formats};
 use super::auth::{Caller, Editor};
-use super::editing::{create_item, delete_item, write_item, Editable, Stored};
+use super::editing::{Editable, Stored};
+use super::people_write::language_ok;
 use super::query::{
     editorial, path_key, IncludeTree, ItemResponse, ListResponse, NoParams, QueryParams,
 };
@@ -89,14 +90,6 @@ pub struct CheckedArticle {
     events: Vec<i64>,
     people: Vec<i64>,
     organizations: Vec<i64>,
-}
-
-fn language_ok(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.bytes().all(|b| b.is_ascii_lowercase())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Finds the id of a live item by key.
@@ -480,139 +473,18 @@ impl Editable for Articles {
     }
 }
 
-/// Create an article.
-///
-/// Answers `201` with `Location`, the article in the editorial representation and its ETag.
-#[utoipa::path(
-    tag = "articles",
-    security(("bearer" = ["content:write"])),
-    request_body(content = NewArticle, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = ItemResponse<Article>,
-            headers(("Location" = String, description = "The new article's URL"), ("ETag" = String, description = "Editorial ETag, `\"<version>\"`"))),
-        (status = 400, description = "Malformed JSON, wrong types, unknown or read-only fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid values or unknown references, with JSON Pointers", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/articles")]
-pub async fn create_article(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    create_item::<Articles>(state, caller, req, payload).await
-}
-
-/// Replace an article.
-///
-/// Send the whole article with `If-Match: "<version>"`; read-only fields may be sent back as
-/// they were.
-#[utoipa::path(
-    tag = "articles",
-    security(("bearer" = ["content:write"])),
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
-        ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"3\""),
-    ),
-    request_body(content = NewArticle, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Replaced", body = ItemResponse<Article>, headers(("ETag" = String, description = "The new editorial ETag"))),
-        (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid values or unknown references", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[put("/articles/{id_or_slug}")]
-pub async fn replace_article(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    write_item::<Articles>(state, caller, req, path, payload, false).await
-}
-
-/// Change an article (JSON merge patch).
-///
-/// `application/merge-patch+json` (or `application/json`) with `If-Match: "<version>"`: fields
-/// sent replace the stored ones, `null` clears, arrays are replaced whole.
-#[utoipa::path(
-    tag = "articles",
-    security(("bearer" = ["content:write"])),
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
-        ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"3\""),
-    ),
-    request_body(content = Object, content_type = "application/merge-patch+json", example = json!({"status": "published", "published_at": "2022-10-21T08:24:00+07:00"})),
-    responses(
-        (status = 200, description = "Changed", body = ItemResponse<Article>, headers(("ETag" = String, description = "The new editorial ETag"))),
-        (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid values or unknown references", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/articles/{id_or_slug}")]
-pub async fn update_article(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    write_item::<Articles>(state, caller, req, path, payload, true).await
-}
-
-/// Delete an article (soft).
-///
-/// It answers 410 afterwards, leaves every list, and its slug stays taken.
-#[utoipa::path(
-    tag = "articles",
-    security(("bearer" = ["content:write"])),
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
-        ("If-Match" = String, Header, description = "The editorial ETag of the version deleted", example = "\"3\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks content:write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Already deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/articles/{id_or_slug}")]
-pub async fn delete_article(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    delete_item::<Articles>(state, caller, req, path).await
+crate::write_routes! {
+    editable: Articles,
+    input: NewArticle,
+    output: Article,
+    tag: "articles",
+    collection: "/articles",
+    item: "/articles/{id_or_slug}",
+    example: "amcc7",
+    create: (create_article, "Create an article.\n\nAnswers `201` with `Location`, the article in the editorial representation and its ETag. Publishing with a future `published_at` schedules it."),
+    replace: (replace_article, "Replace an article.\n\nSend the whole article with `If-Match: \"<version>\"`; read-only fields may be sent back as they were."),
+    update: (update_article, "Change an article (JSON merge patch).\n\n`application/merge-patch+json` (or `application/json`) with `If-Match: \"<version>\"`."),
+    delete: (delete_article, "Delete an article (soft).\n\nIt answers 410 afterwards, leaves every list, and its slug stays taken."),
 }
 
 /// One stored revision of an article.

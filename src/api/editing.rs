@@ -259,3 +259,150 @@ pub async fn delete_item<E: Editable + 'static>(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The four write handlers of a resource, with their OpenAPI documentation: `POST` on the
+/// collection, `PUT`, `PATCH` and `DELETE` on an item. Everything but the names is shared. The
+/// calling module imports `actix_web::{delete, patch, post, put}` and `ItemResponse` (utoipa
+/// reads the bare names).
+#[macro_export]
+macro_rules! write_routes {
+    (
+        editable: $editable:ty,
+        input: $input:ty,
+        output: $output:ty,
+        tag: $tag:literal,
+        collection: $collection:literal,
+        item: $item:literal,
+        example: $example:literal,
+        create: ($create:ident, $create_doc:literal),
+        replace: ($replace:ident, $replace_doc:literal),
+        update: ($update:ident, $update_doc:literal),
+        delete: ($delete:ident, $delete_doc:literal) $(,)?
+    ) => {
+        #[doc = $create_doc]
+        #[utoipa::path(
+            tag = $tag,
+            security(("bearer" = ["content:write"])),
+            request_body(content = $input, content_type = "application/json"),
+            responses(
+                (status = 201, description = "Created, in the editorial representation", body = $crate::api::ItemResponse<$output>,
+                    headers(("Location" = String, description = "The new item's URL"), ("ETag" = String, description = "Editorial ETag, `\"<version>\"`"))),
+                (status = 400, description = "Malformed JSON, wrong types, unknown or read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not application/json", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid values or unknown references, with JSON Pointers", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($collection)]
+        pub async fn $create(
+            state: $crate::api::State,
+            caller: $crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::editing::create_item::<$editable>(state, caller, req, payload).await
+        }
+
+        #[doc = $replace_doc]
+        #[utoipa::path(
+            tag = $tag,
+            security(("bearer" = ["content:write"])),
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
+                ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"1\""),
+            ),
+            request_body(content = $input, content_type = "application/json"),
+            responses(
+                (status = 200, description = "Replaced", body = $crate::api::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
+                (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not application/json", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid values or unknown references", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[put($item)]
+        pub async fn $replace(
+            state: $crate::api::State,
+            caller: $crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::editing::write_item::<$editable>(state, caller, req, path, payload, false).await
+        }
+
+        #[doc = $update_doc]
+        #[utoipa::path(
+            tag = $tag,
+            security(("bearer" = ["content:write"])),
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
+                ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"1\""),
+            ),
+            request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the item: fields sent replace the stored ones, `null` clears, arrays are replaced whole."),
+            responses(
+                (status = 200, description = "Changed", body = $crate::api::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
+                (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid values or unknown references", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[patch($item)]
+        pub async fn $update(
+            state: $crate::api::State,
+            caller: $crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::editing::write_item::<$editable>(state, caller, req, path, payload, true).await
+        }
+
+        #[doc = $delete_doc]
+        #[utoipa::path(
+            tag = $tag,
+            security(("bearer" = ["content:write"])),
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
+                ("If-Match" = String, Header, description = "The editorial ETag of the version deleted", example = "\"1\""),
+            ),
+            responses(
+                (status = 204, description = "Deleted (soft: it answers 410 from now on and its slug stays taken)"),
+                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Something still depends on it", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = "Already deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[delete($item)]
+        pub async fn $delete(
+            state: $crate::api::State,
+            caller: $crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<String>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::editing::delete_item::<$editable>(state, caller, req, path).await
+        }
+    };
+}

@@ -6,9 +6,12 @@ pub mod articles_write;
 pub mod auth;
 pub mod editing;
 pub mod events;
+pub mod events_write;
 pub mod health;
 pub mod organizations;
+pub mod organizations_write;
 pub mod people;
+pub mod people_write;
 pub mod query;
 pub mod refs;
 pub mod tags;
@@ -83,12 +86,24 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(events::get_event)
         .service(events::list_event_articles)
         .service(events::list_event_children)
+        .service(events_write::create_event)
+        .service(events_write::replace_event)
+        .service(events_write::update_event)
+        .service(events_write::delete_event)
         .service(people::list_people)
         .service(people::get_person)
         .service(people::list_person_articles)
+        .service(people_write::create_person)
+        .service(people_write::replace_person)
+        .service(people_write::update_person)
+        .service(people_write::delete_person)
         .service(organizations::list_organizations)
         .service(organizations::get_organization)
         .service(organizations::list_organization_people)
+        .service(organizations_write::create_organization)
+        .service(organizations_write::replace_organization)
+        .service(organizations_write::update_organization)
+        .service(organizations_write::delete_organization)
         .service(tags::list_tags)
         .service(tokens::list_tokens)
         .service(tokens::create_token)

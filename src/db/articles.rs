@@ -442,22 +442,14 @@ pub struct ArticleChanges {
 }
 
 /// Applies changes if the stored version is still `expected`; `false` when another write got
-/// there first (the caller answers 412). One statement: two writers cannot both win.
+/// there first (the caller answers 412).
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     expected: i32,
     changes: &ArticleChanges,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        articles::table
-            .find(id)
-            .filter(articles::version.eq(expected))
-            .filter(articles::deleted_at.is_null()),
-    )
-    .set((changes, articles::version.eq(articles::version + 1)))
-    .execute(conn)?;
-    Ok(updated == 1)
+    crate::versioned_update!(conn, articles, id, expected, changes)
 }
 
 /// Soft-deletes if the stored version is still `expected`.
@@ -467,19 +459,7 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        articles::table
-            .find(id)
-            .filter(articles::version.eq(expected))
-            .filter(articles::deleted_at.is_null()),
-    )
-    .set((
-        articles::deleted_at.eq(Some(now)),
-        articles::updated_at.eq(now),
-        articles::version.eq(articles::version + 1),
-    ))
-    .execute(conn)?;
-    Ok(updated == 1)
+    crate::versioned_delete!(conn, articles, id, expected, now)
 }
 
 /// Removes every link of an article before they are written anew.

@@ -347,3 +347,96 @@ pub fn insert_participant(conn: &mut DbConnection, row: &ParticipantRow) -> Quer
         .values(row)
         .execute(conn)
 }
+
+/// The editable columns of an event (organizers and participants are written beside them).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+pub struct EventChanges {
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub edition: Option<i32>,
+    pub theme: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub date_precision: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    changes: &EventChanges,
+) -> QueryResult<bool> {
+    crate::versioned_update!(conn, events, id, expected, changes)
+}
+
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::versioned_delete!(conn, events, id, expected, now)
+}
+
+/// Replaces an event's organizers and participants with these.
+pub fn replace_details(
+    conn: &mut DbConnection,
+    id: i64,
+    organizer_ids: &[i64],
+    attendees: &[ParticipantRow],
+) -> QueryResult<()> {
+    diesel::delete(event_organizers::table.filter(event_organizers::event_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(event_participants::table.filter(event_participants::event_id.eq(id)))
+        .execute(conn)?;
+    for (position, organization_id) in organizer_ids.iter().enumerate() {
+        insert_organizer(
+            conn,
+            &OrganizerRow {
+                event_id: id,
+                organization_id: *organization_id,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            },
+        )?;
+    }
+    for attendee in attendees {
+        insert_participant(
+            conn,
+            &ParticipantRow {
+                event_id: id,
+                ..attendee.clone()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
+pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let mut chain = vec![id];
+    let mut current = id;
+    while let Some(parent) = events::table
+        .find(current)
+        .select(events::parent_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten()
+    {
+        if chain.contains(&parent) || chain.len() > 64 {
+            break;
+        }
+        chain.push(parent);
+        current = parent;
+    }
+    Ok(chain)
+}

@@ -219,6 +219,48 @@ where
     })
 }
 
+/// `UPDATE <table> SET <changes>, version = version + 1 WHERE id = ? AND version = ? AND
+/// deleted_at IS NULL`: true when it applied. One statement, so two writers of the same version
+/// cannot both win.
+#[macro_export]
+macro_rules! versioned_update {
+    ($conn:expr, $table:ident, $id:expr, $expected:expr, $changes:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::$table;
+        diesel::update(
+            $table::table
+                .find($id)
+                .filter($table::version.eq($expected))
+                .filter($table::deleted_at.is_null()),
+        )
+        .set(($changes, $table::version.eq($table::version + 1)))
+        .execute($conn)
+        .map(|n| n == 1)
+    }};
+}
+
+/// Soft delete with the same version check.
+#[macro_export]
+macro_rules! versioned_delete {
+    ($conn:expr, $table:ident, $id:expr, $expected:expr, $now:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::$table;
+        diesel::update(
+            $table::table
+                .find($id)
+                .filter($table::version.eq($expected))
+                .filter($table::deleted_at.is_null()),
+        )
+        .set((
+            $table::deleted_at.eq(Some($now)),
+            $table::updated_at.eq($now),
+            $table::version.eq($table::version + 1),
+        ))
+        .execute($conn)
+        .map(|n| n == 1)
+    }};
+}
+
 /// A key that is an id when numeric, a slug otherwise (a slug always has a letter).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {

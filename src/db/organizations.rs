@@ -233,3 +233,76 @@ pub fn insert(conn: &mut DbConnection, row: &NewOrganizationRow) -> QueryResult<
         .returning(organizations::id)
         .get_result(conn)
 }
+
+/// The editable columns of an organization.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+pub struct OrganizationChanges {
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub country: Option<String>,
+    pub parent_id: Option<i64>,
+    pub description: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    changes: &OrganizationChanges,
+) -> QueryResult<bool> {
+    crate::versioned_update!(conn, organizations, id, expected, changes)
+}
+
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::versioned_delete!(conn, organizations, id, expected, now)
+}
+
+/// What still depends on an organization: live articles citing it as their source, and
+/// positions of live people held there.
+pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
+    use super::schema::{articles, people, positions};
+    let sourced: i64 = articles::table
+        .filter(articles::source_id.eq(id))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let held: i64 = positions::table
+        .inner_join(people::table)
+        .filter(positions::organization_id.eq(id))
+        .filter(people::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok((sourced, held))
+}
+
+/// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
+pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let mut chain = vec![id];
+    let mut current = id;
+    while let Some(parent) = organizations::table
+        .find(current)
+        .select(organizations::parent_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten()
+    {
+        if chain.contains(&parent) || chain.len() > 64 {
+            break;
+        }
+        chain.push(parent);
+        current = parent;
+    }
+    Ok(chain)
+}

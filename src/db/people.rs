@@ -279,3 +279,65 @@ pub fn insert_position(conn: &mut DbConnection, row: &PositionRow) -> QueryResul
         .values(row)
         .execute(conn)
 }
+
+/// The editable columns of a person (aliases and positions are written beside them).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = people, treat_none_as_null = true)]
+pub struct PersonChanges {
+    pub slug: String,
+    pub name: String,
+    pub honorific: Option<String>,
+    pub country: Option<String>,
+    pub bio: Option<String>,
+    pub search_key: String,
+    pub sort_key: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    changes: &PersonChanges,
+) -> QueryResult<bool> {
+    crate::versioned_update!(conn, people, id, expected, changes)
+}
+
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::versioned_delete!(conn, people, id, expected, now)
+}
+
+/// Replaces a person's aliases and positions with these.
+pub fn replace_details(
+    conn: &mut DbConnection,
+    id: i64,
+    aliases: &[AliasRow],
+    held: &[PositionRow],
+) -> QueryResult<()> {
+    diesel::delete(person_aliases::table.filter(person_aliases::person_id.eq(id))).execute(conn)?;
+    diesel::delete(positions::table.filter(positions::person_id.eq(id))).execute(conn)?;
+    for alias in aliases {
+        insert_alias(
+            conn,
+            &AliasRow {
+                person_id: id,
+                ..alias.clone()
+            },
+        )?;
+    }
+    for position in held {
+        insert_position(
+            conn,
+            &PositionRow {
+                person_id: id,
+                ..position.clone()
+            },
+        )?;
+    }
+    Ok(())
+}
