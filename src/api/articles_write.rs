@@ -338,8 +338,16 @@ fn link_all(
     ctx: Ctx,
 ) -> Result<(), ApiError> {
     let mut tag_ids = Vec::new();
-    for (slug, name) in &checked.tags {
-        tag_ids.push(crate::db::tags::ensure(conn, slug, name, ctx.now)?);
+    for (i, (slug, name)) in checked.tags.iter().enumerate() {
+        match crate::db::tags::ensure(conn, slug, name, ctx.now)? {
+            Some(id) => tag_ids.push(id),
+            None => {
+                return Err(ApiError::Validation(vec![FieldError::pointer(
+                    format!("/tags/{i}"),
+                    format!("the tag `{slug}` was deleted"),
+                )]))
+            }
+        }
     }
     db::link(conn, Relation::Tags, id, &tag_ids)?;
     db::link(conn, Relation::Events, id, &checked.events)?;

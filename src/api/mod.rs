@@ -105,6 +105,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(organizations_write::update_organization)
         .service(organizations_write::delete_organization)
         .service(tags::list_tags)
+        .service(tags::get_tag)
+        .service(tags::create_tag)
+        .service(tags::replace_tag)
+        .service(tags::update_tag)
+        .service(tags::delete_tag)
         .service(tokens::list_tokens)
         .service(tokens::create_token)
         .service(tokens::revoke_token);

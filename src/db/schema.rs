@@ -111,6 +111,9 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         created_at -> Timestamp,
+        version -> Integer,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

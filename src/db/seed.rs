@@ -367,7 +367,7 @@ fn insert_all(
         let mut tag_ids = Vec::new();
         for name in &article.tags {
             let name = nfc(name);
-            tag_ids.push(tags::ensure(conn, &slugify(&name, "tag"), &name, now)?);
+            tag_ids.extend(tags::ensure(conn, &slugify(&name, "tag"), &name, now)?);
         }
         articles::link(conn, Relation::Tags, id, &tag_ids)?;
         let ids =

@@ -12,6 +12,9 @@ pub struct TagRow {
     pub slug: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,7 +36,16 @@ pub fn list_with_counts(
     let mut query = tags::table
         .inner_join(article_tags::table)
         .filter(article_tags::article_id.eq_any(crate::listed_article_ids!(now)))
-        .group_by((tags::id, tags::slug, tags::name, tags::created_at))
+        .filter(tags::deleted_at.is_null())
+        .group_by((
+            tags::id,
+            tags::slug,
+            tags::name,
+            tags::created_at,
+            tags::version,
+            tags::updated_at,
+            tags::deleted_at,
+        ))
         .select((tags::all_columns, counted))
         .into_boxed();
     for (key, desc) in sort {
@@ -53,6 +65,7 @@ pub fn list_with_counts(
 
 pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
     tags::table
+        .filter(tags::deleted_at.is_null())
         .filter(
             tags::id.eq_any(
                 article_tags::table
@@ -70,31 +83,95 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TagRow>> 
     }
     tags::table
         .filter(tags::id.eq_any(ids.to_vec()))
+        .filter(tags::deleted_at.is_null())
         .select(tags::all_columns)
         .load(conn)
 }
 
-/// The tag with this slug, created when missing.
+/// The tag with this slug, created when missing. A deleted tag is not brought back: `None`.
 pub fn ensure(
     conn: &mut DbConnection,
     slug: &str,
     name: &str,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
-    let existing: Option<i64> = tags::table
+) -> QueryResult<Option<i64>> {
+    let existing: Option<(i64, Option<NaiveDateTime>)> = tags::table
         .filter(tags::slug.eq(slug))
-        .select(tags::id)
+        .select((tags::id, tags::deleted_at))
         .first(conn)
         .optional()?;
     match existing {
-        Some(id) => Ok(id),
-        None => diesel::insert_into(tags::table)
-            .values((
-                tags::slug.eq(slug),
-                tags::name.eq(name),
-                tags::created_at.eq(now),
-            ))
-            .returning(tags::id)
-            .get_result(conn),
+        Some((id, None)) => Ok(Some(id)),
+        Some((_, Some(_))) => Ok(None),
+        None => insert(
+            conn,
+            &TagChanges {
+                slug: slug.to_owned(),
+                name: name.to_owned(),
+                updated_at: now,
+            },
+            now,
+        )
+        .map(Some),
     }
+}
+
+pub fn find(conn: &mut DbConnection, key: &super::Key) -> QueryResult<Option<TagRow>> {
+    let query = tags::table.into_boxed();
+    let query = match key {
+        super::Key::Id(id) => query.filter(tags::id.eq(*id)),
+        super::Key::Slug(slug) => query.filter(tags::slug.eq(slug.clone())),
+    };
+    query.select(tags::all_columns).first(conn).optional()
+}
+
+/// Publicly listed articles carrying the tag.
+pub fn public_count(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<i64> {
+    article_tags::table
+        .filter(article_tags::tag_id.eq(id))
+        .filter(article_tags::article_id.eq_any(crate::listed_article_ids!(now)))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = tags)]
+pub struct TagChanges {
+    pub slug: String,
+    pub name: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    changes: &TagChanges,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(tags::table)
+        .values((
+            tags::slug.eq(&changes.slug),
+            tags::name.eq(&changes.name),
+            tags::created_at.eq(now),
+            tags::updated_at.eq(now),
+        ))
+        .returning(tags::id)
+        .get_result(conn)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    changes: &TagChanges,
+) -> QueryResult<bool> {
+    crate::versioned_update!(conn, tags, id, expected, changes)
+}
+
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: i64,
+    expected: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    crate::versioned_delete!(conn, tags, id, expected, now)
 }

@@ -38,7 +38,9 @@ fn insert_article(
         },
     )
     .expect("insert");
-    let tag = newsroom::db::tags::ensure(&mut conn, "bi-mat", "Bí mật", now).expect("tag");
+    let tag = newsroom::db::tags::ensure(&mut conn, "bi-mat", "Bí mật", now)
+        .expect("tag")
+        .expect("live tag");
     articles::link(&mut conn, Relation::Tags, id, &[tag]).expect("tag link");
     let event: i64 = schema::events::table
         .filter(schema::events::slug.eq("amcc7"))

@@ -31,3 +31,9 @@ CREATE TABLE article_revisions (
     snapshot TEXT NOT NULL,
     UNIQUE (article_id, version)
 );
+
+-- Tags become editable: a version for If-Match, and soft deletion.
+ALTER TABLE tags ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE tags ADD COLUMN updated_at TIMESTAMP NOT NULL DEFAULT '1970-01-01 00:00:00';
+ALTER TABLE tags ADD COLUMN deleted_at TIMESTAMP;
+UPDATE tags SET updated_at = created_at;
