@@ -107,8 +107,17 @@ pub async fn authenticate(
             Caller::Editor(check(&state, token).await?)
         }
     };
+    let authenticated = caller != Caller::Anonymous;
     req.extensions_mut().insert(caller);
-    next.call(req).await
+    let mut res = next.call(req).await?;
+    if authenticated {
+        // Whatever a token holder is shown is theirs alone: never stored by shared caches.
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(res)
 }
 
 async fn check(state: &AppState, token: String) -> Result<Editor, ApiError> {

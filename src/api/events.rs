@@ -7,14 +7,15 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_include, parse_key, parse_list, path_key, IncludeTree,
-    ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, parse_include, parse_key, parse_list, path_key,
+    IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson,
 };
-use super::{gone_if_deleted, organizations, people, to_value, Ctx, State};
+use super::{gone_if_deleted, organizations, people, to_value, Ctx, Moved, State};
 use crate::db::events::{self as db, EventFilter, EventRow, EventSort};
+use crate::db::slugs::Resource;
 use crate::db::{self as database, DbConnection, Key};
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
@@ -320,8 +321,16 @@ pub fn represent(
 }
 
 /// Finds a live event or answers 404 / 410.
-pub fn find_live(conn: &mut DbConnection, key: &Key) -> Result<EventRow, ApiError> {
-    let row = db::find(conn, key)?.ok_or_else(|| ApiError::not_found("event", key))?;
+pub fn find_live(conn: &mut DbConnection, key: &Key, moved: &Moved) -> Result<EventRow, ApiError> {
+    let Some(row) = db::find(conn, key)? else {
+        return Err(
+            moved.resolve(conn, key, Resource::Events, "event", |conn, id| {
+                Ok(db::find(conn, &Key::Id(id))?
+                    .filter(|r| r.deleted_at.is_none())
+                    .map(|r| r.slug))
+            })?,
+        );
+    };
     gone_if_deleted(row.deleted_at, "event", key)?;
     Ok(row)
 }
@@ -405,23 +414,32 @@ pub async fn list_events(
 #[get("/events/{id_or_slug}")]
 pub async fn get_event(
     state: State,
+    req: HttpRequest,
+    caller: super::auth::Caller,
     path: web::Path<String>,
     params: QueryParams<EventParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "events", "");
     let key = path_key(&path.into_inner(), "event")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
     let ctx = state.ctx();
     let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key)?;
+        let row = find_live(conn, &key, &moved)?;
         let mut items = represent(conn, vec![row], &include, ctx)?;
         items
             .pop()
             .ok_or_else(|| ApiError::Internal("event vanished".into()))
     })
     .await?;
-    Ok(item_response(to_value(&item)?))
+    let version = item.version;
+    let response = item_response(to_value(&item)?);
+    Ok(if caller.previews() {
+        editorial(response, Some(version))
+    } else {
+        response
+    })
 }
 
 /// List the events inside an event.
@@ -449,9 +467,10 @@ pub async fn list_event_children(
     path: web::Path<String>,
     params: QueryParams<EventListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "events", "/children");
     let key = path_key(&path.into_inner(), "event")?;
     list_events_where(state, req, params.0, move |conn, filter| {
-        let event = find_live(conn, &key)?;
+        let event = find_live(conn, &key, &moved)?;
         filter.parent = Some(Key::Id(event.id));
         Ok(())
     })
@@ -484,9 +503,10 @@ pub async fn list_event_articles(
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "events", "/articles");
     let key = path_key(&path.into_inner(), "event")?;
     super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
-        let event = find_live(conn, &key)?;
+        let event = find_live(conn, &key, &moved)?;
         filter.event = Some(Key::Id(event.id));
         Ok(())
     })

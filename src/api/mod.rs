@@ -73,6 +73,52 @@ pub fn gone_if_deleted(
     }
 }
 
+/// Where to send a caller who used a slug that changed: the same path under the current slug.
+pub struct Moved {
+    query: String,
+    collection: &'static str,
+    suffix: &'static str,
+}
+
+impl Moved {
+    pub fn new(
+        req: &actix_web::HttpRequest,
+        collection: &'static str,
+        suffix: &'static str,
+    ) -> Self {
+        Moved {
+            query: req.query_string().to_owned(),
+            collection,
+            suffix,
+        }
+    }
+
+    /// The error for a key that names no item: 301 when it is an old slug of a live item
+    /// (`current` gives that item's slug), else 404.
+    pub fn resolve(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        key: &crate::db::Key,
+        resource: crate::db::slugs::Resource,
+        noun: &str,
+        current: impl FnOnce(&mut crate::db::DbConnection, i64) -> Result<Option<String>, ApiError>,
+    ) -> Result<ApiError, ApiError> {
+        if let crate::db::Key::Slug(slug) = key {
+            if let Some(id) = crate::db::slugs::former_holder(conn, resource, slug)? {
+                if let Some(slug) = current(conn, id)? {
+                    return Ok(ApiError::MovedPermanently(query::moved_to(
+                        &self.query,
+                        self.collection,
+                        &slug,
+                        self.suffix,
+                    )));
+                }
+            }
+        }
+        Ok(ApiError::not_found(noun, key))
+    }
+}
+
 /// Registers every API route under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(articles::list_articles)

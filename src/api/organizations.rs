@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_country, parse_include, parse_key, parse_list, path_key,
-    IncludeTree, ItemResponse, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, parse_country, parse_include, parse_key, parse_list,
+    path_key, IncludeTree, ItemResponse, ListResponse, ListSpec, PageOf, Problems, QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
-use super::{gone_if_deleted, to_value, Ctx, State};
+use super::{gone_if_deleted, to_value, Ctx, Moved, State};
 use crate::db::organizations::{self as db, OrganizationFilter, OrganizationRow, OrganizationSort};
+use crate::db::slugs::Resource;
 use crate::db::{self as database, DbConnection, Key};
 use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
@@ -236,8 +237,24 @@ pub fn represent(
 }
 
 /// Finds a live organization or answers 404 / 410.
-pub fn find_live(conn: &mut DbConnection, key: &Key) -> Result<OrganizationRow, ApiError> {
-    let row = db::find(conn, key)?.ok_or_else(|| ApiError::not_found("organization", key))?;
+pub fn find_live(
+    conn: &mut DbConnection,
+    key: &Key,
+    moved: &Moved,
+) -> Result<OrganizationRow, ApiError> {
+    let Some(row) = db::find(conn, key)? else {
+        return Err(moved.resolve(
+            conn,
+            key,
+            Resource::Organizations,
+            "organization",
+            |conn, id| {
+                Ok(db::find(conn, &Key::Id(id))?
+                    .filter(|r| r.deleted_at.is_none())
+                    .map(|r| r.slug))
+            },
+        )?);
+    };
     gone_if_deleted(row.deleted_at, "organization", key)?;
     Ok(row)
 }
@@ -309,23 +326,32 @@ pub async fn list_organizations(
 #[get("/organizations/{id_or_slug}")]
 pub async fn get_organization(
     state: State,
+    req: HttpRequest,
+    caller: super::auth::Caller,
     path: web::Path<String>,
     params: QueryParams<OrganizationParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "organizations", "");
     let key = path_key(&path.into_inner(), "organization")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
     let ctx = state.ctx();
     let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key)?;
+        let row = find_live(conn, &key, &moved)?;
         let mut items = represent(conn, vec![row], &include, ctx)?;
         items
             .pop()
             .ok_or_else(|| ApiError::Internal("organization vanished".into()))
     })
     .await?;
-    Ok(item_response(to_value(&item)?))
+    let version = item.version;
+    let response = item_response(to_value(&item)?);
+    Ok(if caller.previews() {
+        editorial(response, Some(version))
+    } else {
+        response
+    })
 }
 
 /// List the people with a position at an organization.
@@ -353,9 +379,10 @@ pub async fn list_organization_people(
     path: web::Path<String>,
     params: QueryParams<super::people::PersonListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "organizations", "/people");
     let key = path_key(&path.into_inner(), "organization")?;
     super::people::list_people_where(state, req, params.0, move |conn, filter, ctx| {
-        let org = find_live(conn, &key)?;
+        let org = find_live(conn, &key, &moved)?;
         filter.organization = Some(Key::Id(org.id));
         filter.current_first_on = Some(ctx.today());
         Ok(())

@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    item_response, list_response, parse_country, parse_include, parse_key, parse_list, path_key,
-    IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, parse_country, parse_include, parse_key, parse_list,
+    path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems,
+    QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
-use super::{gone_if_deleted, organizations, to_value, Ctx, State};
+use super::{gone_if_deleted, organizations, to_value, Ctx, Moved, State};
 use crate::db::people::{self as db, PersonFilter, PersonRow, PersonSort};
+use crate::db::slugs::Resource;
 use crate::db::{self as database, DbConnection, Key};
 use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
@@ -259,8 +261,16 @@ fn is_current(
 }
 
 /// Finds a live person or answers 404 / 410.
-pub fn find_live(conn: &mut DbConnection, key: &Key) -> Result<PersonRow, ApiError> {
-    let row = db::find(conn, key)?.ok_or_else(|| ApiError::not_found("person", key))?;
+pub fn find_live(conn: &mut DbConnection, key: &Key, moved: &Moved) -> Result<PersonRow, ApiError> {
+    let Some(row) = db::find(conn, key)? else {
+        return Err(
+            moved.resolve(conn, key, Resource::People, "person", |conn, id| {
+                Ok(db::find(conn, &Key::Id(id))?
+                    .filter(|r| r.deleted_at.is_none())
+                    .map(|r| r.slug))
+            })?,
+        );
+    };
     gone_if_deleted(row.deleted_at, "person", key)?;
     Ok(row)
 }
@@ -345,23 +355,32 @@ pub async fn list_people(
 #[get("/people/{id_or_slug}")]
 pub async fn get_person(
     state: State,
+    req: HttpRequest,
+    caller: super::auth::Caller,
     path: web::Path<String>,
     params: QueryParams<PersonParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "people", "");
     let key = path_key(&path.into_inner(), "person")?;
     let mut problems = Problems::default();
     let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
     problems.into_result()?;
     let ctx = state.ctx();
     let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key)?;
+        let row = find_live(conn, &key, &moved)?;
         let mut items = represent(conn, vec![row], &include, ctx)?;
         items
             .pop()
             .ok_or_else(|| ApiError::Internal("person vanished".into()))
     })
     .await?;
-    Ok(item_response(to_value(&item)?))
+    let version = item.version;
+    let response = item_response(to_value(&item)?);
+    Ok(if caller.previews() {
+        editorial(response, Some(version))
+    } else {
+        response
+    })
 }
 
 /// List the articles about a person.
@@ -390,9 +409,10 @@ pub async fn list_person_articles(
     path: web::Path<String>,
     params: QueryParams<super::articles::ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let moved = Moved::new(&req, "people", "/articles");
     let key = path_key(&path.into_inner(), "person")?;
     super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
-        let person = find_live(conn, &key)?;
+        let person = find_live(conn, &key, &moved)?;
         filter.person = Some(Key::Id(person.id));
         Ok(())
     })

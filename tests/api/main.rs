@@ -3,6 +3,7 @@
 mod helpers;
 
 mod articles;
+mod editing;
 mod errors;
 mod events;
 mod openapi;
