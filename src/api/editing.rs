@@ -136,7 +136,7 @@ fn create<E: Editable>(
     editor: &Editor,
     ctx: Ctx,
 ) -> Result<(i32, Value), ApiError> {
-    let input: E::Input = decode(prepare(body, None, E::READ_ONLY, false)?)?;
+    let input: E::Input = decode(prepare(body, None, E::READ_ONLY, false, true)?)?;
     let mut checked = E::check(conn, input, ctx)?;
     settle_slug::<E>(conn, &mut checked, None)?;
     let id = E::insert(conn, &checked, ctx)?;
@@ -155,11 +155,14 @@ fn replace<E: Editable>(
     ctx: Ctx,
 ) -> Result<(i32, Value), ApiError> {
     let stored = target::<E>(conn, key)?;
+    let (_, current) = E::represent(conn, stored.id, ctx)?;
     if stored.version != expected {
+        // A malformed body is reported as such (400); a well-formed one is merely stale. Its
+        // read-only fields are not compared: they describe the version the editor had.
+        let _: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
         return Err(stale::<E>(expected, &stored));
     }
-    let (_, current) = E::represent(conn, stored.id, ctx)?;
-    let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch)?)?;
+    let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, true)?)?;
     let mut checked = E::check(conn, input, ctx)?;
     {
         let (slug, given) = checked.slug();
@@ -218,10 +221,12 @@ pub async fn write_item<E: Editable + 'static>(
     payload: web::Payload,
     patch: bool,
 ) -> Result<HttpResponse, ApiError> {
+    // Checked in this order so that a bad path or body is reported as such (404, 400, 415)
+    // before anything about versions.
     let editor = caller.require(Scope::ContentWrite)?.clone();
-    let expected = if_match(&req)?;
     let key = path_key(&path.into_inner(), E::NOUN)?;
     let body = read_json(&req, payload).await?;
+    let expected = if_match(&req)?;
     let ctx = state.ctx();
     let (version, json) = database::run(&state.pool, move |conn| {
         database::write_transaction(conn, |conn| {
@@ -240,8 +245,8 @@ pub async fn delete_item<E: Editable + 'static>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let editor = caller.require(Scope::ContentWrite)?.clone();
-    let expected = if_match(&req)?;
     let key = path_key(&path.into_inner(), E::NOUN)?;
+    let expected = if_match(&req)?;
     let ctx = state.ctx();
     database::run(&state.pool, move |conn| {
         database::write_transaction(conn, |conn| {

@@ -80,12 +80,39 @@ pub async fn read_json(
             format!("malformed JSON: {e}"),
         )])
     })?;
+    if let Some(pointer) = find_nul(&value, String::new()) {
+        // PostgreSQL refuses NUL in text, and no content needs it.
+        return Err(ApiError::InvalidBody(vec![FieldError::pointer(
+            pointer,
+            "must not contain NUL characters",
+        )]));
+    }
     match normalize(value) {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::InvalidBody(vec![FieldError::pointer(
             "",
             "must be a JSON object",
         )])),
+    }
+}
+
+/// The pointer of the first string (or key) holding a NUL character.
+fn find_nul(value: &Value, at: String) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_nul(item, format!("{at}/{i}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = format!("{at}/{}", escape(k));
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                find_nul(v, here)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -195,13 +222,14 @@ fn same_value(given: &Value, stored: &Value) -> bool {
 }
 
 /// The body to decode for a create (`current` is `None`), a replace or a merge patch: read-only
-/// fields are checked against the stored item and removed; a patch is merged into the stored
-/// editorial representation first.
+/// fields are checked against the stored item (when `compare`) and removed; a patch is merged
+/// into the stored editorial representation first.
 pub fn prepare(
     body: Map<String, Value>,
     current: Option<Value>,
     read_only: &[&str],
     patch: bool,
+    compare: bool,
 ) -> Result<Map<String, Value>, ApiError> {
     let mut body = body;
     let current = match current {
@@ -210,7 +238,7 @@ pub fn prepare(
     };
     let mut errors = Vec::new();
     strip_read_only(&mut body, current.as_ref(), read_only, &mut errors);
-    if !errors.is_empty() {
+    if compare && !errors.is_empty() {
         return Err(ApiError::InvalidBody(errors));
     }
     if !patch {

@@ -323,6 +323,13 @@ db_test!(bad_bodies_get_the_right_status_and_write_nothing, |app| {
         .problem(413, "payload-too-large");
     for (body, status, kind, pointer) in [
         (json!({"title": 5}), 400, "invalid-body", "/title"),
+        (json!({"title": "a\u{0}b"}), 400, "invalid-body", "/title"),
+        (
+            json!({"title": "x", "tags": ["ok", "n\u{0}ul"]}),
+            400,
+            "invalid-body",
+            "/tags/1",
+        ),
         (
             json!({"title": "x", "colour": "red"}),
             400,
@@ -574,3 +581,33 @@ db_test!(admins_manage_tokens_over_http, |app| {
         .await
         .problem(404, "not-found");
 });
+
+db_test!(
+    a_stale_round_trip_is_412_and_a_stale_malformed_body_400,
+    |app| {
+        let writer = app.token("writer", &["content:write"]);
+        let path = create(&app, &writer, &draft())
+            .await
+            .header("location")
+            .expect("location")
+            .to_owned();
+        let preview = app.token("preview", &["content:preview"]);
+        let old = app
+            .with_token(&preview, TestRequest::get().uri(&path))
+            .await
+            .json()["data"]
+            .clone();
+        app.with_token(&writer, patch(&path, "\"1\"", &json!({"lead": "Mới hơn"})))
+            .await;
+        let put = TestRequest::put()
+            .uri(&path)
+            .insert_header(("If-Match", "\"1\""))
+            .set_json(&old);
+        app.with_token(&writer, put)
+            .await
+            .problem(412, "precondition-failed");
+        app.with_token(&writer, patch(&path, "\"1\"", &json!({"title": 7})))
+            .await
+            .problem(400, "invalid-body");
+    }
+);
