@@ -15,7 +15,8 @@ use super::people_write::language_ok;
 use super::query::{
     editorial, path_key, IncludeTree, ItemResponse, ListResponse, NoParams, QueryParams,
 };
-use super::write::reference;
+use super::refs::TagRef;
+use super::write::{reference, Reference};
 use super::{to_value, Ctx, State};
 use crate::db::articles::{self as db, ArticleChanges, ArticleRow, NewArticleRow, Relation};
 use crate::db::slugs::Resource;
@@ -54,7 +55,7 @@ pub struct NewArticle {
     #[serde(default)]
     pub body: Vec<Block>,
     /// The news agency (id or slug of an organization of kind `news_agency`).
-    #[schema(value_type = Option<Object>, example = "ttxvn")]
+    #[schema(value_type = Option<Reference>, example = "ttxvn")]
     pub source: Option<Value>,
     #[schema(example = "Phóng viên TTXVN tại Singapore")]
     pub byline: Option<String>,
@@ -69,17 +70,26 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<FixedOffset>>,
     /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>, example = json!(["An ninh mạng", "asean"]))]
+    #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
     pub tags: Vec<Value>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>, example = json!(["amcc7", 1]))]
+    #[schema(value_type = Vec<Reference>, example = json!(["amcc7", 1]))]
     pub events: Vec<Value>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>, example = json!(["to-lam"]))]
+    #[schema(value_type = Vec<Reference>, example = json!(["to-lam"]))]
     pub people: Vec<Value>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>, example = json!(["asean"]))]
+    #[schema(value_type = Vec<Reference>, example = json!(["asean"]))]
     pub organizations: Vec<Value>,
+}
+
+/// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TagReference {
+    #[schema(example = "An ninh mạng")]
+    Name(String),
+    Object(TagRef),
 }
 
 /// A checked article, its references resolved.
@@ -247,9 +257,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
                 map.get("name").and_then(Value::as_str),
             ) {
                 (Some(slug), Some(name)) => (slug.to_owned(), name.trim().to_owned()),
-                (Some(slug), None) => (slug.to_owned(), slug.to_owned()),
-                (None, Some(name)) => (slugify(name, "tag"), name.trim().to_owned()),
-                (None, None) => (String::new(), String::new()),
+                _ => (String::new(), String::new()),
             },
             _ => (String::new(), String::new()),
         };

@@ -100,11 +100,10 @@ fn target<E: Editable>(conn: &mut DbConnection, key: &Key) -> Result<Stored, Api
     Ok(stored)
 }
 
-fn stale<E: Editable>(expected: i32, stored: &Stored) -> ApiError {
+fn stale<E: Editable>(stored: &Stored) -> ApiError {
     ApiError::PreconditionFailed(format!(
-        "the {} is at version {} (ETag {}), not {expected}: fetch it again and redo the change",
+        "If-Match does not name the current version of the {}: it is at {}; fetch it again and redo the change",
         E::NOUN,
-        stored.version,
         etag(stored.version)
     ))
 }
@@ -148,7 +147,7 @@ fn create<E: Editable>(
 fn replace<E: Editable>(
     conn: &mut DbConnection,
     key: &Key,
-    expected: i32,
+    expected: Option<i32>,
     body: Map<String, Value>,
     patch: bool,
     editor: &Editor,
@@ -156,11 +155,11 @@ fn replace<E: Editable>(
 ) -> Result<(i32, Value), ApiError> {
     let stored = target::<E>(conn, key)?;
     let (_, current) = E::represent(conn, stored.id, ctx)?;
-    if stored.version != expected {
+    if Some(stored.version) != expected {
         // A malformed body is reported as such (400); a well-formed one is merely stale. Its
         // read-only fields are not compared: they describe the version the editor had.
         let _: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
-        return Err(stale::<E>(expected, &stored));
+        return Err(stale::<E>(&stored));
     }
     let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, true)?)?;
     let mut checked = E::check(conn, input, ctx)?;
@@ -172,8 +171,8 @@ fn replace<E: Editable>(
         }
     }
     settle_slug::<E>(conn, &mut checked, Some(stored.id))?;
-    if !E::update(conn, stored.id, expected, &checked, ctx)? {
-        return Err(stale::<E>(expected, &stored));
+    if !E::update(conn, stored.id, stored.version, &checked, ctx)? {
+        return Err(stale::<E>(&stored));
     }
     let new_slug = checked.slug().0.clone();
     if new_slug != stored.slug {
@@ -251,12 +250,12 @@ pub async fn delete_item<E: Editable + 'static>(
     database::run(&state.pool, move |conn| {
         database::write_transaction(conn, |conn| {
             let stored = target::<E>(conn, &key)?;
-            if stored.version != expected {
-                return Err(stale::<E>(expected, &stored));
+            if Some(stored.version) != expected {
+                return Err(stale::<E>(&stored));
             }
             E::deletable(conn, stored.id)?;
-            if !E::soft_delete(conn, stored.id, expected, ctx.now)? {
-                return Err(stale::<E>(expected, &stored));
+            if !E::soft_delete(conn, stored.id, stored.version, ctx.now)? {
+                return Err(stale::<E>(&stored));
             }
             E::after_write(conn, stored.id, &editor, ctx)
         })

@@ -11,7 +11,7 @@ use super::events::{represent, Event};
 use super::organizations_write::{check_country, check_name, check_slug, text};
 use super::people_write::organization_ref;
 use super::query::IncludeTree;
-use super::write::reference;
+use super::write::{reference, Reference};
 use super::{to_value, Ctx, ItemResponse};
 use crate::db::events::{self as db, EventChanges, NewEventRow, ParticipantRow};
 use crate::db::slugs::Resource;
@@ -25,7 +25,7 @@ use crate::error::{ApiError, FieldError};
 #[serde(deny_unknown_fields)]
 pub struct NewParticipant {
     /// The person: id, slug or reference.
-    #[schema(value_type = Object, example = "to-lam")]
+    #[schema(value_type = Reference, example = "to-lam")]
     pub person: Value,
     #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
     pub role: Option<String>,
@@ -60,10 +60,10 @@ pub struct NewEvent {
     #[schema(example = "SG")]
     pub country: Option<String>,
     /// The event this one is part of: id, slug or reference.
-    #[schema(value_type = Option<Object>, example = "sicw-2022")]
+    #[schema(value_type = Option<Reference>, example = "sicw-2022")]
     pub parent: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>, example = json!(["asean"]))]
+    #[schema(value_type = Vec<Reference>, example = json!(["asean"]))]
     pub organizers: Vec<Value>,
     #[serde(default)]
     pub participants: Vec<NewParticipant>,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::editing::{Checked, Editable, Stored};
 use super::organizations::{represent, Organization, OrganizationKind};
 use super::query::{parse_country, IncludeTree};
-use super::write::reference;
+use super::write::{reference, Reference};
 use super::{to_value, Ctx, ItemResponse};
 use crate::db::organizations::{self as db, NewOrganizationRow, OrganizationChanges};
 use crate::db::slugs::Resource;
@@ -38,7 +38,7 @@ pub struct NewOrganization {
     #[schema(example = "AU")]
     pub country: Option<String>,
     /// The parent organization: id, slug or reference.
-    #[schema(value_type = Option<Object>, example = "asean")]
+    #[schema(value_type = Option<Reference>, example = "asean")]
     pub parent: Option<Value>,
     #[schema(example = "Cơ quan phụ trách đối ngoại của Australia.")]
     pub description: Option<String>,

@@ -10,7 +10,7 @@ use super::editing::{Checked, Editable, Stored};
 use super::organizations_write::{check_country, check_name, check_slug, text};
 use super::people::{represent, Person};
 use super::query::IncludeTree;
-use super::write::reference;
+use super::write::{reference, Reference};
 use super::{to_value, Ctx, ItemResponse};
 use crate::db::people::{self as db, AliasRow, NewPersonRow, PersonChanges, PositionRow};
 use crate::db::slugs::Resource;
@@ -42,13 +42,12 @@ pub struct NewPosition {
     #[schema(example = "Minister of Public Security")]
     pub title_en: Option<String>,
     /// The organization: id, slug or reference.
-    #[schema(value_type = Option<Object>, example = "bo-cong-an")]
+    #[schema(value_type = Option<Reference>, example = "bo-cong-an")]
     pub organization: Option<Value>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     /// Computed from the dates; accepted and ignored so that GET-edit-PUT works.
-    #[schema(value_type = Option<bool>)]
-    pub current: Option<Value>,
+    pub current: Option<bool>,
 }
 
 /// A person as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).

@@ -151,30 +151,23 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// The version an `If-Match` names: missing is 428; anything but one editorial ETag `"<n>"` is
-/// 412 (the public, byte-based ETag does not identify a version).
-pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
-    let value = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or_else(|| {
-            ApiError::PreconditionRequired(
-                "send If-Match with the ETag of the version you edited (from a GET with a token)"
-                    .into(),
-            )
-        })?
+/// The version an `If-Match` names. Missing is 428. A value that is not one editorial ETag
+/// `"<n>"` (a public, byte-based ETag, `*`, a list) names no version: `None`, which the write
+/// answers with 412 once it knows the item exists and the body is well-formed.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the version you edited (from a GET with a token)"
+                .into(),
+        )
+    })?;
+    Ok(value
         .to_str()
-        .unwrap_or("");
-    value
+        .unwrap_or("")
         .trim()
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<i32>().ok())
-        .ok_or_else(|| {
-            ApiError::PreconditionFailed(format!(
-                "If-Match `{value}` is not an editorial ETag such as \"3\""
-            ))
-        })
+        .and_then(|v| v.parse::<i32>().ok()))
 }
 
 /// The editorial ETag of a version.
@@ -312,6 +305,26 @@ fn pointer_of(path: &str) -> String {
 
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+/// How a body refers to another item (documentation of what `reference` reads).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Reference {
+    /// The item's id.
+    Id(i64),
+    /// The item's slug.
+    #[schema(example = "amcc7")]
+    Slug(String),
+    /// A reference as a GET returns it: its `id` (or else its `slug`) is used.
+    Object(ReferenceObject),
+}
+
+/// A reference object; other fields (such as `name`) are ignored.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReferenceObject {
+    pub id: Option<i64>,
+    pub slug: Option<String>,
 }
 
 /// A reference in a body: an id, a slug, or an object carrying `id` (a reference as GET returns
