@@ -55,8 +55,8 @@ pub struct NewArticle {
     #[serde(default)]
     pub body: Vec<Block>,
     /// The news agency (id or slug of an organization of kind `news_agency`).
-    #[schema(value_type = Option<Reference>, example = "ttxvn")]
-    pub source: Option<Value>,
+    #[schema(example = "ttxvn")]
+    pub source: Option<Reference>,
     #[schema(example = "Phóng viên TTXVN tại Singapore")]
     pub byline: Option<String>,
     /// BCP 47 language tag (default `vi`).
@@ -73,14 +73,14 @@ pub struct NewArticle {
     #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
     pub tags: Vec<Value>,
     #[serde(default)]
-    #[schema(value_type = Vec<Reference>, example = json!(["amcc7", 1]))]
-    pub events: Vec<Value>,
+    #[schema(example = json!(["amcc7", 1]))]
+    pub events: Vec<Reference>,
     #[serde(default)]
-    #[schema(value_type = Vec<Reference>, example = json!(["to-lam"]))]
-    pub people: Vec<Value>,
+    #[schema(example = json!(["to-lam"]))]
+    pub people: Vec<Reference>,
     #[serde(default)]
-    #[schema(value_type = Vec<Reference>, example = json!(["asean"]))]
-    pub organizations: Vec<Value>,
+    #[schema(example = json!(["asean"]))]
+    pub organizations: Vec<Reference>,
 }
 
 /// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
@@ -108,7 +108,7 @@ type IdLookup = dyn FnMut(&mut DbConnection, &Key) -> Result<Option<i64>, ApiErr
 /// Resolves a list of references in one table; unknown ones are 422s at their index.
 fn resolve_all(
     conn: &mut DbConnection,
-    values: &[Value],
+    values: &[Reference],
     field: &str,
     lookup: &mut IdLookup,
     errors: &mut Vec<FieldError>,
@@ -216,7 +216,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
         }
     }
     let source_id = match &input.source {
-        None | Some(Value::Null) => None,
+        None => None,
         Some(value) => match reference(value) {
             None => {
                 errors.push(FieldError::pointer(

@@ -25,8 +25,8 @@ use crate::error::{ApiError, FieldError};
 #[serde(deny_unknown_fields)]
 pub struct NewParticipant {
     /// The person: id, slug or reference.
-    #[schema(value_type = Reference, example = "to-lam")]
-    pub person: Value,
+    #[schema(example = "to-lam")]
+    pub person: Reference,
     #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
     pub role: Option<String>,
 }
@@ -60,11 +60,11 @@ pub struct NewEvent {
     #[schema(example = "SG")]
     pub country: Option<String>,
     /// The event this one is part of: id, slug or reference.
-    #[schema(value_type = Option<Reference>, example = "sicw-2022")]
-    pub parent: Option<Value>,
+    #[schema(example = "sicw-2022")]
+    pub parent: Option<Reference>,
     #[serde(default)]
-    #[schema(value_type = Vec<Reference>, example = json!(["asean"]))]
-    pub organizers: Vec<Value>,
+    #[schema(example = json!(["asean"]))]
+    pub organizers: Vec<Reference>,
     #[serde(default)]
     pub participants: Vec<NewParticipant>,
 }
@@ -138,7 +138,7 @@ impl Editable for Events {
                 "must be day, month or year",
             ));
         }
-        let parent_id = match input.parent.as_ref().filter(|p| !p.is_null()) {
+        let parent_id = match input.parent.as_ref() {
             None => None,
             Some(value) => match reference(value) {
                 None => {

@@ -38,8 +38,8 @@ pub struct NewOrganization {
     #[schema(example = "AU")]
     pub country: Option<String>,
     /// The parent organization: id, slug or reference.
-    #[schema(value_type = Option<Reference>, example = "asean")]
-    pub parent: Option<Value>,
+    #[schema(example = "asean")]
+    pub parent: Option<Reference>,
     #[schema(example = "Cơ quan phụ trách đối ngoại của Australia.")]
     pub description: Option<String>,
 }
@@ -134,7 +134,7 @@ impl Editable for Organizations {
             ));
         }
         let country = check_country(input.country, &mut errors);
-        let parent_id = match input.parent.as_ref().filter(|p| !p.is_null()) {
+        let parent_id = match input.parent.as_ref() {
             None => None,
             Some(value) => match reference(value) {
                 None => {

@@ -42,8 +42,8 @@ pub struct NewPosition {
     #[schema(example = "Minister of Public Security")]
     pub title_en: Option<String>,
     /// The organization: id, slug or reference.
-    #[schema(value_type = Option<Reference>, example = "bo-cong-an")]
-    pub organization: Option<Value>,
+    #[schema(example = "bo-cong-an")]
+    pub organization: Option<Reference>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     /// Computed from the dates; accepted and ignored so that GET-edit-PUT works.
@@ -95,11 +95,11 @@ pub fn language_ok(tag: &str) -> bool {
 /// The id of a live organization a body refers to, or an error at `pointer`.
 pub fn organization_ref(
     conn: &mut DbConnection,
-    value: Option<&Value>,
+    value: Option<&Reference>,
     pointer: &str,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<i64>, ApiError> {
-    let Some(value) = value.filter(|v| !v.is_null()) else {
+    let Some(value) = value else {
         return Ok(None);
     };
     let Some(key) = reference(value) else {

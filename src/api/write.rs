@@ -307,8 +307,8 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// How a body refers to another item (documentation of what `reference` reads).
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+/// How a body refers to another item.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Reference {
     /// The item's id.
@@ -321,24 +321,24 @@ pub enum Reference {
 }
 
 /// A reference object; other fields (such as `name`) are ignored.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReferenceObject {
     pub id: Option<i64>,
     pub slug: Option<String>,
 }
 
-/// A reference in a body: an id, a slug, or an object carrying `id` (a reference as GET returns
-/// it), so that GET-edit-PUT round trips work.
-pub fn reference(value: &Value) -> Option<crate::db::Key> {
+/// The key a reference names: an id, a slug, or an object's `id` (else its `slug`), so that the
+/// references a GET returns can be sent back. `None` for an object with neither.
+pub fn reference(value: &Reference) -> Option<crate::db::Key> {
     match value {
-        Value::Number(n) => n.as_i64().map(crate::db::Key::Id),
-        Value::String(s) if !s.is_empty() => Some(crate::db::Key::parse(s)),
-        Value::Object(map) => match (map.get("id"), map.get("slug")) {
-            (Some(id), _) if id.is_i64() => id.as_i64().map(crate::db::Key::Id),
-            (_, Some(Value::String(slug))) => Some(crate::db::Key::Slug(slug.clone())),
+        Reference::Id(id) => Some(crate::db::Key::Id(*id)),
+        Reference::Slug(slug) if !slug.is_empty() => Some(crate::db::Key::parse(slug)),
+        Reference::Slug(_) => None,
+        Reference::Object(object) => match (&object.id, &object.slug) {
+            (Some(id), _) => Some(crate::db::Key::Id(*id)),
+            (None, Some(slug)) if !slug.is_empty() => Some(crate::db::Key::Slug(slug.clone())),
             _ => None,
         },
-        _ => None,
     }
 }
 
