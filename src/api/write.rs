@@ -307,8 +307,9 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// How a body refers to another item.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+// `Serialize` only so that serde's `untagged` shapes the schema; reading is by hand below.
+/// How a body refers to another item: its id, its slug, or a reference object.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Reference {
     /// The item's id.
@@ -321,10 +322,37 @@ pub enum Reference {
 }
 
 /// A reference object; other fields (such as `name`) are ignored.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ReferenceObject {
     pub id: Option<i64>,
     pub slug: Option<String>,
+}
+
+/// By hand, so that only a number, a string or an object is a reference: serde's derived forms
+/// would also take `[null, null]` as an object.
+impl<'de> serde::Deserialize<'de> for Reference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let wrong = || D::Error::custom("must be an id, a slug or a reference object");
+        match Value::deserialize(deserializer)? {
+            Value::Number(n) => n.as_i64().map(Reference::Id).ok_or_else(wrong),
+            Value::String(s) => Ok(Reference::Slug(s)),
+            Value::Object(map) => {
+                let id = match map.get("id") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(wrong)?),
+                    Some(_) => return Err(D::Error::custom("`id` must be an integer")),
+                };
+                let slug = match map.get("slug") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(_) => return Err(D::Error::custom("`slug` must be a string")),
+                };
+                Ok(Reference::Object(ReferenceObject { id, slug }))
+            }
+            _ => Err(wrong()),
+        }
+    }
 }
 
 /// The key a reference names: an id, a slug, or an object's `id` (else its `slug`), so that the
