@@ -156,9 +156,10 @@ fn replace<E: Editable>(
     let stored = target::<E>(conn, key)?;
     let (_, current) = E::represent(conn, stored.id, ctx)?;
     if Some(stored.version) != expected {
-        // A malformed body is reported as such (400); a well-formed one is merely stale. Its
-        // read-only fields are not compared: they describe the version the editor had.
-        let _: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
+        // A malformed or invalid body is reported as such (400, 422); a sound one is merely
+        // stale. Its read-only fields are not compared: they describe the version the editor had.
+        let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
+        E::check(conn, input, ctx)?;
         return Err(stale::<E>(&stored));
     }
     let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, true)?)?;

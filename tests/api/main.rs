@@ -3,6 +3,7 @@
 mod helpers;
 
 mod articles;
+mod cli;
 mod editing;
 mod errors;
 mod events;

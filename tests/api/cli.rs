@@ -1,0 +1,87 @@
+//! The `newsroom` binary's commands, run as a separate process.
+
+use std::process::Command;
+
+fn newsroom(db: &str, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("NEWSROOM_LOG", "error")
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tokens_are_created_listed_and_revoked_from_the_shell() {
+    let dir = std::env::temp_dir().join(format!("newsroom-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("cli.db").display().to_string();
+    let (ok, out, _) = newsroom(&db, &["migrate"]);
+    assert!(ok && out.contains("migration"), "{out}");
+    let (ok, token, err) = newsroom(
+        &db,
+        &[
+            "token",
+            "create",
+            "--name",
+            "Tòa soạn",
+            "--scope",
+            "content:write",
+            "--expires-in",
+            "30",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = token.trim();
+    assert!(token.starts_with("nr_") && token.len() > 40, "{token}");
+    let (ok, list, _) = newsroom(&db, &["token", "list"]);
+    assert!(ok);
+    assert!(
+        list.contains("Tòa soạn") && list.contains("content:write"),
+        "{list}"
+    );
+    assert!(!list.contains(token), "the secret is shown once only");
+    let id = list
+        .lines()
+        .find(|l| l.contains("Tòa soạn"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a row")
+        .to_owned();
+    let (ok, out, _) = newsroom(&db, &["token", "revoke", &id]);
+    assert!(ok && out.contains("revoked"), "{out}");
+    let (_, list, _) = newsroom(&db, &["token", "list"]);
+    let row = list
+        .lines()
+        .find(|l| l.contains("Tòa soạn"))
+        .unwrap_or_default();
+    assert!(!row.trim_end().ends_with("no"), "{row}");
+    let (ok, _, err) = newsroom(&db, &["token", "create", "--name", "x", "--scope", "root"]);
+    assert!(!ok && err.contains("scopes"), "{err}");
+    let (ok, _, _) = newsroom(&db, &["token", "revoke", "9999"]);
+    assert!(!ok);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn seed_loads_once_and_openapi_prints_the_spec() {
+    let dir = std::env::temp_dir().join(format!("newsroom-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("seed.db").display().to_string();
+    let (ok, out, err) = newsroom(&db, &["seed"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("seeded 2 articles, 10 events, 6 people, 14 organizations"),
+        "{out}"
+    );
+    let (ok, out, _) = newsroom(&db, &["seed"]);
+    assert!(ok && out.contains("already has content"), "{out}");
+    let (ok, spec, _) = newsroom(&db, &["openapi"]);
+    assert!(ok);
+    assert_eq!(spec, newsroom::openapi::spec_json());
+    let _ = std::fs::remove_dir_all(dir);
+}
