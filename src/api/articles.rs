@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::query::{
-    editorial, item_response, list_response, moved_to, parse_fields, parse_include, parse_key,
-    parse_list, path_key, Fields, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec,
-    PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, load_page, moved_to, parse_fields, parse_include,
+    parse_key, parse_list, path_key, Fields, IncludeTree, ItemResponse, ListOptions, ListResponse,
+    ListSpec, Problems, QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson, TagRef,
@@ -477,31 +477,29 @@ where
     };
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter)?;
-        let rows = db::list(
-            conn,
-            &filter,
-            audience,
-            &opts.sort,
-            opts.after.as_ref(),
-            opts.offset(),
-            opts.per_page + 1,
-        )?;
-        let total = opts
-            .with_total
-            .then(|| db::count(conn, &filter, audience))
-            .transpose()?;
-        let mut page = PageOf::new(rows, opts.per_page, total);
-        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
-        let rows = std::mem::take(&mut page.items);
         // Summaries: no body unless `fields` names it.
         let with_body =
             matches!(&opts.fields, Fields::Only(list) if list.iter().any(|f| f == "body"));
-        let items = represent(conn, rows, &opts.include, formats, with_body, ctx)?;
-        let values = items
-            .iter()
-            .map(|a| to_value(a).map(|v| opts.fields.project(v, formats.keep())))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
+        let page = load_page(
+            conn,
+            &opts,
+            |conn, limit| {
+                db::list(
+                    conn,
+                    &filter,
+                    audience,
+                    &opts.sort,
+                    opts.after.as_ref(),
+                    opts.offset(),
+                    limit,
+                )
+            },
+            |conn| db::count(conn, &filter, audience),
+            |row, key| (db::cursor_value(row, key), row.id),
+            |conn, rows| represent(conn, rows, &opts.include, formats, with_body, ctx),
+            formats.keep(),
+        )?;
+        Ok((page, opts))
     })
     .await?;
     let response = list_response(&req, &opts, page);

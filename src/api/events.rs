@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    editorial, item_response, list_response, parse_include, parse_key, parse_list, path_key,
-    IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, load_page, parse_include, parse_key, parse_list,
+    path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, Problems,
+    QueryParams,
 };
 use super::refs::{
     EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson,
@@ -348,27 +349,25 @@ where
     let (mut filter, opts) = params.parse(ctx)?;
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter)?;
-        let rows = db::list(
+        let page = load_page(
             conn,
-            &filter,
-            &opts.sort,
-            opts.after.as_ref(),
-            opts.offset(),
-            opts.per_page + 1,
+            &opts,
+            |conn, limit| {
+                db::list(
+                    conn,
+                    &filter,
+                    &opts.sort,
+                    opts.after.as_ref(),
+                    opts.offset(),
+                    limit,
+                )
+            },
+            |conn| db::count(conn, &filter),
+            |row, key| (db::cursor_value(row, key), row.id),
+            |conn, rows| represent(conn, rows, &opts.include, ctx),
+            &[],
         )?;
-        let total = opts
-            .with_total
-            .then(|| db::count(conn, &filter))
-            .transpose()?;
-        let mut page = PageOf::new(rows, opts.per_page, total);
-        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
-        let rows = std::mem::take(&mut page.items);
-        let items = represent(conn, rows, &opts.include, ctx)?;
-        let values = items
-            .iter()
-            .map(|e| to_value(e).map(|v| opts.fields.project(v, &[])))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
+        Ok((page, opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    editorial, item_response, list_response, parse_country, parse_include, parse_key, parse_list,
-    path_key, IncludeTree, ItemResponse, ListResponse, ListSpec, PageOf, Problems, QueryParams,
+    editorial, item_response, list_response, load_page, parse_country, parse_include, parse_key,
+    parse_list, path_key, IncludeTree, ItemResponse, ListResponse, ListSpec, Problems, QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
 use super::{gone_if_deleted, to_value, Ctx, Moved, State};
@@ -282,27 +282,25 @@ pub async fn list_organizations(
     let (filter, opts) = params.0.parse()?;
     let ctx = state.ctx();
     let (page, opts) = database::run(&state.pool, move |conn| {
-        let rows = db::list(
+        let page = load_page(
             conn,
-            &filter,
-            &opts.sort,
-            opts.after.as_ref(),
-            opts.offset(),
-            opts.per_page + 1,
+            &opts,
+            |conn, limit| {
+                db::list(
+                    conn,
+                    &filter,
+                    &opts.sort,
+                    opts.after.as_ref(),
+                    opts.offset(),
+                    limit,
+                )
+            },
+            |conn| db::count(conn, &filter),
+            |row, key| (db::cursor_value(row, key), row.id),
+            |conn, rows| represent(conn, rows, &opts.include, ctx),
+            &[],
         )?;
-        let total = opts
-            .with_total
-            .then(|| db::count(conn, &filter))
-            .transpose()?;
-        let mut page = PageOf::new(rows, opts.per_page, total);
-        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
-        let rows = std::mem::take(&mut page.items);
-        let items = represent(conn, rows, &opts.include, ctx)?;
-        let values = items
-            .iter()
-            .map(|o| to_value(o).map(|v| opts.fields.project(v, &[])))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
+        Ok((page, opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

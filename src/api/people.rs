@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::query::{
-    editorial, item_response, list_response, parse_country, parse_include, parse_key, parse_list,
-    path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, PageOf, Problems,
+    editorial, item_response, list_response, load_page, parse_country, parse_include, parse_key,
+    parse_list, path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, Problems,
     QueryParams,
 };
 use super::refs::{OrganizationRef, RelatedOrganization};
@@ -289,27 +289,25 @@ where
     let ctx = state.ctx();
     let (page, opts) = database::run(&state.pool, move |conn| {
         scope(conn, &mut filter, ctx)?;
-        let rows = db::list(
+        let page = load_page(
             conn,
-            &filter,
-            &opts.sort,
-            opts.after.as_ref(),
-            opts.offset(),
-            opts.per_page + 1,
+            &opts,
+            |conn, limit| {
+                db::list(
+                    conn,
+                    &filter,
+                    &opts.sort,
+                    opts.after.as_ref(),
+                    opts.offset(),
+                    limit,
+                )
+            },
+            |conn| db::count(conn, &filter),
+            |row, key| (db::cursor_value(row, key), row.id),
+            |conn, rows| represent(conn, rows, &opts.include, ctx),
+            &[],
         )?;
-        let total = opts
-            .with_total
-            .then(|| db::count(conn, &filter))
-            .transpose()?;
-        let mut page = PageOf::new(rows, opts.per_page, total);
-        page.next_cursor = opts.next_cursor(&page, |row, key| (db::cursor_value(row, key), row.id));
-        let rows = std::mem::take(&mut page.items);
-        let items = represent(conn, rows, &opts.include, ctx)?;
-        let values = items
-            .iter()
-            .map(|p| to_value(p).map(|v| opts.fields.project(v, &[])))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
+        Ok((page, opts))
     })
     .await?;
     Ok(list_response(&req, &opts, page))

@@ -490,6 +490,39 @@ impl<T> PageOf<T> {
     }
 }
 
+/// One page of a list, inside the database work: the rows (one extra, to know whether a next
+/// page exists), the total unless `count=none`, the next cursor, and the items as wire JSON
+/// projected by `fields` (`keep` survive the projection).
+#[allow(clippy::too_many_arguments)]
+pub fn load_page<R, S: Copy, T: Serialize>(
+    conn: &mut crate::db::DbConnection,
+    opts: &ListOptions<S>,
+    list: impl FnOnce(&mut crate::db::DbConnection, i64) -> diesel::QueryResult<Vec<R>>,
+    count: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<i64>,
+    cursor_of: impl Fn(&R, S) -> (KeyValue, i64),
+    represent: impl FnOnce(&mut crate::db::DbConnection, Vec<R>) -> Result<Vec<T>, ApiError>,
+    keep: &[&str],
+) -> Result<PageOf<serde_json::Value>, ApiError> {
+    let rows = list(conn, opts.per_page + 1)?;
+    let total = if opts.with_total {
+        Some(count(conn)?)
+    } else {
+        None
+    };
+    let mut page = PageOf::new(rows, opts.per_page, total);
+    page.next_cursor = opts.next_cursor(&page, cursor_of);
+    let rows = std::mem::take(&mut page.items);
+    let values = represent(conn, rows)?
+        .iter()
+        .map(|item| {
+            serde_json::to_value(item)
+                .map(|v| opts.fields.project(v, keep))
+                .map_err(|e| ApiError::Internal(format!("serialization: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page.with_items(values))
+}
+
 /// The URL of the same request at another position: `page=N` or `cursor=C`.
 fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
     let pairs: Vec<(String, String)> =

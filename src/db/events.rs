@@ -423,20 +423,5 @@ pub fn replace_details(
 
 /// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
 pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let mut chain = vec![id];
-    let mut current = id;
-    while let Some(parent) = events::table
-        .find(current)
-        .select(events::parent_id)
-        .first::<Option<i64>>(conn)
-        .optional()?
-        .flatten()
-    {
-        if chain.contains(&parent) || chain.len() > 64 {
-            break;
-        }
-        chain.push(parent);
-        current = parent;
-    }
-    Ok(chain)
+    crate::ancestors!(conn, events, id)
 }

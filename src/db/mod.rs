@@ -261,6 +261,33 @@ macro_rules! versioned_delete {
     }};
 }
 
+/// The ids from `$id` up through its `parent_id`s, to refuse a parent that would make a cycle.
+#[macro_export]
+macro_rules! ancestors {
+    ($conn:expr, $table:ident, $id:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::$table;
+        let mut chain = vec![$id];
+        let mut current = $id;
+        loop {
+            let parent: Option<i64> = $table::table
+                .find(current)
+                .select($table::parent_id)
+                .first::<Option<i64>>($conn)
+                .optional()?
+                .flatten();
+            match parent {
+                Some(parent) if !chain.contains(&parent) && chain.len() < 64 => {
+                    chain.push(parent);
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        Ok::<Vec<i64>, diesel::result::Error>(chain)
+    }};
+}
+
 /// A key that is an id when numeric, a slug otherwise (a slug always has a letter).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {

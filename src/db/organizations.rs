@@ -289,20 +289,5 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
 
 /// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
 pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let mut chain = vec![id];
-    let mut current = id;
-    while let Some(parent) = organizations::table
-        .find(current)
-        .select(organizations::parent_id)
-        .first::<Option<i64>>(conn)
-        .optional()?
-        .flatten()
-    {
-        if chain.contains(&parent) || chain.len() > 64 {
-            break;
-        }
-        chain.push(parent);
-        current = parent;
-    }
-    Ok(chain)
+    crate::ancestors!(conn, organizations, id)
 }
