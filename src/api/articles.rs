@@ -546,6 +546,7 @@ pub async fn list_articles(
     ),
     responses(
         (status = 200, description = "The article", body = ItemResponse<Article>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article, or not published yet", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),

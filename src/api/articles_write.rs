@@ -524,6 +524,7 @@ pub struct Revision {
     params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7")),
     responses(
         (status = 200, description = "The revisions", body = ListResponse<Revision>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks content:preview", body = Problem, content_type = "application/problem+json"),

@@ -404,6 +404,7 @@ pub async fn list_events(
     ),
     responses(
         (status = 200, description = "The event", body = ItemResponse<Event>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
@@ -453,6 +454,7 @@ pub async fn get_event(
     responses(
         (status = 200, description = "A page of events", body = ListResponse<Event>,
             headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
@@ -488,6 +490,7 @@ pub async fn list_event_children(
     responses(
         (status = 200, description = "A page of article summaries", body = ListResponse<super::articles::Article>,
             headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),

@@ -315,6 +315,7 @@ pub async fn list_organizations(
     ),
     responses(
         (status = 200, description = "The organization", body = ItemResponse<Organization>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),
@@ -364,6 +365,7 @@ pub async fn get_organization(
     responses(
         (status = 200, description = "A page of people", body = ListResponse<super::people::Person>,
             headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),

@@ -344,6 +344,7 @@ pub async fn list_people(
     ),
     responses(
         (status = 200, description = "The person", body = ItemResponse<Person>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),
@@ -393,6 +394,7 @@ pub async fn get_person(
     responses(
         (status = 200, description = "A page of article summaries", body = ListResponse<super::articles::Article>,
             headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),

@@ -145,6 +145,7 @@ pub async fn list_tags(
     ),
     responses(
         (status = 200, description = "The tag", body = ItemResponse<Tag>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The tag was deleted", body = Problem, content_type = "application/problem+json"),
