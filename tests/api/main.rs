@@ -1,6 +1,7 @@
 //! The integration tests: one binary, every database case on SQLite and PostgreSQL.
 
 mod helpers;
+mod http;
 
 mod articles;
 mod cli;
