@@ -9,6 +9,7 @@ use crate::config::{Command, SeedDemo, Settings, TokenCommand};
 use crate::db::{self, seed, Backend};
 use crate::domain::time::{Clock, PortalTz};
 use crate::startup::{app, AppSettings};
+use crate::visits::{flush_now, spawn_flusher, Recorder, VisitSettings};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -66,25 +67,53 @@ fn serve(settings: Settings) -> CliResult {
             tracing::info!(articles, "loaded the demo content into the empty database");
         }
     }
+    let recorder = Arc::new(Recorder::new(
+        pool.clone(),
+        Clock::System,
+        tz,
+        VisitSettings {
+            window: chrono::Duration::minutes(settings.visit_window.max(1)),
+            budget_per_minute: settings.visit_budget,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            baseline: settings.visit_baseline,
+        },
+    ));
+    recorder.refresh_visible(&mut *pool.get()?)?;
     let state = AppState {
         pool,
         clock: Clock::System,
         tz,
+        visits: recorder.clone(),
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),
+        visit_origins: settings.visit_origins.clone(),
         body_limit: crate::api::write::BodyLimit(settings.body_limit),
     };
     let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
-    let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
-        .shutdown_timeout(5)
-        .client_request_timeout(Duration::from_secs(10));
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
-    let server = server.bind(&settings.bind)?.run();
-    actix_web::rt::System::new().block_on(server)?;
+    let flush_every = Duration::from_millis(settings.visit_flush_ms.max(10));
+    let bind = settings.bind.clone();
+    let workers = settings.workers;
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
+            .shutdown_timeout(5)
+            .client_request_timeout(Duration::from_secs(10));
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server.bind(&bind)?.run();
+        spawn_flusher(recorder.clone(), flush_every);
+        server.await?;
+        // A graceful stop (SIGTERM, Ctrl-C) flushes what was accepted before exiting.
+        match flush_now(recorder.clone()).await {
+            Ok(flushed) => tracing::info!(beacons = flushed.beacons, "final visit flush"),
+            Err(error) => {
+                tracing::error!(%error, pending = recorder.pending(), "final visit flush failed")
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     Ok(())
 }
 

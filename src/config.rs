@@ -10,6 +10,13 @@
 //! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections (default 8).
 //! - `NEWSROOM_SEED_DEMO` / `--seed-demo`: load the demo content into an empty database at start:
 //!   `auto` (embedded SQLite only, the default), `always`, `never`.
+//! - `NEWSROOM_TRUSTED_PROXIES` / `--trusted-proxies`: comma list of proxy IPs whose
+//!   `X-Forwarded-For` is believed for visit counting (default none).
+//! - `NEWSROOM_VISIT_ORIGINS` / `--visit-origins`: origins allowed to POST beacons (default any).
+//! - `NEWSROOM_VISIT_WINDOW` / `--visit-window`: minutes within which a reload does not count again
+//!   (default 30); `NEWSROOM_VISIT_BUDGET` / `--visit-budget`: counted views per IP and minute
+//!   (default 60); `NEWSROOM_VISIT_FLUSH_MS` / `--visit-flush-ms`: flush interval (default 1000);
+//!   `NEWSROOM_VISIT_BASELINE` / `--visit-baseline`: added to the total (default 0).
 //! - `NEWSROOM_LOG` / `--log`: log filter (default `info`); `NEWSROOM_LOG_FORMAT` / `--log-format`:
 //!   `text` or `json`.
 
@@ -114,6 +121,54 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: Vec<String>,
+    /// Proxy IPs whose X-Forwarded-For is believed (comma list).
+    #[arg(
+        long,
+        env = "NEWSROOM_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Origins allowed to send visit beacons (comma list; default any).
+    #[arg(
+        long,
+        env = "NEWSROOM_VISIT_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub visit_origins: Vec<String>,
+    /// Minutes within which a reload of the same page does not count again.
+    #[arg(
+        long,
+        env = "NEWSROOM_VISIT_WINDOW",
+        default_value_t = 30,
+        global = true
+    )]
+    pub visit_window: i64,
+    /// Counted views per IP and minute; beyond it nothing counts.
+    #[arg(
+        long,
+        env = "NEWSROOM_VISIT_BUDGET",
+        default_value_t = 60,
+        global = true
+    )]
+    pub visit_budget: u32,
+    /// Milliseconds between flushes of the visit counts.
+    #[arg(
+        long,
+        env = "NEWSROOM_VISIT_FLUSH_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub visit_flush_ms: u64,
+    /// Added to the visit total, to carry an old counter over.
+    #[arg(
+        long,
+        env = "NEWSROOM_VISIT_BASELINE",
+        default_value_t = 0,
+        global = true
+    )]
+    pub visit_baseline: i64,
     /// The largest write body, in bytes.
     #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
     pub body_limit: usize,

@@ -7,6 +7,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::api::query::CountMode;
 use crate::api::refs::{EventRef, OrganizationRef, PersonRef};
+use crate::api::visits::Period;
 use crate::api::{articles::Article, events::Event, organizations::Organization, people::Person};
 use crate::error::Problem;
 
@@ -23,11 +24,12 @@ use crate::error::Problem;
         (name = "people", description = "Nhân vật: officials, with aliases and positions over time"),
         (name = "organizations", description = "Tổ chức: government bodies, agencies, forums"),
         (name = "tags", description = "Thẻ: tags with article counts"),
+        (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(CountMode, OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
+    components(schemas(CountMode, Period, OrganizationRef, PersonRef, EventRef, Organization, Person, Event, Article, Problem))
 )]
 struct ApiDoc;
 

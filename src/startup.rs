@@ -19,6 +19,8 @@ use crate::openapi::{openapi_json, SpecJson};
 pub struct AppSettings {
     /// Origins allowed for everything; public GETs are allowed from any origin.
     pub cors_origins: Vec<String>,
+    /// Origins allowed to send visit beacons; empty means any.
+    pub visit_origins: Vec<String>,
     /// The largest write body.
     pub body_limit: crate::api::write::BodyLimit,
 }
@@ -114,11 +116,17 @@ async fn access_log(
 
 fn cors(settings: &AppSettings) -> Cors {
     let allowlist = settings.cors_origins.clone();
+    let beacon_origins = settings.visit_origins.clone();
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let origin = origin.to_str().unwrap_or("");
             if allowlist.iter().any(|o| o == origin || o == "*") {
                 return true;
+            }
+            // Beacons from the portal's front ends: any origin unless configured.
+            if head.uri.path() == "/api/v1/visits" {
+                return beacon_origins.is_empty()
+                    || beacon_origins.iter().any(|o| o == origin || o == "*");
             }
             // Public reads from anywhere, preflights for them included.
             let method = if head.method == Method::OPTIONS {

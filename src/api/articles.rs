@@ -109,6 +109,10 @@ pub struct Article {
     /// The organizations the article is about.
     #[schema(required = false)]
     pub organizations: Vec<RelatedOrganization>,
+    /// Page views since the article went out (public representation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, example = 1520)]
+    pub view_count: Option<i64>,
     #[schema(required = false, example = 1)]
     pub version: i32,
     #[schema(required = false)]
@@ -118,7 +122,7 @@ pub struct Article {
 }
 
 pub const SPEC: ListSpec = ListSpec {
-    sorts: &["published_at", "title", "id", "updated_at"],
+    sorts: &["published_at", "title", "id", "updated_at", "view_count"],
     cursor_sorts: &["published_at", "title", "id", "updated_at"],
     default_sort: "-published_at",
     fields: &[
@@ -136,6 +140,7 @@ pub const SPEC: ListSpec = ListSpec {
         "events",
         "people",
         "organizations",
+        "view_count",
         "version",
         "created_at",
         "updated_at",
@@ -160,6 +165,7 @@ fn sort_key(name: &str) -> Option<ArticleSort> {
         "title" => ArticleSort::Title,
         "id" => ArticleSort::Id,
         "updated_at" => ArticleSort::UpdatedAt,
+        "view_count" => ArticleSort::ViewCount,
         _ => return None,
     })
 }
@@ -167,10 +173,10 @@ fn sort_key(name: &str) -> Option<ArticleSort> {
 list_params! {
     /// Filters and options of the article lists.
     pub struct ArticleListParams {
-        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`; `-` for descending; at most 3. Default `-published_at`.", "-published_at",
-            "^-?(published_at|title|id|updated_at)(,-?(published_at|title|id|updated_at)){0,2}$"),
+        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`.", "-published_at",
+            "^-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2}$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -218,7 +224,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
@@ -372,9 +378,15 @@ pub fn represent(
     include: &IncludeTree,
     formats: Formats,
     with_body: bool,
+    view_counts: bool,
     ctx: Ctx,
 ) -> Result<Vec<Article>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let views = if view_counts {
+        Some(crate::db::visits::article_views(conn, &ids)?)
+    } else {
+        None
+    };
     let mut tags = related(conn, Relation::Tags, &ids, |conn, tag_ids| {
         Ok(crate::db::tags::by_ids(conn, tag_ids)?
             .into_iter()
@@ -440,6 +452,7 @@ pub fn represent(
                 events: events.remove(&row.id).unwrap_or_default(),
                 people: persons.remove(&row.id).unwrap_or_default(),
                 organizations: orgs.remove(&row.id).unwrap_or_default(),
+                view_count: views.as_ref().map(|v| v.get(&row.id).copied().unwrap_or(0)),
                 status: ArticleStatus::from_stored(&row.status),
                 published_at: row.published_at.map(|t| ctx.tz.render(t)),
                 id: row.id,
@@ -496,7 +509,17 @@ where
             },
             |conn| db::count(conn, &filter, audience),
             |row, key| (db::cursor_value(row, key), row.id),
-            |conn, rows| represent(conn, rows, &opts.include, formats, with_body, ctx),
+            |conn, rows| {
+                represent(
+                    conn,
+                    rows,
+                    &opts.include,
+                    formats,
+                    with_body,
+                    !previews,
+                    ctx,
+                )
+            },
             formats.keep(),
         )?;
         Ok((page, opts))
@@ -574,7 +597,7 @@ pub async fn get_article(
         let row = find_visible(conn, &key, previews, ctx, |slug| {
             moved_to(&query, "articles", slug, "")
         })?;
-        let mut items = represent(conn, vec![row], &include, formats, true, ctx)?;
+        let mut items = represent(conn, vec![row], &include, formats, true, !previews, ctx)?;
         items
             .pop()
             .ok_or_else(|| ApiError::Internal("article vanished".into()))

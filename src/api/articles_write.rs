@@ -376,6 +376,7 @@ fn editorial_json(
         &IncludeTree::default(),
         Formats::default(),
         true,
+        false,
         ctx,
     )?;
     let article = items

@@ -16,6 +16,7 @@ pub mod query;
 pub mod refs;
 pub mod tags;
 pub mod tokens;
+pub mod visits;
 pub mod write;
 
 use actix_web::web;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: Clock,
     pub tz: PortalTz,
+    pub visits: std::sync::Arc<crate::visits::Recorder>,
 }
 
 /// What turning rows into wire types needs: the time zone, and "now" for visibility and for
@@ -156,6 +158,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(tags::replace_tag)
         .service(tags::update_tag)
         .service(tags::delete_tag)
+        .service(visits::record_visit)
+        .service(visits::get_visit_totals)
+        .service(visits::list_popular_articles)
         .service(tokens::list_tokens)
         .service(tokens::create_token)
         .service(tokens::revoke_token);

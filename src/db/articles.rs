@@ -105,6 +105,8 @@ pub enum ArticleSort {
     Title,
     Id,
     UpdatedAt,
+    /// All-time page views: a live value, so no cursor.
+    ViewCount,
 }
 
 type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
@@ -283,6 +285,17 @@ pub fn list(
             (ArticleSort::Title, true) => query.then_order_by(articles::sort_key.desc()),
             (ArticleSort::UpdatedAt, false) => query.then_order_by(articles::updated_at.asc()),
             (ArticleSort::UpdatedAt, true) => query.then_order_by(articles::updated_at.desc()),
+            (ArticleSort::ViewCount, desc) => {
+                let views = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT COALESCE(SUM(visit_daily.views), 0) FROM visit_daily \
+                     WHERE visit_daily.article_id = articles.id)",
+                );
+                if *desc {
+                    query.then_order_by(views.desc())
+                } else {
+                    query.then_order_by(views.asc())
+                }
+            }
             (ArticleSort::Id, false) => query.then_order_by(articles::id.asc()),
             (ArticleSort::Id, true) => query.then_order_by(articles::id.desc()),
         };
@@ -312,7 +325,7 @@ pub fn cursor_value(row: &ArticleRow, key: ArticleSort) -> KeyValue {
         ArticleSort::PublishedAt => row.published_at.map_or(KeyValue::Null, KeyValue::Time),
         ArticleSort::UpdatedAt => KeyValue::Time(row.updated_at),
         ArticleSort::Title => KeyValue::Text(row.sort_key.clone()),
-        ArticleSort::Id => KeyValue::Id,
+        ArticleSort::Id | ArticleSort::ViewCount => KeyValue::Id,
     }
 }
 
@@ -324,6 +337,17 @@ pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<ArticleRow
         Key::Slug(slug) => query.filter(articles::slug.eq(slug.clone())),
     };
     query.select(articles::all_columns).first(conn).optional()
+}
+
+/// Articles by id, whatever their state (callers filter).
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(articles::all_columns)
+        .load(conn)
 }
 
 /// (article id, related id) pairs for several articles, in their stored order.

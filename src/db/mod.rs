@@ -11,6 +11,7 @@ pub mod seed;
 pub mod slugs;
 pub mod tags;
 pub mod tokens;
+pub mod visits;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};

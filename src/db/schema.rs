@@ -242,3 +242,28 @@ diesel::table! {
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(articles, article_revisions);
 diesel::allow_tables_to_appear_in_same_query!(organizations, api_tokens, slug_history);
+
+diesel::table! {
+    visit_salts (day) {
+        day -> Date,
+        salt -> Text,
+    }
+}
+
+diesel::table! {
+    visit_keys (key) {
+        key -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visit_daily (day, article_id) {
+        day -> Date,
+        article_id -> BigInt,
+        views -> BigInt,
+        visitors -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(articles, visit_daily);

@@ -18,6 +18,7 @@ use newsroom::api::AppState;
 use newsroom::db::{self, seed, DbConnection, DbPool};
 use newsroom::domain::time::{Clock, PortalTz};
 use newsroom::startup::{app, AppSettings};
+use newsroom::visits::{Recorder, VisitSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Backend {
@@ -57,13 +58,19 @@ macro_rules! db_test {
 
 /// Where a test's database lives; dropped with the test.
 enum TestDb {
+    /// Another app's database: the other app cleans it up.
+    Borrowed,
     Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, schema: String },
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         match self {
+            TestDb::Borrowed => {}
             TestDb::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -80,6 +87,8 @@ pub struct TestApp {
     service: RcService<actix_http::Request, ServiceResponse<BoxBody>, actix_web::Error>,
     pub pool: DbPool,
     pub clock: Clock,
+    pub visits: Arc<Recorder>,
+    pub url: String,
     _db: TestDb,
 }
 
@@ -158,6 +167,14 @@ impl TestApp {
         }
     }
 
+    /// A second instance on the same database (as behind a load balancer), with its own clock
+    /// and its own in-memory queue.
+    pub async fn another_instance(&self) -> TestApp {
+        let other = Self::start(&self.url, TestDb::Borrowed).await;
+        other.clock.set(self.clock.now().and_utc());
+        other
+    }
+
     /// The PostgreSQL variant, or `None` (said loudly) when `TEST_DATABASE_URL` is unset.
     /// With `NEWSROOM_REQUIRE_POSTGRES=1` (CI) a missing database fails the test instead.
     pub async fn spawn_postgres() -> Option<TestApp> {
@@ -185,13 +202,28 @@ impl TestApp {
             let mut conn = pool.get().expect("connection");
             seed::load(&mut conn, seed::DEMO, clock.now()).expect("seed");
         }
+        let recorder = Arc::new(Recorder::new(
+            pool.clone(),
+            clock.clone(),
+            PortalTz::default(),
+            VisitSettings {
+                trusted_proxies: vec!["10.0.0.1".parse().expect("ip")],
+                baseline: 1000,
+                ..VisitSettings::default()
+            },
+        ));
+        recorder
+            .refresh_visible(&mut pool.get().expect("connection"))
+            .expect("visible articles");
         let state = AppState {
             pool: pool.clone(),
             clock: clock.clone(),
             tz: PortalTz::default(),
+            visits: recorder.clone(),
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
+            visit_origins: Vec::new(),
             body_limit: newsroom::api::write::BodyLimit(8 * 1024),
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
@@ -201,6 +233,8 @@ impl TestApp {
             service,
             pool,
             clock,
+            visits: recorder,
+            url: url.to_owned(),
             _db: db,
         }
     }
@@ -261,6 +295,11 @@ impl TestApp {
     pub async fn with_token(&self, token: &str, req: TestRequest) -> Resp {
         self.request(req.insert_header(("Authorization", format!("Bearer {token}"))))
             .await
+    }
+
+    /// Counts what the beacons queued, as the timer would.
+    pub fn flush(&self) -> newsroom::visits::Flushed {
+        self.visits.flush(&mut self.conn()).expect("flush")
     }
 
     pub fn now(&self) -> NaiveDateTime {

@@ -14,4 +14,5 @@ mod people;
 mod service;
 mod tags;
 mod visibility;
+mod visits;
 mod writes;

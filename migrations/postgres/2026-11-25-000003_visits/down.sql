@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS visit_daily;
+DROP TABLE IF EXISTS visit_keys;
+DROP TABLE IF EXISTS visit_salts;

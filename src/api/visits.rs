@@ -1,0 +1,323 @@
+//! `/api/v1/visits` (the beacon) and `/api/v1/stats/...` (the counter and the most read box).
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, FixedOffset};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::articles::{represent, Article, Formats};
+use super::query::{IncludeTree, ItemResponse, NoParams, Problems, QueryParams};
+use super::{to_value, State};
+use crate::db::{self as database};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::visits::{client_ip, month_start, week_start, ArticleRef};
+
+/// The largest beacon body.
+const BEACON_LIMIT: usize = 4 * 1024;
+
+/// A page view from a front end's beacon (`navigator.sendBeacon` sends it as `text/plain`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Beacon {
+    /// The page's path on the portal.
+    #[schema(
+        example = "/an-ninh-mang/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam",
+        min_length = 1,
+        max_length = 2048
+    )]
+    pub path: String,
+    /// The article on the page: id or slug.
+    #[schema(value_type = Option<crate::api::write::Reference>, example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7")]
+    pub article: Option<Value>,
+    /// Where the reader came from (not stored).
+    #[schema(example = "https://www.google.com/")]
+    pub referrer: Option<String>,
+}
+
+async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Beacon, ApiError> {
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/json" && media != "text/plain" {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the beacon as application/json or text/plain".into(),
+        ));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if bytes.len() + chunk.len() > BEACON_LIMIT {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "a beacon is at most {BEACON_LIMIT} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let invalid = |message: String| ApiError::InvalidBody(vec![FieldError::pointer("", message)]);
+    let beacon: Beacon = serde_json::from_slice(&bytes).map_err(|e| {
+        invalid(format!(
+            "must be an object with `path` (and `article`, `referrer`): {e}"
+        ))
+    })?;
+    let path_ok = beacon.path.starts_with('/')
+        && beacon.path.len() <= 2048
+        && !beacon.path.chars().any(char::is_control);
+    if !path_ok {
+        return Err(ApiError::InvalidBody(vec![FieldError::pointer(
+            "/path",
+            "must be a site path starting with `/`, at most 2048 bytes",
+        )]));
+    }
+    match &beacon.article {
+        None | Some(Value::Null) | Some(Value::String(_)) => {}
+        Some(Value::Number(n)) if n.is_i64() => {}
+        Some(_) => {
+            return Err(ApiError::InvalidBody(vec![FieldError::pointer(
+                "/article",
+                "must be an article id or slug",
+            )]))
+        }
+    }
+    Ok(beacon)
+}
+
+/// Record a page view (the beacon).
+///
+/// Always `202` for a well-formed beacon, whether it counted or not (bots, reloads within the
+/// window, an IP over its budget, an article that is not public): callers learn nothing. Counting
+/// happens in memory and is flushed to the database every second.
+#[utoipa::path(
+    tag = "visits",
+    request_body(content = Beacon, content_type = "text/plain", description = "The beacon as JSON text (`application/json` is accepted too)"),
+    responses(
+        (status = 202, description = "Received"),
+        (status = 400, description = "Not a beacon object", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over 4 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither text/plain nor application/json", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/visits")]
+pub async fn record_visit(
+    state: State,
+    req: HttpRequest,
+    payload: web::Payload,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let beacon = read_beacon(&req, payload).await?;
+    let recorder = &state.visits;
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded,
+        &recorder.settings.trusted_proxies,
+    );
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let article = match beacon.article {
+        Some(Value::Number(n)) => n.as_i64().map(ArticleRef::Id),
+        Some(Value::String(s)) if !s.is_empty() => Some(match s.parse::<i64>() {
+            Ok(id) => ArticleRef::Id(id),
+            Err(_) => ArticleRef::Slug(s),
+        }),
+        _ => None,
+    };
+    if let Some(ip) = ip {
+        recorder.accept(ip, user_agent, &beacon.path, article);
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// The portal's visit counter ("Tổng số lượt truy cập").
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitTotals {
+    /// All page views ever, plus the configured baseline.
+    #[schema(example = 1234567)]
+    pub total: i64,
+    #[schema(example = 3456)]
+    pub today: i64,
+    #[schema(example = 4210)]
+    pub yesterday: i64,
+    /// Since Monday, portal-local.
+    #[schema(example = 18000)]
+    pub this_week: i64,
+    #[schema(example = 61000)]
+    pub this_month: i64,
+    /// Distinct visitors today.
+    #[schema(example = 1200)]
+    pub visitors_today: i64,
+    /// Distinct visitors in the last 5 minutes (may lag by one flush).
+    #[schema(example = 37)]
+    pub online_now: i64,
+    #[schema(example = "Asia/Ho_Chi_Minh")]
+    pub time_zone: String,
+    pub as_of: DateTime<FixedOffset>,
+}
+
+/// The visit counter.
+#[utoipa::path(
+    tag = "visits",
+    responses(
+        (status = 200, description = "Totals, portal-local days", body = ItemResponse<VisitTotals>),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/visits")]
+pub async fn get_visit_totals(
+    state: State,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = state.ctx();
+    let baseline = state.visits.settings.baseline;
+    let totals = database::run(&state.pool, move |conn| {
+        use crate::db::visits::{online, site_sum};
+        let today = ctx.today();
+        let (all, _) = site_sum(conn, None, today)?;
+        let (today_views, visitors_today) = site_sum(conn, Some(today), today)?;
+        let yesterday = today - Duration::days(1);
+        let (yesterday_views, _) = site_sum(conn, Some(yesterday), yesterday)?;
+        let (week, _) = site_sum(conn, Some(week_start(today)), today)?;
+        let (month, _) = site_sum(conn, Some(month_start(today)), today)?;
+        Ok(VisitTotals {
+            total: all + baseline,
+            today: today_views,
+            yesterday: yesterday_views,
+            this_week: week,
+            this_month: month,
+            visitors_today,
+            online_now: online(conn, ctx.now)?,
+            time_zone: ctx.tz.name().to_owned(),
+            as_of: ctx.tz.render(ctx.now),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemResponse { data: totals }))
+}
+
+/// Options of the most-read list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PopularParams {
+    /// `day` (default), `week` (since Monday) or `month`, portal-local.
+    #[param(value_type = Option<Period>, example = "week")]
+    pub period: Option<String>,
+    /// How many, 1 to 50 (default 10).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50, example = 10)]
+    pub limit: Option<String>,
+}
+
+/// The span of a most-read list.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+}
+
+/// An article summary and its views in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PopularArticle {
+    #[serde(flatten)]
+    pub article: Article,
+    /// Page views of the article in the period.
+    #[schema(example = 321)]
+    pub views: i64,
+}
+
+/// The most read articles.
+#[utoipa::path(
+    tag = "visits",
+    params(PopularParams),
+    responses(
+        (status = 200, description = "Article summaries with their views, most read first", body = ItemResponse<Vec<PopularArticle>>),
+        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/articles/popular")]
+pub async fn list_popular_articles(
+    state: State,
+    params: QueryParams<PopularParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Problems::default();
+    let period = match params.0.period.as_deref() {
+        None | Some("day") => Period::Day,
+        Some("week") => Period::Week,
+        Some("month") => Period::Month,
+        Some(_) => {
+            problems.add("period", "must be day, week or month");
+            Period::Day
+        }
+    };
+    let limit = match params.0.limit.as_deref() {
+        None => 10,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=50).contains(&n) => n,
+            _ => {
+                problems.add("limit", "must be a whole number from 1 to 50");
+                10
+            }
+        },
+    };
+    problems.into_result()?;
+    let ctx = state.ctx();
+    let items = database::run(&state.pool, move |conn| {
+        let today = ctx.today();
+        let from = match period {
+            Period::Day => today,
+            Period::Week => week_start(today),
+            Period::Month => month_start(today),
+        };
+        let visible: Vec<i64> = crate::db::visits::visible_articles(conn, ctx.now)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let ranked = crate::db::visits::popular(conn, from, today, &visible, limit)?;
+        let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+        let rows = crate::db::articles::by_ids(conn, &ids)?;
+        let articles = represent(
+            conn,
+            rows,
+            &IncludeTree::default(),
+            Formats::default(),
+            false,
+            true,
+            ctx,
+        )?;
+        let mut out = Vec::new();
+        for (id, views) in ranked {
+            if let Some(article) = articles.iter().find(|a| a.id == id) {
+                let mut value = to_value(&PopularArticle {
+                    article: article.clone(),
+                    views,
+                })?;
+                if let Value::Object(map) = &mut value {
+                    map.remove("body");
+                }
+                out.push(value);
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemResponse { data: items }))
+}

@@ -1,0 +1,190 @@
+//! Visit counting: the daily salt, dedupe keys and additive rollups. The statements that must
+//! not fail inside a PostgreSQL transaction on a duplicate (`ON CONFLICT`) are written per
+//! backend, each once, in the macros below.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::{visit_daily, visit_keys, visit_salts};
+use super::DbConnection;
+
+/// Runs the same diesel statement on whichever backend the connection is.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConnection::Pg($c) => $body,
+            DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// The salt of a portal-local day, created by the first instance that needs it.
+pub fn salt_for(conn: &mut DbConnection, day: NaiveDate, fresh: &str) -> QueryResult<String> {
+    on_backend!(conn, |c| diesel::insert_into(visit_salts::table)
+        .values((visit_salts::day.eq(day), visit_salts::salt.eq(fresh)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    visit_salts::table
+        .find(day)
+        .select(visit_salts::salt)
+        .first(conn)
+}
+
+/// Claims a dedupe key until `expires_at`: true when it was free (new, or expired), so the
+/// visit counts; false while another claim of it lives.
+pub fn claim(
+    conn: &mut DbConnection,
+    key: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let renewed = diesel::update(
+        visit_keys::table
+            .find(key)
+            .filter(visit_keys::expires_at.le(now)),
+    )
+    .set(visit_keys::expires_at.eq(expires_at))
+    .execute(conn)?;
+    if renewed == 1 {
+        return Ok(true);
+    }
+    let inserted = on_backend!(conn, |c| diesel::insert_into(visit_keys::table)
+        .values((
+            visit_keys::key.eq(key),
+            visit_keys::expires_at.eq(expires_at)
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// Sets a key's expiry whether or not it exists (who is online).
+pub fn refresh(conn: &mut DbConnection, key: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    on_backend!(conn, |c| diesel::insert_into(visit_keys::table)
+        .values((
+            visit_keys::key.eq(key),
+            visit_keys::expires_at.eq(expires_at)
+        ))
+        .on_conflict(visit_keys::key)
+        .do_update()
+        .set(visit_keys::expires_at.eq(expires_at))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Adds to a day's rollup (additive, so several instances can flush into the same rows).
+pub fn add(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    article_id: i64,
+    views: i64,
+    visitors: i64,
+) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    on_backend!(conn, |c| diesel::insert_into(visit_daily::table)
+        .values((
+            visit_daily::day.eq(day),
+            visit_daily::article_id.eq(article_id),
+            visit_daily::views.eq(views),
+            visit_daily::visitors.eq(visitors),
+        ))
+        .on_conflict((visit_daily::day, visit_daily::article_id))
+        .do_update()
+        .set((
+            visit_daily::views.eq(visit_daily::views + excluded(visit_daily::views)),
+            visit_daily::visitors.eq(visit_daily::visitors + excluded(visit_daily::visitors)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Forgets keys that expired before `before`.
+pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(visit_keys::table.filter(visit_keys::expires_at.lt(before))).execute(conn)
+}
+
+/// Site-wide (views, visitors) summed over days `from..=to` (all days when `from` is `None`).
+pub fn site_sum(
+    conn: &mut DbConnection,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> QueryResult<(i64, i64)> {
+    let mut query = visit_daily::table
+        .filter(visit_daily::article_id.eq(0))
+        .filter(visit_daily::day.le(to))
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(visit_daily::day.ge(from));
+    }
+    let rows: Vec<(i64, i64)> = query
+        .select((visit_daily::views, visit_daily::visitors))
+        .load(conn)?;
+    Ok(rows.into_iter().fold((0, 0), |(v, u), (views, visitors)| {
+        (v + views, u + visitors)
+    }))
+}
+
+/// Visitors seen within their online window.
+pub fn online(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
+    visit_keys::table
+        .filter(visit_keys::key.like("seen:%"))
+        .filter(visit_keys::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+/// All-time views of these articles.
+pub fn article_views(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = visit_daily::table
+        .filter(visit_daily::article_id.eq_any(ids.to_vec()))
+        .select((visit_daily::article_id, visit_daily::views))
+        .load(conn)?;
+    let mut totals = HashMap::new();
+    for (id, views) in rows {
+        *totals.entry(id).or_insert(0) += views;
+    }
+    Ok(totals)
+}
+
+/// Views per article over days `from..=to`, most viewed first (ties by id), at most `limit`,
+/// among `visible` articles.
+pub fn popular(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    visible: &[i64],
+    limit: usize,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, i64)> = visit_daily::table
+        .filter(visit_daily::day.ge(from))
+        .filter(visit_daily::day.le(to))
+        .filter(visit_daily::article_id.eq_any(visible.to_vec()))
+        .select((visit_daily::article_id, visit_daily::views))
+        .load(conn)?;
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    for (id, views) in rows {
+        *totals.entry(id).or_insert(0) += views;
+    }
+    let mut ranked: Vec<(i64, i64)> = totals.into_iter().filter(|(_, v)| *v > 0).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(limit);
+    Ok(ranked)
+}
+
+/// Ids and slugs of the articles listed in public now: what a beacon may count.
+pub fn visible_articles(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, String)>> {
+    use super::schema::articles;
+    crate::listed_article_ids!(now)
+        .select((articles::id, articles::slug))
+        .load(conn)
+}
