@@ -72,7 +72,8 @@ pub struct Recorder {
     tz: PortalTz,
     pub settings: VisitSettings,
     pending: Mutex<Vec<Pending>>,
-    budgets: Mutex<HashMap<IpAddr, (i64, u32)>>,
+    /// Counted beacons per IP in the current minute (the map starts afresh each minute).
+    budgets: Mutex<(i64, HashMap<IpAddr, u32>)>,
     visible: RwLock<Visible>,
     flushing: Mutex<()>,
 }
@@ -138,7 +139,7 @@ impl Recorder {
             tz,
             settings,
             pending: Mutex::new(Vec::new()),
-            budgets: Mutex::new(HashMap::new()),
+            budgets: Mutex::new((0, HashMap::new())),
             visible: RwLock::new(Visible::default()),
             flushing: Mutex::new(()),
         }
@@ -174,17 +175,14 @@ impl Recorder {
         let minute = now.and_utc().timestamp() / 60;
         {
             let mut budgets = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
-            let entry = budgets.entry(ip).or_insert((minute, 0));
-            if entry.0 != minute {
-                *entry = (minute, 0);
+            if budgets.0 != minute {
+                *budgets = (minute, HashMap::new());
             }
-            if entry.1 >= self.settings.budget_per_minute {
+            let used = budgets.1.entry(ip).or_insert(0);
+            if *used >= self.settings.budget_per_minute {
                 return false;
             }
-            entry.1 += 1;
-            if budgets.len() > 100_000 {
-                budgets.retain(|_, (m, _)| *m == minute);
-            }
+            *used += 1;
         }
         self.pending
             .lock()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Beacon load on loopback, bounded in time: beacons answered per second as a ratio to /livez
+# measured in the same run, then a graceful stop and a check that the stored totals are exactly
+# what was sent. Usage: bench/beacon.sh [sqlite|postgres]  (DURATION, CONNECTIONS to tune)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:-sqlite}"
+duration="${DURATION:-10}"
+connections="${CONNECTIONS:-32}"
+tail_seconds=2
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/newsroom-target}"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+cargo build --release --locked -q
+bin="$CARGO_TARGET_DIR/release/newsroom"
+work=$(mktemp -d)
+port=18300
+case "$backend" in
+  sqlite) url="$work/bench.db" ;;
+  postgres)
+    url="postgres://postgres@127.0.0.1:5432/newsroom_bench"
+    psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS newsroom_bench" -c "CREATE DATABASE newsroom_bench" ;;
+  *) echo "usage: $0 [sqlite|postgres]"; exit 2 ;;
+esac
+pid=""
+start() {
+  "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo always \
+    --trusted-proxies 127.0.0.1 --log warn >>"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "server did not start"; cat "$work/server.log"; exit 1
+}
+stop() { kill -TERM "$pid"; wait "$pid" || true; }
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+start
+echo "== $backend: wrk -t1 -c$connections -d${duration}s, loopback, release build, $(nproc) cores shared by wrk and server"
+livez=$(wrk -t1 -c"$connections" -d"${duration}s" "http://127.0.0.1:$port/livez" | awk '/Requests\/sec/ {print $2}')
+out=$(wrk -t1 -c"$connections" -d"${duration}s" -s bench/beacon.lua "http://127.0.0.1:$port/api/v1/visits" -- "$duration" "$tail_seconds")
+answered=$(awk -F= '/^BEACONS_ANSWERED=/ {print $2}' <<<"$out")
+sent=$(awk -F= '/^BEACONS_SENT=/ {print $2}' <<<"$out")
+beacon_rps=$(awk -F= '/^BEACON_RPS=/ {print $2}' <<<"$out")
+echo "livez:   $livez requests/s"
+echo "beacons: $beacon_rps answered/s ($answered answered of $sent sent)"
+awk -v b="$beacon_rps" -v l="$livez" 'BEGIN { printf "ratio beacon/livez: %.2f\n", b / l }'
+
+# Graceful stop: everything accepted must be counted by the final flush.
+stop
+start
+stats=$(curl -fsS "http://127.0.0.1:$port/api/v1/stats/visits")
+today=$(python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(d["today"], d["visitors_today"])' <<<"$stats")
+article=$(curl -fsS "http://127.0.0.1:$port/api/v1/articles/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7?fields=view_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["view_count"])')
+stop
+echo "stored after a graceful stop: views and visitors today = $today, the article's view_count = $article"
+if [ "$today" = "$answered $answered" ] && [ "$article" = "$answered" ]; then
+  echo "totals match what was sent: OK"
+else
+  echo "totals DIFFER from the $answered beacons sent"; exit 1
+fi
