@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::schema::{visit_daily, visit_keys, visit_salts};
 use super::DbConnection;
@@ -31,45 +31,86 @@ pub fn salt_for(conn: &mut DbConnection, day: NaiveDate, fresh: &str) -> QueryRe
         .first(conn)
 }
 
-/// Claims a dedupe key until `expires_at`: true when it was free (new, or expired), so the
-/// visit counts; false while another claim of it lives.
-pub fn claim(
-    conn: &mut DbConnection,
-    key: &str,
-    expires_at: NaiveDateTime,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let renewed = diesel::update(
-        visit_keys::table
-            .find(key)
-            .filter(visit_keys::expires_at.le(now)),
-    )
-    .set(visit_keys::expires_at.eq(expires_at))
-    .execute(conn)?;
-    if renewed == 1 {
-        return Ok(true);
-    }
-    let inserted = on_backend!(conn, |c| diesel::insert_into(visit_keys::table)
-        .values((
-            visit_keys::key.eq(key),
-            visit_keys::expires_at.eq(expires_at)
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    Ok(inserted == 1)
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = visit_keys)]
+pub struct KeyRow {
+    pub key: String,
+    pub expires_at: NaiveDateTime,
 }
 
-/// Sets a key's expiry whether or not it exists (who is online).
-pub fn refresh(conn: &mut DbConnection, key: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
-    on_backend!(conn, |c| diesel::insert_into(visit_keys::table)
-        .values((
-            visit_keys::key.eq(key),
-            visit_keys::expires_at.eq(expires_at)
-        ))
-        .on_conflict(visit_keys::key)
-        .do_update()
-        .set(visit_keys::expires_at.eq(expires_at))
-        .execute(c))?;
+/// Rows a statement at most: PostgreSQL takes 65,535 parameters, two a row here.
+const CHUNK: usize = 5_000;
+
+/// Claims many dedupe keys at once and returns those that were free (new, or expired by
+/// `as_of`): one DELETE of expired ones and one `INSERT .. ON CONFLICT DO NOTHING RETURNING`
+/// per chunk, so that a flush costs a few statements, not a few per beacon. Exact across
+/// instances: a key is inserted by one of them only.
+pub fn claim_many(
+    conn: &mut DbConnection,
+    keys: &[KeyRow],
+    as_of: NaiveDateTime,
+) -> QueryResult<HashSet<String>> {
+    let mut claimed = HashSet::new();
+    for chunk in keys.chunks(CHUNK) {
+        let names: Vec<&str> = chunk.iter().map(|k| k.key.as_str()).collect();
+        diesel::delete(
+            visit_keys::table
+                .filter(visit_keys::key.eq_any(names))
+                .filter(visit_keys::expires_at.le(as_of)),
+        )
+        .execute(conn)?;
+        // PostgreSQL in one statement a chunk (round trips are the cost); SQLite, which diesel
+        // cannot batch with ON CONFLICT and which has no round trips, a row at a time.
+        match conn {
+            DbConnection::Pg(c) => {
+                let inserted: Vec<String> = diesel::insert_into(visit_keys::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .returning(visit_keys::key)
+                    .get_results(c)?;
+                claimed.extend(inserted);
+            }
+            DbConnection::Sqlite(c) => {
+                for row in chunk {
+                    let inserted = diesel::insert_into(visit_keys::table)
+                        .values(row)
+                        .on_conflict_do_nothing()
+                        .execute(c)?;
+                    if inserted == 1 {
+                        claimed.insert(row.key.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// Sets many keys' expiry whether or not they exist (who is online).
+pub fn refresh_many(conn: &mut DbConnection, keys: &[KeyRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    for chunk in keys.chunks(CHUNK) {
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::insert_into(visit_keys::table)
+                    .values(chunk)
+                    .on_conflict(visit_keys::key)
+                    .do_update()
+                    .set(visit_keys::expires_at.eq(excluded(visit_keys::expires_at)))
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                for row in chunk {
+                    diesel::insert_into(visit_keys::table)
+                        .values(row)
+                        .on_conflict(visit_keys::key)
+                        .do_update()
+                        .set(visit_keys::expires_at.eq(&row.expires_at))
+                        .execute(c)?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

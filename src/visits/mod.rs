@@ -245,31 +245,80 @@ impl Recorder {
                 slot.insert(db::visits::salt_for(conn, day, &fresh)?);
             }
         }
+        // Each beacon's keys, and the first beacon holding each key (later ones in the same
+        // batch are the same visit again).
+        struct Keys {
+            day: NaiveDate,
+            day_key: String,
+            view_key: String,
+            article: Option<i64>,
+        }
+        let mut keys = Vec::with_capacity(batch.len());
+        let mut day_rows: HashMap<String, db::visits::KeyRow> = HashMap::new();
+        let mut view_rows: HashMap<String, db::visits::KeyRow> = HashMap::new();
+        let mut seen_rows: HashMap<String, db::visits::KeyRow> = HashMap::new();
+        let mut as_of = now;
+        for beacon in batch {
+            as_of = as_of.min(beacon.at);
+            let day = self.tz.local_date(beacon.at);
+            let salt = salts.get(&day).map(String::as_str).unwrap_or_default();
+            let visitor = visitor_hash(salt, beacon.ip, &beacon.user_agent);
+            let day_key = format!("day:{visitor}");
+            let view_key = format!("view:{visitor}:{}", beacon.path);
+            let day_ends = self.tz.start_of_day(day + Duration::days(1));
+            day_rows
+                .entry(day_key.clone())
+                .or_insert(db::visits::KeyRow {
+                    key: day_key.clone(),
+                    expires_at: day_ends,
+                });
+            view_rows
+                .entry(view_key.clone())
+                .or_insert(db::visits::KeyRow {
+                    key: view_key.clone(),
+                    expires_at: beacon.at + self.settings.window,
+                });
+            let seen_key = format!("seen:{visitor}");
+            let online_until = beacon.at + ONLINE_WINDOW;
+            seen_rows
+                .entry(seen_key.clone())
+                .and_modify(|row| row.expires_at = row.expires_at.max(online_until))
+                .or_insert(db::visits::KeyRow {
+                    key: seen_key,
+                    expires_at: online_until,
+                });
+            keys.push(Keys {
+                day,
+                day_key,
+                view_key,
+                article: beacon.article,
+            });
+        }
+        let day_rows: Vec<_> = day_rows.into_values().collect();
+        let view_rows: Vec<_> = view_rows.into_values().collect();
+        let seen_rows: Vec<_> = seen_rows.into_values().collect();
         db::write_transaction(conn, |conn| {
+            let mut new_days = db::visits::claim_many(conn, &day_rows, as_of)?;
+            let mut new_views = db::visits::claim_many(conn, &view_rows, as_of)?;
+            db::visits::refresh_many(conn, &seen_rows)?;
             let mut flushed = Flushed {
                 beacons: batch.len(),
                 ..Flushed::default()
             };
             let mut rollup: HashMap<(NaiveDate, i64), (i64, i64)> = HashMap::new();
-            for beacon in batch {
-                let day = self.tz.local_date(beacon.at);
-                let salt = salts.get(&day).map(String::as_str).unwrap_or_default();
-                let visitor = visitor_hash(salt, beacon.ip, &beacon.user_agent);
-                let day_ends = self.tz.start_of_day(day + Duration::days(1));
-                if db::visits::claim(conn, &format!("day:{visitor}"), day_ends, beacon.at)? {
-                    rollup.entry((day, 0)).or_default().1 += 1;
+            for k in &keys {
+                // `remove`: a key counts for its first beacon only.
+                if new_days.remove(&k.day_key) {
+                    rollup.entry((k.day, 0)).or_default().1 += 1;
                     flushed.visitors += 1;
                 }
-                let view_key = format!("view:{visitor}:{}", beacon.path);
-                if db::visits::claim(conn, &view_key, beacon.at + self.settings.window, beacon.at)?
-                {
-                    rollup.entry((day, 0)).or_default().0 += 1;
-                    if let Some(article) = beacon.article {
-                        rollup.entry((day, article)).or_default().0 += 1;
+                if new_views.remove(&k.view_key) {
+                    rollup.entry((k.day, 0)).or_default().0 += 1;
+                    if let Some(article) = k.article {
+                        rollup.entry((k.day, article)).or_default().0 += 1;
                     }
                     flushed.views += 1;
                 }
-                db::visits::refresh(conn, &format!("seen:{visitor}"), beacon.at + ONLINE_WINDOW)?;
             }
             for ((day, article), (views, visitors)) in rollup {
                 db::visits::add(conn, day, article, views, visitors)?;
