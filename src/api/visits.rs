@@ -99,7 +99,10 @@ async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Bea
 /// happens in memory and is flushed to the database every second.
 #[utoipa::path(
     tag = "visits",
-    request_body(content = Beacon, content_type = "text/plain", description = "The beacon as JSON text (`application/json` is accepted too)"),
+    request_body(
+        description = "The beacon as JSON: `text/plain` is what `navigator.sendBeacon` sends without a CORS preflight",
+        content((Beacon = "text/plain"), (Beacon = "application/json")),
+    ),
     responses(
         (status = 202, description = "Received"),
         (status = 400, description = "Not a beacon object", body = Problem, content_type = "application/problem+json"),
