@@ -15,8 +15,12 @@ use crate::db::{self as database};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::visits::{client_ip, month_start, week_start, ArticleRef};
 
-/// The largest beacon body.
-const BEACON_LIMIT: usize = 4 * 1024;
+/// The largest beacon body: room for the longest valid beacon even with every character
+/// escaped as `\uXXXX`, so that an over-long field is a 400 that names it rather than a 413.
+const BEACON_LIMIT: usize = 16 * 1024;
+
+/// The longest `path` and `referrer`, in characters.
+const MAX_TEXT: usize = 512;
 
 /// A page view from a front end's beacon (`navigator.sendBeacon` sends it as `text/plain`).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,7 +37,7 @@ pub struct Beacon {
     #[schema(value_type = Option<crate::api::write::Reference>, example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7")]
     pub article: Option<Value>,
     /// Where the reader came from (not stored).
-    #[schema(example = "https://www.google.com/")]
+    #[schema(example = "https://www.google.com/", max_length = 512)]
     pub referrer: Option<String>,
 }
 
@@ -71,12 +75,22 @@ async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Bea
         ))
     })?;
     let path_ok = beacon.path.starts_with('/')
-        && beacon.path.len() <= 2048
+        && beacon.path.chars().count() <= MAX_TEXT
         && !beacon.path.chars().any(char::is_control);
     if !path_ok {
         return Err(ApiError::InvalidBody(vec![FieldError::pointer(
             "/path",
-            "must be a site path starting with `/`, at most 2048 bytes",
+            format!("must be a site path starting with `/`, at most {MAX_TEXT} characters"),
+        )]));
+    }
+    if beacon
+        .referrer
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_TEXT)
+    {
+        return Err(ApiError::InvalidBody(vec![FieldError::pointer(
+            "/referrer",
+            format!("must be at most {MAX_TEXT} characters"),
         )]));
     }
     match &beacon.article {
@@ -106,7 +120,7 @@ async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Bea
     responses(
         (status = 202, description = "Received"),
         (status = 400, description = "Not a beacon object", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over 4 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither text/plain nor application/json", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -199,8 +199,15 @@ db_test!(bad_beacons_are_400_and_good_ones_202, |app| {
     app.request(post("application/xml", "<a/>"))
         .await
         .problem(415, "unsupported-media-type");
+    let long: &'static str =
+        Box::leak(format!("{{\"path\": \"/{}\"}}", "a".repeat(600)).into_boxed_str());
+    let problem = app
+        .request(post("application/json", long))
+        .await
+        .problem(400, "invalid-body");
+    assert_eq!(problem["errors"][0]["pointer"], "/path");
     let big: &'static str =
-        Box::leak(format!("{{\"path\": \"/{}\"}}", "a".repeat(5000)).into_boxed_str());
+        Box::leak(format!("{{\"path\": \"/{}\"}}", "a".repeat(17000)).into_boxed_str());
     app.request(post("application/json", big))
         .await
         .problem(413, "payload-too-large");
