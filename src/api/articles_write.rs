@@ -481,11 +481,11 @@ impl Editable for Articles {
     fn after_write(
         conn: &mut DbConnection,
         id: i64,
+        (version, json): &(i32, Value),
         editor: &Editor,
         ctx: Ctx,
     ) -> Result<(), ApiError> {
-        let (version, json) = Self::represent(conn, id, ctx)?;
-        db::add_revision(conn, id, version, &editor.name, ctx.now, &json.to_string())?;
+        db::add_revision(conn, id, *version, &editor.name, ctx.now, &json.to_string())?;
         Ok(())
     }
 }

@@ -70,10 +70,12 @@ pub trait Editable {
     fn deletable(_conn: &mut DbConnection, _id: i64) -> Result<(), ApiError> {
         Ok(())
     }
-    /// Runs after every successful write in the same transaction (article revisions).
+    /// Runs after every successful write in the same transaction, with the item as it now
+    /// stands (article revisions).
     fn after_write(
         _conn: &mut DbConnection,
         _id: i64,
+        _written: &(i32, Value),
         _editor: &Editor,
         _ctx: Ctx,
     ) -> Result<(), ApiError> {
@@ -139,8 +141,9 @@ fn create<E: Editable>(
     let mut checked = E::check(conn, input, ctx)?;
     settle_slug::<E>(conn, &mut checked, None)?;
     let id = E::insert(conn, &checked, ctx)?;
-    E::after_write(conn, id, editor, ctx)?;
-    E::represent(conn, id, ctx)
+    let written = E::represent(conn, id, ctx)?;
+    E::after_write(conn, id, &written, editor, ctx)?;
+    Ok(written)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -186,8 +189,9 @@ fn replace<E: Editable>(
             ctx.now,
         )?;
     }
-    E::after_write(conn, stored.id, editor, ctx)?;
-    E::represent(conn, stored.id, ctx)
+    let written = E::represent(conn, stored.id, ctx)?;
+    E::after_write(conn, stored.id, &written, editor, ctx)?;
+    Ok(written)
 }
 
 /// `POST /api/v1/<resource>`.
@@ -258,7 +262,8 @@ pub async fn delete_item<E: Editable + 'static>(
             if !E::soft_delete(conn, stored.id, stored.version, ctx.now)? {
                 return Err(stale::<E>(&stored));
             }
-            E::after_write(conn, stored.id, &editor, ctx)
+            let written = E::represent(conn, stored.id, ctx)?;
+            E::after_write(conn, stored.id, &written, &editor, ctx)
         })
     })
     .await?;
