@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::articles::{find_visible, represent, Article, Formats};
 use super::auth::{Caller, Editor};
-use super::editing::{Editable, Stored};
+use super::editing::Editable;
 use super::people_write::language_ok;
 use super::query::{
     editorial, path_key, IncludeTree, ItemResponse, ListResponse, NoParams, QueryParams,
@@ -401,14 +401,7 @@ impl Editable for Articles {
     type Input = NewArticle;
     type Checked = CheckedArticle;
 
-    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError> {
-        Ok(db::find(conn, key)?.map(|row| Stored {
-            id: row.id,
-            slug: row.slug,
-            version: row.version,
-            deleted_at: row.deleted_at,
-        }))
-    }
+    crate::find_stored!(db);
 
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
         let row =

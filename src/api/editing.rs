@@ -34,6 +34,27 @@ pub trait Checked {
     fn slug(&mut self) -> (&mut String, bool);
 }
 
+/// `Editable::find` for a resource whose `db` module has `find(conn, key)` returning a row
+/// with `id`, `slug`, `version` and `deleted_at`.
+#[macro_export]
+macro_rules! find_stored {
+    ($db:ident) => {
+        fn find(
+            conn: &mut $crate::db::DbConnection,
+            key: &$crate::db::Key,
+        ) -> Result<Option<$crate::api::editing::Stored>, $crate::error::ApiError> {
+            Ok(
+                $db::find(conn, key)?.map(|row| $crate::api::editing::Stored {
+                    id: row.id,
+                    slug: row.slug,
+                    version: row.version,
+                    deleted_at: row.deleted_at,
+                }),
+            )
+        }
+    };
+}
+
 pub trait Editable {
     const RESOURCE: Resource;
     /// The resource's name in messages: "article".

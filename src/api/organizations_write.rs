@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::editing::{Checked, Editable, Stored};
+use super::editing::{Checked, Editable};
 use super::organizations::{represent, Organization, OrganizationKind};
 use super::query::{parse_country, IncludeTree};
 use super::write::{reference, Reference};
@@ -100,14 +100,7 @@ impl Editable for Organizations {
     type Input = NewOrganization;
     type Checked = CheckedOrganization;
 
-    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError> {
-        Ok(db::find(conn, key)?.map(|row| Stored {
-            id: row.id,
-            slug: row.slug,
-            version: row.version,
-            deleted_at: row.deleted_at,
-        }))
-    }
+    crate::find_stored!(db);
 
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
         let row =

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::editing::{Checked, Editable, Stored};
+use super::editing::{Checked, Editable};
 use super::organizations_write::{check_country, check_name, check_slug, text};
 use super::people::{represent, Person};
 use super::query::IncludeTree;
@@ -130,14 +130,7 @@ impl Editable for People {
     type Input = NewPerson;
     type Checked = CheckedPerson;
 
-    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError> {
-        Ok(db::find(conn, key)?.map(|row| Stored {
-            id: row.id,
-            slug: row.slug,
-            version: row.version,
-            deleted_at: row.deleted_at,
-        }))
-    }
+    crate::find_stored!(db);
 
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
         let row = db::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found("person", id))?;

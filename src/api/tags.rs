@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::editing::{Checked, Editable, Stored};
+use super::editing::{Checked, Editable};
 use super::organizations_write::{check_name, check_slug};
 use super::query::{editorial, moved_to, path_key, NoParams};
 use super::query::{
@@ -234,14 +234,7 @@ impl Editable for Tags {
     type Input = NewTag;
     type Checked = CheckedTag;
 
-    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError> {
-        Ok(db::find(conn, key)?.map(|row| Stored {
-            id: row.id,
-            slug: row.slug,
-            version: row.version,
-            deleted_at: row.deleted_at,
-        }))
-    }
+    crate::find_stored!(db);
 
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
         let row = db::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found("tag", id))?;
