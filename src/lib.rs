@@ -9,4 +9,5 @@ pub mod error;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;
+pub mod views;
 pub mod visits;

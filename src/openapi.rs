@@ -1,15 +1,17 @@
 //! The OpenAPI document: generated from the handlers by utoipa, committed at
 //! `openapi/openapi.json`, served at `/openapi.json`, checked by a test.
 
-use actix_web::{get, web, App, HttpResponse};
+use actix_web::App;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::query::CountMode;
-use crate::api::refs::{EventRef, OrganizationRef, PersonRef};
 use crate::api::visits::Period;
-use crate::api::{articles::Article, events::Event, organizations::Organization, people::Person};
 use crate::error::Problem;
+use crate::views::articles::Article;
+use crate::views::events::{Event, EventRef};
+use crate::views::organizations::{Organization, OrganizationRef};
+use crate::views::people::{Person, PersonRef};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,7 +61,7 @@ pub fn spec_json() -> String {
     let (_, doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::routes)
+        .configure(crate::api::routes)
         .split_for_parts();
     let mut json = doc.to_pretty_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot render the OpenAPI document");
@@ -67,20 +69,4 @@ pub fn spec_json() -> String {
     });
     json.push('\n');
     json
-}
-
-/// The spec bytes, computed once at start-up.
-#[derive(Clone)]
-pub struct SpecJson(pub std::sync::Arc<String>);
-
-/// This OpenAPI 3.1 document.
-#[utoipa::path(
-    tag = "service",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
-)]
-#[get("/openapi.json")]
-pub async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(spec.0.as_str().to_owned())
 }

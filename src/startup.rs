@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use utoipa_actix_web::AppExt;
 
-use crate::api::{self, health, AppState};
+use crate::api::health::SpecJson;
+use crate::api::{routes, AppState};
 use crate::error::{problem_middleware, ApiError};
-use crate::openapi::{openapi_json, SpecJson};
 
 /// Settings the app needs beyond its state.
 #[derive(Debug, Clone, Default)]
@@ -23,14 +23,6 @@ pub struct AppSettings {
     pub visit_origins: Vec<String>,
     /// The largest write body.
     pub body_limit: crate::api::write::BodyLimit,
-}
-
-/// Every documented route. Registering a route here documents it in the spec.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(health::livez)
-        .service(health::readyz)
-        .service(openapi_json)
-        .service(utoipa_actix_web::scope("/api/v1").configure(api::configure));
 }
 
 /// The known paths and their methods, from the spec: a known path with another method is 405.

@@ -1,173 +1,224 @@
-//! `/api/v1/articles`: the portal's articles. Anonymous callers see only published articles whose
-//! publish time has passed (archived ones only at their own URL); the rule lives in
-//! `db::articles` and `ArticleRow::is_public_at`.
+//! `/api/v1/articles`: the portal's articles, and the article lists of events and people.
+//! Anonymous callers see only published articles whose publish time has passed (archived ones
+//! only at their own URL); the rule lives in `db::articles` (`ArticleRow`'s `Record::seen`).
+//! Every write runs in one transaction: validation, references, the conditional update on the
+//! version `If-Match` named, links, slug history and the revision.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
-use std::collections::HashMap;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
+use super::auth::{Caller, Editor};
+use super::editing::{refer, refer_all, write_routes, written, Checked, Editable};
 use super::query::{
-    editorial, item_response, list_response, load_page, moved_to, parse_fields, parse_include,
-    parse_key, parse_list, path_key, Fields, IncludeTree, ItemResponse, ListOptions, ListResponse,
-    ListSpec, Problems, QueryParams,
+    editorial, list_params, parse_fields, parse_include, path_key, Fields, ListOptions, ListSpec,
+    NoParams, Problems, QueryParams,
 };
-use super::refs::{
-    EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson, TagRef,
+use super::read::{get_item, list, lookup, viewer, within, Listable, Moved};
+use super::State;
+use crate::db::articles::{
+    self as db, ArticleChanges, ArticleFilter, ArticleRow, ArticleSort, Relation,
 };
-use super::{events, organizations, people, to_value, Ctx, State};
-use crate::db::articles::{self as db, ArticleFilter, ArticleRow, ArticleSort, Audience, Relation};
-use crate::db::slugs::Resource;
-use crate::db::{self as database, DbConnection, Key};
-use crate::domain::body::{self, Block};
+use crate::db::events::EventRow;
+use crate::db::organizations::OrganizationRow;
+use crate::db::people::PersonRow;
+use crate::db::{self as database, DbConnection, Key, KeyValue, Record, Viewer};
+use crate::domain::body::Block;
+use crate::domain::check::{text, Checks};
+use crate::domain::derive;
+use crate::domain::key::{parse_key, Reference};
+use crate::domain::kinds::{ArticleStatus, OrganizationKind};
+use crate::domain::slug::{is_valid, slugify};
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
-use crate::error::{ApiError, Problem};
-use crate::list_params;
+use crate::domain::token::Scope;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::views::articles::{load, revision, Article, ArticleOptions, Formats, Revision};
+use crate::views::envelope::{ItemResponse, ListResponse};
+use crate::views::tags::TagRef;
+use crate::views::{single, to_value, Ctx};
 
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
+/// Articles, for the shared list and write flows.
+pub struct Articles;
 
-impl ArticleStatus {
-    fn from_stored(value: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(value.to_owned()))
-            .unwrap_or(ArticleStatus::Draft)
+impl Listable for Articles {
+    type Params = ArticleListParams;
+    type Filter = ArticleFilter;
+    type Sort = ArticleSort;
+    type Row = ArticleRow;
+    type Options = ArticleOptions;
+    type Item = Article;
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["published_at", "title", "id", "updated_at", "view_count"],
+        cursor_sorts: &["published_at", "title", "id", "updated_at"],
+        default_sort: "-published_at",
+        fields: &[
+            "slug",
+            "title",
+            "lead",
+            "body",
+            "cover",
+            "source",
+            "byline",
+            "language",
+            "status",
+            "published_at",
+            "tags",
+            "events",
+            "people",
+            "organizations",
+            "view_count",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        includes: &[
+            "source",
+            "source.parent",
+            "events",
+            "events.parent",
+            "events.organizers",
+            "events.participants",
+            "people",
+            "people.positions",
+            "organizations",
+            "organizations.parent",
+        ],
+    };
+
+    fn sort_key(name: &str) -> Option<ArticleSort> {
+        Some(match name {
+            "published_at" => ArticleSort::PublishedAt,
+            "title" => ArticleSort::Title,
+            "id" => ArticleSort::Id,
+            "updated_at" => ArticleSort::UpdatedAt,
+            "view_count" => ArticleSort::ViewCount,
+            _ => return None,
+        })
+    }
+
+    fn parse(
+        params: &ArticleListParams,
+        list: &ListOptions<ArticleSort>,
+        ctx: Ctx,
+        problems: &mut Problems,
+    ) -> (ArticleFilter, ArticleOptions) {
+        let formats = parse_formats(params.formats.as_deref(), problems);
+        let key = |problems: &mut Problems, name: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .and_then(|v| problems.check(name, parse_key(v)))
+        };
+        let time = |problems: &mut Problems, name: &str, value: &Option<String>, bound| {
+            value
+                .as_deref()
+                .and_then(|v| problems.check(name, parse_bound(v, ctx.tz, bound)))
+        };
+        let filter = ArticleFilter {
+            status: params
+                .status
+                .as_deref()
+                .and_then(|v| problems.check("status", ArticleStatus::parse(v))),
+            event: key(problems, "event", &params.event),
+            person: key(problems, "person", &params.person),
+            organization: key(problems, "organization", &params.organization),
+            tag: params
+                .tag
+                .as_deref()
+                .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
+            source: key(problems, "source", &params.source),
+            published_after: time(
+                problems,
+                "published_after",
+                &params.published_after,
+                Bound::Lower,
+            ),
+            published_before: time(
+                problems,
+                "published_before",
+                &params.published_before,
+                Bound::Upper,
+            ),
+            updated_after: time(
+                problems,
+                "updated_after",
+                &params.updated_after,
+                Bound::Lower,
+            ),
+            search: params.q.as_deref().and_then(search_pattern),
+        };
+        let options = ArticleOptions {
+            include: list.include.clone(),
+            formats,
+            // Summaries: no body unless `fields` names it.
+            with_body: matches!(&list.fields, Fields::Only(f) if f.iter().any(|f| f == "body")),
+            view_counts: false,
+        };
+        (filter, options)
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        filter: &ArticleFilter,
+        viewer: Viewer,
+        list: &ListOptions<ArticleSort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<ArticleRow>> {
+        db::list(
+            conn,
+            filter,
+            viewer,
+            &list.sort,
+            list.after.as_ref(),
+            list.offset(),
+            limit,
+        )
+    }
+
+    fn count(
+        conn: &mut DbConnection,
+        filter: &ArticleFilter,
+        viewer: Viewer,
+    ) -> diesel::QueryResult<i64> {
+        db::count(conn, filter, viewer)
+    }
+
+    fn cursor_of(row: &ArticleRow, key: ArticleSort) -> (KeyValue, i64) {
+        (db::cursor_value(row, key), row.id)
+    }
+
+    fn load(
+        conn: &mut DbConnection,
+        rows: Vec<ArticleRow>,
+        options: &ArticleOptions,
+        viewer: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Article>, ApiError> {
+        let options = ArticleOptions {
+            view_counts: !viewer.previews,
+            ..options.clone()
+        };
+        load(conn, rows, &options, ctx)
+    }
+
+    fn keep(options: &ArticleOptions) -> &'static [&'static str] {
+        options.formats.keep()
     }
 }
 
-/// An article. Lists leave out `body` unless `fields` asks for it; `formats=html,text` adds
-/// `body_html` and `body_text`. Fields other than `id` can be left out with `fields`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Article {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(
-        required = false,
-        example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
-    )]
-    pub slug: String,
-    #[schema(
-        required = false,
-        example = "Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7"
-    )]
-    pub title: String,
-    #[schema(
-        required = false,
-        example = "Đoàn đại biểu Việt Nam do Đại tướng Tô Lâm, Ủy viên Bộ Chính trị, Bộ trưởng Bộ Công an, dẫn đầu đã tham dự các hoạt động chính trong khuôn khổ SICW 2022."
-    )]
-    pub lead: Option<String>,
-    /// The body as typed blocks (in lists only when `fields` names it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(required = false)]
-    pub body: Option<Vec<Block>>,
-    /// The body as HTML, every text escaped (with `formats=html`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(
-        required = false,
-        example = "<p>Phát biểu tại phiên họp toàn thể Hội nghị AMCC7, Bộ trưởng Tô Lâm ...</p>\n"
-    )]
-    pub body_html: Option<String>,
-    /// The body as plain text, one block a paragraph (with `formats=text`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(
-        required = false,
-        example = "Phát biểu tại phiên họp toàn thể Hội nghị AMCC7, Bộ trưởng Tô Lâm ..."
-    )]
-    pub body_text: Option<String>,
-    /// The first image block, for teasers.
-    #[schema(required = false)]
-    pub cover: Option<Block>,
-    /// The news agency the article comes from (`include=source` embeds it whole).
-    #[schema(required = false)]
-    pub source: Option<RelatedOrganization>,
-    #[schema(required = false, example = "Phóng viên TTXVN tại Singapore")]
-    pub byline: Option<String>,
-    /// BCP 47 language tag.
-    #[schema(required = false, example = "vi")]
-    pub language: String,
-    #[schema(required = false)]
-    pub status: ArticleStatus,
-    /// Publish time, with the portal's offset.
-    #[schema(required = false, example = "2022-10-21T08:24:00+07:00")]
-    pub published_at: Option<DateTime<FixedOffset>>,
-    #[schema(required = false)]
-    pub tags: Vec<TagRef>,
-    /// The events the article is about.
-    #[schema(required = false)]
-    pub events: Vec<RelatedEvent>,
-    /// The people the article is about.
-    #[schema(required = false)]
-    pub people: Vec<RelatedPerson>,
-    /// The organizations the article is about.
-    #[schema(required = false)]
-    pub organizations: Vec<RelatedOrganization>,
-    /// Page views since the article went out (public representation only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(required = false, example = 1520)]
-    pub view_count: Option<i64>,
-    #[schema(required = false, example = 1)]
-    pub version: i32,
-    #[schema(required = false)]
-    pub created_at: DateTime<FixedOffset>,
-    #[schema(required = false)]
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-pub const SPEC: ListSpec = ListSpec {
-    sorts: &["published_at", "title", "id", "updated_at", "view_count"],
-    cursor_sorts: &["published_at", "title", "id", "updated_at"],
-    default_sort: "-published_at",
-    fields: &[
-        "slug",
-        "title",
-        "lead",
-        "body",
-        "cover",
-        "source",
-        "byline",
-        "language",
-        "status",
-        "published_at",
-        "tags",
-        "events",
-        "people",
-        "organizations",
-        "view_count",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    includes: &[
-        "source",
-        "source.parent",
-        "events",
-        "events.parent",
-        "events.organizers",
-        "events.participants",
-        "people",
-        "people.positions",
-        "organizations",
-        "organizations.parent",
-    ],
-};
-
-fn sort_key(name: &str) -> Option<ArticleSort> {
-    Some(match name {
-        "published_at" => ArticleSort::PublishedAt,
-        "title" => ArticleSort::Title,
-        "id" => ArticleSort::Id,
-        "updated_at" => ArticleSort::UpdatedAt,
-        "view_count" => ArticleSort::ViewCount,
-        _ => return None,
-    })
+/// `formats=html,text`: which renderings of the body to add.
+fn parse_formats(raw: Option<&str>, problems: &mut Problems) -> Formats {
+    let mut formats = Formats::default();
+    for item in raw.into_iter().flat_map(|r| r.split(',')) {
+        match item {
+            "html" => formats.html = true,
+            "text" => formats.text = true,
+            other => problems.add("formats", format!("`{other}` is not one of: html, text")),
+        }
+    }
+    formats
 }
 
 list_params! {
@@ -240,299 +291,6 @@ pub struct ArticleParams {
     pub formats: Option<String>,
 }
 
-/// Which renderings of the body to add.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Formats {
-    pub html: bool,
-    pub text: bool,
-}
-
-impl Formats {
-    fn parse(raw: Option<&str>, problems: &mut Problems) -> Formats {
-        let mut formats = Formats::default();
-        for item in raw.into_iter().flat_map(|r| r.split(',')) {
-            match item {
-                "html" => formats.html = true,
-                "text" => formats.text = true,
-                other => problems.add("formats", format!("`{other}` is not one of: html, text")),
-            }
-        }
-        formats
-    }
-
-    fn keep(&self) -> &'static [&'static str] {
-        match (self.html, self.text) {
-            (true, true) => &["body_html", "body_text"],
-            (true, false) => &["body_html"],
-            (false, true) => &["body_text"],
-            (false, false) => &[],
-        }
-    }
-}
-
-impl ArticleListParams {
-    fn parse(
-        &self,
-        ctx: Ctx,
-    ) -> Result<(ArticleFilter, ListOptions<ArticleSort>, Formats), ApiError> {
-        let mut problems = Problems::default();
-        let opts = parse_list(self.common(), &SPEC, sort_key, &mut problems);
-        let formats = Formats::parse(self.formats.as_deref(), &mut problems);
-        let key = |problems: &mut Problems, name: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .and_then(|v| problems.check(name, parse_key(v)))
-        };
-        let time = |problems: &mut Problems, name: &str, value: &Option<String>, bound| {
-            value
-                .as_deref()
-                .and_then(|v| problems.check(name, parse_bound(v, ctx.tz, bound)))
-        };
-        let filter = ArticleFilter {
-            status: self.status.as_deref().and_then(|v| {
-                problems.check(
-                    "status",
-                    match v {
-                        "draft" | "published" | "archived" => Ok(v.to_owned()),
-                        _ => Err("must be draft, published or archived".to_owned()),
-                    },
-                )
-            }),
-            event: key(&mut problems, "event", &self.event),
-            person: key(&mut problems, "person", &self.person),
-            organization: key(&mut problems, "organization", &self.organization),
-            tag: self
-                .tag
-                .as_deref()
-                .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
-            source: key(&mut problems, "source", &self.source),
-            published_after: time(
-                &mut problems,
-                "published_after",
-                &self.published_after,
-                Bound::Lower,
-            ),
-            published_before: time(
-                &mut problems,
-                "published_before",
-                &self.published_before,
-                Bound::Upper,
-            ),
-            updated_after: time(
-                &mut problems,
-                "updated_after",
-                &self.updated_after,
-                Bound::Lower,
-            ),
-            search: self.q.as_deref().and_then(search_pattern),
-        };
-        problems.into_result()?;
-        Ok((filter, opts, formats))
-    }
-}
-
-/// Related items of one relation for several articles: references, or full items when included.
-fn related<R: Clone>(
-    conn: &mut DbConnection,
-    relation: Relation,
-    article_ids: &[i64],
-    load: impl FnOnce(&mut DbConnection, &[i64]) -> Result<HashMap<i64, R>, ApiError>,
-) -> Result<HashMap<i64, Vec<R>>, ApiError> {
-    let links = db::links(conn, relation, article_ids)?;
-    let target_ids: Vec<i64> = links.iter().map(|(_, target)| *target).collect();
-    let targets = load(conn, &target_ids)?;
-    let mut by_article: HashMap<i64, Vec<R>> = HashMap::new();
-    for (article, target) in links {
-        if let Some(item) = targets.get(&target) {
-            by_article.entry(article).or_default().push(item.clone());
-        }
-    }
-    Ok(by_article)
-}
-
-fn organizations_by_id(
-    conn: &mut DbConnection,
-    ids: &[i64],
-    include: Option<&IncludeTree>,
-    ctx: Ctx,
-) -> Result<HashMap<i64, RelatedOrganization>, ApiError> {
-    Ok(match include {
-        Some(nested) => {
-            let full = crate::db::organizations::by_ids(conn, ids)?;
-            organizations::represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|o| (o.id, RelatedOrganization::Full(Box::new(o))))
-                .collect()
-        }
-        None => crate::db::organizations::refs(conn, ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedOrganization::Ref(OrganizationRef::from(r))))
-            .collect(),
-    })
-}
-
-/// Turns rows into wire articles with one query per relation (no N+1).
-pub fn represent(
-    conn: &mut DbConnection,
-    rows: Vec<ArticleRow>,
-    include: &IncludeTree,
-    formats: Formats,
-    with_body: bool,
-    view_counts: bool,
-    ctx: Ctx,
-) -> Result<Vec<Article>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let views = if view_counts {
-        Some(crate::db::visits::article_views(conn, &ids)?)
-    } else {
-        None
-    };
-    let mut tags = related(conn, Relation::Tags, &ids, |conn, tag_ids| {
-        Ok(crate::db::tags::by_ids(conn, tag_ids)?
-            .into_iter()
-            .map(|t| {
-                (
-                    t.id,
-                    TagRef {
-                        slug: t.slug,
-                        name: t.name,
-                    },
-                )
-            })
-            .collect())
-    })?;
-    let mut events = related(conn, Relation::Events, &ids, |conn, event_ids| {
-        Ok(match include.get("events") {
-            Some(nested) => {
-                let full = crate::db::events::by_ids(conn, event_ids)?;
-                events::represent(conn, full, nested, ctx)?
-                    .into_iter()
-                    .map(|e| (e.id, RelatedEvent::Full(Box::new(e))))
-                    .collect()
-            }
-            None => crate::db::events::refs(conn, event_ids)?
-                .into_iter()
-                .map(|(id, r)| (id, RelatedEvent::Ref(EventRef::from(r))))
-                .collect(),
-        })
-    })?;
-    let mut persons = related(conn, Relation::People, &ids, |conn, person_ids| {
-        Ok(match include.get("people") {
-            Some(nested) => {
-                let full = crate::db::people::by_ids(conn, person_ids)?;
-                people::represent(conn, full, nested, ctx)?
-                    .into_iter()
-                    .map(|p| (p.id, RelatedPerson::Full(Box::new(p))))
-                    .collect()
-            }
-            None => crate::db::people::refs(conn, person_ids)?
-                .into_iter()
-                .map(|(id, r)| (id, RelatedPerson::Ref(PersonRef::from(r))))
-                .collect(),
-        })
-    })?;
-    let mut orgs = related(conn, Relation::Organizations, &ids, |conn, org_ids| {
-        organizations_by_id(conn, org_ids, include.get("organizations"), ctx)
-    })?;
-    let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
-    let sources = organizations_by_id(conn, &source_ids, include.get("source"), ctx)?;
-
-    rows.into_iter()
-        .map(|row| {
-            let blocks: Vec<Block> = serde_json::from_str(&row.body).map_err(|e| {
-                ApiError::Internal(format!("article {} has a bad body: {e}", row.id))
-            })?;
-            Ok(Article {
-                body_html: formats.html.then(|| body::to_html(&blocks)),
-                body_text: formats.text.then(|| body::to_text(&blocks)),
-                cover: body::cover(&blocks).cloned(),
-                body: with_body.then_some(blocks),
-                source: row.source_id.and_then(|id| sources.get(&id).cloned()),
-                tags: tags.remove(&row.id).unwrap_or_default(),
-                events: events.remove(&row.id).unwrap_or_default(),
-                people: persons.remove(&row.id).unwrap_or_default(),
-                organizations: orgs.remove(&row.id).unwrap_or_default(),
-                view_count: views.as_ref().map(|v| v.get(&row.id).copied().unwrap_or(0)),
-                status: ArticleStatus::from_stored(&row.status),
-                published_at: row.published_at.map(|t| ctx.tz.render(t)),
-                id: row.id,
-                slug: row.slug,
-                title: row.title,
-                lead: row.lead,
-                byline: row.byline,
-                language: row.language,
-                version: row.version,
-                created_at: ctx.tz.render(row.created_at),
-                updated_at: ctx.tz.render(row.updated_at),
-            })
-        })
-        .collect()
-}
-
-/// An article list; `scope` narrows the filter inside the database work (sub-collections).
-pub async fn list_articles_where<F>(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: ArticleListParams,
-    scope: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&mut DbConnection, &mut ArticleFilter) -> Result<(), ApiError> + Send + 'static,
-{
-    let ctx = state.ctx();
-    let (mut filter, opts, formats) = params.parse(ctx)?;
-    let previews = caller.previews();
-    let audience = if previews {
-        Audience::Editors
-    } else {
-        Audience::Public(ctx.now)
-    };
-    let (page, opts) = database::run(&state.pool, move |conn| {
-        scope(conn, &mut filter)?;
-        // Summaries: no body unless `fields` names it.
-        let with_body =
-            matches!(&opts.fields, Fields::Only(list) if list.iter().any(|f| f == "body"));
-        let page = load_page(
-            conn,
-            &opts,
-            |conn, limit| {
-                db::list(
-                    conn,
-                    &filter,
-                    audience,
-                    &opts.sort,
-                    opts.after.as_ref(),
-                    opts.offset(),
-                    limit,
-                )
-            },
-            |conn| db::count(conn, &filter, audience),
-            |row, key| (db::cursor_value(row, key), row.id),
-            |conn, rows| {
-                represent(
-                    conn,
-                    rows,
-                    &opts.include,
-                    formats,
-                    with_body,
-                    !previews,
-                    ctx,
-                )
-            },
-            formats.keep(),
-        )?;
-        Ok((page, opts))
-    })
-    .await?;
-    let response = list_response(&req, &opts, page);
-    Ok(if previews {
-        editorial(response, None)
-    } else {
-        response
-    })
-}
-
 /// List articles.
 ///
 /// Published articles whose publish time has passed, latest first. Items are summaries: no
@@ -554,7 +312,7 @@ pub async fn list_articles(
     caller: Caller,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    list_articles_where(state, req, caller, params.0, |_, _| Ok(())).await
+    list::<Articles>(state, &req, &caller, params.0, None).await
 }
 
 /// Get one article, with its body.
@@ -584,71 +342,455 @@ pub async fn get_article(
     path: web::Path<String>,
     params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), "article")?;
+    let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
     let mut problems = Problems::default();
-    let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
-    let formats = Formats::parse(params.0.formats.as_deref(), &mut problems);
-    let fields = parse_fields(params.0.fields.as_deref(), SPEC.fields, &mut problems);
+    let include = parse_include(
+        params.0.include.as_deref(),
+        Articles::SPEC.includes,
+        &mut problems,
+    );
+    let formats = parse_formats(params.0.formats.as_deref(), &mut problems);
+    let fields = parse_fields(
+        params.0.fields.as_deref(),
+        Articles::SPEC.fields,
+        &mut problems,
+    );
     problems.into_result()?;
-    let ctx = state.ctx();
-    let previews = caller.previews();
-    let query = req.query_string().to_owned();
-    let item = database::run(&state.pool, move |conn| {
-        let row = find_visible(conn, &key, previews, ctx, |slug| {
-            moved_to(&query, "articles", slug, "")
-        })?;
-        let mut items = represent(conn, vec![row], &include, formats, true, !previews, ctx)?;
-        items
-            .pop()
-            .ok_or_else(|| ApiError::Internal("article vanished".into()))
+    let options = ArticleOptions {
+        include,
+        formats,
+        with_body: true,
+        view_counts: !caller.previews(),
+    };
+    get_item::<ArticleRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
+        let json = fields.project(to_value(&article)?, options.formats.keep());
+        Ok((article.version, json))
     })
-    .await?;
-    let version = item.version;
-    let response = item_response(fields.project(to_value(&item)?, formats.keep()));
-    Ok(if previews {
-        editorial(response, Some(version))
-    } else {
-        response
+    .await
+}
+
+/// List the articles about an event.
+///
+/// The same filters and options as `GET /api/v1/articles`, narrowed to this event.
+#[utoipa::path(
+    tag = "events",
+    params(
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the event", example = "amcc7"),
+        ArticleListParams,
+    ),
+    responses(
+        (status = 200, description = "A page of article summaries", body = ListResponse<Article>,
+            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
+        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events/{id_or_slug}/articles")]
+pub async fn list_event_articles(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<String>,
+    params: QueryParams<ArticleListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
+    let scope =
+        within::<EventRow, ArticleFilter>(&req, &caller, key, "/articles", |filter, id, _| {
+            filter.event = Some(Key::Id(id));
+        });
+    list::<Articles>(state, &req, &caller, params.0, scope).await
+}
+
+/// List the articles about a person.
+///
+/// The same filters and options as `GET /api/v1/articles`, narrowed to this person.
+#[utoipa::path(
+    tag = "people",
+    params(
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the person", example = "to-lam"),
+        ArticleListParams,
+    ),
+    responses(
+        (status = 200, description = "A page of article summaries", body = ListResponse<Article>,
+            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
+        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/people/{id_or_slug}/articles")]
+pub async fn list_person_articles(
+    state: State,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<String>,
+    params: QueryParams<ArticleListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path_key(&path.into_inner(), PersonRow::NOUN)?;
+    let scope =
+        within::<PersonRow, ArticleFilter>(&req, &caller, key, "/articles", |filter, id, _| {
+            filter.person = Some(Key::Id(id));
+        });
+    list::<Articles>(state, &req, &caller, params.0, scope).await
+}
+
+/// Fields a body may carry only with their stored value.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "cover",
+    "body_html",
+    "body_text",
+    "view_count",
+];
+
+/// An article as written: `POST` and `PUT` send all of it; `PATCH` sends a JSON merge patch of
+/// it. Relations take ids, slugs, or the references a GET returns. Read-only fields (`id`,
+/// `version`, `created_at`, `updated_at`, `cover`) may be sent back unchanged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    /// Generated from the title when absent (Vietnamese transliteration).
+    #[schema(example = "to-lam-tham-du-amcc7")]
+    pub slug: Option<String>,
+    #[schema(example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
+    pub title: String,
+    #[schema(example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7.")]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub body: Vec<Block>,
+    /// The news agency (id or slug of an organization of kind `news_agency`).
+    #[schema(example = "ttxvn")]
+    pub source: Option<Reference>,
+    #[schema(example = "Phóng viên TTXVN tại Singapore")]
+    pub byline: Option<String>,
+    /// BCP 47 language tag (default `vi`).
+    #[schema(example = "vi")]
+    pub language: Option<String>,
+    /// `draft` (default), `published` or `archived`. Publishing with a future `published_at`
+    /// schedules the article; publishing without one publishes it now.
+    #[schema(example = "published")]
+    pub status: Option<String>,
+    #[schema(example = "2022-10-21T08:24:00+07:00")]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
+    #[serde(default)]
+    #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
+    pub tags: Vec<Value>,
+    #[serde(default)]
+    #[schema(example = json!(["amcc7", 1]))]
+    pub events: Vec<Reference>,
+    #[serde(default)]
+    #[schema(example = json!(["to-lam"]))]
+    pub people: Vec<Reference>,
+    #[serde(default)]
+    #[schema(example = json!(["asean"]))]
+    pub organizations: Vec<Reference>,
+}
+
+/// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TagReference {
+    #[schema(example = "An ninh mạng")]
+    Name(String),
+    Object(TagRef),
+}
+
+/// A checked article, its references resolved.
+pub struct CheckedArticle {
+    changes: ArticleChanges,
+    slug_given: bool,
+    tags: Vec<(String, String)>,
+    events: Vec<i64>,
+    people: Vec<i64>,
+    organizations: Vec<i64>,
+}
+
+impl Checked for CheckedArticle {
+    fn slug(&mut self) -> (&mut String, bool) {
+        (&mut self.changes.slug, self.slug_given)
+    }
+}
+
+/// The checks of a body block's values (its shape is checked by decoding).
+fn check_blocks(body: &[Block], checks: &mut Checks) {
+    for (i, block) in body.iter().enumerate() {
+        let empty = |text: &str| text.trim().is_empty();
+        match block {
+            Block::Paragraph { text } | Block::Quote { text, .. } if empty(text) => {
+                checks.add(format!("/body/{i}/text"), "must not be empty");
+            }
+            Block::Heading { text, level } => {
+                if empty(text) {
+                    checks.add(format!("/body/{i}/text"), "must not be empty");
+                }
+                if !(2..=4).contains(level) {
+                    checks.add(format!("/body/{i}/level"), "must be 2, 3 or 4");
+                }
+            }
+            Block::Image { src: Some(src), .. }
+                if !(src.starts_with("https://")
+                    || src.starts_with("http://")
+                    || src.starts_with('/')) =>
+            {
+                checks.add(
+                    format!("/body/{i}/src"),
+                    "must be an http(s) URL or a site path",
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Tags as `(slug, name)`, without repeats: a name, or `{slug, name}` as a GET returns them.
+fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (i, value) in tags.iter().enumerate() {
+        let (slug, name) = match value {
+            Value::String(name) => (slugify(name, "tag"), name.trim().to_owned()),
+            Value::Object(map) => match (
+                map.get("slug").and_then(Value::as_str),
+                map.get("name").and_then(Value::as_str),
+            ) {
+                (Some(slug), Some(name)) => (slug.to_owned(), name.trim().to_owned()),
+                _ => (String::new(), String::new()),
+            },
+            _ => (String::new(), String::new()),
+        };
+        if name.is_empty() || !is_valid(&slug) {
+            checks.add(
+                format!("/tags/{i}"),
+                "must be a tag name, slug or {slug, name}",
+            );
+        } else if !found.iter().any(|(s, _)| s == &slug) {
+            found.push((slug, name));
+        }
+    }
+    found
+}
+
+/// Validate the values, resolve the references, derive the stored columns.
+fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<CheckedArticle, ApiError> {
+    // Validate.
+    let mut checks = Checks::default();
+    let title = checks.name(&input.title, "/title", 500);
+    checks.slug(input.slug.as_deref());
+    let status = match input.status.as_deref() {
+        None => Some(ArticleStatus::Draft),
+        Some(s) => checks.kind("/status", s, ArticleStatus::parse),
+    };
+    let language = input.language.clone().unwrap_or_else(|| "vi".into());
+    checks.language(&language, "/language");
+    check_blocks(&input.body, &mut checks);
+    let tags = check_tags(&input.tags, &mut checks);
+    // Resolve.
+    let source = match &input.source {
+        Some(reference) => refer::<OrganizationRow>(conn, reference, "/source", &mut checks)?,
+        None => None,
+    };
+    if source
+        .as_ref()
+        .is_some_and(|s| s.kind != OrganizationKind::NewsAgency)
+    {
+        checks.add("/source", "must be an organization of kind news_agency");
+    }
+    let events = refer_all::<EventRow>(conn, &input.events, "events", &mut checks)?;
+    let people = refer_all::<PersonRow>(conn, &input.people, "people", &mut checks)?;
+    let organizations =
+        refer_all::<OrganizationRow>(conn, &input.organizations, "organizations", &mut checks)?;
+    let (Some(status), true) = (status, checks.is_empty()) else {
+        return Err(ApiError::Validation(checks.0));
+    };
+    // Derive.
+    let published_at = match (status, input.published_at) {
+        (_, Some(at)) => Some(at.naive_utc()),
+        (ArticleStatus::Published, None) => Some(ctx.now),
+        _ => None,
+    };
+    let lead = text(input.lead);
+    let keys = derive::article_keys(&title, lead.as_deref(), &input.body);
+    Ok(CheckedArticle {
+        slug_given: input.slug.is_some(),
+        changes: ArticleChanges {
+            slug: derive::slug_for(input.slug, None, &title, ArticleRow::NOUN),
+            search_key: keys.search_key,
+            sort_key: keys.sort_key,
+            title,
+            lead,
+            body: serde_json::to_string(&input.body)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            source_id: source.map(|s| s.id),
+            byline: text(input.byline),
+            language,
+            status,
+            published_at,
+            updated_at: ctx.now,
+        },
+        tags,
+        events,
+        people,
+        organizations,
     })
 }
 
-/// The article at `key` as the caller may see it: 404 for what they may not see, 410 for a
-/// deleted article that was out, 301 (to `moved(current slug)`) for a slug that changed.
-pub fn find_visible(
+fn link_all(
     conn: &mut DbConnection,
-    key: &Key,
-    previews: bool,
+    id: i64,
+    checked: &CheckedArticle,
     ctx: Ctx,
-    moved: impl FnOnce(&str) -> String,
-) -> Result<ArticleRow, ApiError> {
-    let row = match db::find(conn, key)? {
-        Some(row) => row,
-        None => {
-            if let Key::Slug(slug) = key {
-                if let Some(id) = crate::db::slugs::former_holder(conn, Resource::Articles, slug)? {
-                    if let Some(current) = db::find(conn, &Key::Id(id))? {
-                        if previews || current.was_published_by(ctx.now) {
-                            return Err(ApiError::MovedPermanently(moved(&current.slug)));
-                        }
-                    }
-                }
+) -> Result<(), ApiError> {
+    let mut tag_ids = Vec::new();
+    for (i, (slug, name)) in checked.tags.iter().enumerate() {
+        match crate::db::tags::ensure(conn, slug, name, ctx.now)? {
+            Some(id) => tag_ids.push(id),
+            None => {
+                return Err(ApiError::Validation(vec![FieldError::pointer(
+                    format!("/tags/{i}"),
+                    format!("the tag `{slug}` was deleted"),
+                )]))
             }
-            return Err(ApiError::not_found("article", key));
         }
-    };
-    let visible = if previews {
-        row.deleted_at.is_none()
-    } else {
-        row.is_public_at(ctx.now)
-    };
-    if !visible {
-        return Err(
-            if row.deleted_at.is_some() && (previews || row.was_published_by(ctx.now)) {
-                ApiError::Gone(format!("article `{key}` was deleted"))
-            } else {
-                ApiError::not_found("article", key)
-            },
-        );
     }
-    Ok(row)
+    db::link(conn, Relation::Tags, id, &tag_ids)?;
+    db::link(conn, Relation::Events, id, &checked.events)?;
+    db::link(conn, Relation::People, id, &checked.people)?;
+    db::link(conn, Relation::Organizations, id, &checked.organizations)?;
+    Ok(())
+}
+
+impl Editable for Articles {
+    type Row = ArticleRow;
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+    type Input = NewArticle;
+    type Checked = CheckedArticle;
+
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
+        let row = written::<ArticleRow>(conn, id)?;
+        let options = ArticleOptions::editorial();
+        let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
+        Ok((article.version, to_value(&article)?))
+    }
+
+    fn check(
+        conn: &mut DbConnection,
+        input: NewArticle,
+        ctx: Ctx,
+    ) -> Result<CheckedArticle, ApiError> {
+        check(conn, input, ctx)
+    }
+
+    fn insert(
+        conn: &mut DbConnection,
+        checked: &CheckedArticle,
+        ctx: Ctx,
+    ) -> Result<i64, ApiError> {
+        let id = db::insert(conn, &checked.changes, None)?;
+        link_all(conn, id, checked, ctx)?;
+        Ok(id)
+    }
+
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &CheckedArticle,
+        ctx: Ctx,
+    ) -> Result<bool, ApiError> {
+        if !db::update(conn, id, expected, &checked.changes)? {
+            return Ok(false);
+        }
+        db::unlink_all(conn, id)?;
+        link_all(conn, id, checked, ctx)?;
+        Ok(true)
+    }
+
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        Ok(db::soft_delete(conn, id, expected, now)?)
+    }
+
+    /// Every change keeps a revision: the article as it now stands, and who changed it.
+    fn after_write(
+        conn: &mut DbConnection,
+        id: i64,
+        (version, json): &(i32, Value),
+        editor: &Editor,
+        ctx: Ctx,
+    ) -> Result<(), ApiError> {
+        db::add_revision(conn, id, *version, &editor.name, ctx.now, &json.to_string())?;
+        Ok(())
+    }
+}
+
+write_routes! {
+    editable: Articles,
+    input: NewArticle,
+    output: Article,
+    tag: "articles",
+    collection: "/articles",
+    item: "/articles/{id_or_slug}",
+    example: "amcc7",
+    create: (create_article, "Create an article.\n\nAnswers `201` with `Location`, the article in the editorial representation and its ETag. Publishing with a future `published_at` schedules it."),
+    replace: (replace_article, "Replace an article.\n\nSend the whole article with `If-Match: \"<version>\"`; read-only fields may be sent back as they were."),
+    update: (update_article, "Change an article (JSON merge patch).\n\n`application/merge-patch+json` (or `application/json`) with `If-Match: \"<version>\"`."),
+    delete: (delete_article, "Delete an article (soft).\n\nIt answers 410 afterwards, leaves every list, and its slug stays taken."),
+}
+
+/// List an article's revisions (content:preview), newest first.
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = ["content:preview"])),
+    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7")),
+    responses(
+        (status = 200, description = "The revisions", body = ListResponse<Revision>),
+        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:preview", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id_or_slug}/revisions")]
+pub async fn list_article_revisions(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentPreview)?;
+    let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
+    let ctx = state.ctx();
+    let viewer = viewer(&caller, ctx);
+    let moved = Moved::new(&req, "/revisions");
+    let items: Vec<Revision> = database::run(&state.pool, move |conn| {
+        let row = lookup::<ArticleRow>(conn, &key, viewer, &moved)?;
+        db::revisions(conn, row.id)?
+            .into_iter()
+            .map(|r| revision(r, ctx))
+            .collect()
+    })
+    .await?;
+    let total = items.len() as i64;
+    let body = serde_json::json!({
+        "data": items,
+        "meta": {"page": 1, "per_page": total.max(1), "total": total, "total_pages": if total > 0 { 1 } else { 0 }},
+        "links": {"self": req.path(), "first": req.path()},
+    });
+    Ok(editorial(HttpResponse::Ok().json(body), None))
 }

@@ -17,7 +17,6 @@ use crate::error::ApiError;
 /// A token holder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editor {
-    pub token_id: i64,
     pub name: String,
     pub scopes: Vec<Scope>,
 }
@@ -136,7 +135,6 @@ async fn check(state: &AppState, token: String) -> Result<Editor, ApiError> {
         }
         tokens::touch(conn, row.id, now)?;
         Ok(Editor {
-            token_id: row.id,
             name: row.name,
             scopes: scopes_from_string(&row.scopes),
         })

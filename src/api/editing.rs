@@ -11,21 +11,13 @@ use serde_json::{Map, Value};
 use super::auth::{Caller, Editor};
 use super::query::path_key;
 use super::write::{changed, created, decode, etag, if_match, prepare, read_json};
-use super::{Ctx, State};
+use super::State;
 use crate::db::slugs::{self, Resource};
-use crate::db::{self as database, DbConnection, Key};
+use crate::db::{self as database, locate, DbConnection, Key, Located, Record};
 use crate::domain::slug::candidates;
 use crate::domain::token::Scope;
 use crate::error::ApiError;
-
-/// What a write needs to know of a stored item.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub id: i64,
-    pub slug: String,
-    pub version: i32,
-    pub deleted_at: Option<NaiveDateTime>,
-}
+use crate::views::Ctx;
 
 /// A validated body, ready to write.
 pub trait Checked {
@@ -34,37 +26,17 @@ pub trait Checked {
     fn slug(&mut self) -> (&mut String, bool);
 }
 
-/// `Editable::find` for a resource whose `db` module has `find(conn, key)` returning a row
-/// with `id`, `slug`, `version` and `deleted_at`.
-#[macro_export]
-macro_rules! find_stored {
-    ($db:ident) => {
-        fn find(
-            conn: &mut $crate::db::DbConnection,
-            key: &$crate::db::Key,
-        ) -> Result<Option<$crate::api::editing::Stored>, $crate::error::ApiError> {
-            Ok(
-                $db::find(conn, key)?.map(|row| $crate::api::editing::Stored {
-                    id: row.id,
-                    slug: row.slug,
-                    version: row.version,
-                    deleted_at: row.deleted_at,
-                }),
-            )
-        }
-    };
-}
-
+/// A resource editors write. Its `check` runs the three steps every write shares: validate the
+/// body's values (`domain::check`), resolve its references (422 for unknown ones, all reported
+/// at once), derive the computed columns (`domain::derive`).
 pub trait Editable {
-    const RESOURCE: Resource;
-    /// The resource's name in messages: "article".
-    const NOUN: &'static str;
+    /// The stored row: how the item is found, named and seen.
+    type Row: Record;
     /// Fields a body may carry only with their stored value.
     const READ_ONLY: &'static [&'static str];
     type Input: DeserializeOwned;
     type Checked: Checked;
 
-    fn find(conn: &mut DbConnection, key: &Key) -> Result<Option<Stored>, ApiError>;
     /// The editorial representation as JSON, and its version.
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError>;
     fn check(
@@ -104,30 +76,87 @@ pub trait Editable {
     }
 }
 
-/// The live item a write addresses (old slugs too), or 404 / 410.
-fn target<E: Editable>(conn: &mut DbConnection, key: &Key) -> Result<Stored, ApiError> {
-    let found = match E::find(conn, key)? {
-        Some(stored) => Some(stored),
-        None => match key {
-            Key::Slug(slug) => match slugs::former_holder(conn, E::RESOURCE, slug)? {
-                Some(id) => E::find(conn, &Key::Id(id))?,
-                None => None,
-            },
-            Key::Id(_) => None,
-        },
-    };
-    let stored = found.ok_or_else(|| ApiError::not_found(E::NOUN, key))?;
-    if stored.deleted_at.is_some() {
-        return Err(ApiError::Gone(format!("{} `{key}` was deleted", E::NOUN)));
-    }
-    Ok(stored)
+fn resource<E: Editable>() -> Resource {
+    <E::Row as Record>::RESOURCE
 }
 
-fn stale<E: Editable>(stored: &Stored) -> ApiError {
+/// The live item a write addresses (old slugs too: a write goes to the item, it is not
+/// redirected), or 404 / 410.
+fn target<E: Editable>(conn: &mut DbConnection, key: &Key) -> Result<E::Row, ApiError> {
+    match locate::<E::Row>(conn, key)? {
+        Located::Current(row) | Located::Renamed(row) => match row.deleted_at() {
+            Some(_) => Err(ApiError::Gone(format!(
+                "{} `{key}` was deleted",
+                <E::Row as Record>::NOUN
+            ))),
+            None => Ok(row),
+        },
+        Located::Missing => Err(ApiError::not_found(<E::Row as Record>::NOUN, key)),
+    }
+}
+
+/// The stored row of an item just written, deleted or not (a delete represents it too).
+pub fn written<R: Record>(conn: &mut DbConnection, id: i64) -> Result<R, ApiError> {
+    R::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found(R::NOUN, id))
+}
+
+/// The id of the live item of `R` a body refers to, or a 422 at `pointer`.
+pub fn refer<R: Record>(
+    conn: &mut DbConnection,
+    reference: &crate::domain::key::Reference,
+    pointer: &str,
+    checks: &mut crate::domain::check::Checks,
+) -> Result<Option<R>, ApiError> {
+    let Some(key) = reference.key() else {
+        checks.add(pointer, "must be an id, a slug or a reference");
+        return Ok(None);
+    };
+    match R::find(conn, &key)?.filter(|row| row.deleted_at().is_none()) {
+        Some(row) => Ok(Some(row)),
+        None => {
+            checks.add(pointer, format!("no {} `{key}`", R::NOUN));
+            Ok(None)
+        }
+    }
+}
+
+/// Refuses a parent whose `ancestors` include the item itself: a cycle (422).
+pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiError> {
+    if ancestors.contains(&id) {
+        return Err(ApiError::Validation(vec![
+            crate::error::FieldError::pointer(
+                "/parent",
+                format!("would make the {noun} its own ancestor"),
+            ),
+        ]));
+    }
+    Ok(())
+}
+
+/// The ids of the live items a list of references names, without repeats; unknown ones are 422s
+/// at their index under `field`.
+pub fn refer_all<R: Record>(
+    conn: &mut DbConnection,
+    references: &[crate::domain::key::Reference],
+    field: &str,
+    checks: &mut crate::domain::check::Checks,
+) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    for (i, reference) in references.iter().enumerate() {
+        if let Some(row) = refer::<R>(conn, reference, &format!("/{field}/{i}"), checks)? {
+            if !ids.contains(&row.id()) {
+                ids.push(row.id());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+fn stale<E: Editable>(stored: &E::Row) -> ApiError {
     ApiError::PreconditionFailed(format!(
         "If-Match does not name the current version of the {}: it is at {}; fetch it again and redo the change",
-        E::NOUN,
-        etag(stored.version)
+        <E::Row as Record>::NOUN,
+        etag(stored.version())
     ))
 }
 
@@ -138,12 +167,12 @@ fn settle_slug<E: Editable>(
 ) -> Result<(), ApiError> {
     let (slug, given) = checked.slug();
     let wanted = slug.clone();
-    if slugs::is_free(conn, E::RESOURCE, &wanted, owner)? {
+    if slugs::is_free(conn, resource::<E>(), &wanted, owner)? {
         return Ok(());
     }
     if !given {
         for candidate in candidates(&wanted) {
-            if slugs::is_free(conn, E::RESOURCE, &candidate, owner)? {
+            if slugs::is_free(conn, resource::<E>(), &candidate, owner)? {
                 *slug = candidate;
                 return Ok(());
             }
@@ -178,8 +207,8 @@ fn replace<E: Editable>(
     ctx: Ctx,
 ) -> Result<(i32, Value), ApiError> {
     let stored = target::<E>(conn, key)?;
-    let (_, current) = E::represent(conn, stored.id, ctx)?;
-    if Some(stored.version) != expected {
+    let (_, current) = E::represent(conn, stored.id(), ctx)?;
+    if Some(stored.version()) != expected {
         // A malformed or invalid body is reported as such (400, 422); a sound one is merely
         // stale. Its read-only fields are not compared: they describe the version the editor had.
         let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
@@ -192,26 +221,26 @@ fn replace<E: Editable>(
         let (slug, given) = checked.slug();
         if !given {
             // A replace without a slug keeps the current one rather than regenerating it.
-            *slug = stored.slug.clone();
+            *slug = stored.slug().to_owned();
         }
     }
-    settle_slug::<E>(conn, &mut checked, Some(stored.id))?;
-    if !E::update(conn, stored.id, stored.version, &checked, ctx)? {
+    settle_slug::<E>(conn, &mut checked, Some(stored.id()))?;
+    if !E::update(conn, stored.id(), stored.version(), &checked, ctx)? {
         return Err(stale::<E>(&stored));
     }
     let new_slug = checked.slug().0.clone();
-    if new_slug != stored.slug {
+    if new_slug != stored.slug() {
         slugs::record_change(
             conn,
-            E::RESOURCE,
-            stored.id,
-            &stored.slug,
+            resource::<E>(),
+            stored.id(),
+            stored.slug(),
             &new_slug,
             ctx.now,
         )?;
     }
-    let written = E::represent(conn, stored.id, ctx)?;
-    E::after_write(conn, stored.id, &written, editor, ctx)?;
+    let written = E::represent(conn, stored.id(), ctx)?;
+    E::after_write(conn, stored.id(), &written, editor, ctx)?;
     Ok(written)
 }
 
@@ -231,7 +260,7 @@ pub async fn create_item<E: Editable + 'static>(
     .await?;
     let location = format!(
         "/api/v1/{}/{}",
-        E::RESOURCE.as_str(),
+        resource::<E>().as_str(),
         json["slug"].as_str().unwrap_or_default()
     );
     Ok(created(location, version, json))
@@ -249,7 +278,7 @@ pub async fn write_item<E: Editable + 'static>(
     // Checked in this order so that a bad path or body is reported as such (404, 400, 415)
     // before anything about versions.
     let editor = caller.require(Scope::ContentWrite)?.clone();
-    let key = path_key(&path.into_inner(), E::NOUN)?;
+    let key = path_key(&path.into_inner(), <E::Row as Record>::NOUN)?;
     let body = read_json(&req, payload).await?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
@@ -270,21 +299,21 @@ pub async fn delete_item<E: Editable + 'static>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let editor = caller.require(Scope::ContentWrite)?.clone();
-    let key = path_key(&path.into_inner(), E::NOUN)?;
+    let key = path_key(&path.into_inner(), <E::Row as Record>::NOUN)?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
     database::run(&state.pool, move |conn| {
         database::write_transaction(conn, |conn| {
             let stored = target::<E>(conn, &key)?;
-            if Some(stored.version) != expected {
+            if Some(stored.version()) != expected {
                 return Err(stale::<E>(&stored));
             }
-            E::deletable(conn, stored.id)?;
-            if !E::soft_delete(conn, stored.id, stored.version, ctx.now)? {
+            E::deletable(conn, stored.id())?;
+            if !E::soft_delete(conn, stored.id(), stored.version(), ctx.now)? {
                 return Err(stale::<E>(&stored));
             }
-            let written = E::represent(conn, stored.id, ctx)?;
-            E::after_write(conn, stored.id, &written, &editor, ctx)
+            let written = E::represent(conn, stored.id(), ctx)?;
+            E::after_write(conn, stored.id(), &written, &editor, ctx)
         })
     })
     .await?;
@@ -295,7 +324,6 @@ pub async fn delete_item<E: Editable + 'static>(
 /// collection, `PUT`, `PATCH` and `DELETE` on an item. Everything but the names is shared. The
 /// calling module imports `actix_web::{delete, patch, post, put}` and `ItemResponse` (utoipa
 /// reads the bare names).
-#[macro_export]
 macro_rules! write_routes {
     (
         editable: $editable:ty,
@@ -437,3 +465,4 @@ macro_rules! write_routes {
         }
     };
 }
+pub(crate) use write_routes;

@@ -1,144 +1,154 @@
 //! `/api/v1/events`: conferences, their parents and children, organizers and participants.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde::Serialize;
-use std::collections::HashMap;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::auth::Caller;
+use super::editing::{check_parent, refer, refer_all, write_routes, written, Checked, Editable};
 use super::query::{
-    editorial, item_response, list_response, load_page, parse_include, parse_key, parse_list,
-    path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, Problems,
-    QueryParams,
+    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::refs::{
-    EventRef, OrganizationRef, PersonRef, RelatedEvent, RelatedOrganization, RelatedPerson,
+use super::read::{get_item, list, within, Listable};
+use super::State;
+use crate::db::events::{
+    self as db, EventChanges, EventFilter, EventRow, EventSort, ParticipantRow,
 };
-use super::{gone_if_deleted, organizations, people, to_value, Ctx, Moved, State};
-use crate::db::events::{self as db, EventFilter, EventRow, EventSort};
-use crate::db::slugs::Resource;
-use crate::db::{self as database, DbConnection, Key};
+use crate::db::organizations::OrganizationRow;
+use crate::db::people::PersonRow;
+use crate::db::{DbConnection, Key, KeyValue, Record, Viewer};
+use crate::domain::check::{text, Checks};
+use crate::domain::derive;
+use crate::domain::key::{parse_key, Reference};
+use crate::domain::kinds::DatePrecision;
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::{ApiError, Problem};
-use crate::list_params;
+use crate::views::envelope::{ItemResponse, ListResponse};
+use crate::views::events::{load, Event};
+use crate::views::{single, to_value, Ctx, IncludeTree};
 
-/// How precise an event's dates are: `month` means only the month is known, and the dates span it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DatePrecision {
-    Day,
-    Month,
-    Year,
-}
+/// Events, for the shared list and write flows.
+pub struct Events;
 
-impl DatePrecision {
-    fn from_stored(value: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(value.to_owned()))
-            .unwrap_or(DatePrecision::Day)
+impl Listable for Events {
+    type Params = EventListParams;
+    type Filter = EventFilter;
+    type Sort = EventSort;
+    type Row = EventRow;
+    type Options = IncludeTree;
+    type Item = Event;
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["starts_on", "name", "id", "updated_at"],
+        cursor_sorts: &["starts_on", "name", "id", "updated_at"],
+        default_sort: "-starts_on",
+        fields: &[
+            "slug",
+            "name",
+            "name_en",
+            "short_name",
+            "edition",
+            "theme",
+            "description",
+            "starts_on",
+            "ends_on",
+            "date_precision",
+            "city",
+            "country",
+            "parent",
+            "organizers",
+            "participants",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        includes: &["parent", "parent.parent", "organizers", "participants"],
+    };
+
+    fn sort_key(name: &str) -> Option<EventSort> {
+        Some(match name {
+            "starts_on" => EventSort::StartsOn,
+            "name" => EventSort::Name,
+            "id" => EventSort::Id,
+            "updated_at" => EventSort::UpdatedAt,
+            _ => return None,
+        })
     }
-}
 
-/// Someone who took part in an event, and in what role.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Participant {
-    pub person: RelatedPerson,
-    #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
-    pub role: Option<String>,
-}
+    fn parse(
+        params: &EventListParams,
+        list: &ListOptions<EventSort>,
+        ctx: Ctx,
+        problems: &mut Problems,
+    ) -> (EventFilter, IncludeTree) {
+        let day = |v: &str, bound| parse_bound(v, ctx.tz, bound).map(|t| ctx.tz.local_date(t));
+        let key = |problems: &mut Problems, name: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .and_then(|v| problems.check(name, parse_key(v)))
+        };
+        let filter = EventFilter {
+            from: params
+                .from
+                .as_deref()
+                .and_then(|v| problems.check("from", day(v, Bound::Lower))),
+            to: params
+                .to
+                .as_deref()
+                .and_then(|v| problems.check("to", day(v, Bound::Upper))),
+            parent: key(problems, "parent", &params.parent),
+            organization: key(problems, "organization", &params.organization),
+            person: key(problems, "person", &params.person),
+            search: params.q.as_deref().and_then(search_pattern),
+        };
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if from > to {
+                problems.add("to", "must not be before `from`");
+            }
+        }
+        (filter, list.include.clone())
+    }
 
-/// An event. Fields other than `id` can be left out with `fields`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Event {
-    #[schema(example = 2)]
-    pub id: i64,
-    #[schema(required = false, example = "amcc7")]
-    pub slug: String,
-    #[schema(
-        required = false,
-        example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 7"
-    )]
-    pub name: String,
-    #[schema(
-        required = false,
-        example = "7th ASEAN Ministerial Conference on Cybersecurity"
-    )]
-    pub name_en: Option<String>,
-    #[schema(required = false, example = "AMCC7")]
-    pub short_name: Option<String>,
-    /// Edition number of a recurring event.
-    #[schema(required = false, example = 7)]
-    pub edition: Option<i32>,
-    #[schema(required = false, example = "An ninh kỹ thuật số: Trách nhiệm chung")]
-    pub theme: Option<String>,
-    #[schema(
-        required = false,
-        example = "Diễn đàn an ninh mạng quan trọng hàng đầu tại châu Á - Thái Bình Dương."
-    )]
-    pub description: Option<String>,
-    /// First day, portal-local; empty when unknown.
-    #[schema(required = false, example = "2022-10-20")]
-    pub starts_on: Option<NaiveDate>,
-    /// Last day, portal-local; empty when unknown or the same as the first.
-    #[schema(required = false, example = "2022-10-20")]
-    pub ends_on: Option<NaiveDate>,
-    #[schema(required = false)]
-    pub date_precision: DatePrecision,
-    #[schema(required = false, example = "Singapore")]
-    pub city: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    #[schema(required = false, example = "SG")]
-    pub country: Option<String>,
-    /// The event this one is part of (`include=parent` embeds it whole).
-    #[schema(required = false)]
-    pub parent: Option<RelatedEvent>,
-    #[schema(required = false)]
-    pub organizers: Vec<RelatedOrganization>,
-    #[schema(required = false)]
-    pub participants: Vec<Participant>,
-    #[schema(required = false, example = 1)]
-    pub version: i32,
-    #[schema(required = false)]
-    pub created_at: DateTime<FixedOffset>,
-    #[schema(required = false)]
-    pub updated_at: DateTime<FixedOffset>,
-}
+    fn list(
+        conn: &mut DbConnection,
+        filter: &EventFilter,
+        _viewer: Viewer,
+        list: &ListOptions<EventSort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<EventRow>> {
+        db::list(
+            conn,
+            filter,
+            &list.sort,
+            list.after.as_ref(),
+            list.offset(),
+            limit,
+        )
+    }
 
-pub const SPEC: ListSpec = ListSpec {
-    sorts: &["starts_on", "name", "id", "updated_at"],
-    cursor_sorts: &["starts_on", "name", "id", "updated_at"],
-    default_sort: "-starts_on",
-    fields: &[
-        "slug",
-        "name",
-        "name_en",
-        "short_name",
-        "edition",
-        "theme",
-        "description",
-        "starts_on",
-        "ends_on",
-        "date_precision",
-        "city",
-        "country",
-        "parent",
-        "organizers",
-        "participants",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    includes: &["parent", "parent.parent", "organizers", "participants"],
-};
+    fn count(
+        conn: &mut DbConnection,
+        filter: &EventFilter,
+        _viewer: Viewer,
+    ) -> diesel::QueryResult<i64> {
+        db::count(conn, filter)
+    }
 
-fn sort_key(name: &str) -> Option<EventSort> {
-    Some(match name {
-        "starts_on" => EventSort::StartsOn,
-        "name" => EventSort::Name,
-        "id" => EventSort::Id,
-        "updated_at" => EventSort::UpdatedAt,
-        _ => return None,
-    })
+    fn cursor_of(row: &EventRow, key: EventSort) -> (KeyValue, i64) {
+        (db::cursor_value(row, key), row.id)
+    }
+
+    fn load(
+        conn: &mut DbConnection,
+        rows: Vec<EventRow>,
+        include: &IncludeTree,
+        _viewer: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Event>, ApiError> {
+        load(conn, rows, include, ctx)
+    }
 }
 
 list_params! {
@@ -184,195 +194,6 @@ pub struct EventParams {
     pub include: Option<String>,
 }
 
-impl EventListParams {
-    fn parse(&self, ctx: Ctx) -> Result<(EventFilter, ListOptions<EventSort>), ApiError> {
-        let mut problems = Problems::default();
-        let opts = parse_list(self.common(), &SPEC, sort_key, &mut problems);
-        let day = |v: &str, bound| parse_bound(v, ctx.tz, bound).map(|t| ctx.tz.local_date(t));
-        let filter = EventFilter {
-            from: self
-                .from
-                .as_deref()
-                .and_then(|v| problems.check("from", day(v, Bound::Lower))),
-            to: self
-                .to
-                .as_deref()
-                .and_then(|v| problems.check("to", day(v, Bound::Upper))),
-            parent: self
-                .parent
-                .as_deref()
-                .and_then(|v| problems.check("parent", parse_key(v))),
-            organization: self
-                .organization
-                .as_deref()
-                .and_then(|v| problems.check("organization", parse_key(v))),
-            person: self
-                .person
-                .as_deref()
-                .and_then(|v| problems.check("person", parse_key(v))),
-            search: self.q.as_deref().and_then(search_pattern),
-        };
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            if from > to {
-                problems.add("to", "must not be before `from`");
-            }
-        }
-        problems.into_result()?;
-        Ok((filter, opts))
-    }
-}
-
-/// Turns rows into wire events: parents, organizers and participants in one query each.
-pub fn represent(
-    conn: &mut DbConnection,
-    rows: Vec<EventRow>,
-    include: &IncludeTree,
-    ctx: Ctx,
-) -> Result<Vec<Event>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
-    let parents: HashMap<i64, RelatedEvent> = match include.get("parent") {
-        Some(nested) => {
-            let full = db::by_ids(conn, &parent_ids)?;
-            represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|e| (e.id, RelatedEvent::Full(Box::new(e))))
-                .collect()
-        }
-        None => db::refs(conn, &parent_ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedEvent::Ref(EventRef::from(r))))
-            .collect(),
-    };
-
-    let organizer_rows = db::organizers(conn, &ids)?;
-    let org_ids: Vec<i64> = organizer_rows.iter().map(|o| o.organization_id).collect();
-    let orgs: HashMap<i64, RelatedOrganization> = match include.get("organizers") {
-        Some(nested) => {
-            let full = crate::db::organizations::by_ids(conn, &org_ids)?;
-            organizations::represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|o| (o.id, RelatedOrganization::Full(Box::new(o))))
-                .collect()
-        }
-        None => crate::db::organizations::refs(conn, &org_ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedOrganization::Ref(OrganizationRef::from(r))))
-            .collect(),
-    };
-    let mut organizers: HashMap<i64, Vec<RelatedOrganization>> = HashMap::new();
-    for o in organizer_rows {
-        if let Some(org) = orgs.get(&o.organization_id) {
-            organizers.entry(o.event_id).or_default().push(org.clone());
-        }
-    }
-
-    let participant_rows = db::participants(conn, &ids)?;
-    let person_ids: Vec<i64> = participant_rows.iter().map(|p| p.person_id).collect();
-    let persons: HashMap<i64, RelatedPerson> = match include.get("participants") {
-        Some(nested) => {
-            let full = crate::db::people::by_ids(conn, &person_ids)?;
-            people::represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|p| (p.id, RelatedPerson::Full(Box::new(p))))
-                .collect()
-        }
-        None => crate::db::people::refs(conn, &person_ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedPerson::Ref(PersonRef::from(r))))
-            .collect(),
-    };
-    let mut participants: HashMap<i64, Vec<Participant>> = HashMap::new();
-    for p in participant_rows {
-        if let Some(person) = persons.get(&p.person_id) {
-            participants
-                .entry(p.event_id)
-                .or_default()
-                .push(Participant {
-                    person: person.clone(),
-                    role: p.role,
-                });
-        }
-    }
-
-    Ok(rows
-        .into_iter()
-        .map(|row| Event {
-            parent: row.parent_id.and_then(|id| parents.get(&id).cloned()),
-            organizers: organizers.remove(&row.id).unwrap_or_default(),
-            participants: participants.remove(&row.id).unwrap_or_default(),
-            date_precision: DatePrecision::from_stored(&row.date_precision),
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            name_en: row.name_en,
-            short_name: row.short_name,
-            edition: row.edition,
-            theme: row.theme,
-            description: row.description,
-            starts_on: row.starts_on,
-            ends_on: row.ends_on,
-            city: row.city,
-            country: row.country,
-            version: row.version,
-            created_at: ctx.tz.render(row.created_at),
-            updated_at: ctx.tz.render(row.updated_at),
-        })
-        .collect())
-}
-
-/// Finds a live event or answers 404 / 410.
-pub fn find_live(conn: &mut DbConnection, key: &Key, moved: &Moved) -> Result<EventRow, ApiError> {
-    let Some(row) = db::find(conn, key)? else {
-        return Err(
-            moved.resolve(conn, key, Resource::Events, "event", |conn, id| {
-                Ok(db::find(conn, &Key::Id(id))?
-                    .filter(|r| r.deleted_at.is_none())
-                    .map(|r| r.slug))
-            })?,
-        );
-    };
-    gone_if_deleted(row.deleted_at, "event", key)?;
-    Ok(row)
-}
-
-async fn list_events_where<F>(
-    state: State,
-    req: HttpRequest,
-    params: EventListParams,
-    scope: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&mut DbConnection, &mut EventFilter) -> Result<(), ApiError> + Send + 'static,
-{
-    let ctx = state.ctx();
-    let (mut filter, opts) = params.parse(ctx)?;
-    let (page, opts) = database::run(&state.pool, move |conn| {
-        scope(conn, &mut filter)?;
-        let page = load_page(
-            conn,
-            &opts,
-            |conn, limit| {
-                db::list(
-                    conn,
-                    &filter,
-                    &opts.sort,
-                    opts.after.as_ref(),
-                    opts.offset(),
-                    limit,
-                )
-            },
-            |conn| db::count(conn, &filter),
-            |row, key| (db::cursor_value(row, key), row.id),
-            |conn, rows| represent(conn, rows, &opts.include, ctx),
-            &[],
-        )?;
-        Ok((page, opts))
-    })
-    .await?;
-    Ok(list_response(&req, &opts, page))
-}
-
 /// List events.
 ///
 /// Latest first by default; `from` and `to` select events overlapping a span of days.
@@ -390,9 +211,10 @@ where
 pub async fn list_events(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: QueryParams<EventListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    list_events_where(state, req, params.0, |_, _| Ok(())).await
+    list::<Events>(state, &req, &caller, params.0, None).await
 }
 
 /// Get one event.
@@ -415,31 +237,23 @@ pub async fn list_events(
 pub async fn get_event(
     state: State,
     req: HttpRequest,
-    caller: super::auth::Caller,
+    caller: Caller,
     path: web::Path<String>,
     params: QueryParams<EventParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "events", "");
-    let key = path_key(&path.into_inner(), "event")?;
+    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
     let mut problems = Problems::default();
-    let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
+    let include = parse_include(
+        params.0.include.as_deref(),
+        Events::SPEC.includes,
+        &mut problems,
+    );
     problems.into_result()?;
-    let ctx = state.ctx();
-    let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key, &moved)?;
-        let mut items = represent(conn, vec![row], &include, ctx)?;
-        items
-            .pop()
-            .ok_or_else(|| ApiError::Internal("event vanished".into()))
+    get_item::<EventRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        let event = single(load(conn, vec![row], &include, ctx)?, EventRow::NOUN)?;
+        Ok((event.version, to_value(&event)?))
     })
-    .await?;
-    let version = item.version;
-    let response = item_response(to_value(&item)?);
-    Ok(if caller.previews() {
-        editorial(response, Some(version))
-    } else {
-        response
-    })
+    .await
 }
 
 /// List the events inside an event.
@@ -465,52 +279,208 @@ pub async fn get_event(
 pub async fn list_event_children(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     path: web::Path<String>,
     params: QueryParams<EventListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "events", "/children");
-    let key = path_key(&path.into_inner(), "event")?;
-    list_events_where(state, req, params.0, move |conn, filter| {
-        let event = find_live(conn, &key, &moved)?;
-        filter.parent = Some(Key::Id(event.id));
-        Ok(())
-    })
-    .await
+    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
+    let scope =
+        within::<EventRow, EventFilter>(&req, &caller, key, "/children", |filter, id, _| {
+            filter.parent = Some(Key::Id(id));
+        });
+    list::<Events>(state, &req, &caller, params.0, scope).await
 }
 
-/// List the articles about an event.
-///
-/// The same filters and options as `GET /api/v1/articles`, narrowed to this event.
-#[utoipa::path(
-    tag = "events",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the event", example = "amcc7"),
-        super::articles::ArticleListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of article summaries", body = ListResponse<super::articles::Article>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events/{id_or_slug}/articles")]
-pub async fn list_event_articles(
-    state: State,
-    req: HttpRequest,
-    caller: super::auth::Caller,
-    path: web::Path<String>,
-    params: QueryParams<super::articles::ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "events", "/articles");
-    let key = path_key(&path.into_inner(), "event")?;
-    super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
-        let event = find_live(conn, &key, &moved)?;
-        filter.event = Some(Key::Id(event.id));
-        Ok(())
-    })
-    .await
+/// Someone who took part, and in what role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParticipant {
+    /// The person: id, slug or reference.
+    #[schema(example = "to-lam")]
+    pub person: Reference,
+    #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
+    pub role: Option<String>,
+}
+
+/// An event as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    #[schema(example = "amcc8")]
+    pub slug: Option<String>,
+    #[schema(example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8")]
+    pub name: String,
+    #[schema(example = "8th ASEAN Ministerial Conference on Cybersecurity")]
+    pub name_en: Option<String>,
+    #[schema(example = "AMCC8")]
+    pub short_name: Option<String>,
+    #[schema(example = 8, minimum = 1)]
+    pub edition: Option<i32>,
+    #[schema(example = "An ninh kỹ thuật số: Trách nhiệm chung")]
+    pub theme: Option<String>,
+    pub description: Option<String>,
+    #[schema(example = "2023-10-18")]
+    pub starts_on: Option<NaiveDate>,
+    #[schema(example = "2023-10-19")]
+    pub ends_on: Option<NaiveDate>,
+    /// `day` (default), `month` or `year`.
+    #[schema(example = "day")]
+    pub date_precision: Option<String>,
+    #[schema(example = "Singapore")]
+    pub city: Option<String>,
+    #[schema(example = "SG")]
+    pub country: Option<String>,
+    /// The event this one is part of: id, slug or reference.
+    #[schema(example = "sicw-2022")]
+    pub parent: Option<Reference>,
+    #[serde(default)]
+    #[schema(example = json!(["asean"]))]
+    pub organizers: Vec<Reference>,
+    #[serde(default)]
+    pub participants: Vec<NewParticipant>,
+}
+
+pub struct CheckedEvent {
+    changes: EventChanges,
+    slug_given: bool,
+    organizers: Vec<i64>,
+    participants: Vec<ParticipantRow>,
+}
+
+impl Checked for CheckedEvent {
+    fn slug(&mut self) -> (&mut String, bool) {
+        (&mut self.changes.slug, self.slug_given)
+    }
+}
+
+impl Editable for Events {
+    type Row = EventRow;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    type Input = NewEvent;
+    type Checked = CheckedEvent;
+
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
+        let row = written::<EventRow>(conn, id)?;
+        let event = single(
+            load(conn, vec![row], &IncludeTree::default(), ctx)?,
+            EventRow::NOUN,
+        )?;
+        Ok((event.version, to_value(&event)?))
+    }
+
+    fn check(conn: &mut DbConnection, input: NewEvent, ctx: Ctx) -> Result<CheckedEvent, ApiError> {
+        let mut checks = Checks::default();
+        let name = checks.name(&input.name, "/name", 300);
+        checks.slug(input.slug.as_deref());
+        let country = checks.country(input.country);
+        if input.edition.is_some_and(|e| e < 1) {
+            checks.add("/edition", "must be 1 or more");
+        }
+        checks.span(input.starts_on, input.ends_on, "", true);
+        let precision = match input.date_precision.as_deref() {
+            None => Some(DatePrecision::Day),
+            Some(p) => checks.kind("/date_precision", p, DatePrecision::parse),
+        };
+        let parent = match &input.parent {
+            Some(reference) => refer::<EventRow>(conn, reference, "/parent", &mut checks)?,
+            None => None,
+        };
+        let organizers =
+            refer_all::<OrganizationRow>(conn, &input.organizers, "organizers", &mut checks)?;
+        let mut participants = Vec::new();
+        for (i, participant) in input.participants.into_iter().enumerate() {
+            let pointer = format!("/participants/{i}/person");
+            if let Some(person) =
+                refer::<PersonRow>(conn, &participant.person, &pointer, &mut checks)?
+            {
+                participants.push(ParticipantRow {
+                    event_id: 0,
+                    person_id: person.id,
+                    role: text(participant.role),
+                    position: i32::try_from(i).unwrap_or(i32::MAX),
+                });
+            }
+        }
+        let (Some(date_precision), true) = (precision, checks.is_empty()) else {
+            return Err(ApiError::Validation(checks.0));
+        };
+        let name_en = text(input.name_en);
+        let short_name = text(input.short_name);
+        let theme = text(input.theme);
+        let keys = derive::event_keys(
+            &name,
+            name_en.as_deref(),
+            short_name.as_deref(),
+            theme.as_deref(),
+        );
+        Ok(CheckedEvent {
+            slug_given: input.slug.is_some(),
+            changes: EventChanges {
+                slug: derive::slug_for(input.slug, short_name.as_deref(), &name, EventRow::NOUN),
+                search_key: keys.search_key,
+                sort_key: keys.sort_key,
+                name,
+                name_en,
+                short_name,
+                edition: input.edition,
+                theme,
+                description: text(input.description),
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+                date_precision,
+                city: text(input.city),
+                country,
+                parent_id: parent.map(|p| p.id),
+                updated_at: ctx.now,
+            },
+            organizers,
+            participants,
+        })
+    }
+
+    fn insert(conn: &mut DbConnection, checked: &CheckedEvent, _ctx: Ctx) -> Result<i64, ApiError> {
+        let id = db::insert(conn, &checked.changes)?;
+        db::replace_details(conn, id, &checked.organizers, &checked.participants)?;
+        Ok(id)
+    }
+
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &CheckedEvent,
+        _ctx: Ctx,
+    ) -> Result<bool, ApiError> {
+        if let Some(parent) = checked.changes.parent_id {
+            check_parent(&db::ancestors(conn, parent)?, id, EventRow::NOUN)?;
+        }
+        if !db::update(conn, id, expected, &checked.changes)? {
+            return Ok(false);
+        }
+        db::replace_details(conn, id, &checked.organizers, &checked.participants)?;
+        Ok(true)
+    }
+
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        Ok(db::soft_delete(conn, id, expected, now)?)
+    }
+}
+
+write_routes! {
+    editable: Events,
+    input: NewEvent,
+    output: Event,
+    tag: "events",
+    collection: "/events",
+    item: "/events/{id_or_slug}",
+    example: "amcc7",
+    create: (create_event, "Create an event, with organizers and participants."),
+    replace: (replace_event, "Replace an event."),
+    update: (update_event, "Change an event (JSON merge patch; `organizers` and `participants` are replaced whole)."),
+    delete: (delete_event, "Delete an event (soft): it leaves every list and reference."),
 }

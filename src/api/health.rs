@@ -57,3 +57,19 @@ pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
         Ok(Err(_)) | Err(_) => Err(ApiError::Unavailable),
     }
 }
+
+/// The spec bytes, computed once at start-up (`openapi::spec_json`).
+#[derive(Clone)]
+pub struct SpecJson(pub std::sync::Arc<String>);
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    tag = "service",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+#[get("/openapi.json")]
+pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec.0.as_str().to_owned())
+}

@@ -1,121 +1,134 @@
 //! `/api/v1/organizations`: government bodies, agencies, news agencies, forums.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
-use std::collections::HashMap;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::auth::Caller;
+use super::editing::{check_parent, refer, write_routes, written, Checked, Editable};
 use super::query::{
-    editorial, item_response, list_response, load_page, parse_country, parse_include, parse_key,
-    parse_list, path_key, IncludeTree, ItemResponse, ListResponse, ListSpec, Problems, QueryParams,
+    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::refs::{OrganizationRef, RelatedOrganization};
-use super::{gone_if_deleted, to_value, Ctx, Moved, State};
-use crate::db::organizations::{self as db, OrganizationFilter, OrganizationRow, OrganizationSort};
-use crate::db::slugs::Resource;
-use crate::db::{self as database, DbConnection, Key};
+use super::read::{get_item, list, Listable};
+use super::State;
+use crate::db::organizations::{
+    self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
+};
+use crate::db::{DbConnection, KeyValue, Record, Viewer};
+use crate::domain::check::{parse_country, text, Checks};
+use crate::domain::derive;
+use crate::domain::key::{parse_key, Reference};
+use crate::domain::kinds::OrganizationKind;
 use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
-use crate::list_params;
+use crate::views::envelope::{ItemResponse, ListResponse};
+use crate::views::organizations::{load, Organization};
+use crate::views::{single, to_value, Ctx, IncludeTree};
 
-/// What kind of body an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganizationKind {
-    Government,
-    Ministry,
-    Intergovernmental,
-    Agency,
-    NewsAgency,
-    TaskForce,
-    Centre,
-    Forum,
-    Company,
-    Other,
-}
+/// Organizations, for the shared list and write flows.
+pub struct Organizations;
 
-impl OrganizationKind {
-    pub const ALL: [&'static str; 10] = [
-        "government",
-        "ministry",
-        "intergovernmental",
-        "agency",
-        "news_agency",
-        "task_force",
-        "centre",
-        "forum",
-        "company",
-        "other",
-    ];
+impl Listable for Organizations {
+    type Params = OrganizationListParams;
+    type Filter = OrganizationFilter;
+    type Sort = OrganizationSort;
+    type Row = OrganizationRow;
+    type Options = IncludeTree;
+    type Item = Organization;
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["name", "short_name", "id", "updated_at"],
+        cursor_sorts: &["name", "id", "updated_at"],
+        default_sort: "name",
+        fields: &[
+            "slug",
+            "name",
+            "name_en",
+            "short_name",
+            "kind",
+            "country",
+            "parent",
+            "description",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        includes: &["parent", "parent.parent"],
+    };
 
-    fn from_stored(kind: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(kind.to_owned()))
-            .unwrap_or(OrganizationKind::Other)
+    fn sort_key(name: &str) -> Option<OrganizationSort> {
+        Some(match name {
+            "name" => OrganizationSort::Name,
+            "short_name" => OrganizationSort::ShortName,
+            "id" => OrganizationSort::Id,
+            "updated_at" => OrganizationSort::UpdatedAt,
+            _ => return None,
+        })
     }
-}
 
-/// An organization. Fields other than `id` can be left out with `fields`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Organization {
-    #[schema(example = 3)]
-    pub id: i64,
-    #[schema(required = false, example = "ttxvn")]
-    pub slug: String,
-    /// The Vietnamese name.
-    #[schema(required = false, example = "Thông tấn xã Việt Nam")]
-    pub name: String,
-    #[schema(required = false, example = "Vietnam News Agency")]
-    pub name_en: Option<String>,
-    #[schema(required = false, example = "TTXVN")]
-    pub short_name: Option<String>,
-    #[schema(required = false)]
-    pub kind: OrganizationKind,
-    /// ISO 3166-1 alpha-2.
-    #[schema(required = false, example = "VN")]
-    pub country: Option<String>,
-    /// The organization this one belongs to (`include=parent` embeds it whole).
-    #[schema(required = false)]
-    pub parent: Option<RelatedOrganization>,
-    #[schema(required = false, example = "Cơ quan thông tấn quốc gia")]
-    pub description: Option<String>,
-    /// Increments on every content change.
-    #[schema(required = false, example = 1)]
-    pub version: i32,
-    #[schema(required = false)]
-    pub created_at: DateTime<FixedOffset>,
-    #[schema(required = false)]
-    pub updated_at: DateTime<FixedOffset>,
-}
+    fn parse(
+        params: &OrganizationListParams,
+        list: &ListOptions<OrganizationSort>,
+        _ctx: Ctx,
+        problems: &mut Problems,
+    ) -> (OrganizationFilter, IncludeTree) {
+        let filter = OrganizationFilter {
+            kind: params
+                .kind
+                .as_deref()
+                .and_then(|k| problems.check("kind", OrganizationKind::parse(k))),
+            country: params
+                .country
+                .as_deref()
+                .and_then(|c| problems.check("country", parse_country(c))),
+            parent: params
+                .parent
+                .as_deref()
+                .and_then(|p| problems.check("parent", parse_key(p))),
+            search: params.q.as_deref().and_then(search_pattern),
+        };
+        (filter, list.include.clone())
+    }
 
-pub const SPEC: ListSpec = ListSpec {
-    sorts: &["name", "short_name", "id", "updated_at"],
-    cursor_sorts: &["name", "id", "updated_at"],
-    default_sort: "name",
-    fields: &[
-        "slug",
-        "name",
-        "name_en",
-        "short_name",
-        "kind",
-        "country",
-        "parent",
-        "description",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    includes: &["parent", "parent.parent"],
-};
+    fn list(
+        conn: &mut DbConnection,
+        filter: &OrganizationFilter,
+        _viewer: Viewer,
+        list: &ListOptions<OrganizationSort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<OrganizationRow>> {
+        db::list(
+            conn,
+            filter,
+            &list.sort,
+            list.after.as_ref(),
+            list.offset(),
+            limit,
+        )
+    }
 
-fn sort_key(name: &str) -> Option<OrganizationSort> {
-    Some(match name {
-        "name" => OrganizationSort::Name,
-        "short_name" => OrganizationSort::ShortName,
-        "id" => OrganizationSort::Id,
-        "updated_at" => OrganizationSort::UpdatedAt,
-        _ => return None,
-    })
+    fn count(
+        conn: &mut DbConnection,
+        filter: &OrganizationFilter,
+        _viewer: Viewer,
+    ) -> diesel::QueryResult<i64> {
+        db::count(conn, filter)
+    }
+
+    fn cursor_of(row: &OrganizationRow, key: OrganizationSort) -> (KeyValue, i64) {
+        (db::cursor_value(row, key), row.id)
+    }
+
+    fn load(
+        conn: &mut DbConnection,
+        rows: Vec<OrganizationRow>,
+        include: &IncludeTree,
+        _viewer: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Organization>, ApiError> {
+        load(conn, rows, include, ctx)
+    }
 }
 
 list_params! {
@@ -154,111 +167,6 @@ pub struct OrganizationParams {
     pub include: Option<String>,
 }
 
-impl OrganizationListParams {
-    fn parse(
-        &self,
-    ) -> Result<
-        (
-            OrganizationFilter,
-            super::query::ListOptions<OrganizationSort>,
-        ),
-        ApiError,
-    > {
-        let mut problems = Problems::default();
-        let opts = parse_list(self.common(), &SPEC, sort_key, &mut problems);
-        let kind = self.kind.as_deref().and_then(|k| {
-            problems.check(
-                "kind",
-                if OrganizationKind::ALL.contains(&k) {
-                    Ok(k.to_owned())
-                } else {
-                    Err(format!(
-                        "must be one of: {}",
-                        OrganizationKind::ALL.join(", ")
-                    ))
-                },
-            )
-        });
-        let filter = OrganizationFilter {
-            kind,
-            country: self
-                .country
-                .as_deref()
-                .and_then(|c| problems.check("country", parse_country(c))),
-            parent: self
-                .parent
-                .as_deref()
-                .and_then(|p| problems.check("parent", parse_key(p))),
-            search: self.q.as_deref().and_then(search_pattern),
-        };
-        problems.into_result()?;
-        Ok((filter, opts))
-    }
-}
-
-/// Turns rows into wire organizations, embedding parents whole where `include` asks.
-pub fn represent(
-    conn: &mut DbConnection,
-    rows: Vec<OrganizationRow>,
-    include: &IncludeTree,
-    ctx: Ctx,
-) -> Result<Vec<Organization>, ApiError> {
-    let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
-    let parents: HashMap<i64, RelatedOrganization> = match include.get("parent") {
-        Some(nested) => {
-            let full = db::by_ids(conn, &parent_ids)?;
-            represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|o| (o.id, RelatedOrganization::Full(Box::new(o))))
-                .collect()
-        }
-        None => db::refs(conn, &parent_ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedOrganization::Ref(OrganizationRef::from(r))))
-            .collect(),
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| Organization {
-            parent: row.parent_id.and_then(|id| parents.get(&id).cloned()),
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            name_en: row.name_en,
-            short_name: row.short_name,
-            kind: OrganizationKind::from_stored(&row.kind),
-            country: row.country,
-            description: row.description,
-            version: row.version,
-            created_at: ctx.tz.render(row.created_at),
-            updated_at: ctx.tz.render(row.updated_at),
-        })
-        .collect())
-}
-
-/// Finds a live organization or answers 404 / 410.
-pub fn find_live(
-    conn: &mut DbConnection,
-    key: &Key,
-    moved: &Moved,
-) -> Result<OrganizationRow, ApiError> {
-    let Some(row) = db::find(conn, key)? else {
-        return Err(moved.resolve(
-            conn,
-            key,
-            Resource::Organizations,
-            "organization",
-            |conn, id| {
-                Ok(db::find(conn, &Key::Id(id))?
-                    .filter(|r| r.deleted_at.is_none())
-                    .map(|r| r.slug))
-            },
-        )?);
-    };
-    gone_if_deleted(row.deleted_at, "organization", key)?;
-    Ok(row)
-}
-
 /// List organizations.
 ///
 /// Government bodies, ministries, intergovernmental bodies, news agencies and others, sorted by
@@ -277,33 +185,10 @@ pub fn find_live(
 pub async fn list_organizations(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: QueryParams<OrganizationListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, opts) = params.0.parse()?;
-    let ctx = state.ctx();
-    let (page, opts) = database::run(&state.pool, move |conn| {
-        let page = load_page(
-            conn,
-            &opts,
-            |conn, limit| {
-                db::list(
-                    conn,
-                    &filter,
-                    &opts.sort,
-                    opts.after.as_ref(),
-                    opts.offset(),
-                    limit,
-                )
-            },
-            |conn| db::count(conn, &filter),
-            |row, key| (db::cursor_value(row, key), row.id),
-            |conn, rows| represent(conn, rows, &opts.include, ctx),
-            &[],
-        )?;
-        Ok((page, opts))
-    })
-    .await?;
-    Ok(list_response(&req, &opts, page))
+    list::<Organizations>(state, &req, &caller, params.0, None).await
 }
 
 /// Get one organization.
@@ -326,66 +211,170 @@ pub async fn list_organizations(
 pub async fn get_organization(
     state: State,
     req: HttpRequest,
-    caller: super::auth::Caller,
+    caller: Caller,
     path: web::Path<String>,
     params: QueryParams<OrganizationParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "organizations", "");
-    let key = path_key(&path.into_inner(), "organization")?;
+    let key = path_key(&path.into_inner(), OrganizationRow::NOUN)?;
     let mut problems = Problems::default();
-    let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
+    let include = parse_include(
+        params.0.include.as_deref(),
+        Organizations::SPEC.includes,
+        &mut problems,
+    );
     problems.into_result()?;
-    let ctx = state.ctx();
-    let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key, &moved)?;
-        let mut items = represent(conn, vec![row], &include, ctx)?;
-        items
-            .pop()
-            .ok_or_else(|| ApiError::Internal("organization vanished".into()))
-    })
-    .await?;
-    let version = item.version;
-    let response = item_response(to_value(&item)?);
-    Ok(if caller.previews() {
-        editorial(response, Some(version))
-    } else {
-        response
-    })
-}
-
-/// List the people with a position at an organization.
-///
-/// Everyone who holds or held a position there, current holders first, then by name.
-#[utoipa::path(
-    tag = "organizations",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the organization", example = "bo-cong-an"),
-        super::people::PersonListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of people", body = ListResponse<super::people::Person>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/organizations/{id_or_slug}/people")]
-pub async fn list_organization_people(
-    state: State,
-    req: HttpRequest,
-    path: web::Path<String>,
-    params: QueryParams<super::people::PersonListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "organizations", "/people");
-    let key = path_key(&path.into_inner(), "organization")?;
-    super::people::list_people_where(state, req, params.0, move |conn, filter, ctx| {
-        let org = find_live(conn, &key, &moved)?;
-        filter.organization = Some(Key::Id(org.id));
-        filter.current_first_on = Some(ctx.today());
-        Ok(())
+    get_item::<OrganizationRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        let org = single(load(conn, vec![row], &include, ctx)?, OrganizationRow::NOUN)?;
+        Ok((org.version, to_value(&org)?))
     })
     .await
+}
+
+/// An organization as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    /// Generated from the name when absent.
+    #[schema(example = "bo-ngoai-giao-australia")]
+    pub slug: Option<String>,
+    #[schema(example = "Bộ Ngoại giao Australia")]
+    pub name: String,
+    #[schema(example = "Department of Foreign Affairs and Trade")]
+    pub name_en: Option<String>,
+    #[schema(example = "DFAT")]
+    pub short_name: Option<String>,
+    /// One of the kinds in `OrganizationKind`.
+    #[schema(example = "ministry")]
+    pub kind: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "AU")]
+    pub country: Option<String>,
+    /// The parent organization: id, slug or reference.
+    #[schema(example = "asean")]
+    pub parent: Option<Reference>,
+    #[schema(example = "Cơ quan phụ trách đối ngoại của Australia.")]
+    pub description: Option<String>,
+}
+
+pub struct CheckedOrganization {
+    changes: OrganizationChanges,
+    slug_given: bool,
+}
+
+impl Checked for CheckedOrganization {
+    fn slug(&mut self) -> (&mut String, bool) {
+        (&mut self.changes.slug, self.slug_given)
+    }
+}
+
+impl Editable for Organizations {
+    type Row = OrganizationRow;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    type Input = NewOrganization;
+    type Checked = CheckedOrganization;
+
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
+        let row = written::<OrganizationRow>(conn, id)?;
+        let org = single(
+            load(conn, vec![row], &IncludeTree::default(), ctx)?,
+            OrganizationRow::NOUN,
+        )?;
+        Ok((org.version, to_value(&org)?))
+    }
+
+    fn check(
+        conn: &mut DbConnection,
+        input: NewOrganization,
+        ctx: Ctx,
+    ) -> Result<CheckedOrganization, ApiError> {
+        let mut checks = Checks::default();
+        let name = checks.name(&input.name, "/name", 300);
+        checks.slug(input.slug.as_deref());
+        let kind = checks.kind("/kind", &input.kind, OrganizationKind::parse);
+        let country = checks.country(input.country);
+        let parent = match &input.parent {
+            Some(reference) => refer::<OrganizationRow>(conn, reference, "/parent", &mut checks)?,
+            None => None,
+        };
+        let (Some(kind), true) = (kind, checks.is_empty()) else {
+            return Err(ApiError::Validation(checks.0));
+        };
+        let name_en = text(input.name_en);
+        let short_name = text(input.short_name);
+        let keys = derive::organization_keys(&name, name_en.as_deref(), short_name.as_deref());
+        Ok(CheckedOrganization {
+            slug_given: input.slug.is_some(),
+            changes: OrganizationChanges {
+                slug: derive::slug_for(
+                    input.slug,
+                    short_name.as_deref(),
+                    &name,
+                    OrganizationRow::NOUN,
+                ),
+                search_key: keys.search_key,
+                sort_key: keys.sort_key,
+                name,
+                name_en,
+                short_name,
+                kind,
+                country,
+                parent_id: parent.map(|p| p.id),
+                description: text(input.description),
+                updated_at: ctx.now,
+            },
+        })
+    }
+
+    fn insert(
+        conn: &mut DbConnection,
+        checked: &CheckedOrganization,
+        _ctx: Ctx,
+    ) -> Result<i64, ApiError> {
+        Ok(db::insert(conn, &checked.changes)?)
+    }
+
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &CheckedOrganization,
+        _ctx: Ctx,
+    ) -> Result<bool, ApiError> {
+        if let Some(parent) = checked.changes.parent_id {
+            check_parent(&db::ancestors(conn, parent)?, id, OrganizationRow::NOUN)?;
+        }
+        Ok(db::update(conn, id, expected, &checked.changes)?)
+    }
+
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        Ok(db::soft_delete(conn, id, expected, now)?)
+    }
+
+    fn deletable(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+        match db::dependents(conn, id)? {
+            (0, 0) => Ok(()),
+            (sourced, held) => Err(ApiError::Conflict(format!(
+                "still the source of {sourced} article(s) and the organization of {held} position(s)"
+            ))),
+        }
+    }
+}
+
+write_routes! {
+    editable: Organizations,
+    input: NewOrganization,
+    output: Organization,
+    tag: "organizations",
+    collection: "/organizations",
+    item: "/organizations/{id_or_slug}",
+    example: "ttxvn",
+    create: (create_organization, "Create an organization."),
+    replace: (replace_organization, "Replace an organization."),
+    update: (update_organization, "Change an organization (JSON merge patch)."),
+    delete: (delete_organization, "Delete an organization (soft).\\n\\nRefused with 409 while it is an article's source or a position's organization."),
 }

@@ -1,135 +1,130 @@
 //! `/api/v1/people`: officials and others named in articles, with aliases and positions.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde::Serialize;
-use std::collections::HashMap;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::auth::Caller;
+use super::editing::{refer, write_routes, written, Checked, Editable};
 use super::query::{
-    editorial, item_response, list_response, load_page, parse_country, parse_include, parse_key,
-    parse_list, path_key, IncludeTree, ItemResponse, ListOptions, ListResponse, ListSpec, Problems,
-    QueryParams,
+    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::refs::{OrganizationRef, RelatedOrganization};
-use super::{gone_if_deleted, organizations, to_value, Ctx, Moved, State};
-use crate::db::people::{self as db, PersonFilter, PersonRow, PersonSort};
-use crate::db::slugs::Resource;
-use crate::db::{self as database, DbConnection, Key};
+use super::read::{get_item, list, within, Listable};
+use super::State;
+use crate::db::organizations::OrganizationRow;
+use crate::db::people::{
+    self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
+};
+use crate::db::{DbConnection, Key, KeyValue, Record, Viewer};
+use crate::domain::check::{parse_country, text, Checks};
+use crate::domain::derive;
+use crate::domain::key::{parse_key, Reference};
+use crate::domain::kinds::AliasKind;
 use crate::domain::text::search_pattern;
 use crate::error::{ApiError, Problem};
-use crate::list_params;
+use crate::views::envelope::{ItemResponse, ListResponse};
+use crate::views::people::{load, Person};
+use crate::views::{single, to_value, Ctx, IncludeTree};
 
-/// How an alias relates to the person's display name.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AliasKind {
-    /// The name in the person's own language or script.
-    Native,
-    /// A rendering in another language, such as a Sino-Vietnamese reading.
-    Transliteration,
-    /// A spelling found in published text that is wrong.
-    Misspelling,
-    /// Any other known form (a nickname, a former name).
-    Other,
-}
+/// People, for the shared list and write flows.
+pub struct People;
 
-impl AliasKind {
-    fn from_stored(kind: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(kind.to_owned()))
-            .unwrap_or(AliasKind::Other)
+impl Listable for People {
+    type Params = PersonListParams;
+    type Filter = PersonFilter;
+    type Sort = PersonSort;
+    type Row = PersonRow;
+    type Options = IncludeTree;
+    type Item = Person;
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["name", "id", "updated_at"],
+        cursor_sorts: &["name", "id", "updated_at"],
+        default_sort: "name",
+        fields: &[
+            "slug",
+            "name",
+            "honorific",
+            "country",
+            "bio",
+            "aliases",
+            "positions",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        includes: &["positions", "positions.parent"],
+    };
+
+    fn sort_key(name: &str) -> Option<PersonSort> {
+        Some(match name {
+            "name" => PersonSort::Name,
+            "id" => PersonSort::Id,
+            "updated_at" => PersonSort::UpdatedAt,
+            _ => return None,
+        })
     }
-}
 
-/// Another name or spelling of a person.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Alias {
-    #[schema(example = "Tiêu Chí Hiền")]
-    pub name: String,
-    /// BCP 47 language tag.
-    #[schema(example = "vi")]
-    pub language: String,
-    pub kind: AliasKind,
-}
+    fn parse(
+        params: &PersonListParams,
+        list: &ListOptions<PersonSort>,
+        _ctx: Ctx,
+        problems: &mut Problems,
+    ) -> (PersonFilter, IncludeTree) {
+        let filter = PersonFilter {
+            organization: params
+                .organization
+                .as_deref()
+                .and_then(|o| problems.check("organization", parse_key(o))),
+            country: params
+                .country
+                .as_deref()
+                .and_then(|c| problems.check("country", parse_country(c))),
+            search: params.q.as_deref().and_then(search_pattern),
+            current_first_on: None,
+        };
+        (filter, list.include.clone())
+    }
 
-/// A position a person holds or held.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Position {
-    #[schema(example = "Bộ trưởng Bộ Công an")]
-    pub title: String,
-    #[schema(example = "Minister of Public Security")]
-    pub title_en: Option<String>,
-    /// Where (`include=positions` embeds the organization whole).
-    pub organization: Option<RelatedOrganization>,
-    /// Empty when unknown.
-    #[schema(example = "2016-04-09")]
-    pub starts_on: Option<NaiveDate>,
-    /// Empty while the position is held (or when unknown).
-    pub ends_on: Option<NaiveDate>,
-    /// Whether the position is held today; empty when its dates are unknown.
-    #[schema(example = true)]
-    pub current: Option<bool>,
-}
+    fn list(
+        conn: &mut DbConnection,
+        filter: &PersonFilter,
+        _viewer: Viewer,
+        list: &ListOptions<PersonSort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<PersonRow>> {
+        db::list(
+            conn,
+            filter,
+            &list.sort,
+            list.after.as_ref(),
+            list.offset(),
+            limit,
+        )
+    }
 
-/// A person. Fields other than `id` can be left out with `fields`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Person {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(required = false, example = "to-lam")]
-    pub slug: String,
-    /// Display name, in the person's usual spelling.
-    #[schema(required = false, example = "Tô Lâm")]
-    pub name: String,
-    /// A rank or form of address shown before the name.
-    #[schema(required = false, example = "Đại tướng")]
-    pub honorific: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    #[schema(required = false, example = "VN")]
-    pub country: Option<String>,
-    #[schema(
-        required = false,
-        example = "Ủy viên Bộ Chính trị, Bộ trưởng Bộ Công an."
-    )]
-    pub bio: Option<String>,
-    #[schema(required = false)]
-    pub aliases: Vec<Alias>,
-    #[schema(required = false)]
-    pub positions: Vec<Position>,
-    #[schema(required = false, example = 1)]
-    pub version: i32,
-    #[schema(required = false)]
-    pub created_at: DateTime<FixedOffset>,
-    #[schema(required = false)]
-    pub updated_at: DateTime<FixedOffset>,
-}
+    fn count(
+        conn: &mut DbConnection,
+        filter: &PersonFilter,
+        _viewer: Viewer,
+    ) -> diesel::QueryResult<i64> {
+        db::count(conn, filter)
+    }
 
-pub const SPEC: ListSpec = ListSpec {
-    sorts: &["name", "id", "updated_at"],
-    cursor_sorts: &["name", "id", "updated_at"],
-    default_sort: "name",
-    fields: &[
-        "slug",
-        "name",
-        "honorific",
-        "country",
-        "bio",
-        "aliases",
-        "positions",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    includes: &["positions", "positions.parent"],
-};
+    fn cursor_of(row: &PersonRow, key: PersonSort) -> (KeyValue, i64) {
+        (db::cursor_value(row, key), row.id)
+    }
 
-fn sort_key(name: &str) -> Option<PersonSort> {
-    Some(match name {
-        "name" => PersonSort::Name,
-        "id" => PersonSort::Id,
-        "updated_at" => PersonSort::UpdatedAt,
-        _ => return None,
-    })
+    fn load(
+        conn: &mut DbConnection,
+        rows: Vec<PersonRow>,
+        include: &IncludeTree,
+        _viewer: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Person>, ApiError> {
+        load(conn, rows, include, ctx)
+    }
 }
 
 list_params! {
@@ -165,154 +160,6 @@ pub struct PersonParams {
     pub include: Option<String>,
 }
 
-impl PersonListParams {
-    fn parse(&self) -> Result<(PersonFilter, ListOptions<PersonSort>), ApiError> {
-        let mut problems = Problems::default();
-        let opts = parse_list(self.common(), &SPEC, sort_key, &mut problems);
-        let filter = PersonFilter {
-            organization: self
-                .organization
-                .as_deref()
-                .and_then(|o| problems.check("organization", parse_key(o))),
-            country: self
-                .country
-                .as_deref()
-                .and_then(|c| problems.check("country", parse_country(c))),
-            search: self.q.as_deref().and_then(search_pattern),
-            current_first_on: None,
-        };
-        problems.into_result()?;
-        Ok((filter, opts))
-    }
-}
-
-/// Turns rows into wire people: aliases, positions and their organizations in one query each.
-pub fn represent(
-    conn: &mut DbConnection,
-    rows: Vec<PersonRow>,
-    include: &IncludeTree,
-    ctx: Ctx,
-) -> Result<Vec<Person>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut aliases: HashMap<i64, Vec<Alias>> = HashMap::new();
-    for alias in db::aliases(conn, &ids)? {
-        aliases.entry(alias.person_id).or_default().push(Alias {
-            kind: AliasKind::from_stored(&alias.kind),
-            name: alias.name,
-            language: alias.language,
-        });
-    }
-    let held = db::positions(conn, &ids)?;
-    let org_ids: Vec<i64> = held.iter().filter_map(|p| p.organization_id).collect();
-    let orgs: HashMap<i64, RelatedOrganization> = match include.get("positions") {
-        Some(nested) => {
-            let full = crate::db::organizations::by_ids(conn, &org_ids)?;
-            organizations::represent(conn, full, nested, ctx)?
-                .into_iter()
-                .map(|o| (o.id, RelatedOrganization::Full(Box::new(o))))
-                .collect()
-        }
-        None => crate::db::organizations::refs(conn, &org_ids)?
-            .into_iter()
-            .map(|(id, r)| (id, RelatedOrganization::Ref(OrganizationRef::from(r))))
-            .collect(),
-    };
-    let today = ctx.today();
-    let mut positions: HashMap<i64, Vec<Position>> = HashMap::new();
-    for p in held {
-        positions.entry(p.person_id).or_default().push(Position {
-            organization: p.organization_id.and_then(|id| orgs.get(&id).cloned()),
-            current: is_current(p.starts_on, p.ends_on, today),
-            title: p.title,
-            title_en: p.title_en,
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
-        });
-    }
-    Ok(rows
-        .into_iter()
-        .map(|row| Person {
-            aliases: aliases.remove(&row.id).unwrap_or_default(),
-            positions: positions.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            honorific: row.honorific,
-            country: row.country,
-            bio: row.bio,
-            version: row.version,
-            created_at: ctx.tz.render(row.created_at),
-            updated_at: ctx.tz.render(row.updated_at),
-        })
-        .collect())
-}
-
-/// Held today: started (or no known start) and not ended. With neither date known, nobody can
-/// tell, and the answer is empty rather than a guess.
-fn is_current(
-    starts_on: Option<NaiveDate>,
-    ends_on: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Option<bool> {
-    match (starts_on, ends_on) {
-        (None, None) => None,
-        (start, end) => Some(start.is_none_or(|s| s <= today) && end.is_none_or(|e| e >= today)),
-    }
-}
-
-/// Finds a live person or answers 404 / 410.
-pub fn find_live(conn: &mut DbConnection, key: &Key, moved: &Moved) -> Result<PersonRow, ApiError> {
-    let Some(row) = db::find(conn, key)? else {
-        return Err(
-            moved.resolve(conn, key, Resource::People, "person", |conn, id| {
-                Ok(db::find(conn, &Key::Id(id))?
-                    .filter(|r| r.deleted_at.is_none())
-                    .map(|r| r.slug))
-            })?,
-        );
-    };
-    gone_if_deleted(row.deleted_at, "person", key)?;
-    Ok(row)
-}
-
-/// A people list; `scope` narrows the filter inside the database work (sub-collections).
-pub async fn list_people_where<F>(
-    state: State,
-    req: HttpRequest,
-    params: PersonListParams,
-    scope: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&mut DbConnection, &mut PersonFilter, Ctx) -> Result<(), ApiError> + Send + 'static,
-{
-    let (mut filter, opts) = params.parse()?;
-    let ctx = state.ctx();
-    let (page, opts) = database::run(&state.pool, move |conn| {
-        scope(conn, &mut filter, ctx)?;
-        let page = load_page(
-            conn,
-            &opts,
-            |conn, limit| {
-                db::list(
-                    conn,
-                    &filter,
-                    &opts.sort,
-                    opts.after.as_ref(),
-                    opts.offset(),
-                    limit,
-                )
-            },
-            |conn| db::count(conn, &filter),
-            |row, key| (db::cursor_value(row, key), row.id),
-            |conn, rows| represent(conn, rows, &opts.include, ctx),
-            &[],
-        )?;
-        Ok((page, opts))
-    })
-    .await?;
-    Ok(list_response(&req, &opts, page))
-}
-
 /// List people.
 ///
 /// Sorted by name by default; `q` matches names and aliases in any spelling the portal knows.
@@ -330,9 +177,10 @@ where
 pub async fn list_people(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: QueryParams<PersonListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    list_people_where(state, req, params.0, |_, _, _| Ok(())).await
+    list::<People>(state, &req, &caller, params.0, None).await
 }
 
 /// Get one person, with aliases and positions.
@@ -355,66 +203,262 @@ pub async fn list_people(
 pub async fn get_person(
     state: State,
     req: HttpRequest,
-    caller: super::auth::Caller,
+    caller: Caller,
     path: web::Path<String>,
     params: QueryParams<PersonParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "people", "");
-    let key = path_key(&path.into_inner(), "person")?;
+    let key = path_key(&path.into_inner(), PersonRow::NOUN)?;
     let mut problems = Problems::default();
-    let include = parse_include(params.0.include.as_deref(), SPEC.includes, &mut problems);
+    let include = parse_include(
+        params.0.include.as_deref(),
+        People::SPEC.includes,
+        &mut problems,
+    );
     problems.into_result()?;
-    let ctx = state.ctx();
-    let item = database::run(&state.pool, move |conn| {
-        let row = find_live(conn, &key, &moved)?;
-        let mut items = represent(conn, vec![row], &include, ctx)?;
-        items
-            .pop()
-            .ok_or_else(|| ApiError::Internal("person vanished".into()))
+    get_item::<PersonRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        let person = single(load(conn, vec![row], &include, ctx)?, PersonRow::NOUN)?;
+        Ok((person.version, to_value(&person)?))
     })
-    .await?;
-    let version = item.version;
-    let response = item_response(to_value(&item)?);
-    Ok(if caller.previews() {
-        editorial(response, Some(version))
-    } else {
-        response
-    })
+    .await
 }
 
-/// List the articles about a person.
+/// List the people with a position at an organization.
 ///
-/// The same filters and options as `GET /api/v1/articles`, narrowed to this person.
+/// Everyone who holds or held a position there, current holders first, then by name.
 #[utoipa::path(
-    tag = "people",
+    tag = "organizations",
     params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the person", example = "to-lam"),
-        super::articles::ArticleListParams,
+        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the organization", example = "bo-cong-an"),
+        PersonListParams,
     ),
     responses(
-        (status = 200, description = "A page of article summaries", body = ListResponse<super::articles::Article>,
+        (status = 200, description = "A page of people", body = ListResponse<Person>,
             headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
         (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/people/{id_or_slug}/articles")]
-pub async fn list_person_articles(
+#[get("/organizations/{id_or_slug}/people")]
+pub async fn list_organization_people(
     state: State,
     req: HttpRequest,
-    caller: super::auth::Caller,
+    caller: Caller,
     path: web::Path<String>,
-    params: QueryParams<super::articles::ArticleListParams>,
+    params: QueryParams<PersonListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let moved = Moved::new(&req, "people", "/articles");
-    let key = path_key(&path.into_inner(), "person")?;
-    super::articles::list_articles_where(state, req, caller, params.0, move |conn, filter| {
-        let person = find_live(conn, &key, &moved)?;
-        filter.person = Some(Key::Id(person.id));
-        Ok(())
-    })
-    .await
+    let key = path_key(&path.into_inner(), OrganizationRow::NOUN)?;
+    let scope = within::<OrganizationRow, PersonFilter>(
+        &req,
+        &caller,
+        key,
+        "/people",
+        |filter, id, ctx| {
+            filter.organization = Some(Key::Id(id));
+            filter.current_first_on = Some(ctx.today());
+        },
+    );
+    list::<People>(state, &req, &caller, params.0, scope).await
+}
+
+/// Another name or spelling.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAlias {
+    #[schema(example = "Tiêu Chí Hiền")]
+    pub name: String,
+    /// BCP 47 language tag.
+    #[schema(example = "vi")]
+    pub language: String,
+    /// `native`, `transliteration`, `misspelling` or `other`.
+    #[schema(example = "transliteration")]
+    pub kind: String,
+}
+
+/// A position held.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPosition {
+    #[schema(example = "Bộ trưởng Bộ Công an")]
+    pub title: String,
+    #[schema(example = "Minister of Public Security")]
+    pub title_en: Option<String>,
+    /// The organization: id, slug or reference.
+    #[schema(example = "bo-cong-an")]
+    pub organization: Option<Reference>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    /// Computed from the dates; accepted and ignored so that GET-edit-PUT works.
+    pub current: Option<bool>,
+}
+
+/// A person as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    #[schema(example = "tim-watts")]
+    pub slug: Option<String>,
+    #[schema(example = "Tim Watts")]
+    pub name: String,
+    #[schema(example = "Đại tướng")]
+    pub honorific: Option<String>,
+    #[schema(example = "AU")]
+    pub country: Option<String>,
+    #[schema(example = "Trợ lý Ngoại trưởng Australia.")]
+    pub bio: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<NewAlias>,
+    #[serde(default)]
+    pub positions: Vec<NewPosition>,
+}
+
+pub struct CheckedPerson {
+    changes: PersonChanges,
+    slug_given: bool,
+    aliases: Vec<AliasRow>,
+    positions: Vec<PositionRow>,
+}
+
+impl Checked for CheckedPerson {
+    fn slug(&mut self) -> (&mut String, bool) {
+        (&mut self.changes.slug, self.slug_given)
+    }
+}
+
+fn index(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+impl Editable for People {
+    type Row = PersonRow;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    type Input = NewPerson;
+    type Checked = CheckedPerson;
+
+    fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
+        let row = written::<PersonRow>(conn, id)?;
+        let person = single(
+            load(conn, vec![row], &IncludeTree::default(), ctx)?,
+            PersonRow::NOUN,
+        )?;
+        Ok((person.version, to_value(&person)?))
+    }
+
+    fn check(
+        conn: &mut DbConnection,
+        input: NewPerson,
+        ctx: Ctx,
+    ) -> Result<CheckedPerson, ApiError> {
+        let mut checks = Checks::default();
+        let name = checks.name(&input.name, "/name", 300);
+        checks.slug(input.slug.as_deref());
+        let country = checks.country(input.country);
+        let mut aliases = Vec::new();
+        for (i, alias) in input.aliases.into_iter().enumerate() {
+            let at = format!("/aliases/{i}");
+            let alias_name = checks.name(&alias.name, &format!("{at}/name"), 300);
+            checks.language(&alias.language, &format!("{at}/language"));
+            if let Some(kind) = checks.kind(&format!("{at}/kind"), &alias.kind, AliasKind::parse) {
+                aliases.push(AliasRow {
+                    person_id: 0,
+                    name: alias_name,
+                    language: alias.language,
+                    kind,
+                    position: index(i),
+                });
+            }
+        }
+        let mut positions = Vec::new();
+        for (i, held) in input.positions.into_iter().enumerate() {
+            let at = format!("/positions/{i}");
+            let title = checks.name(&held.title, &format!("{at}/title"), 300);
+            let organization = match &held.organization {
+                Some(reference) => refer::<OrganizationRow>(
+                    conn,
+                    reference,
+                    &format!("{at}/organization"),
+                    &mut checks,
+                )?,
+                None => None,
+            };
+            checks.span(held.starts_on, held.ends_on, &at, false);
+            positions.push(PositionRow {
+                person_id: 0,
+                organization_id: organization.map(|o| o.id),
+                title,
+                title_en: text(held.title_en),
+                starts_on: held.starts_on,
+                ends_on: held.ends_on,
+                position: index(i),
+            });
+        }
+        if !checks.is_empty() {
+            return Err(ApiError::Validation(checks.0));
+        }
+        let keys = derive::person_keys(&name, aliases.iter().map(|a| a.name.as_str()));
+        Ok(CheckedPerson {
+            slug_given: input.slug.is_some(),
+            changes: PersonChanges {
+                slug: derive::slug_for(input.slug, None, &name, PersonRow::NOUN),
+                search_key: keys.search_key,
+                sort_key: keys.sort_key,
+                name,
+                honorific: text(input.honorific),
+                country,
+                bio: text(input.bio),
+                updated_at: ctx.now,
+            },
+            aliases,
+            positions,
+        })
+    }
+
+    fn insert(
+        conn: &mut DbConnection,
+        checked: &CheckedPerson,
+        _ctx: Ctx,
+    ) -> Result<i64, ApiError> {
+        let id = db::insert(conn, &checked.changes)?;
+        db::replace_details(conn, id, &checked.aliases, &checked.positions)?;
+        Ok(id)
+    }
+
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        checked: &CheckedPerson,
+        _ctx: Ctx,
+    ) -> Result<bool, ApiError> {
+        if !db::update(conn, id, expected, &checked.changes)? {
+            return Ok(false);
+        }
+        db::replace_details(conn, id, &checked.aliases, &checked.positions)?;
+        Ok(true)
+    }
+
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        Ok(db::soft_delete(conn, id, expected, now)?)
+    }
+}
+
+write_routes! {
+    editable: People,
+    input: NewPerson,
+    output: Person,
+    tag: "people",
+    collection: "/people",
+    item: "/people/{id_or_slug}",
+    example: "to-lam",
+    create: (create_person, "Create a person, with aliases and positions."),
+    replace: (replace_person, "Replace a person, aliases and positions included."),
+    update: (update_person, "Change a person (JSON merge patch; `aliases` and `positions` are replaced whole)."),
+    delete: (delete_person, "Delete a person (soft): they leave every list and reference."),
 }

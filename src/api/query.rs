@@ -6,12 +6,14 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::future::{ready, Ready};
 use utoipa::ToSchema;
 
 use crate::db::{After, KeyValue};
+use crate::domain::key::{is_key, Key};
 use crate::error::{ApiError, FieldError};
+use crate::views::envelope::{ItemResponse, ListLinks, ListMeta, ListResponse};
+use crate::views::IncludeTree;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -90,23 +92,6 @@ pub struct ListSpec {
     pub default_sort: &'static str,
     pub fields: &'static [&'static str],
     pub includes: &'static [&'static str],
-}
-
-/// `include=events.parent,people` as a tree: {"events": {"parent": {}}, "people": {}}.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct IncludeTree(pub BTreeMap<String, IncludeTree>);
-
-impl IncludeTree {
-    pub fn get(&self, relation: &str) -> Option<&IncludeTree> {
-        self.0.get(relation)
-    }
-
-    fn insert_path(&mut self, path: &str) {
-        let mut node = self;
-        for part in path.split('.') {
-            node = node.0.entry(part.to_owned()).or_default();
-        }
-    }
 }
 
 pub struct ListOptions<S> {
@@ -398,66 +383,6 @@ impl Fields {
     }
 }
 
-/// Totals and position of a page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListMeta {
-    /// The page number; absent when the page was asked for by `cursor`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 1, minimum = 1)]
-    pub page: Option<i64>,
-    #[schema(example = 20, minimum = 1, maximum = 100)]
-    pub per_page: i64,
-    /// Items matching the filters, absent with `count=none`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 57, minimum = 0)]
-    pub total: Option<i64>,
-    /// Pages at this `per_page`, absent with `count=none`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 3, minimum = 0)]
-    pub total_pages: Option<i64>,
-    /// Pass as `cursor` for the next page (keyset pagination: deep pages cost as much as the
-    /// first). Present when there is a next page and the list is sorted by one stable key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(
-        example = "eyJzIjoicHVibGlzaGVkX2F0IiwiZCI6dHJ1ZSwidiI6IjIwMjItMTAtMjFUMDE6MjQ6MDAiLCJpIjoxfQ"
-    )]
-    pub next_cursor: Option<String>,
-}
-
-/// Links to neighbouring pages, the same as in the `Link` header (RFC 8288).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListLinks {
-    #[serde(rename = "self")]
-    #[schema(example = "/api/v1/articles?page=2")]
-    pub self_: String,
-    #[schema(example = "/api/v1/articles?page=1")]
-    pub first: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "/api/v1/articles?page=1")]
-    pub prev: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "/api/v1/articles?page=3")]
-    pub next: Option<String>,
-    /// Absent with `count=none`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "/api/v1/articles?page=3")]
-    pub last: Option<String>,
-}
-
-/// A page of items: `data`, `meta` (totals) and `links` (neighbouring pages).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListResponse<T> {
-    pub data: Vec<T>,
-    pub meta: ListMeta,
-    pub links: ListLinks,
-}
-
-/// One item: `{"data": {...}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemResponse<T> {
-    pub data: T,
-}
-
 /// One page fetched from the database: `per_page + 1` rows are asked for so that the next page is
 /// known to exist even without a total.
 pub struct PageOf<T> {
@@ -488,39 +413,6 @@ impl<T> PageOf<T> {
             next_cursor: self.next_cursor.clone(),
         }
     }
-}
-
-/// One page of a list, inside the database work: the rows (one extra, to know whether a next
-/// page exists), the total unless `count=none`, the next cursor, and the items as wire JSON
-/// projected by `fields` (`keep` survive the projection).
-#[allow(clippy::too_many_arguments)]
-pub fn load_page<R, S: Copy, T: Serialize>(
-    conn: &mut crate::db::DbConnection,
-    opts: &ListOptions<S>,
-    list: impl FnOnce(&mut crate::db::DbConnection, i64) -> diesel::QueryResult<Vec<R>>,
-    count: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<i64>,
-    cursor_of: impl Fn(&R, S) -> (KeyValue, i64),
-    represent: impl FnOnce(&mut crate::db::DbConnection, Vec<R>) -> Result<Vec<T>, ApiError>,
-    keep: &[&str],
-) -> Result<PageOf<serde_json::Value>, ApiError> {
-    let rows = list(conn, opts.per_page + 1)?;
-    let total = if opts.with_total {
-        Some(count(conn)?)
-    } else {
-        None
-    };
-    let mut page = PageOf::new(rows, opts.per_page, total);
-    page.next_cursor = opts.next_cursor(&page, cursor_of);
-    let rows = std::mem::take(&mut page.items);
-    let values = represent(conn, rows)?
-        .iter()
-        .map(|item| {
-            serde_json::to_value(item)
-                .map(|v| opts.fields.project(v, keep))
-                .map_err(|e| ApiError::Internal(format!("serialization: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(page.with_items(values))
 }
 
 /// The URL of the same request at another position: `page=N` or `cursor=C`.
@@ -746,10 +638,11 @@ mod tests {
 }
 
 /// Declares a list endpoint's query parameters: the shared ones (documented once, here) plus the
-/// resource's filters. Every field is a string checked by the resource so that errors name it.
-/// The patterns spell out the allowlists, so the spec tells integrators (and schemathesis)
-/// exactly what is accepted.
-#[macro_export]
+/// resource's filters. It exists because serde cannot combine `#[serde(flatten)]` with
+/// `deny_unknown_fields` (an unknown parameter must be a 400 naming it), so the shared fields are
+/// written into each struct instead of flattened in. Every field is a string checked by the
+/// resource so that errors name it. The patterns spell out the allowlists, so the spec tells
+/// integrators (and schemathesis) exactly what is accepted; a test compares them with the lists.
 macro_rules! list_params {
     (
         $(#[$meta:meta])*
@@ -793,8 +686,8 @@ macro_rules! list_params {
             $($(#[$fmeta])* pub $field: Option<String>,)*
         }
 
-        impl $name {
-            pub fn common(&self) -> $crate::api::query::CommonParams<'_> {
+        impl $crate::api::query::ListParams for $name {
+            fn common(&self) -> $crate::api::query::CommonParams<'_> {
                 $crate::api::query::CommonParams {
                     page: self.page.as_deref(),
                     cursor: self.cursor.as_deref(),
@@ -802,13 +695,20 @@ macro_rules! list_params {
                     count: self.count.as_deref(),
                     sort: self.sort.as_deref(),
                     fields: self.fields.as_deref(),
-                    include: $crate::list_params!(@include self $(, $include_doc)?),
+                    include: $crate::api::query::list_params!(@include self $(, $include_doc)?),
                 }
             }
         }
     };
     (@include $self:ident, $doc:literal) => { $self.include.as_deref() };
     (@include $self:ident) => { None };
+}
+pub(crate) use list_params;
+
+/// The query parameters of a list endpoint (declared with `list_params!`).
+pub trait ListParams: DeserializeOwned + Send + 'static {
+    /// The parameters every list shares.
+    fn common(&self) -> CommonParams<'_>;
 }
 
 /// Whether a list counts its total.
@@ -819,41 +719,13 @@ pub enum CountMode {
     None,
 }
 
-/// Whether a value can be an id or a slug at all: lowercase ASCII letters, digits and `-`, as in
-/// the spec's pattern. Anything else (spaces, NUL bytes, which PostgreSQL refuses in text) never
-/// reaches the database.
-fn is_key(value: &str) -> bool {
-    (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// An id-or-slug filter value: a number is an id, anything else a slug.
-pub fn parse_key(value: &str) -> Result<crate::db::Key, String> {
-    if is_key(value) {
-        Ok(crate::db::Key::parse(value))
-    } else {
-        Err("must be an id or a slug (lowercase letters, digits and `-`)".to_owned())
-    }
-}
-
 /// The `{id_or_slug}` of a path; one that cannot name anything is a 404 without a query.
-pub fn path_key(raw: &str, what: &str) -> Result<crate::db::Key, ApiError> {
+pub fn path_key(raw: &str, what: &str) -> Result<Key, ApiError> {
     if is_key(raw) {
-        Ok(crate::db::Key::parse(raw))
+        Ok(Key::parse(raw))
     } else {
         Err(ApiError::NotFound(format!(
             "no {what} with that id or slug"
         )))
-    }
-}
-
-/// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.
-pub fn parse_country(value: &str) -> Result<String, String> {
-    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(value.to_ascii_uppercase())
-    } else {
-        Err("must be an ISO 3166-1 alpha-2 country code such as VN".to_owned())
     }
 }

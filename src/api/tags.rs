@@ -1,83 +1,94 @@
 //! `/api/v1/tags`: tags with the number of public articles carrying each.
 
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
-use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::editing::{Checked, Editable};
-use super::organizations_write::{check_name, check_slug};
-use super::query::{editorial, moved_to, path_key, NoParams};
-use super::query::{
-    list_response, parse_list, ListResponse, ListSpec, PageOf, Problems, QueryParams,
-};
-use super::{to_value, Ctx, ItemResponse, State};
-use crate::db::slugs::{self, Resource};
+use super::editing::{write_routes, written, Checked, Editable};
+use super::query::{list_params, path_key, ListOptions, ListSpec, NoParams, Problems, QueryParams};
+use super::read::{get_item, list, Listable};
+use super::State;
 use crate::db::tags::{self as db, TagChanges, TagRow, TagSort};
-use crate::db::{self as database, DbConnection, Key};
-use crate::domain::slug::slugify;
-use crate::domain::time::PortalTz;
+use crate::db::{DbConnection, KeyValue, Record, Viewer};
+use crate::domain::check::Checks;
+use crate::domain::derive;
 use crate::error::{ApiError, Problem};
-use crate::list_params;
+use crate::views::envelope::{ItemResponse, ListResponse};
+use crate::views::tags::{build, Tag};
+use crate::views::{to_value, Ctx};
 
-/// A tag and how many public articles carry it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Tag {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(required = false, example = "an-ninh-mang")]
-    pub slug: String,
-    #[schema(required = false, example = "An ninh mạng")]
-    pub name: String,
-    /// Published, visible articles with this tag.
-    #[schema(required = false, example = 1, minimum = 0)]
-    pub article_count: i64,
-    #[schema(required = false, example = 1)]
-    pub version: i32,
-    #[schema(required = false)]
-    pub created_at: DateTime<FixedOffset>,
-    #[schema(required = false)]
-    pub updated_at: DateTime<FixedOffset>,
-}
+/// Tags, for the shared list and write flows.
+pub struct Tags;
 
-impl Tag {
-    pub fn from_row(row: &TagRow, article_count: i64, tz: PortalTz) -> Tag {
-        Tag {
-            id: row.id,
-            slug: row.slug.clone(),
-            name: row.name.clone(),
-            article_count,
-            version: row.version,
-            created_at: tz.render(row.created_at),
-            updated_at: tz.render(row.updated_at),
-        }
+impl Listable for Tags {
+    type Params = TagListParams;
+    type Filter = ();
+    type Sort = TagSort;
+    /// A tag and its public article count.
+    type Row = (TagRow, i64);
+    type Options = ();
+    type Item = Tag;
+    const SPEC: ListSpec = ListSpec {
+        sorts: &["name", "article_count"],
+        cursor_sorts: &[],
+        default_sort: "-article_count,name",
+        fields: &[
+            "slug",
+            "name",
+            "article_count",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        includes: &[],
+    };
+
+    fn sort_key(name: &str) -> Option<TagSort> {
+        Some(match name {
+            "name" => TagSort::Name,
+            "article_count" => TagSort::ArticleCount,
+            _ => return None,
+        })
     }
-}
 
-pub const SPEC: ListSpec = ListSpec {
-    sorts: &["name", "article_count"],
-    cursor_sorts: &[],
-    default_sort: "-article_count,name",
-    fields: &[
-        "slug",
-        "name",
-        "article_count",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    includes: &[],
-};
+    fn parse(_: &TagListParams, _: &ListOptions<TagSort>, _: Ctx, _: &mut Problems) -> ((), ()) {
+        ((), ())
+    }
 
-fn sort_key(name: &str) -> Option<TagSort> {
-    Some(match name {
-        "name" => TagSort::Name,
-        "article_count" => TagSort::ArticleCount,
-        _ => return None,
-    })
+    /// Counts are public counts for everyone: a tag used only by drafts must not reveal them.
+    fn list(
+        conn: &mut DbConnection,
+        _: &(),
+        viewer: Viewer,
+        list: &ListOptions<TagSort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<(TagRow, i64)>> {
+        db::list_with_counts(conn, viewer.now, &list.sort, list.offset(), limit)
+    }
+
+    fn count(conn: &mut DbConnection, _: &(), viewer: Viewer) -> diesel::QueryResult<i64> {
+        db::count_with_articles(conn, viewer.now)
+    }
+
+    fn cursor_of(row: &(TagRow, i64), _: TagSort) -> (KeyValue, i64) {
+        (KeyValue::Id, row.0.id)
+    }
+
+    fn load(
+        _: &mut DbConnection,
+        rows: Vec<(TagRow, i64)>,
+        _: &(),
+        _: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Tag>, ApiError> {
+        Ok(rows
+            .into_iter()
+            .map(|(row, count)| build(row, count, ctx))
+            .collect())
+    }
 }
 
 list_params! {
@@ -108,31 +119,10 @@ list_params! {
 pub async fn list_tags(
     state: State,
     req: HttpRequest,
+    caller: Caller,
     params: QueryParams<TagListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut problems = Problems::default();
-    let opts = parse_list(params.0.common(), &SPEC, sort_key, &mut problems);
-    problems.into_result()?;
-    let now = state.clock.now();
-    let tz = state.tz;
-    let (page, opts) = database::run(&state.pool, move |conn| {
-        let rows = db::list_with_counts(conn, now, &opts.sort, opts.offset(), opts.per_page + 1)?;
-        let total = opts
-            .with_total
-            .then(|| db::count_with_articles(conn, now))
-            .transpose()?;
-        let page = PageOf::new(rows, opts.per_page, total);
-        let values = page
-            .items
-            .iter()
-            .map(|(row, count)| {
-                to_value(&Tag::from_row(row, *count, tz)).map(|v| opts.fields.project(v, &[]))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
-    })
-    .await?;
-    Ok(list_response(&req, &opts, page))
+    list::<Tags>(state, &req, &caller, params.0, None).await
 }
 
 /// Get one tag.
@@ -160,46 +150,18 @@ pub async fn get_tag(
     path: web::Path<String>,
     _params: QueryParams<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), "tag")?;
-    let ctx = state.ctx();
+    let key = path_key(&path.into_inner(), TagRow::NOUN)?;
     let previews = caller.previews();
-    let query = req.query_string().to_owned();
-    let tag = database::run(&state.pool, move |conn| {
-        let row = match db::find(conn, &key)? {
-            Some(row) => row,
-            None => {
-                if let Key::Slug(slug) = &key {
-                    if let Some(id) = slugs::former_holder(conn, Resource::Tags, slug)? {
-                        if let Some(current) = db::find(conn, &Key::Id(id))? {
-                            return Err(ApiError::MovedPermanently(moved_to(
-                                &query,
-                                "tags",
-                                &current.slug,
-                                "",
-                            )));
-                        }
-                    }
-                }
-                return Err(ApiError::not_found("tag", &key));
-            }
-        };
+    let shown = key.clone();
+    get_item::<TagRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
         let count = db::public_count(conn, row.id, ctx.now)?;
-        if row.deleted_at.is_some() {
-            return Err(ApiError::Gone(format!("tag `{key}` was deleted")));
-        }
         if count == 0 && !previews {
-            return Err(ApiError::not_found("tag", &key));
+            return Err(ApiError::not_found(TagRow::NOUN, &shown));
         }
-        Ok(Tag::from_row(&row, count, ctx.tz))
+        let tag = build(row, count, ctx);
+        Ok((tag.version, to_value(&tag)?))
     })
-    .await?;
-    let version = tag.version;
-    let response = HttpResponse::Ok().json(ItemResponse { data: tag });
-    Ok(if previews {
-        editorial(response, Some(version))
-    } else {
-        response
-    })
+    .await
 }
 
 /// A tag as written.
@@ -224,43 +186,39 @@ impl Checked for CheckedTag {
     }
 }
 
-pub struct Tags;
-
 impl Editable for Tags {
-    const RESOURCE: Resource = Resource::Tags;
-    const NOUN: &'static str = "tag";
+    type Row = TagRow;
     const READ_ONLY: &'static [&'static str] =
         &["id", "version", "created_at", "updated_at", "article_count"];
     type Input = NewTag;
     type Checked = CheckedTag;
 
-    crate::find_stored!(db);
-
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
-        let row = db::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found("tag", id))?;
+        let row = written::<TagRow>(conn, id)?;
         let count = db::public_count(conn, id, ctx.now)?;
-        Ok((row.version, to_value(&Tag::from_row(&row, count, ctx.tz))?))
+        let tag = build(row, count, ctx);
+        Ok((tag.version, to_value(&tag)?))
     }
 
     fn check(_conn: &mut DbConnection, input: NewTag, ctx: Ctx) -> Result<CheckedTag, ApiError> {
-        let mut errors = Vec::new();
-        let name = check_name(&input.name, "/name", &mut errors);
-        check_slug(&input.slug, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+        let mut checks = Checks::default();
+        let name = checks.name(&input.name, "/name", 300);
+        checks.slug(input.slug.as_deref());
+        if !checks.is_empty() {
+            return Err(ApiError::Validation(checks.0));
         }
         Ok(CheckedTag {
             slug_given: input.slug.is_some(),
             changes: TagChanges {
-                slug: input.slug.unwrap_or_else(|| slugify(&name, "tag")),
+                slug: derive::slug_for(input.slug, None, &name, TagRow::NOUN),
                 name,
                 updated_at: ctx.now,
             },
         })
     }
 
-    fn insert(conn: &mut DbConnection, checked: &CheckedTag, ctx: Ctx) -> Result<i64, ApiError> {
-        Ok(db::insert(conn, &checked.changes, ctx.now)?)
+    fn insert(conn: &mut DbConnection, checked: &CheckedTag, _ctx: Ctx) -> Result<i64, ApiError> {
+        Ok(db::insert(conn, &checked.changes)?)
     }
 
     fn update(
@@ -283,7 +241,7 @@ impl Editable for Tags {
     }
 }
 
-crate::write_routes! {
+write_routes! {
     editable: Tags,
     input: NewTag,
     output: Tag,

@@ -9,12 +9,13 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::query::{NoParams, QueryParams};
 use super::write::{decode, read_json};
-use super::{ItemResponse, State};
+use super::State;
 use crate::db::tokens::{self as db, NewTokenRow, TokenRow};
 use crate::db::{self as database, DbConnection};
 use crate::domain::time::PortalTz;
 use crate::domain::token::{self, scopes_from_string, scopes_to_string, Scope};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::views::envelope::ItemResponse;
 
 /// A token as listed: never its secret.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::articles::{represent, Article, Formats};
-use super::query::{IncludeTree, ItemResponse, NoParams, Problems, QueryParams};
-use super::{to_value, State};
+use super::query::{NoParams, Problems, QueryParams};
+use super::State;
 use crate::db::{self as database};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::views::articles::{load, Article, ArticleOptions};
+use crate::views::envelope::ItemResponse;
+use crate::views::to_value;
 use crate::visits::{client_ip, month_start, week_start, ArticleRef};
 
 /// The largest beacon body: room for the longest valid beacon even with every character
@@ -34,7 +36,7 @@ pub struct Beacon {
     )]
     pub path: String,
     /// The article on the page: id or slug.
-    #[schema(value_type = Option<crate::api::write::Reference>, example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7")]
+    #[schema(value_type = Option<crate::domain::key::Reference>, example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7")]
     pub article: Option<Value>,
     /// Where the reader came from (not stored).
     #[schema(example = "https://www.google.com/", max_length = 512)]
@@ -311,15 +313,11 @@ pub async fn list_popular_articles(
         let ranked = crate::db::visits::popular(conn, from, today, &visible, limit)?;
         let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
         let rows = crate::db::articles::by_ids(conn, &ids)?;
-        let articles = represent(
-            conn,
-            rows,
-            &IncludeTree::default(),
-            Formats::default(),
-            false,
-            true,
-            ctx,
-        )?;
+        let options = ArticleOptions {
+            view_counts: true,
+            ..ArticleOptions::default()
+        };
+        let articles = load(conn, rows, &options, ctx)?;
         let mut out = Vec::new();
         for (id, views) in ranked {
             if let Some(article) = articles.iter().find(|a| a.id == id) {

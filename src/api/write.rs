@@ -254,50 +254,38 @@ pub fn prepare(
 /// 400 pointing at the field.
 pub fn decode<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
-        let pointer = pointer_of(&e.path().to_string());
+        let mut pointer = pointer_of(e.path());
         let message = e.inner().to_string();
         // serde names an unknown field in the message, not in the path.
-        let pointer = match message.strip_prefix("unknown field `") {
-            Some(rest) => {
-                let name = rest.split('`').next().unwrap_or("");
-                let tail = format!("/{}", escape(name));
-                if pointer.ends_with(&tail) {
-                    pointer
-                } else {
-                    format!("{pointer}{tail}")
-                }
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            let tail = format!("/{}", escape(rest.split('`').next().unwrap_or("")));
+            if !pointer.ends_with(&tail) {
+                pointer.push_str(&tail);
             }
-            None => pointer,
-        };
+        }
         ApiError::InvalidBody(vec![FieldError::pointer(pointer, message)])
     })
 }
 
-/// `events[0].slug` (serde_path_to_error) as a JSON Pointer: `/events/0/slug`.
-fn pointer_of(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        return String::new();
-    }
+/// serde_path_to_error's path (`events[0].slug`) as a JSON Pointer: `/events/0/slug`.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
     let mut pointer = String::new();
-    for part in path.split('.') {
-        let mut rest = part;
-        while let Some(open) = rest.find('[') {
-            let name = &rest[..open];
-            if !name.is_empty() {
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
                 pointer.push('/');
-                pointer.push_str(&escape(name));
+                pointer.push_str(&index.to_string());
             }
-            let close = rest[open..]
-                .find(']')
-                .map(|c| open + c)
-                .unwrap_or(rest.len());
-            pointer.push('/');
-            pointer.push_str(&rest[open + 1..close]);
-            rest = rest.get(close + 1..).unwrap_or("");
-        }
-        if !rest.is_empty() {
-            pointer.push('/');
-            pointer.push_str(&escape(rest));
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&escape(key));
+            }
+            Segment::Enum { variant } => {
+                pointer.push('/');
+                pointer.push_str(&escape(variant));
+            }
+            Segment::Unknown => {}
         }
     }
     pointer
@@ -305,69 +293,6 @@ fn pointer_of(path: &str) -> String {
 
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
-}
-
-// `Serialize` only so that serde's `untagged` shapes the schema; reading is by hand below.
-/// How a body refers to another item: its id, its slug, or a reference object.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum Reference {
-    /// The item's id.
-    Id(i64),
-    /// The item's slug.
-    #[schema(example = "amcc7")]
-    Slug(String),
-    /// A reference as a GET returns it: its `id` (or else its `slug`) is used.
-    Object(ReferenceObject),
-}
-
-/// A reference object; other fields (such as `name`) are ignored.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct ReferenceObject {
-    pub id: Option<i64>,
-    pub slug: Option<String>,
-}
-
-/// By hand, so that only a number, a string or an object is a reference: serde's derived forms
-/// would also take `[null, null]` as an object.
-impl<'de> serde::Deserialize<'de> for Reference {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let wrong = || D::Error::custom("must be an id, a slug or a reference object");
-        match Value::deserialize(deserializer)? {
-            Value::Number(n) => n.as_i64().map(Reference::Id).ok_or_else(wrong),
-            Value::String(s) => Ok(Reference::Slug(s)),
-            Value::Object(map) => {
-                let id = match map.get("id") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(wrong)?),
-                    Some(_) => return Err(D::Error::custom("`id` must be an integer")),
-                };
-                let slug = match map.get("slug") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(s)) => Some(s.clone()),
-                    Some(_) => return Err(D::Error::custom("`slug` must be a string")),
-                };
-                Ok(Reference::Object(ReferenceObject { id, slug }))
-            }
-            _ => Err(wrong()),
-        }
-    }
-}
-
-/// The key a reference names: an id, a slug, or an object's `id` (else its `slug`), so that the
-/// references a GET returns can be sent back. `None` for an object with neither.
-pub fn reference(value: &Reference) -> Option<crate::db::Key> {
-    match value {
-        Reference::Id(id) => Some(crate::db::Key::Id(*id)),
-        Reference::Slug(slug) if !slug.is_empty() => Some(crate::db::Key::parse(slug)),
-        Reference::Slug(_) => None,
-        Reference::Object(object) => match (&object.id, &object.slug) {
-            (Some(id), _) => Some(crate::db::Key::Id(*id)),
-            (None, Some(slug)) if !slug.is_empty() => Some(crate::db::Key::Slug(slug.clone())),
-            _ => None,
-        },
-    }
 }
 
 /// `201 Created` with `Location` and the editorial ETag.
@@ -404,10 +329,24 @@ mod tests {
 
     #[test]
     fn paths_become_json_pointers() {
-        assert_eq!(pointer_of("events[0]"), "/events/0");
-        assert_eq!(pointer_of("body[2].caption"), "/body/2/caption");
-        assert_eq!(pointer_of("title"), "/title");
-        assert_eq!(pointer_of("."), "");
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Block {
+            caption: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Input {
+            body: Vec<Block>,
+        }
+        let body = json!({"body": [{"caption": "a"}, {"caption": 2}]});
+        let error = decode::<Input>(body.as_object().cloned().unwrap_or_default())
+            .expect_err("a number is not a caption");
+        let problem = error.problem();
+        assert_eq!(
+            problem.errors[0].pointer.as_deref(),
+            Some("/body/1/caption")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::schema::{
     articles, tags,
 };
 use super::{After, DbConnection, Key, KeyValue, MultiBackend};
+use crate::domain::kinds::ArticleStatus;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ArticleRow {
@@ -23,7 +24,7 @@ pub struct ArticleRow {
     pub source_id: Option<i64>,
     pub byline: Option<String>,
     pub language: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub notes: Option<String>,
     pub search_key: String,
@@ -43,29 +44,38 @@ impl ArticleRow {
     /// Whether the article was out in public by `now`, ignoring deletion: a deleted article that
     /// was public answers 410, one that never was answers 404.
     pub fn was_published_by(&self, now: NaiveDateTime) -> bool {
-        (self.status == "published" || self.status == "archived")
-            && self.published_at.is_some_and(|at| at <= now)
+        self.status.is_out() && self.published_at.is_some_and(|at| at <= now)
     }
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = articles)]
-pub struct NewArticleRow {
-    pub slug: String,
-    pub title: String,
-    pub lead: Option<String>,
-    pub body: String,
-    pub source_id: Option<i64>,
-    pub byline: Option<String>,
-    pub language: String,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub notes: Option<String>,
-    pub search_key: String,
-    pub sort_key: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+// Drafts and scheduled articles exist only for preview tokens; a deleted article that was out
+// answers 410, one that never was 404; an old slug redirects once the article was out.
+super::record!(
+    ArticleRow,
+    articles,
+    super::slugs::Resource::Articles,
+    "article",
+    {
+        fn seen(&self, viewer: super::Viewer) -> super::Seen {
+            let visible = match viewer.previews {
+                true => self.deleted_at.is_none(),
+                false => self.is_public_at(viewer.now),
+            };
+            if visible {
+                super::Seen::Visible
+            } else if self.deleted_at.is_some()
+                && (viewer.previews || self.was_published_by(viewer.now))
+            {
+                super::Seen::Gone
+            } else {
+                super::Seen::Hidden
+            }
+        }
+        fn redirects(&self, viewer: super::Viewer) -> bool {
+            viewer.previews || self.was_published_by(viewer.now)
+        }
+    }
+);
 
 /// Which related resource a link table points at.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,17 +86,9 @@ pub enum Relation {
     Organizations,
 }
 
-/// Who is looking: the public sees listed articles only; editors (preview tokens) see every
-/// article that is not deleted, drafts and scheduled ones included.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Audience {
-    Public(NaiveDateTime),
-    Editors,
-}
-
 #[derive(Debug, Default)]
 pub struct ArticleFilter {
-    pub status: Option<String>,
+    pub status: Option<ArticleStatus>,
     pub event: Option<Key>,
     pub person: Option<Key>,
     pub organization: Option<Key>,
@@ -113,16 +115,19 @@ type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
 /// Ids of the articles listed in public (published, out by `now`, not deleted), as an unboxed
 /// subquery: boxed subqueries do not compose on the multi-backend connection.
-#[macro_export]
 macro_rules! listed_article_ids {
     ($now:expr) => {
         $crate::db::schema::articles::table
-            .filter($crate::db::schema::articles::status.eq("published"))
+            .filter(
+                $crate::db::schema::articles::status
+                    .eq($crate::domain::kinds::ArticleStatus::Published),
+            )
             .filter($crate::db::schema::articles::published_at.le($now))
             .filter($crate::db::schema::articles::deleted_at.is_null())
             .select($crate::db::schema::articles::id)
     };
 }
+pub(crate) use listed_article_ids;
 
 /// The filter's keys as ids; `None` when one of them names nothing.
 struct FilterIds {
@@ -134,10 +139,10 @@ struct FilterIds {
 }
 
 fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Option<FilterIds>> {
-    let event = crate::resolve_filter!(conn, events, &filter.event)?;
-    let person = crate::resolve_filter!(conn, people, &filter.person)?;
-    let organization = crate::resolve_filter!(conn, organizations, &filter.organization)?;
-    let source = crate::resolve_filter!(conn, organizations, &filter.source)?;
+    let event = crate::db::resolve_filter!(conn, events, &filter.event)?;
+    let person = crate::db::resolve_filter!(conn, people, &filter.person)?;
+    let organization = crate::db::resolve_filter!(conn, organizations, &filter.organization)?;
+    let source = crate::db::resolve_filter!(conn, organizations, &filter.source)?;
     let tag = match &filter.tag {
         None => None,
         Some(slug) => Some(
@@ -161,17 +166,17 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
     }))
 }
 
-fn filtered(filter: &ArticleFilter, ids: &FilterIds, audience: Audience) -> Boxed<'static> {
+fn filtered(filter: &ArticleFilter, ids: &FilterIds, viewer: super::Viewer) -> Boxed<'static> {
     let mut query = articles::table
         .filter(articles::deleted_at.is_null())
         .into_boxed();
-    if let Audience::Public(now) = audience {
+    if !viewer.previews {
         query = query
-            .filter(articles::status.eq("published"))
-            .filter(articles::published_at.le(now));
+            .filter(articles::status.eq(ArticleStatus::Published))
+            .filter(articles::published_at.le(viewer.now));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(articles::status.eq(status.clone()));
+        query = query.filter(articles::status.eq(*status));
     }
     if let Some(id) = ids.event {
         query = query.filter(
@@ -230,7 +235,7 @@ fn filtered(filter: &ArticleFilter, ids: &FilterIds, audience: Audience) -> Boxe
 pub fn list(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    audience: Audience,
+    viewer: super::Viewer,
     sort: &[(ArticleSort, bool)],
     after: Option<&After>,
     offset: i64,
@@ -239,11 +244,11 @@ pub fn list(
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(Vec::new());
     };
-    let mut query = filtered(filter, &ids, audience);
+    let mut query = filtered(filter, &ids, viewer);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
-                crate::keyset!(
+                crate::db::keyset!(
                     query,
                     articles::published_at,
                     *t,
@@ -253,7 +258,7 @@ pub fn list(
                 )
             }
             (ArticleSort::UpdatedAt, KeyValue::Time(t)) => {
-                crate::keyset!(
+                crate::db::keyset!(
                     query,
                     articles::updated_at,
                     *t,
@@ -263,7 +268,7 @@ pub fn list(
                 )
             }
             (ArticleSort::Title, KeyValue::Text(t)) => {
-                crate::keyset!(
+                crate::db::keyset!(
                     query,
                     articles::sort_key,
                     t.clone(),
@@ -272,7 +277,7 @@ pub fn list(
                     after.id
                 )
             }
-            (ArticleSort::Id, _) => crate::keyset_id!(query, *desc, articles::id, after.id),
+            (ArticleSort::Id, _) => crate::db::keyset_id!(query, *desc, articles::id, after.id),
             // The API only builds cursors that match the sort; anything else matches nothing.
             _ => return Ok(Vec::new()),
         };
@@ -311,10 +316,10 @@ pub fn list(
 pub fn count(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    audience: Audience,
+    viewer: super::Viewer,
 ) -> QueryResult<i64> {
     match resolve(conn, filter)? {
-        Some(ids) => filtered(filter, &ids, audience).count().get_result(conn),
+        Some(ids) => filtered(filter, &ids, viewer).count().get_result(conn),
         None => Ok(0),
     }
 }
@@ -327,16 +332,6 @@ pub fn cursor_value(row: &ArticleRow, key: ArticleSort) -> KeyValue {
         ArticleSort::Title => KeyValue::Text(row.sort_key.clone()),
         ArticleSort::Id | ArticleSort::ViewCount => KeyValue::Id,
     }
-}
-
-/// One article by id or slug, whatever its status (the caller decides what the caller may see).
-pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<ArticleRow>> {
-    let query = articles::table.into_boxed();
-    let query = match key {
-        Key::Id(id) => query.filter(articles::id.eq(*id)),
-        Key::Slug(slug) => query.filter(articles::slug.eq(slug.clone())),
-    };
-    query.select(articles::all_columns).first(conn).optional()
 }
 
 /// Articles by id, whatever their state (callers filter).
@@ -390,9 +385,18 @@ pub fn links(
     }
 }
 
-pub fn insert(conn: &mut DbConnection, row: &NewArticleRow) -> QueryResult<i64> {
+/// A new article; `notes` are the seed's editorial notes (never on the wire).
+pub fn insert(
+    conn: &mut DbConnection,
+    changes: &ArticleChanges,
+    notes: Option<&str>,
+) -> QueryResult<i64> {
     diesel::insert_into(articles::table)
-        .values(row)
+        .values((
+            changes,
+            articles::notes.eq(notes),
+            articles::created_at.eq(changes.updated_at),
+        ))
         .returning(articles::id)
         .get_result(conn)
 }
@@ -447,8 +451,9 @@ pub fn slug_taken(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// The editable columns of an article, written whole by create, replace and patch.
-#[derive(Debug, Clone, AsChangeset)]
+/// The editable columns of an article, written whole by create, replace and patch (a create
+/// also sets `created_at` to `updated_at`).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub struct ArticleChanges {
     pub slug: String,
@@ -458,7 +463,7 @@ pub struct ArticleChanges {
     pub source_id: Option<i64>,
     pub byline: Option<String>,
     pub language: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub search_key: String,
     pub sort_key: String,
@@ -473,7 +478,7 @@ pub fn update(
     expected: i32,
     changes: &ArticleChanges,
 ) -> QueryResult<bool> {
-    crate::versioned_update!(conn, articles, id, expected, changes)
+    crate::db::versioned_update!(conn, articles, id, expected, changes)
 }
 
 /// Soft-deletes if the stored version is still `expected`.
@@ -483,7 +488,7 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    crate::versioned_delete!(conn, articles, id, expected, now)
+    crate::db::versioned_delete!(conn, articles, id, expected, now)
 }
 
 /// Removes every link of an article before they are written anew.

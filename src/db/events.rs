@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::schema::{event_organizers, event_participants, events};
 use super::{After, DbConnection, Key, KeyValue, MultiBackend};
+use crate::domain::kinds::DatePrecision;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
@@ -19,7 +20,7 @@ pub struct EventRow {
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
-    pub date_precision: String,
+    pub date_precision: DatePrecision,
     pub city: Option<String>,
     pub country: Option<String>,
     pub parent_id: Option<i64>,
@@ -31,27 +32,7 @@ pub struct EventRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = events)]
-pub struct NewEventRow {
-    pub slug: String,
-    pub name: String,
-    pub name_en: Option<String>,
-    pub short_name: Option<String>,
-    pub edition: Option<i32>,
-    pub theme: Option<String>,
-    pub description: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    pub date_precision: String,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub parent_id: Option<i64>,
-    pub search_key: String,
-    pub sort_key: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+super::record!(EventRow, events, super::slugs::Resource::Events, "event");
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRefRow {
@@ -107,9 +88,9 @@ struct FilterIds {
 }
 
 fn resolve(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<Option<FilterIds>> {
-    let parent = crate::resolve_filter!(conn, events, &filter.parent)?;
-    let organization = crate::resolve_filter!(conn, organizations, &filter.organization)?;
-    let person = crate::resolve_filter!(conn, people, &filter.person)?;
+    let parent = crate::db::resolve_filter!(conn, events, &filter.parent)?;
+    let organization = crate::db::resolve_filter!(conn, organizations, &filter.organization)?;
+    let person = crate::db::resolve_filter!(conn, people, &filter.person)?;
     if [parent, organization, person]
         .iter()
         .any(|k| matches!(k, Some(None)))
@@ -201,7 +182,7 @@ pub fn list(
                 }
             }
             (EventSort::Name, KeyValue::Text(t)) => {
-                crate::keyset!(
+                crate::db::keyset!(
                     query,
                     events::sort_key,
                     t.clone(),
@@ -211,9 +192,9 @@ pub fn list(
                 )
             }
             (EventSort::UpdatedAt, KeyValue::Time(t)) => {
-                crate::keyset!(query, events::updated_at, *t, *desc, events::id, after.id)
+                crate::db::keyset!(query, events::updated_at, *t, *desc, events::id, after.id)
             }
-            (EventSort::Id, _) => crate::keyset_id!(query, *desc, events::id, after.id),
+            (EventSort::Id, _) => crate::db::keyset_id!(query, *desc, events::id, after.id),
             _ => return Ok(Vec::new()),
         };
     }
@@ -259,24 +240,9 @@ pub fn cursor_value(row: &EventRow, key: EventSort) -> KeyValue {
     }
 }
 
-pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<EventRow>> {
-    let query = events::table.into_boxed();
-    let query = match key {
-        Key::Id(id) => query.filter(events::id.eq(*id)),
-        Key::Slug(slug) => query.filter(events::slug.eq(slug.clone())),
-    };
-    query.select(events::all_columns).first(conn).optional()
-}
-
+/// Live events by id, in one query.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<EventRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    events::table
-        .filter(events::id.eq_any(ids.to_vec()))
-        .filter(events::deleted_at.is_null())
-        .select(events::all_columns)
-        .load(conn)
+    super::live_by_ids!(conn, events, ids)
 }
 
 pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, EventRefRow>> {
@@ -329,9 +295,9 @@ pub fn participants(
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &NewEventRow) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, changes: &EventChanges) -> QueryResult<i64> {
     diesel::insert_into(events::table)
-        .values(row)
+        .values((changes, events::created_at.eq(changes.updated_at)))
         .returning(events::id)
         .get_result(conn)
 }
@@ -348,8 +314,9 @@ pub fn insert_participant(conn: &mut DbConnection, row: &ParticipantRow) -> Quer
         .execute(conn)
 }
 
-/// The editable columns of an event (organizers and participants are written beside them).
-#[derive(Debug, Clone, AsChangeset)]
+/// The editable columns of an event (organizers and participants are written beside them); a
+/// create also sets `created_at` to `updated_at`.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = events, treat_none_as_null = true)]
 pub struct EventChanges {
     pub slug: String,
@@ -361,7 +328,7 @@ pub struct EventChanges {
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
-    pub date_precision: String,
+    pub date_precision: DatePrecision,
     pub city: Option<String>,
     pub country: Option<String>,
     pub parent_id: Option<i64>,
@@ -376,7 +343,7 @@ pub fn update(
     expected: i32,
     changes: &EventChanges,
 ) -> QueryResult<bool> {
-    crate::versioned_update!(conn, events, id, expected, changes)
+    crate::db::versioned_update!(conn, events, id, expected, changes)
 }
 
 pub fn soft_delete(
@@ -385,7 +352,7 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    crate::versioned_delete!(conn, events, id, expected, now)
+    crate::db::versioned_delete!(conn, events, id, expected, now)
 }
 
 /// Replaces an event's organizers and participants with these.
@@ -423,5 +390,5 @@ pub fn replace_details(
 
 /// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
 pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    crate::ancestors!(conn, events, id)
+    crate::db::ancestors!(conn, events, id)
 }

@@ -9,6 +9,7 @@ pub mod people;
 pub mod schema;
 pub mod seed;
 pub mod slugs;
+pub mod stored;
 pub mod tags;
 pub mod tokens;
 pub mod visits;
@@ -19,7 +20,9 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
+pub use crate::domain::key::Key;
 use crate::error::ApiError;
+use slugs::Resource;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -172,7 +175,6 @@ pub struct After {
 }
 
 /// Rows after (`value`, `id`) in the order `column` (asc or desc), then `id` ascending.
-#[macro_export]
 macro_rules! keyset {
     ($query:expr, $column:expr, $value:expr, $desc:expr, $id_column:expr, $id:expr) => {{
         let value = $value;
@@ -193,7 +195,6 @@ macro_rules! keyset {
 }
 
 /// Rows after `id` when the sort key is the id.
-#[macro_export]
 macro_rules! keyset_id {
     ($query:expr, $desc:expr, $id_column:expr, $id:expr) => {
         if $desc {
@@ -223,7 +224,6 @@ where
 /// `UPDATE <table> SET <changes>, version = version + 1 WHERE id = ? AND version = ? AND
 /// deleted_at IS NULL`: true when it applied. One statement, so two writers of the same version
 /// cannot both win.
-#[macro_export]
 macro_rules! versioned_update {
     ($conn:expr, $table:ident, $id:expr, $expected:expr, $changes:expr) => {{
         use diesel::prelude::*;
@@ -241,7 +241,6 @@ macro_rules! versioned_update {
 }
 
 /// Soft delete with the same version check.
-#[macro_export]
 macro_rules! versioned_delete {
     ($conn:expr, $table:ident, $id:expr, $expected:expr, $now:expr) => {{
         use diesel::prelude::*;
@@ -263,7 +262,6 @@ macro_rules! versioned_delete {
 }
 
 /// The ids from `$id` up through its `parent_id`s, to refuse a parent that would make a cycle.
-#[macro_export]
 macro_rules! ancestors {
     ($conn:expr, $table:ident, $id:expr) => {{
         use diesel::prelude::*;
@@ -289,24 +287,7 @@ macro_rules! ancestors {
     }};
 }
 
-/// A key that is an id when numeric, a slug otherwise (a slug always has a letter).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Key {
-    Id(i64),
-    Slug(String),
-}
-
-impl Key {
-    pub fn parse(raw: &str) -> Key {
-        match raw.parse::<i64>() {
-            Ok(id) if !raw.starts_with('+') => Key::Id(id),
-            _ => Key::Slug(raw.to_owned()),
-        }
-    }
-}
-
 /// Resolves a key to an id with one query for slugs; `None` when no row has that slug.
-#[macro_export]
 macro_rules! resolve_key {
     ($conn:expr, $table:ident, $key:expr) => {{
         use diesel::prelude::*;
@@ -323,21 +304,154 @@ macro_rules! resolve_key {
 
 /// Resolves an optional filter key: `Ok(None)` when there is no filter, `Ok(Some(None))` when
 /// the key names nothing (the list is then empty).
-#[macro_export]
 macro_rules! resolve_filter {
     ($conn:expr, $table:ident, $key:expr) => {
         match $key {
             None => Ok(None),
-            Some(key) => $crate::resolve_key!($conn, $table, key).map(Some),
+            Some(key) => $crate::db::resolve_key!($conn, $table, key).map(Some),
         }
     };
 }
 
-impl std::fmt::Display for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Key::Id(id) => write!(f, "{id}"),
-            Key::Slug(slug) => f.write_str(slug),
+pub(crate) use {
+    ancestors, keyset, keyset_id, resolve_filter, resolve_key, versioned_delete, versioned_update,
+};
+
+/// A stored item with a slug, soft-deleted rather than removed: what every lookup and every
+/// write needs to know of it. `record!` implements it for a row type.
+///
+/// It is also the read side's trait, the mirror of the write side's `Editable`: each resource
+/// says its row type (`Self`), its name, how it is found and who may see it; `api::read::lookup`
+/// turns that into 301, 404 or 410 for every resource alike.
+pub trait Record: Sized + Send + 'static {
+    /// Which slug history the item's old slugs are kept in.
+    const RESOURCE: Resource;
+    /// The resource's name in messages: "article".
+    const NOUN: &'static str;
+    /// The item with this id or current slug, deleted or not.
+    fn find(conn: &mut DbConnection, key: &Key) -> diesel::QueryResult<Option<Self>>;
+    fn id(&self) -> i64;
+    fn slug(&self) -> &str;
+    fn version(&self) -> i32;
+    fn deleted_at(&self) -> Option<chrono::NaiveDateTime>;
+
+    /// What `viewer` may see of the item. By default everything that is not deleted.
+    fn seen(&self, _viewer: Viewer) -> Seen {
+        match self.deleted_at() {
+            Some(_) => Seen::Gone,
+            None => Seen::Visible,
         }
     }
+
+    /// Whether an old slug of the item answers 301 for `viewer`: by default while it is not
+    /// deleted.
+    fn redirects(&self, _viewer: Viewer) -> bool {
+        self.deleted_at().is_none()
+    }
 }
+
+/// Who is reading, and when: the public sees what is out; preview tokens see drafts and
+/// scheduled items too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewer {
+    pub previews: bool,
+    pub now: chrono::NaiveDateTime,
+}
+
+/// What a viewer may see of an item found by its key.
+#[derive(Debug, PartialEq)]
+pub enum Seen {
+    Visible,
+    /// 410: it was there and was deleted.
+    Gone,
+    /// 404: it does not exist for this viewer.
+    Hidden,
+}
+
+/// Where a key leads.
+pub enum Located<R> {
+    /// The item holding the id or slug now.
+    Current(R),
+    /// The item that held this slug before it was renamed.
+    Renamed(R),
+    Missing,
+}
+
+/// Finds the item a key names, following old slugs: the one lookup behind every read (which
+/// answers 301, 404 or 410 from it) and every write.
+pub fn locate<R: Record>(conn: &mut DbConnection, key: &Key) -> diesel::QueryResult<Located<R>> {
+    if let Some(row) = R::find(conn, key)? {
+        return Ok(Located::Current(row));
+    }
+    if let Key::Slug(slug) = key {
+        if let Some(id) = slugs::former_holder(conn, R::RESOURCE, slug)? {
+            if let Some(row) = R::find(conn, &Key::Id(id))? {
+                return Ok(Located::Renamed(row));
+            }
+        }
+    }
+    Ok(Located::Missing)
+}
+
+/// Implements `Record` for a row type with `id`, `slug`, `version` and `deleted_at` columns;
+/// methods after the noun (`seen`, `redirects`) replace the defaults.
+macro_rules! record {
+    ($row:ty, $table:ident, $resource:expr, $noun:literal $(, { $($extra:tt)* })?) => {
+        impl $crate::db::Record for $row {
+            const RESOURCE: $crate::db::slugs::Resource = $resource;
+            const NOUN: &'static str = $noun;
+
+            fn find(
+                conn: &mut $crate::db::DbConnection,
+                key: &$crate::db::Key,
+            ) -> diesel::QueryResult<Option<Self>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table;
+                let query = $table::table.into_boxed();
+                let query = match key {
+                    $crate::db::Key::Id(id) => query.filter($table::id.eq(*id)),
+                    $crate::db::Key::Slug(slug) => query.filter($table::slug.eq(slug.clone())),
+                };
+                query.select($table::all_columns).first(conn).optional()
+            }
+
+            fn id(&self) -> i64 {
+                self.id
+            }
+
+            fn slug(&self) -> &str {
+                &self.slug
+            }
+
+            fn version(&self) -> i32 {
+                self.version
+            }
+
+            fn deleted_at(&self) -> Option<chrono::NaiveDateTime> {
+                self.deleted_at
+            }
+
+            $($($extra)*)?
+        }
+    };
+}
+pub(crate) use record;
+
+/// Live rows of a table by id, in one query (deleted ones are left out).
+macro_rules! live_by_ids {
+    ($conn:expr, $table:ident, $ids:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::$table;
+        let ids: &[i64] = $ids;
+        if ids.is_empty() {
+            Ok(Vec::new())
+        } else {
+            $table::table
+                .filter($table::id.eq_any(ids.to_vec()))
+                .filter($table::deleted_at.is_null())
+                .select($table::all_columns)
+                .load($conn)
+        }
+    }};
+}
+pub(crate) use live_by_ids;

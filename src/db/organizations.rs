@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::schema::organizations;
 use super::{After, DbConnection, Key, KeyValue, MultiBackend};
+use crate::domain::kinds::OrganizationKind;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct OrganizationRow {
@@ -14,7 +15,7 @@ pub struct OrganizationRow {
     pub name: String,
     pub name_en: Option<String>,
     pub short_name: Option<String>,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub country: Option<String>,
     pub parent_id: Option<i64>,
     pub description: Option<String>,
@@ -26,22 +27,12 @@ pub struct OrganizationRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = organizations)]
-pub struct NewOrganizationRow {
-    pub slug: String,
-    pub name: String,
-    pub name_en: Option<String>,
-    pub short_name: Option<String>,
-    pub kind: String,
-    pub country: Option<String>,
-    pub parent_id: Option<i64>,
-    pub description: Option<String>,
-    pub search_key: String,
-    pub sort_key: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+super::record!(
+    OrganizationRow,
+    organizations,
+    super::slugs::Resource::Organizations,
+    "organization"
+);
 
 /// The small form of an organization that other resources embed.
 #[derive(Debug, Clone, Queryable)]
@@ -67,7 +58,7 @@ pub const REF_COLUMNS: RefColumns = (
 
 #[derive(Debug, Default)]
 pub struct OrganizationFilter {
-    pub kind: Option<String>,
+    pub kind: Option<OrganizationKind>,
     pub country: Option<String>,
     pub parent: Option<Key>,
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
@@ -89,7 +80,7 @@ fn filtered(filter: &OrganizationFilter, parent: Option<i64>) -> Boxed<'static> 
         .filter(organizations::deleted_at.is_null())
         .into_boxed();
     if let Some(kind) = &filter.kind {
-        query = query.filter(organizations::kind.eq(kind.clone()));
+        query = query.filter(organizations::kind.eq(*kind));
     }
     if let Some(country) = &filter.country {
         query = query.filter(organizations::country.eq(country.clone()));
@@ -111,14 +102,14 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OrganizationRow>> {
-    let parent = match crate::resolve_filter!(conn, organizations, &filter.parent)? {
+    let parent = match crate::db::resolve_filter!(conn, organizations, &filter.parent)? {
         Some(None) => return Ok(Vec::new()),
         resolved => resolved.flatten(),
     };
     let mut query = filtered(filter, parent);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
-            (OrganizationSort::Name, KeyValue::Text(t)) => crate::keyset!(
+            (OrganizationSort::Name, KeyValue::Text(t)) => crate::db::keyset!(
                 query,
                 organizations::sort_key,
                 t.clone(),
@@ -126,7 +117,7 @@ pub fn list(
                 organizations::id,
                 after.id
             ),
-            (OrganizationSort::UpdatedAt, KeyValue::Time(t)) => crate::keyset!(
+            (OrganizationSort::UpdatedAt, KeyValue::Time(t)) => crate::db::keyset!(
                 query,
                 organizations::updated_at,
                 *t,
@@ -135,7 +126,7 @@ pub fn list(
                 after.id
             ),
             (OrganizationSort::Id, _) => {
-                crate::keyset_id!(query, *desc, organizations::id, after.id)
+                crate::db::keyset_id!(query, *desc, organizations::id, after.id)
             }
             _ => return Ok(Vec::new()),
         };
@@ -171,7 +162,7 @@ pub fn list(
 }
 
 pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResult<i64> {
-    match crate::resolve_filter!(conn, organizations, &filter.parent)? {
+    match crate::db::resolve_filter!(conn, organizations, &filter.parent)? {
         Some(None) => Ok(0),
         resolved => filtered(filter, resolved.flatten())
             .count()
@@ -189,29 +180,9 @@ pub fn cursor_value(row: &OrganizationRow, key: OrganizationSort) -> KeyValue {
     }
 }
 
-/// One organization by id or slug, deleted ones included (the caller decides 404 or 410).
-pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<OrganizationRow>> {
-    let query = organizations::table.into_boxed();
-    let query = match key {
-        Key::Id(id) => query.filter(organizations::id.eq(*id)),
-        Key::Slug(slug) => query.filter(organizations::slug.eq(slug.clone())),
-    };
-    query
-        .select(organizations::all_columns)
-        .first(conn)
-        .optional()
-}
-
 /// Live organizations by id, in one query.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<OrganizationRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    organizations::table
-        .filter(organizations::id.eq_any(ids.to_vec()))
-        .filter(organizations::deleted_at.is_null())
-        .select(organizations::all_columns)
-        .load(conn)
+    super::live_by_ids!(conn, organizations, ids)
 }
 
 /// References to live organizations by id, in one query.
@@ -227,22 +198,22 @@ pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Or
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
-pub fn insert(conn: &mut DbConnection, row: &NewOrganizationRow) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, changes: &OrganizationChanges) -> QueryResult<i64> {
     diesel::insert_into(organizations::table)
-        .values(row)
+        .values((changes, organizations::created_at.eq(changes.updated_at)))
         .returning(organizations::id)
         .get_result(conn)
 }
 
-/// The editable columns of an organization.
-#[derive(Debug, Clone, AsChangeset)]
+/// The editable columns of an organization; a create also sets `created_at` to `updated_at`.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = organizations, treat_none_as_null = true)]
 pub struct OrganizationChanges {
     pub slug: String,
     pub name: String,
     pub name_en: Option<String>,
     pub short_name: Option<String>,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub country: Option<String>,
     pub parent_id: Option<i64>,
     pub description: Option<String>,
@@ -257,7 +228,7 @@ pub fn update(
     expected: i32,
     changes: &OrganizationChanges,
 ) -> QueryResult<bool> {
-    crate::versioned_update!(conn, organizations, id, expected, changes)
+    crate::db::versioned_update!(conn, organizations, id, expected, changes)
 }
 
 pub fn soft_delete(
@@ -266,7 +237,7 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    crate::versioned_delete!(conn, organizations, id, expected, now)
+    crate::db::versioned_delete!(conn, organizations, id, expected, now)
 }
 
 /// What still depends on an organization: live articles citing it as their source, and
@@ -289,5 +260,5 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
 
 /// The ids from `id` up through its parents (to refuse a parent that would make a cycle).
 pub fn ancestors(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
-    crate::ancestors!(conn, organizations, id)
+    crate::db::ancestors!(conn, organizations, id)
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::schema::{people, person_aliases, positions};
 use super::{After, DbConnection, Key, KeyValue, MultiBackend};
+use crate::domain::kinds::AliasKind;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct PersonRow {
@@ -23,19 +24,7 @@ pub struct PersonRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = people)]
-pub struct NewPersonRow {
-    pub slug: String,
-    pub name: String,
-    pub honorific: Option<String>,
-    pub country: Option<String>,
-    pub bio: Option<String>,
-    pub search_key: String,
-    pub sort_key: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+super::record!(PersonRow, people, super::slugs::Resource::People, "person");
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = person_aliases)]
@@ -43,7 +32,7 @@ pub struct AliasRow {
     pub person_id: i64,
     pub name: String,
     pub language: String,
-    pub kind: String,
+    pub kind: AliasKind,
     pub position: i32,
 }
 
@@ -116,7 +105,8 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<PersonRow>> {
-    let organization = match crate::resolve_filter!(conn, organizations, &filter.organization)? {
+    let organization = match crate::db::resolve_filter!(conn, organizations, &filter.organization)?
+    {
         Some(None) => return Ok(Vec::new()),
         resolved => resolved.flatten(),
     };
@@ -124,7 +114,7 @@ pub fn list(
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (PersonSort::Name, KeyValue::Text(t)) => {
-                crate::keyset!(
+                crate::db::keyset!(
                     query,
                     people::sort_key,
                     t.clone(),
@@ -134,9 +124,9 @@ pub fn list(
                 )
             }
             (PersonSort::UpdatedAt, KeyValue::Time(t)) => {
-                crate::keyset!(query, people::updated_at, *t, *desc, people::id, after.id)
+                crate::db::keyset!(query, people::updated_at, *t, *desc, people::id, after.id)
             }
-            (PersonSort::Id, _) => crate::keyset_id!(query, *desc, people::id, after.id),
+            (PersonSort::Id, _) => crate::db::keyset_id!(query, *desc, people::id, after.id),
             _ => return Ok(Vec::new()),
         };
     }
@@ -170,7 +160,7 @@ pub fn list(
 }
 
 pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64> {
-    match crate::resolve_filter!(conn, organizations, &filter.organization)? {
+    match crate::db::resolve_filter!(conn, organizations, &filter.organization)? {
         Some(None) => Ok(0),
         resolved => filtered(filter, resolved.flatten())
             .count()
@@ -187,24 +177,9 @@ pub fn cursor_value(row: &PersonRow, key: PersonSort) -> KeyValue {
     }
 }
 
-pub fn find(conn: &mut DbConnection, key: &Key) -> QueryResult<Option<PersonRow>> {
-    let query = people::table.into_boxed();
-    let query = match key {
-        Key::Id(id) => query.filter(people::id.eq(*id)),
-        Key::Slug(slug) => query.filter(people::slug.eq(slug.clone())),
-    };
-    query.select(people::all_columns).first(conn).optional()
-}
-
+/// Live people by id, in one query.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    people::table
-        .filter(people::id.eq_any(ids.to_vec()))
-        .filter(people::deleted_at.is_null())
-        .select(people::all_columns)
-        .load(conn)
+    super::live_by_ids!(conn, people, ids)
 }
 
 pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, PersonRefRow>> {
@@ -261,9 +236,9 @@ pub fn positions(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &NewPersonRow) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, changes: &PersonChanges) -> QueryResult<i64> {
     diesel::insert_into(people::table)
-        .values(row)
+        .values((changes, people::created_at.eq(changes.updated_at)))
         .returning(people::id)
         .get_result(conn)
 }
@@ -280,8 +255,9 @@ pub fn insert_position(conn: &mut DbConnection, row: &PositionRow) -> QueryResul
         .execute(conn)
 }
 
-/// The editable columns of a person (aliases and positions are written beside them).
-#[derive(Debug, Clone, AsChangeset)]
+/// The editable columns of a person (aliases and positions are written beside them); a create
+/// also sets `created_at` to `updated_at`.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = people, treat_none_as_null = true)]
 pub struct PersonChanges {
     pub slug: String,
@@ -300,7 +276,7 @@ pub fn update(
     expected: i32,
     changes: &PersonChanges,
 ) -> QueryResult<bool> {
-    crate::versioned_update!(conn, people, id, expected, changes)
+    crate::db::versioned_update!(conn, people, id, expected, changes)
 }
 
 pub fn soft_delete(
@@ -309,7 +285,7 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    crate::versioned_delete!(conn, people, id, expected, now)
+    crate::db::versioned_delete!(conn, people, id, expected, now)
 }
 
 /// Replaces a person's aliases and positions with these.

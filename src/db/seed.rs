@@ -6,15 +6,17 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use super::articles::{self, NewArticleRow, Relation};
-use super::events::{self, NewEventRow, OrganizerRow, ParticipantRow};
-use super::organizations::{self, NewOrganizationRow};
-use super::people::{self, AliasRow, NewPersonRow, PositionRow};
+use super::articles::{self, ArticleChanges, Relation};
+use super::events::{self, EventChanges, ParticipantRow};
+use super::organizations::{self, OrganizationChanges};
+use super::people::{self, AliasRow, PersonChanges, PositionRow};
 use super::schema;
 use super::{tags, DbConnection};
-use crate::domain::body::{self, Block};
+use crate::domain::body::Block;
+use crate::domain::derive;
+use crate::domain::kinds::{AliasKind, ArticleStatus, DatePrecision, OrganizationKind};
 use crate::domain::slug::{candidates, slugify};
-use crate::domain::text::{fold, nfc, search_key};
+use crate::domain::text::nfc;
 
 /// The demo content shipped with the binary.
 pub const DEMO: &str = include_str!("../../seed/demo.json");
@@ -37,7 +39,7 @@ struct SeedOrganization {
     name: String,
     name_en: Option<String>,
     short_name: Option<String>,
-    kind: String,
+    kind: OrganizationKind,
     country: Option<String>,
     parent: Option<String>,
     description: Option<String>,
@@ -60,7 +62,7 @@ struct SeedPerson {
 struct SeedAlias {
     name: String,
     language: String,
-    kind: String,
+    kind: AliasKind,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +85,7 @@ struct SeedEvent {
     description: Option<String>,
     starts_on: Option<NaiveDate>,
     ends_on: Option<NaiveDate>,
-    date_precision: Option<String>,
+    date_precision: Option<DatePrecision>,
     city: Option<String>,
     country: Option<String>,
     parent: Option<String>,
@@ -108,7 +110,7 @@ struct SeedArticle {
     source: Option<String>,
     byline: Option<String>,
     language: String,
-    status: String,
+    status: ArticleStatus,
     published_at: Option<DateTime<chrono::FixedOffset>>,
     #[serde(rename = "_note")]
     note: Option<String>,
@@ -175,6 +177,8 @@ fn text(value: &Option<String>) -> Option<String> {
     value.as_deref().map(nfc)
 }
 
+/// Inserts the whole file. Derived columns (search and sort keys, generated slugs) come from
+/// `domain::derive`, as for API writes.
 fn insert_all(
     conn: &mut DbConnection,
     file: &SeedFile,
@@ -182,147 +186,112 @@ fn insert_all(
 ) -> Result<SeedOutcome, SeedError> {
     let mut orgs = HashMap::new();
     for org in &file.organizations {
-        let parent_id = org
-            .parent
-            .as_deref()
-            .map(|p| lookup(&orgs, "organization", p))
-            .transpose()?;
         let name = nfc(&org.name);
-        let row = NewOrganizationRow {
+        let (name_en, short_name) = (text(&org.name_en), text(&org.short_name));
+        let keys = derive::organization_keys(&name, name_en.as_deref(), short_name.as_deref());
+        let changes = OrganizationChanges {
             slug: org.slug.clone(),
-            search_key: search_key(
-                [
-                    Some(name.as_str()),
-                    org.name_en.as_deref(),
-                    org.short_name.as_deref(),
-                ]
-                .into_iter()
-                .flatten(),
-            ),
-            sort_key: fold(&name),
+            search_key: keys.search_key,
+            sort_key: keys.sort_key,
             name,
-            name_en: text(&org.name_en),
-            short_name: text(&org.short_name),
-            kind: org.kind.clone(),
+            name_en,
+            short_name,
+            kind: org.kind,
             country: org.country.clone(),
-            parent_id,
+            parent_id: refer(&orgs, "organization", &org.parent)?,
             description: text(&org.description),
-            created_at: now,
             updated_at: now,
         };
-        orgs.insert(org.slug.clone(), organizations::insert(conn, &row)?);
+        orgs.insert(org.slug.clone(), organizations::insert(conn, &changes)?);
     }
 
     let mut persons = HashMap::new();
     for person in &file.people {
         let name = nfc(&person.name);
-        let alias_names: Vec<String> = person.aliases.iter().map(|a| nfc(&a.name)).collect();
-        let row = NewPersonRow {
+        let aliases: Vec<AliasRow> = person
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(position, alias)| AliasRow {
+                person_id: 0,
+                name: nfc(&alias.name),
+                language: alias.language.clone(),
+                kind: alias.kind,
+                position: position as i32,
+            })
+            .collect();
+        let keys = derive::person_keys(&name, aliases.iter().map(|a| a.name.as_str()));
+        let changes = PersonChanges {
             slug: person.slug.clone(),
-            search_key: search_key(
-                std::iter::once(name.as_str()).chain(alias_names.iter().map(String::as_str)),
-            ),
-            sort_key: fold(&name),
+            search_key: keys.search_key,
+            sort_key: keys.sort_key,
             name,
             honorific: text(&person.honorific),
             country: person.country.clone(),
             bio: text(&person.bio),
-            created_at: now,
             updated_at: now,
         };
-        let id = people::insert(conn, &row)?;
-        for (position, (alias, name)) in person.aliases.iter().zip(alias_names).enumerate() {
-            people::insert_alias(
-                conn,
-                &AliasRow {
-                    person_id: id,
-                    name,
-                    language: alias.language.clone(),
-                    kind: alias.kind.clone(),
-                    position: position as i32,
-                },
-            )?;
+        let id = people::insert(conn, &changes)?;
+        let mut held = Vec::new();
+        for (position, p) in person.positions.iter().enumerate() {
+            held.push(PositionRow {
+                person_id: id,
+                organization_id: refer(&orgs, "organization", &p.organization)?,
+                title: nfc(&p.title),
+                title_en: text(&p.title_en),
+                starts_on: p.starts_on,
+                ends_on: p.ends_on,
+                position: position as i32,
+            });
         }
-        for (position, held) in person.positions.iter().enumerate() {
-            let organization_id = held
-                .organization
-                .as_deref()
-                .map(|o| lookup(&orgs, "organization", o))
-                .transpose()?;
-            people::insert_position(
-                conn,
-                &PositionRow {
-                    person_id: id,
-                    organization_id,
-                    title: nfc(&held.title),
-                    title_en: text(&held.title_en),
-                    starts_on: held.starts_on,
-                    ends_on: held.ends_on,
-                    position: position as i32,
-                },
-            )?;
-        }
+        people::replace_details(conn, id, &aliases, &held)?;
         persons.insert(person.slug.clone(), id);
     }
 
     let mut evts = HashMap::new();
     for event in &file.events {
-        let parent_id = event
-            .parent
-            .as_deref()
-            .map(|p| lookup(&evts, "event", p))
-            .transpose()?;
         let name = nfc(&event.name);
-        let row = NewEventRow {
+        let (name_en, short_name, theme) = (
+            text(&event.name_en),
+            text(&event.short_name),
+            text(&event.theme),
+        );
+        let keys = derive::event_keys(
+            &name,
+            name_en.as_deref(),
+            short_name.as_deref(),
+            theme.as_deref(),
+        );
+        let changes = EventChanges {
             slug: event.slug.clone(),
-            search_key: search_key(
-                [
-                    Some(name.as_str()),
-                    event.name_en.as_deref(),
-                    event.short_name.as_deref(),
-                    event.theme.as_deref(),
-                ]
-                .into_iter()
-                .flatten(),
-            ),
-            sort_key: fold(&name),
+            search_key: keys.search_key,
+            sort_key: keys.sort_key,
             name,
-            name_en: text(&event.name_en),
-            short_name: text(&event.short_name),
+            name_en,
+            short_name,
             edition: event.edition,
-            theme: text(&event.theme),
+            theme,
             description: text(&event.description),
             starts_on: event.starts_on,
             ends_on: event.ends_on,
-            date_precision: event.date_precision.clone().unwrap_or_else(|| "day".into()),
+            date_precision: event.date_precision.unwrap_or(DatePrecision::Day),
             city: text(&event.city),
             country: event.country.clone(),
-            parent_id,
-            created_at: now,
+            parent_id: refer(&evts, "event", &event.parent)?,
             updated_at: now,
         };
-        let id = events::insert(conn, &row)?;
-        for (position, org) in event.organizers.iter().enumerate() {
-            events::insert_organizer(
-                conn,
-                &OrganizerRow {
-                    event_id: id,
-                    organization_id: lookup(&orgs, "organization", org)?,
-                    position: position as i32,
-                },
-            )?;
-        }
+        let id = events::insert(conn, &changes)?;
+        let organizers = ids(&orgs, "organization", &event.organizers)?;
+        let mut participants = Vec::new();
         for (position, participant) in event.participants.iter().enumerate() {
-            events::insert_participant(
-                conn,
-                &ParticipantRow {
-                    event_id: id,
-                    person_id: lookup(&persons, "person", &participant.person)?,
-                    role: text(&participant.role),
-                    position: position as i32,
-                },
-            )?;
+            participants.push(ParticipantRow {
+                event_id: id,
+                person_id: lookup(&persons, "person", &participant.person)?,
+                role: text(&participant.role),
+                position: position as i32,
+            });
         }
+        events::replace_details(conn, id, &organizers, &participants)?;
         evts.insert(event.slug.clone(), id);
     }
 
@@ -334,46 +303,28 @@ fn insert_all(
         };
         let blocks: Vec<Block> = article.body.iter().map(normalize_block).collect();
         let lead = text(&article.lead);
-        let body_text = body::to_text(&blocks);
-        let row = NewArticleRow {
+        let keys = derive::article_keys(&title, lead.as_deref(), &blocks);
+        let changes = ArticleChanges {
             slug,
-            search_key: search_key(
-                [
-                    Some(title.as_str()),
-                    lead.as_deref(),
-                    Some(body_text.as_str()),
-                ]
-                .into_iter()
-                .flatten(),
-            ),
-            sort_key: fold(&title),
+            search_key: keys.search_key,
+            sort_key: keys.sort_key,
             title,
             lead,
             body: serde_json::to_string(&blocks)?,
-            source_id: article
-                .source
-                .as_deref()
-                .map(|s| lookup(&orgs, "organization", s))
-                .transpose()?,
+            source_id: refer(&orgs, "organization", &article.source)?,
             byline: text(&article.byline),
             language: article.language.clone(),
-            status: article.status.clone(),
+            status: article.status,
             published_at: article.published_at.map(|t| t.naive_utc()),
-            notes: text(&article.note),
-            created_at: now,
             updated_at: now,
         };
-        let id = articles::insert(conn, &row)?;
+        let id = articles::insert(conn, &changes, text(&article.note).as_deref())?;
         let mut tag_ids = Vec::new();
         for name in &article.tags {
             let name = nfc(name);
             tag_ids.extend(tags::ensure(conn, &slugify(&name, "tag"), &name, now)?);
         }
         articles::link(conn, Relation::Tags, id, &tag_ids)?;
-        let ids =
-            |map: &HashMap<String, i64>, what, slugs: &[String]| -> Result<Vec<i64>, SeedError> {
-                slugs.iter().map(|s| lookup(map, what, s)).collect()
-            };
         articles::link(
             conn,
             Relation::Events,
@@ -386,12 +337,8 @@ fn insert_all(
             id,
             &ids(&persons, "person", &article.people)?,
         )?;
-        articles::link(
-            conn,
-            Relation::Organizations,
-            id,
-            &ids(&orgs, "organization", &article.organizations)?,
-        )?;
+        let orgs_of = ids(&orgs, "organization", &article.organizations)?;
+        articles::link(conn, Relation::Organizations, id, &orgs_of)?;
     }
 
     Ok(SeedOutcome::Loaded {
@@ -400,6 +347,24 @@ fn insert_all(
         people: file.people.len(),
         organizations: file.organizations.len(),
     })
+}
+
+/// The id of an optional reference by slug.
+fn refer(
+    map: &HashMap<String, i64>,
+    what: &'static str,
+    slug: &Option<String>,
+) -> Result<Option<i64>, SeedError> {
+    slug.as_deref().map(|s| lookup(map, what, s)).transpose()
+}
+
+/// The ids of references by slug, in order.
+fn ids(
+    map: &HashMap<String, i64>,
+    what: &'static str,
+    slugs: &[String],
+) -> Result<Vec<i64>, SeedError> {
+    slugs.iter().map(|s| lookup(map, what, s)).collect()
 }
 
 /// The generated slug, or the first free `-2`, `-3`, ... variant of it.

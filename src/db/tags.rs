@@ -17,6 +17,8 @@ pub struct TagRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
+super::record!(TagRow, tags, super::slugs::Resource::Tags, "tag");
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TagSort {
     Name,
@@ -35,7 +37,7 @@ pub fn list_with_counts(
     let counted = diesel::dsl::count(article_tags::article_id);
     let mut query = tags::table
         .inner_join(article_tags::table)
-        .filter(article_tags::article_id.eq_any(crate::listed_article_ids!(now)))
+        .filter(article_tags::article_id.eq_any(crate::db::articles::listed_article_ids!(now)))
         .filter(tags::deleted_at.is_null())
         .group_by((
             tags::id,
@@ -69,7 +71,10 @@ pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> Query
         .filter(
             tags::id.eq_any(
                 article_tags::table
-                    .filter(article_tags::article_id.eq_any(crate::listed_article_ids!(now)))
+                    .filter(
+                        article_tags::article_id
+                            .eq_any(crate::db::articles::listed_article_ids!(now)),
+                    )
                     .select(article_tags::tag_id),
             ),
         )
@@ -77,15 +82,9 @@ pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> Query
         .get_result(conn)
 }
 
+/// Live tags by id, in one query.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TagRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    tags::table
-        .filter(tags::id.eq_any(ids.to_vec()))
-        .filter(tags::deleted_at.is_null())
-        .select(tags::all_columns)
-        .load(conn)
+    super::live_by_ids!(conn, tags, ids)
 }
 
 /// The tag with this slug, created when missing. A deleted tag is not brought back: `None`.
@@ -110,31 +109,22 @@ pub fn ensure(
                 name: name.to_owned(),
                 updated_at: now,
             },
-            now,
         )
         .map(Some),
     }
-}
-
-pub fn find(conn: &mut DbConnection, key: &super::Key) -> QueryResult<Option<TagRow>> {
-    let query = tags::table.into_boxed();
-    let query = match key {
-        super::Key::Id(id) => query.filter(tags::id.eq(*id)),
-        super::Key::Slug(slug) => query.filter(tags::slug.eq(slug.clone())),
-    };
-    query.select(tags::all_columns).first(conn).optional()
 }
 
 /// Publicly listed articles carrying the tag.
 pub fn public_count(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<i64> {
     article_tags::table
         .filter(article_tags::tag_id.eq(id))
-        .filter(article_tags::article_id.eq_any(crate::listed_article_ids!(now)))
+        .filter(article_tags::article_id.eq_any(crate::db::articles::listed_article_ids!(now)))
         .count()
         .get_result(conn)
 }
 
-#[derive(Debug, Clone, AsChangeset)]
+/// The editable columns of a tag; a create also sets `created_at` to `updated_at`.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = tags)]
 pub struct TagChanges {
     pub slug: String,
@@ -142,18 +132,9 @@ pub struct TagChanges {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    changes: &TagChanges,
-    now: NaiveDateTime,
-) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, changes: &TagChanges) -> QueryResult<i64> {
     diesel::insert_into(tags::table)
-        .values((
-            tags::slug.eq(&changes.slug),
-            tags::name.eq(&changes.name),
-            tags::created_at.eq(now),
-            tags::updated_at.eq(now),
-        ))
+        .values((changes, tags::created_at.eq(changes.updated_at)))
         .returning(tags::id)
         .get_result(conn)
 }
@@ -164,7 +145,7 @@ pub fn update(
     expected: i32,
     changes: &TagChanges,
 ) -> QueryResult<bool> {
-    crate::versioned_update!(conn, tags, id, expected, changes)
+    crate::db::versioned_update!(conn, tags, id, expected, changes)
 }
 
 pub fn soft_delete(
@@ -173,5 +154,5 @@ pub fn soft_delete(
     expected: i32,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    crate::versioned_delete!(conn, tags, id, expected, now)
+    crate::db::versioned_delete!(conn, tags, id, expected, now)
 }

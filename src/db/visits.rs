@@ -225,7 +225,7 @@ pub fn visible_articles(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, String)>> {
     use super::schema::articles;
-    crate::listed_article_ids!(now)
+    crate::db::articles::listed_article_ids!(now)
         .select((articles::id, articles::slug))
         .load(conn)
 }

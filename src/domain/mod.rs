@@ -1,6 +1,10 @@
 //! Pure types and logic: no I/O, unit-tested inline.
 
 pub mod body;
+pub mod check;
+pub mod derive;
+pub mod key;
+pub mod kinds;
 pub mod slug;
 pub mod text;
 pub mod time;

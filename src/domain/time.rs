@@ -122,12 +122,6 @@ pub fn parse_bound(value: &str, tz: PortalTz, bound: Bound) -> Result<NaiveDateT
         .map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time".to_owned())
 }
 
-/// Parses `YYYY-MM-DD` (a calendar date).
-pub fn parse_date(value: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| "must be a date (YYYY-MM-DD)".to_owned())
-}
-
 /// Where the app gets "now" from. The shipped binary uses the system clock; tests move a manual
 /// one (publish moments, midnight) instead of sleeping.
 #[derive(Clone)]

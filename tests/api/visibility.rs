@@ -6,8 +6,9 @@ use diesel::prelude::*;
 
 use crate::db_test;
 use crate::helpers::{slugs, TestApp};
-use newsroom::db::articles::{self, NewArticleRow, Relation};
+use newsroom::db::articles::{self, ArticleChanges, Relation};
 use newsroom::db::schema;
+use newsroom::domain::kinds::ArticleStatus;
 
 /// An article about AMCC7 and Tô Lâm, tagged `bi-mat` (used by nothing else).
 fn insert_article(
@@ -20,7 +21,7 @@ fn insert_article(
     let now = app.now();
     let id = articles::insert(
         &mut conn,
-        &NewArticleRow {
+        &ArticleChanges {
             slug: slug.into(),
             title: format!("Bài {slug}"),
             lead: None,
@@ -28,14 +29,13 @@ fn insert_article(
             source_id: Some(find_id(app, "ttxvn")),
             byline: None,
             language: "vi".into(),
-            status: status.into(),
+            status: ArticleStatus::parse(status).expect("status"),
             published_at,
-            notes: None,
             search_key: format!(" bi mat {slug} "),
             sort_key: slug.into(),
-            created_at: now,
             updated_at: now,
         },
+        None,
     )
     .expect("insert");
     let tag = newsroom::db::tags::ensure(&mut conn, "bi-mat", "Bí mật", now)

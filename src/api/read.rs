@@ -1,0 +1,215 @@
+//! The read side, written once, as `editing` is for writes: one lookup that answers 301, 404 or
+//! 410 for every resource, and the list flow (parse, page, count, cursor, load, project,
+//! envelope) behind every list endpoint, sub-collections included. Resources say only what
+//! differs, through `db::Record` (how an item is found and seen) and `Listable` (how a list is
+//! queried).
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::auth::Caller;
+use super::query::{
+    editorial, item_response, list_response, moved_to, parse_list, ListOptions, ListParams,
+    ListSpec, PageOf, Problems,
+};
+use super::State;
+use crate::db::{
+    self as database, locate, DbConnection, Key, KeyValue, Located, Record, Seen, Viewer,
+};
+use crate::error::ApiError;
+use crate::views::{to_value, Ctx};
+
+/// The viewer of a request.
+pub fn viewer(caller: &Caller, ctx: Ctx) -> Viewer {
+    Viewer {
+        previews: caller.previews(),
+        now: ctx.now,
+    }
+}
+
+/// Where a request's path goes when the item's slug changed: the same path suffix and query
+/// under the current slug.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    query: String,
+    suffix: &'static str,
+}
+
+impl Moved {
+    pub fn new(req: &HttpRequest, suffix: &'static str) -> Moved {
+        Moved {
+            query: req.query_string().to_owned(),
+            suffix,
+        }
+    }
+}
+
+/// The item `key` names as `viewer` may see it: 301 for a renamed slug, 404 for what they may not
+/// see, 410 for what was deleted.
+pub fn lookup<R: Record>(
+    conn: &mut DbConnection,
+    key: &Key,
+    viewer: Viewer,
+    moved: &Moved,
+) -> Result<R, ApiError> {
+    match locate::<R>(conn, key)? {
+        Located::Current(row) => match row.seen(viewer) {
+            Seen::Visible => Ok(row),
+            Seen::Gone => Err(ApiError::Gone(format!("{} `{key}` was deleted", R::NOUN))),
+            Seen::Hidden => Err(ApiError::not_found(R::NOUN, key)),
+        },
+        Located::Renamed(row) if row.redirects(viewer) => Err(ApiError::MovedPermanently(
+            moved_to(&moved.query, R::RESOURCE.as_str(), row.slug(), moved.suffix),
+        )),
+        Located::Renamed(_) | Located::Missing => Err(ApiError::not_found(R::NOUN, key)),
+    }
+}
+
+/// `GET /api/v1/<resource>/{id_or_slug}`: the lookup, then `represent` turns the row into JSON
+/// inside the same database work. Token holders get the editorial headers and version ETag.
+pub async fn get_item<R, F>(
+    state: State,
+    req: &HttpRequest,
+    caller: &Caller,
+    key: Key,
+    represent: F,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Record,
+    F: FnOnce(&mut DbConnection, R, Ctx) -> Result<(i32, serde_json::Value), ApiError>
+        + Send
+        + 'static,
+{
+    let ctx = state.ctx();
+    let viewer = viewer(caller, ctx);
+    let moved = Moved::new(req, "");
+    let (version, json) = database::run(&state.pool, move |conn| {
+        let row = lookup::<R>(conn, &key, viewer, &moved)?;
+        represent(conn, row, ctx)
+    })
+    .await?;
+    let response = item_response(json);
+    Ok(if viewer.previews {
+        editorial(response, Some(version))
+    } else {
+        response
+    })
+}
+
+/// A resource with a list endpoint.
+pub trait Listable: 'static {
+    type Params: ListParams;
+    type Filter: Send + 'static;
+    type Sort: Copy + Send + 'static;
+    type Row: Send + 'static;
+    /// How the items are represented (includes, renderings).
+    type Options: Send + 'static;
+    type Item: Serialize;
+    const SPEC: ListSpec;
+
+    /// The sort key of an allowlisted name.
+    fn sort_key(name: &str) -> Option<Self::Sort>;
+    /// The resource's own parameters; errors go to `problems`.
+    fn parse(
+        params: &Self::Params,
+        list: &ListOptions<Self::Sort>,
+        ctx: Ctx,
+        problems: &mut Problems,
+    ) -> (Self::Filter, Self::Options);
+    fn list(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        viewer: Viewer,
+        list: &ListOptions<Self::Sort>,
+        limit: i64,
+    ) -> diesel::QueryResult<Vec<Self::Row>>;
+    fn count(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        viewer: Viewer,
+    ) -> diesel::QueryResult<i64>;
+    /// The sort value and id a cursor records for the row.
+    fn cursor_of(row: &Self::Row, key: Self::Sort) -> (KeyValue, i64);
+    fn load(
+        conn: &mut DbConnection,
+        rows: Vec<Self::Row>,
+        options: &Self::Options,
+        viewer: Viewer,
+        ctx: Ctx,
+    ) -> Result<Vec<Self::Item>, ApiError>;
+    /// Fields that survive a `fields` projection (renderings asked for by `formats`).
+    fn keep(_options: &Self::Options) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// Narrows a list inside the database work: a sub-collection finds its parent and filters by it.
+pub type Scope<F> = Box<dyn FnOnce(&mut DbConnection, &mut F, Ctx) -> Result<(), ApiError> + Send>;
+
+/// Every list: `GET /api/v1/<resource>` and the sub-collections that list the same items.
+pub async fn list<L: Listable>(
+    state: State,
+    req: &HttpRequest,
+    caller: &Caller,
+    params: L::Params,
+    scope: Option<Scope<L::Filter>>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = state.ctx();
+    let viewer = viewer(caller, ctx);
+    let mut problems = Problems::default();
+    let opts = parse_list(params.common(), &L::SPEC, L::sort_key, &mut problems);
+    let (mut filter, options) = L::parse(&params, &opts, ctx, &mut problems);
+    problems.into_result()?;
+    let (page, opts) = database::run(&state.pool, move |conn| {
+        if let Some(scope) = scope {
+            scope(conn, &mut filter, ctx)?;
+        }
+        let rows = L::list(conn, &filter, viewer, &opts, opts.per_page + 1)?;
+        let total = match opts.with_total {
+            true => Some(L::count(conn, &filter, viewer)?),
+            false => None,
+        };
+        let mut page = PageOf::new(rows, opts.per_page, total);
+        page.next_cursor = opts.next_cursor(&page, L::cursor_of);
+        let rows = std::mem::take(&mut page.items);
+        let keep = L::keep(&options);
+        let values = L::load(conn, rows, &options, viewer, ctx)?
+            .iter()
+            .map(|item| to_value(item).map(|v| opts.fields.project(v, keep)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((page.with_items(values), opts))
+    })
+    .await?;
+    let response = list_response(req, &opts, page);
+    Ok(if viewer.previews {
+        editorial(response, None)
+    } else {
+        response
+    })
+}
+
+/// A sub-collection's scope: the live parent `key` names (301/404/410 as for the parent itself,
+/// with `suffix` kept on a redirect), handed to `narrow` to filter the list by.
+pub fn within<P, F>(
+    req: &HttpRequest,
+    caller: &Caller,
+    key: Key,
+    suffix: &'static str,
+    narrow: impl FnOnce(&mut F, i64, Ctx) + Send + 'static,
+) -> Option<Scope<F>>
+where
+    P: Record,
+    F: 'static,
+{
+    let moved = Moved::new(req, suffix);
+    let previews = caller.previews();
+    Some(Box::new(move |conn, filter, ctx| {
+        let viewer = Viewer {
+            previews,
+            now: ctx.now,
+        };
+        let parent = lookup::<P>(conn, &key, viewer, &moved)?;
+        narrow(filter, parent.id(), ctx);
+        Ok(())
+    }))
+}

@@ -1,0 +1,134 @@
+//! Checks of the values a body carries, shared by every resource: each check returns the value
+//! as it will be stored (trimmed, uppercased, parsed) and records what is wrong at its JSON
+//! Pointer, so that one 422 names every bad field at once.
+
+use crate::error::FieldError;
+
+use super::slug::is_valid;
+
+/// The problems found in one body so far.
+#[derive(Debug, Default)]
+pub struct Checks(pub Vec<FieldError>);
+
+impl Checks {
+    pub fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::pointer(pointer, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The parsed value, or `None` with the message recorded at `pointer`.
+    pub fn check<T>(&mut self, pointer: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(pointer, message);
+                None
+            }
+        }
+    }
+
+    /// A name or title: trimmed, 1 to `max` characters.
+    pub fn name(&mut self, value: &str, pointer: &str, max: usize) -> String {
+        let value = value.trim().to_owned();
+        if value.is_empty() || value.chars().count() > max {
+            self.add(pointer, format!("must be 1 to {max} characters"));
+        }
+        value
+    }
+
+    /// A slug the caller chose: the shape `slugify` produces.
+    pub fn slug(&mut self, slug: Option<&str>) {
+        if slug.is_some_and(|s| !is_valid(s)) {
+            self.add(
+                "/slug",
+                "must be lowercase letters, digits and single dashes, with a letter",
+            );
+        }
+    }
+
+    /// An optional ISO 3166-1 alpha-2 code, uppercased.
+    pub fn country(&mut self, country: Option<String>) -> Option<String> {
+        let country = text(country)?;
+        self.check("/country", parse_country(&country))
+    }
+
+    /// A BCP 47 language tag such as `vi`, `en` or `zh-Hant`.
+    pub fn language(&mut self, tag: &str, pointer: &str) {
+        if !language_ok(tag) {
+            self.add(pointer, "must be a BCP 47 tag such as vi or en");
+        }
+    }
+
+    /// A stored enum's text (`domain::kinds`).
+    pub fn kind<T>(
+        &mut self,
+        pointer: &str,
+        value: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        self.check(pointer, parse(value))
+    }
+
+    /// A span of days: an end needs a start and may not come before it.
+    pub fn span(
+        &mut self,
+        starts_on: Option<chrono::NaiveDate>,
+        ends_on: Option<chrono::NaiveDate>,
+        at: &str,
+        start_needed: bool,
+    ) {
+        if let (Some(start), Some(end)) = (starts_on, ends_on) {
+            if end < start {
+                self.add(format!("{at}/ends_on"), "must not be before starts_on");
+            }
+        }
+        if start_needed && ends_on.is_some() && starts_on.is_none() {
+            self.add(format!("{at}/starts_on"), "is needed when ends_on is given");
+        }
+    }
+}
+
+/// Trimmed text, `None` when empty.
+pub fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.
+pub fn parse_country(value: &str) -> Result<String, String> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(value.to_ascii_uppercase())
+    } else {
+        Err("must be an ISO 3166-1 alpha-2 country code such as VN".to_owned())
+    }
+}
+
+/// A BCP 47 language tag such as `vi`, `en` or `zh-Hant`.
+pub fn language_ok(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_lowercase())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_record_pointers_and_return_stored_values() {
+        let mut checks = Checks::default();
+        assert_eq!(checks.name("  Tô Lâm ", "/name", 300), "Tô Lâm");
+        assert_eq!(checks.country(Some("sg".into())), Some("SG".into()));
+        assert!(checks.is_empty());
+        checks.name(" ", "/name", 300);
+        checks.country(Some("Singapore".into()));
+        checks.language("VI", "/language");
+        let pointers: Vec<_> = checks.0.iter().filter_map(|e| e.pointer.clone()).collect();
+        assert_eq!(pointers, ["/name", "/country", "/language"]);
+        assert!(language_ok("zh-Hant") && !language_ok("v"));
+    }
+}

@@ -1,0 +1,275 @@
+//! Articles on the wire: the public and editorial representations, and revisions.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+use super::events::{Event, RelatedEvent};
+use super::organizations::{Organization, RelatedOrganization};
+use super::people::{Person, RelatedPerson};
+use super::related::{grouped, related};
+use super::tags::TagRef;
+use super::{Ctx, IncludeTree};
+use crate::db::articles::{self as db, ArticleRow, Relation, RevisionRow};
+use crate::db::DbConnection;
+use crate::domain::body::{self, Block};
+use crate::domain::kinds::ArticleStatus;
+use crate::error::ApiError;
+
+/// An article. Lists leave out `body` unless `fields` asks for it; `formats=html,text` adds
+/// `body_html` and `body_text`. Fields other than `id` can be left out with `fields`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Article {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(
+        required = false,
+        example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
+    )]
+    pub slug: String,
+    #[schema(
+        required = false,
+        example = "Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7"
+    )]
+    pub title: String,
+    #[schema(
+        required = false,
+        example = "Đoàn đại biểu Việt Nam do Đại tướng Tô Lâm, Ủy viên Bộ Chính trị, Bộ trưởng Bộ Công an, dẫn đầu đã tham dự các hoạt động chính trong khuôn khổ SICW 2022."
+    )]
+    pub lead: Option<String>,
+    /// The body as typed blocks (in lists only when `fields` names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub body: Option<Vec<Block>>,
+    /// The body as HTML, every text escaped (with `formats=html`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        required = false,
+        example = "<p>Phát biểu tại phiên họp toàn thể Hội nghị AMCC7, Bộ trưởng Tô Lâm ...</p>\n"
+    )]
+    pub body_html: Option<String>,
+    /// The body as plain text, one block a paragraph (with `formats=text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        required = false,
+        example = "Phát biểu tại phiên họp toàn thể Hội nghị AMCC7, Bộ trưởng Tô Lâm ..."
+    )]
+    pub body_text: Option<String>,
+    /// The first image block, for teasers.
+    #[schema(required = false)]
+    pub cover: Option<Block>,
+    /// The news agency the article comes from (`include=source` embeds it whole).
+    #[schema(required = false)]
+    pub source: Option<RelatedOrganization>,
+    #[schema(required = false, example = "Phóng viên TTXVN tại Singapore")]
+    pub byline: Option<String>,
+    /// BCP 47 language tag.
+    #[schema(required = false, example = "vi")]
+    pub language: String,
+    #[schema(required = false)]
+    pub status: ArticleStatus,
+    /// Publish time, with the portal's offset.
+    #[schema(required = false, example = "2022-10-21T08:24:00+07:00")]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    #[schema(required = false)]
+    pub tags: Vec<TagRef>,
+    /// The events the article is about.
+    #[schema(required = false)]
+    pub events: Vec<RelatedEvent>,
+    /// The people the article is about.
+    #[schema(required = false)]
+    pub people: Vec<RelatedPerson>,
+    /// The organizations the article is about.
+    #[schema(required = false)]
+    pub organizations: Vec<RelatedOrganization>,
+    /// Page views since the article went out (public representation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, example = 1520)]
+    pub view_count: Option<i64>,
+    #[schema(required = false, example = 1)]
+    pub version: i32,
+    #[schema(required = false)]
+    pub created_at: DateTime<FixedOffset>,
+    #[schema(required = false)]
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// Which renderings of the body to add.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Formats {
+    pub html: bool,
+    pub text: bool,
+}
+
+impl Formats {
+    /// The fields these renderings add, kept whatever `fields` says.
+    pub fn keep(&self) -> &'static [&'static str] {
+        match (self.html, self.text) {
+            (true, true) => &["body_html", "body_text"],
+            (true, false) => &["body_html"],
+            (false, true) => &["body_text"],
+            (false, false) => &[],
+        }
+    }
+}
+
+/// How to represent a set of articles.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleOptions {
+    pub include: IncludeTree,
+    pub formats: Formats,
+    /// Whole articles carry their body; list summaries only when `fields` names it.
+    pub with_body: bool,
+    /// The public representation carries view counts; the editorial one does not.
+    pub view_counts: bool,
+}
+
+impl ArticleOptions {
+    /// The editorial representation of a whole article (writes, revisions).
+    pub fn editorial() -> Self {
+        ArticleOptions {
+            with_body: true,
+            ..ArticleOptions::default()
+        }
+    }
+}
+
+/// What an article carries beside its own columns.
+#[derive(Default)]
+pub struct ArticleParts {
+    pub source: Option<RelatedOrganization>,
+    pub tags: Vec<TagRef>,
+    pub events: Vec<RelatedEvent>,
+    pub people: Vec<RelatedPerson>,
+    pub organizations: Vec<RelatedOrganization>,
+    pub view_count: Option<i64>,
+}
+
+/// The wire form of one row, its relations already loaded.
+pub fn build(
+    row: ArticleRow,
+    parts: ArticleParts,
+    options: &ArticleOptions,
+    ctx: Ctx,
+) -> Result<Article, ApiError> {
+    let blocks: Vec<Block> = serde_json::from_str(&row.body)
+        .map_err(|e| ApiError::Internal(format!("article {} has a bad body: {e}", row.id)))?;
+    Ok(Article {
+        body_html: options.formats.html.then(|| body::to_html(&blocks)),
+        body_text: options.formats.text.then(|| body::to_text(&blocks)),
+        cover: body::cover(&blocks).cloned(),
+        body: options.with_body.then_some(blocks),
+        source: parts.source,
+        tags: parts.tags,
+        events: parts.events,
+        people: parts.people,
+        organizations: parts.organizations,
+        view_count: parts.view_count,
+        status: row.status,
+        published_at: row.published_at.map(|t| ctx.tz.render(t)),
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        lead: row.lead,
+        byline: row.byline,
+        language: row.language,
+        version: row.version,
+        created_at: ctx.tz.render(row.created_at),
+        updated_at: ctx.tz.render(row.updated_at),
+    })
+}
+
+/// Articles with tags, events, people, organizations, sources and view counts: one query per
+/// relation, however many articles (no N+1).
+pub fn load(
+    conn: &mut DbConnection,
+    rows: Vec<ArticleRow>,
+    options: &ArticleOptions,
+    ctx: Ctx,
+) -> Result<Vec<Article>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let include = &options.include;
+    let views = if options.view_counts {
+        Some(crate::db::visits::article_views(conn, &ids)?)
+    } else {
+        None
+    };
+    let tag_links = db::links(conn, Relation::Tags, &ids)?;
+    let tag_ids: Vec<i64> = tag_links.iter().map(|(_, tag)| *tag).collect();
+    let tag_refs: HashMap<i64, TagRef> = crate::db::tags::by_ids(conn, &tag_ids)?
+        .into_iter()
+        .map(|t| (t.id, TagRef::from(t)))
+        .collect();
+    let mut tags = grouped(tag_links, &tag_refs);
+    let mut events = linked::<Event>(conn, Relation::Events, &ids, include.get("events"), ctx)?;
+    let mut people = linked::<Person>(conn, Relation::People, &ids, include.get("people"), ctx)?;
+    let mut orgs = linked::<Organization>(
+        conn,
+        Relation::Organizations,
+        &ids,
+        include.get("organizations"),
+        ctx,
+    )?;
+    let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
+    let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
+
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            let parts = ArticleParts {
+                source: row.source_id.and_then(|s| sources.get(&s).cloned()),
+                tags: tags.remove(&id).unwrap_or_default(),
+                events: events.remove(&id).unwrap_or_default(),
+                people: people.remove(&id).unwrap_or_default(),
+                organizations: orgs.remove(&id).unwrap_or_default(),
+                view_count: views.as_ref().map(|v| v.get(&id).copied().unwrap_or(0)),
+            };
+            build(row, parts, options, ctx)
+        })
+        .collect()
+}
+
+/// The items of one link table for several articles, in link order.
+fn linked<E: super::related::Embedded>(
+    conn: &mut DbConnection,
+    relation: Relation,
+    article_ids: &[i64],
+    include: Option<&IncludeTree>,
+    ctx: Ctx,
+) -> Result<HashMap<i64, Vec<E::Related>>, ApiError>
+where
+    E::Related: Clone,
+{
+    let links = db::links(conn, relation, article_ids)?;
+    let target_ids: Vec<i64> = links.iter().map(|(_, target)| *target).collect();
+    let targets = related::<E>(conn, &target_ids, include, ctx)?;
+    Ok(grouped(links, &targets))
+}
+
+/// One stored revision of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    #[schema(example = 2)]
+    pub version: i32,
+    /// The name of the token that made the change.
+    #[schema(example = "Ban biên tập trang chủ")]
+    pub token_name: String,
+    pub created_at: DateTime<FixedOffset>,
+    /// The article as it stood after the change (editorial representation).
+    #[schema(value_type = Object)]
+    pub article: Value,
+}
+
+/// The wire form of a stored revision; a snapshot that is not JSON is an error.
+pub fn revision(row: RevisionRow, ctx: Ctx) -> Result<Revision, ApiError> {
+    Ok(Revision {
+        version: row.version,
+        token_name: row.token_name,
+        created_at: ctx.tz.render(row.created_at),
+        article: serde_json::from_str(&row.snapshot).map_err(|e| {
+            ApiError::Internal(format!("revision {} has a bad snapshot: {e}", row.id))
+        })?,
+    })
+}

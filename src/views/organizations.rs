@@ -1,0 +1,143 @@
+//! Organizations on the wire.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+use super::related::{related, related_enum, Embedded};
+use super::{Ctx, IncludeTree};
+use crate::db::organizations::{self as db, OrganizationRefRow, OrganizationRow};
+use crate::db::DbConnection;
+use crate::domain::kinds::OrganizationKind;
+use crate::error::ApiError;
+
+/// An organization. Fields other than `id` can be left out with `fields`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organization {
+    #[schema(example = 3)]
+    pub id: i64,
+    #[schema(required = false, example = "ttxvn")]
+    pub slug: String,
+    /// The Vietnamese name.
+    #[schema(required = false, example = "Thông tấn xã Việt Nam")]
+    pub name: String,
+    #[schema(required = false, example = "Vietnam News Agency")]
+    pub name_en: Option<String>,
+    #[schema(required = false, example = "TTXVN")]
+    pub short_name: Option<String>,
+    #[schema(required = false)]
+    pub kind: OrganizationKind,
+    /// ISO 3166-1 alpha-2.
+    #[schema(required = false, example = "VN")]
+    pub country: Option<String>,
+    /// The organization this one belongs to (`include=parent` embeds it whole).
+    #[schema(required = false)]
+    pub parent: Option<RelatedOrganization>,
+    #[schema(required = false, example = "Cơ quan thông tấn quốc gia")]
+    pub description: Option<String>,
+    /// Increments on every content change.
+    #[schema(required = false, example = 1)]
+    pub version: i32,
+    #[schema(required = false)]
+    pub created_at: DateTime<FixedOffset>,
+    #[schema(required = false)]
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// A reference to an organization.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationRef {
+    #[schema(example = 3)]
+    pub id: i64,
+    #[schema(example = "ttxvn")]
+    pub slug: String,
+    #[schema(example = "Thông tấn xã Việt Nam")]
+    pub name: String,
+    #[schema(example = "TTXVN")]
+    pub short_name: Option<String>,
+}
+
+impl From<OrganizationRefRow> for OrganizationRef {
+    fn from(row: OrganizationRefRow) -> Self {
+        OrganizationRef {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            short_name: row.short_name,
+        }
+    }
+}
+
+related_enum!(
+    RelatedOrganization,
+    OrganizationRef,
+    Organization,
+    "An organization: a reference, or the full organization when included."
+);
+
+/// The wire form of one row, its parent already loaded.
+pub fn build(row: OrganizationRow, parent: Option<RelatedOrganization>, ctx: Ctx) -> Organization {
+    Organization {
+        parent,
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        name_en: row.name_en,
+        short_name: row.short_name,
+        kind: row.kind,
+        country: row.country,
+        description: row.description,
+        version: row.version,
+        created_at: ctx.tz.render(row.created_at),
+        updated_at: ctx.tz.render(row.updated_at),
+    }
+}
+
+/// Organizations with their parents (one query), embedded whole where `include` asks.
+pub fn load(
+    conn: &mut DbConnection,
+    rows: Vec<OrganizationRow>,
+    include: &IncludeTree,
+    ctx: Ctx,
+) -> Result<Vec<Organization>, ApiError> {
+    let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
+    let parents = related::<Organization>(conn, &parent_ids, include.get("parent"), ctx)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let parent = row.parent_id.and_then(|id| parents.get(&id).cloned());
+            build(row, parent, ctx)
+        })
+        .collect())
+}
+
+impl Embedded for Organization {
+    type Ref = OrganizationRef;
+    type Related = RelatedOrganization;
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn refs(
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, OrganizationRef>, ApiError> {
+        Ok(db::refs(conn, ids)?
+            .into_iter()
+            .map(|(id, row)| (id, row.into()))
+            .collect())
+    }
+
+    fn full(
+        conn: &mut DbConnection,
+        ids: &[i64],
+        include: &IncludeTree,
+        ctx: Ctx,
+    ) -> Result<Vec<Organization>, ApiError> {
+        let rows = db::by_ids(conn, ids)?;
+        load(conn, rows, include, ctx)
+    }
+}
