@@ -11,14 +11,14 @@ use super::editing::{check_parent, refer, refer_all, write_routes, written, Chec
 use super::query::{
     list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::read::{get_item, list, within, Listable};
+use super::read::{get_item, list, listed_from, within, Listable};
 use super::State;
 use crate::db::events::{
     self as db, EventChanges, EventFilter, EventRow, EventSort, ParticipantRow,
 };
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
-use crate::db::{DbConnection, Key, KeyValue, Record, Viewer};
+use crate::db::{DbConnection, Key, Record};
 use crate::domain::check::{text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -111,44 +111,7 @@ impl Listable for Events {
         (filter, list.include.clone())
     }
 
-    fn list(
-        conn: &mut DbConnection,
-        filter: &EventFilter,
-        _viewer: Viewer,
-        list: &ListOptions<EventSort>,
-        limit: i64,
-    ) -> diesel::QueryResult<Vec<EventRow>> {
-        db::list(
-            conn,
-            filter,
-            &list.sort,
-            list.after.as_ref(),
-            list.offset(),
-            limit,
-        )
-    }
-
-    fn count(
-        conn: &mut DbConnection,
-        filter: &EventFilter,
-        _viewer: Viewer,
-    ) -> diesel::QueryResult<i64> {
-        db::count(conn, filter)
-    }
-
-    fn cursor_of(row: &EventRow, key: EventSort) -> (KeyValue, i64) {
-        (db::cursor_value(row, key), row.id)
-    }
-
-    fn load(
-        conn: &mut DbConnection,
-        rows: Vec<EventRow>,
-        include: &IncludeTree,
-        _viewer: Viewer,
-        ctx: Ctx,
-    ) -> Result<Vec<Event>, ApiError> {
-        load(conn, rows, include, ctx)
-    }
+    listed_from!(db, crate::views::events);
 }
 
 list_params! {

@@ -11,12 +11,12 @@ use super::editing::{check_parent, refer, write_routes, written, Checked, Editab
 use super::query::{
     list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::read::{get_item, list, Listable};
+use super::read::{get_item, list, listed_from, Listable};
 use super::State;
 use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
 };
-use crate::db::{DbConnection, KeyValue, Record, Viewer};
+use crate::db::{DbConnection, Record};
 use crate::domain::check::{parse_country, text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -91,44 +91,7 @@ impl Listable for Organizations {
         (filter, list.include.clone())
     }
 
-    fn list(
-        conn: &mut DbConnection,
-        filter: &OrganizationFilter,
-        _viewer: Viewer,
-        list: &ListOptions<OrganizationSort>,
-        limit: i64,
-    ) -> diesel::QueryResult<Vec<OrganizationRow>> {
-        db::list(
-            conn,
-            filter,
-            &list.sort,
-            list.after.as_ref(),
-            list.offset(),
-            limit,
-        )
-    }
-
-    fn count(
-        conn: &mut DbConnection,
-        filter: &OrganizationFilter,
-        _viewer: Viewer,
-    ) -> diesel::QueryResult<i64> {
-        db::count(conn, filter)
-    }
-
-    fn cursor_of(row: &OrganizationRow, key: OrganizationSort) -> (KeyValue, i64) {
-        (db::cursor_value(row, key), row.id)
-    }
-
-    fn load(
-        conn: &mut DbConnection,
-        rows: Vec<OrganizationRow>,
-        include: &IncludeTree,
-        _viewer: Viewer,
-        ctx: Ctx,
-    ) -> Result<Vec<Organization>, ApiError> {
-        load(conn, rows, include, ctx)
-    }
+    listed_from!(db, crate::views::organizations);
 }
 
 list_params! {

@@ -11,13 +11,13 @@ use super::editing::{refer, write_routes, written, Checked, Editable};
 use super::query::{
     list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
 };
-use super::read::{get_item, list, within, Listable};
+use super::read::{get_item, list, listed_from, within, Listable};
 use super::State;
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::{
     self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
 };
-use crate::db::{DbConnection, Key, KeyValue, Record, Viewer};
+use crate::db::{DbConnection, Key, Record};
 use crate::domain::check::{parse_country, text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -87,44 +87,7 @@ impl Listable for People {
         (filter, list.include.clone())
     }
 
-    fn list(
-        conn: &mut DbConnection,
-        filter: &PersonFilter,
-        _viewer: Viewer,
-        list: &ListOptions<PersonSort>,
-        limit: i64,
-    ) -> diesel::QueryResult<Vec<PersonRow>> {
-        db::list(
-            conn,
-            filter,
-            &list.sort,
-            list.after.as_ref(),
-            list.offset(),
-            limit,
-        )
-    }
-
-    fn count(
-        conn: &mut DbConnection,
-        filter: &PersonFilter,
-        _viewer: Viewer,
-    ) -> diesel::QueryResult<i64> {
-        db::count(conn, filter)
-    }
-
-    fn cursor_of(row: &PersonRow, key: PersonSort) -> (KeyValue, i64) {
-        (db::cursor_value(row, key), row.id)
-    }
-
-    fn load(
-        conn: &mut DbConnection,
-        rows: Vec<PersonRow>,
-        include: &IncludeTree,
-        _viewer: Viewer,
-        ctx: Ctx,
-    ) -> Result<Vec<Person>, ApiError> {
-        load(conn, rows, include, ctx)
-    }
+    listed_from!(db, crate::views::people);
 }
 
 list_params! {

@@ -213,3 +213,51 @@ where
         Ok(())
     }))
 }
+
+/// The `list`, `count`, `cursor_of` and `load` of a `Listable` whose `db` module has
+/// `list(conn, filter, sort, after, offset, limit)`, `count(conn, filter)` and `cursor_value`,
+/// and whose view has `load(conn, rows, include, ctx)`: lists that look the same to every viewer.
+macro_rules! listed_from {
+    ($db:ident, $view:path) => {
+        fn list(
+            conn: &mut $crate::db::DbConnection,
+            filter: &Self::Filter,
+            _viewer: $crate::db::Viewer,
+            list: &$crate::api::query::ListOptions<Self::Sort>,
+            limit: i64,
+        ) -> diesel::QueryResult<Vec<Self::Row>> {
+            $db::list(
+                conn,
+                filter,
+                &list.sort,
+                list.after.as_ref(),
+                list.offset(),
+                limit,
+            )
+        }
+
+        fn count(
+            conn: &mut $crate::db::DbConnection,
+            filter: &Self::Filter,
+            _viewer: $crate::db::Viewer,
+        ) -> diesel::QueryResult<i64> {
+            $db::count(conn, filter)
+        }
+
+        fn cursor_of(row: &Self::Row, key: Self::Sort) -> ($crate::db::KeyValue, i64) {
+            ($db::cursor_value(row, key), row.id)
+        }
+
+        fn load(
+            conn: &mut $crate::db::DbConnection,
+            rows: Vec<Self::Row>,
+            include: &$crate::views::IncludeTree,
+            _viewer: $crate::db::Viewer,
+            ctx: $crate::views::Ctx,
+        ) -> Result<Vec<Self::Item>, $crate::error::ApiError> {
+            use $view as view;
+            view::load(conn, rows, include, ctx)
+        }
+    };
+}
+pub(crate) use listed_from;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::organizations::{Organization, RelatedOrganization};
 use super::people::{Person, RelatedPerson};
-use super::related::{grouped, related, related_enum, Embedded};
+use super::related::{embedded, grouped, related, related_enum};
 use super::{Ctx, IncludeTree};
 use crate::db::events::{self as db, EventRefRow, EventRow};
 use crate::db::DbConnection;
@@ -194,28 +194,4 @@ pub fn load(
         .collect())
 }
 
-impl Embedded for Event {
-    type Ref = EventRef;
-    type Related = RelatedEvent;
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn refs(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, EventRef>, ApiError> {
-        Ok(db::refs(conn, ids)?
-            .into_iter()
-            .map(|(id, row)| (id, row.into()))
-            .collect())
-    }
-
-    fn full(
-        conn: &mut DbConnection,
-        ids: &[i64],
-        include: &IncludeTree,
-        ctx: Ctx,
-    ) -> Result<Vec<Event>, ApiError> {
-        let rows = db::by_ids(conn, ids)?;
-        load(conn, rows, include, ctx)
-    }
-}
+embedded!(Event, EventRef, RelatedEvent, db);

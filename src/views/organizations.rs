@@ -2,10 +2,9 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
-use super::related::{related, related_enum, Embedded};
+use super::related::{embedded, related, related_enum};
 use super::{Ctx, IncludeTree};
 use crate::db::organizations::{self as db, OrganizationRefRow, OrganizationRow};
 use crate::db::DbConnection;
@@ -113,31 +112,4 @@ pub fn load(
         .collect())
 }
 
-impl Embedded for Organization {
-    type Ref = OrganizationRef;
-    type Related = RelatedOrganization;
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn refs(
-        conn: &mut DbConnection,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, OrganizationRef>, ApiError> {
-        Ok(db::refs(conn, ids)?
-            .into_iter()
-            .map(|(id, row)| (id, row.into()))
-            .collect())
-    }
-
-    fn full(
-        conn: &mut DbConnection,
-        ids: &[i64],
-        include: &IncludeTree,
-        ctx: Ctx,
-    ) -> Result<Vec<Organization>, ApiError> {
-        let rows = db::by_ids(conn, ids)?;
-        load(conn, rows, include, ctx)
-    }
-}
+embedded!(Organization, OrganizationRef, RelatedOrganization, db);

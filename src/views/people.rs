@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::organizations::{Organization, RelatedOrganization};
-use super::related::{related, related_enum, Embedded};
+use super::related::{embedded, related, related_enum};
 use super::{Ctx, IncludeTree};
 use crate::db::people::{self as db, AliasRow, PersonRefRow, PersonRow, PositionRow};
 use crate::db::DbConnection;
@@ -197,31 +197,7 @@ pub fn load(
         .collect())
 }
 
-impl Embedded for Person {
-    type Ref = PersonRef;
-    type Related = RelatedPerson;
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn refs(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, PersonRef>, ApiError> {
-        Ok(db::refs(conn, ids)?
-            .into_iter()
-            .map(|(id, row)| (id, row.into()))
-            .collect())
-    }
-
-    fn full(
-        conn: &mut DbConnection,
-        ids: &[i64],
-        include: &IncludeTree,
-        ctx: Ctx,
-    ) -> Result<Vec<Person>, ApiError> {
-        let rows = db::by_ids(conn, ids)?;
-        load(conn, rows, include, ctx)
-    }
-}
+embedded!(Person, PersonRef, RelatedPerson, db);
 
 #[cfg(test)]
 mod tests {

@@ -105,3 +105,39 @@ macro_rules! related_enum {
     };
 }
 pub(crate) use related_enum;
+
+/// Implements `Embedded` for a wire type whose `db` module has `refs` and `by_ids` and whose view
+/// module has `load(conn, rows, include, ctx)`.
+macro_rules! embedded {
+    ($full:ident, $reference:ident, $related:ident, $db:ident) => {
+        impl $crate::views::related::Embedded for $full {
+            type Ref = $reference;
+            type Related = $related;
+
+            fn id(&self) -> i64 {
+                self.id
+            }
+
+            fn refs(
+                conn: &mut $crate::db::DbConnection,
+                ids: &[i64],
+            ) -> Result<std::collections::HashMap<i64, $reference>, $crate::error::ApiError> {
+                Ok($db::refs(conn, ids)?
+                    .into_iter()
+                    .map(|(id, row)| (id, row.into()))
+                    .collect())
+            }
+
+            fn full(
+                conn: &mut $crate::db::DbConnection,
+                ids: &[i64],
+                include: &$crate::views::IncludeTree,
+                ctx: $crate::views::Ctx,
+            ) -> Result<Vec<$full>, $crate::error::ApiError> {
+                let rows = $db::by_ids(conn, ids)?;
+                load(conn, rows, include, ctx)
+            }
+        }
+    };
+}
+pub(crate) use embedded;

@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::helpers::{Resp, TestApp};
+use crate::helpers::kit::{patch, put};
 
 fn samples() -> Vec<(&'static str, Value)> {
     vec![
@@ -23,19 +23,6 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         ("/api/v1/tags", json!({"name": "Chuyển đổi số"})),
     ]
-}
-
-async fn create(app: &TestApp, token: &str, collection: &str, body: &Value) -> Resp {
-    app.with_token(token, TestRequest::post().uri(collection).set_json(body))
-        .await
-}
-
-fn patch(uri: &str, version: &str, body: &Value) -> TestRequest {
-    TestRequest::patch()
-        .uri(uri)
-        .insert_header(("If-Match", version))
-        .insert_header(("Content-Type", "application/merge-patch+json"))
-        .set_payload(body.to_string())
 }
 
 db_test!(every_write_route_checks_token_and_scope, |app| {
@@ -60,7 +47,7 @@ db_test!(every_write_route_checks_token_and_scope, |app| {
     .await;
     let start = app.clock.now();
     for (collection, body) in samples() {
-        let created = create(&app, &writer, collection, &body).await;
+        let created = app.create(&writer, collection, &body).await;
         assert_eq!(
             created.status,
             201,
@@ -137,7 +124,7 @@ db_test!(editorial_reads_carry_the_version_etag, |app| {
 
 db_test!(people_are_written_with_aliases_and_positions, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let res = create(&app, &writer, "/api/v1/people", &json!({
+    let res = app.create(&writer, "/api/v1/people", &json!({
         "name": "Lê Thị Hồng",
         "honorific": "Thượng tá",
         "aliases": [{"name": "Le Thi Hong", "language": "en", "kind": "transliteration"}],
@@ -159,10 +146,7 @@ db_test!(people_are_written_with_aliases_and_positions, |app| {
     // GET, edit, PUT back, `current` included.
     let mut edited = person.clone();
     edited["positions"][0]["ends_on"] = json!("2021-06-30");
-    let put = TestRequest::put()
-        .uri("/api/v1/people/le-thi-hong")
-        .insert_header(("If-Match", "\"1\""))
-        .set_json(&edited);
+    let put = put("/api/v1/people/le-thi-hong", "\"1\"", &edited);
     let res = app.with_token(&writer, put).await;
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
     assert_eq!(res.json()["data"]["positions"][0]["current"], false);
@@ -194,9 +178,7 @@ db_test!(people_are_written_with_aliases_and_positions, |app| {
 
 db_test!(events_check_dates_references_and_cycles, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let res = create(
-        &app,
-        &writer,
+    let res = app.create(&writer,
         "/api/v1/events",
         &json!({
             "name": "Hội nghị AMCC8", "short_name": "AMCC8", "starts_on": "2023-10-18",
@@ -225,7 +207,8 @@ db_test!(events_check_dates_references_and_cycles, |app| {
             "/date_precision",
         ),
     ] {
-        let problem = create(&app, &writer, "/api/v1/events", &body)
+        let problem = app
+            .create(&writer, "/api/v1/events", &body)
             .await
             .problem(422, "validation");
         assert_eq!(problem["errors"][0]["pointer"], pointer, "{body}");
@@ -283,8 +266,7 @@ db_test!(organizations_in_use_cannot_be_deleted, |app| {
     app.get("/api/v1/organizations/gfce")
         .await
         .problem(410, "gone");
-    create(
-        &app,
+    app.create(
         &writer,
         "/api/v1/organizations",
         &json!({"name": "GFCE mới", "kind": "forum", "slug": "gfce"}),
@@ -303,8 +285,7 @@ db_test!(organizations_in_use_cannot_be_deleted, |app| {
         .await
         .problem(422, "validation");
     assert_eq!(problem["errors"][0]["pointer"], "/parent");
-    create(
-        &app,
+    app.create(
         &writer,
         "/api/v1/organizations",
         &json!({"name": "X", "kind": "ngo"}),

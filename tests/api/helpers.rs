@@ -316,3 +316,114 @@ pub fn slugs(body: &serde_json::Value) -> Vec<String> {
         .map(|item| item["slug"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// Request builders every test file shares.
+pub mod kit {
+    use actix_web::test::TestRequest;
+    use serde_json::Value;
+
+    pub fn post(uri: &str, body: &Value) -> TestRequest {
+        TestRequest::post().uri(uri).set_json(body)
+    }
+
+    /// `PUT` with `If-Match`.
+    pub fn put(uri: &str, version: &str, body: &Value) -> TestRequest {
+        TestRequest::put()
+            .uri(uri)
+            .insert_header(("If-Match", version))
+            .set_json(body)
+    }
+
+    /// A JSON merge patch with `If-Match`.
+    pub fn patch(uri: &str, version: &str, body: &Value) -> TestRequest {
+        TestRequest::patch()
+            .uri(uri)
+            .insert_header(("If-Match", version))
+            .insert_header(("Content-Type", "application/merge-patch+json"))
+            .set_payload(body.to_string())
+    }
+
+    /// `DELETE` with `If-Match`.
+    pub fn delete(uri: &str, version: &str) -> TestRequest {
+        TestRequest::delete()
+            .uri(uri)
+            .insert_header(("If-Match", version))
+    }
+}
+
+/// Builders of the data a test asserts on, so that it does not lean on the demo content.
+pub mod fixtures {
+    use serde_json::{json, Value};
+
+    /// An article body: a draft with a paragraph, an image, the TTXVN source and a tag, about
+    /// AMCC7 and Tô Lâm. Change it with `with`.
+    pub fn article(title: &str) -> Value {
+        json!({
+            "title": title,
+            "lead": "Đoàn đại biểu Việt Nam tham dự Hội nghị.",
+            "body": [
+                {"type": "paragraph", "text": "Đoạn thứ nhất."},
+                {"type": "image", "caption": "Quang cảnh hội nghị.", "credit": "TTXVN"}
+            ],
+            "source": "ttxvn",
+            "tags": ["An ninh mạng"],
+            "events": ["amcc7"],
+            "people": ["to-lam"],
+            "organizations": ["asean"]
+        })
+    }
+
+    /// `base` with the fields of `changes` set (a shallow merge).
+    pub fn with(mut base: Value, changes: Value) -> Value {
+        if let (Some(base), Some(changes)) = (base.as_object_mut(), changes.as_object()) {
+            for (k, v) in changes {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        base
+    }
+}
+
+impl Resp {
+    /// The `ETag` header, which must be there.
+    #[track_caller]
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("ETag").to_owned()
+    }
+
+    /// The `Location` header, which must be there.
+    #[track_caller]
+    pub fn location(&self) -> String {
+        self.header("location").expect("Location").to_owned()
+    }
+}
+
+impl TestApp {
+    /// `POST` to a collection with a token.
+    pub async fn create(&self, token: &str, collection: &str, body: &serde_json::Value) -> Resp {
+        self.with_token(token, kit::post(collection, body)).await
+    }
+
+    /// `POST /api/v1/articles` with a token.
+    pub async fn create_article(&self, token: &str, body: &serde_json::Value) -> Resp {
+        self.create(token, "/api/v1/articles", body).await
+    }
+
+    /// Creates an article that is out now, and returns its location.
+    pub async fn published_article(&self, token: &str, body: serde_json::Value) -> String {
+        let body = fixtures::with(body, serde_json::json!({"status": "published"}));
+        let res = self.create_article(token, &body).await;
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.location()
+    }
+
+    /// A token that may write content.
+    pub fn writer(&self) -> String {
+        self.token("Ban biên tập", &["content:write"])
+    }
+}

@@ -128,3 +128,97 @@ fn the_spec_patterns_are_the_ones_the_server_enforces() {
     }
     assert_eq!(pattern("event").as_deref(), Some("^[a-z0-9-]{1,128}$"));
 }
+
+/// The spec's `sort`, `fields` and `include` patterns spell out the very lists the server checks
+/// against (`Listable::SPEC`), and its enums are the stored enums' texts: utoipa takes only a
+/// literal `pattern`, so this test is what keeps the two sources one.
+#[test]
+fn the_spec_allowlists_are_the_server_allowlists() {
+    use newsroom::api::query::ListSpec;
+    use newsroom::api::read::Listable;
+    use newsroom::api::{articles, events, organizations, people, tags};
+    use newsroom::domain::kinds::{AliasKind, ArticleStatus, DatePrecision, OrganizationKind};
+
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    let pattern = |path: &str, name: &str| -> Option<String> {
+        spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["schema"]["pattern"].as_str())
+            .map(str::to_owned)
+    };
+    let alternatives = |list: &[&str]| list.join("|").replace('.', "\\.");
+    let lists: [(&str, &str, ListSpec); 5] = [
+        (
+            "/api/v1/articles",
+            "/api/v1/articles/{id_or_slug}",
+            articles::Articles::SPEC,
+        ),
+        (
+            "/api/v1/events",
+            "/api/v1/events/{id_or_slug}",
+            events::Events::SPEC,
+        ),
+        (
+            "/api/v1/people",
+            "/api/v1/people/{id_or_slug}",
+            people::People::SPEC,
+        ),
+        (
+            "/api/v1/organizations",
+            "/api/v1/organizations/{id_or_slug}",
+            organizations::Organizations::SPEC,
+        ),
+        (
+            "/api/v1/tags",
+            "/api/v1/tags/{id_or_slug}",
+            tags::Tags::SPEC,
+        ),
+    ];
+    for (collection, item, list) in lists {
+        let sorts = alternatives(list.sorts);
+        assert_eq!(
+            pattern(collection, "sort"),
+            Some(format!("^-?({sorts})(,-?({sorts})){{0,2}}$")),
+            "{collection} sort"
+        );
+        let fields = alternatives(list.fields);
+        let fields = format!("^({fields})(,({fields}))*$");
+        assert_eq!(
+            pattern(collection, "fields"),
+            Some(fields.clone()),
+            "{collection} fields"
+        );
+        let includes = alternatives(list.includes);
+        let includes =
+            (!list.includes.is_empty()).then(|| format!("^({includes})(,({includes}))*$"));
+        assert_eq!(
+            pattern(collection, "include"),
+            includes,
+            "{collection} include"
+        );
+        // The item takes the same lists where it takes the parameter at all.
+        for (name, expected) in [("fields", Some(fields)), ("include", includes)] {
+            if let Some(found) = pattern(item, name) {
+                assert_eq!(Some(found), expected, "{item} {name}");
+            }
+        }
+    }
+    for (schema, names) in [
+        ("ArticleStatus", ArticleStatus::NAMES),
+        ("OrganizationKind", OrganizationKind::NAMES),
+        ("DatePrecision", DatePrecision::NAMES),
+        ("AliasKind", AliasKind::NAMES),
+    ] {
+        let listed: Vec<&str> = spec["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .expect("an enum")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(listed, names, "{schema}");
+    }
+}

@@ -5,19 +5,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::db_test;
-use crate::helpers::{Resp, TestApp};
-
-fn post(uri: &str, body: &Value) -> TestRequest {
-    TestRequest::post().uri(uri).set_json(body)
-}
-
-fn patch(uri: &str, version: &str, body: &Value) -> TestRequest {
-    TestRequest::patch()
-        .uri(uri)
-        .insert_header(("If-Match", version))
-        .insert_header(("Content-Type", "application/merge-patch+json"))
-        .set_payload(body.to_string())
-}
+use crate::helpers::kit::{self, patch, post, put};
 
 fn draft() -> Value {
     json!({
@@ -35,25 +23,17 @@ fn draft() -> Value {
     })
 }
 
-async fn create(app: &TestApp, token: &str, body: &Value) -> Resp {
-    app.with_token(token, post("/api/v1/articles", body)).await
-}
-
-fn etag(res: &Resp) -> String {
-    res.header("etag").expect("ETag").to_owned()
-}
-
 db_test!(
     creating_an_article_answers_201_with_location_and_etag,
     |app| {
         let writer = app.token("Ban biên tập", &["content:write"]);
-        let res = create(&app, &writer, &draft()).await;
+        let res = app.create_article(&writer, &draft()).await;
         assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
         assert_eq!(
             res.header("location"),
             Some("/api/v1/articles/hoi-nghi-bo-truong-asean-ve-an-ninh-mang-lan-thu-8")
         );
-        assert_eq!(etag(&res), "\"1\"");
+        assert_eq!(res.etag(), "\"1\"");
         assert_eq!(res.header("cache-control"), Some("private, no-store"));
         let article = res.json()["data"].clone();
         assert_eq!(article["status"], "draft");
@@ -73,7 +53,7 @@ db_test!(
             .with_token(&preview, TestRequest::get().uri(&location))
             .await;
         assert_eq!(seen.status, 200);
-        assert_eq!(etag(&seen), "\"1\"");
+        assert_eq!(seen.etag(), "\"1\"");
         assert_eq!(seen.header("cache-control"), Some("private, no-store"));
         let listed = app
             .with_token(
@@ -91,7 +71,7 @@ db_test!(
 
 db_test!(the_scope_matrix_holds_for_every_write_route, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let created = create(&app, &writer, &draft()).await;
+    let created = app.create_article(&writer, &draft()).await;
     let path = created.header("location").expect("location").to_owned();
     let preview = app.token("preview", &["content:preview"]);
     let admin = app.token("admin", &["admin"]);
@@ -169,7 +149,7 @@ db_test!(the_scope_matrix_holds_for_every_write_route, |app| {
 
 db_test!(edits_need_the_current_version, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let created = create(&app, &writer, &draft()).await;
+    let created = app.create_article(&writer, &draft()).await;
     let path = created.header("location").expect("location").to_owned();
     let change = json!({"lead": "Phần mở đầu mới."});
     let missing = TestRequest::patch()
@@ -189,7 +169,7 @@ db_test!(edits_need_the_current_version, |app| {
         .with_token(&writer, patch(&path, "\"1\"", &change))
         .await;
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
-    assert_eq!(etag(&ok), "\"2\"");
+    assert_eq!(ok.etag(), "\"2\"");
     assert_eq!(ok.json()["data"]["lead"], "Phần mở đầu mới.");
     assert_eq!(
         ok.json()["data"]["title"],
@@ -203,7 +183,8 @@ db_test!(edits_need_the_current_version, |app| {
 
 db_test!(two_writers_of_the_same_version_cannot_both_win, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let path = create(&app, &writer, &draft())
+    let path = app
+        .create_article(&writer, &draft())
         .await
         .header("location")
         .expect("location")
@@ -232,7 +213,8 @@ db_test!(
     read_only_fields_are_ignored_when_equal_and_rejected_otherwise,
     |app| {
         let writer = app.token("writer", &["content:write"]);
-        let path = create(&app, &writer, &draft())
+        let path = app
+            .create_article(&writer, &draft())
             .await
             .header("location")
             .expect("location")
@@ -245,10 +227,7 @@ db_test!(
             .json()["data"]
             .clone();
         article["title"] = json!("Tiêu đề đã sửa");
-        let put = TestRequest::put()
-            .uri(&path)
-            .insert_header(("If-Match", "\"1\""))
-            .set_json(&article);
+        let put = put(&path, "\"1\"", &article);
         let res = app.with_token(&writer, put).await;
         assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
         assert_eq!(res.json()["data"]["title"], "Tiêu đề đã sửa");
@@ -381,7 +360,7 @@ db_test!(bad_bodies_get_the_right_status_and_write_nothing, |app| {
             "/body/0/src",
         ),
     ] {
-        let res = create(&app, &writer, &body).await;
+        let res = app.create_article(&writer, &body).await;
         let problem = res.problem(status, kind);
         let pointer_found = problem["errors"].as_array().is_some_and(|errors| {
             errors
@@ -403,7 +382,9 @@ db_test!(bad_bodies_get_the_right_status_and_write_nothing, |app| {
 
 db_test!(text_is_stored_in_nfc, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let res = create(&app, &writer, &json!({"title": "An ninh ma\u{0323}ng"})).await;
+    let res = app
+        .create_article(&writer, &json!({"title": "An ninh ma\u{0323}ng"}))
+        .await;
     assert_eq!(res.json()["data"]["title"], "An ninh mạng");
     assert_eq!(res.json()["data"]["slug"], "an-ninh-mang");
 });
@@ -414,7 +395,8 @@ db_test!(scheduled_articles_appear_at_their_moment, |app| {
     let mut body = draft();
     body["status"] = json!("published");
     body["published_at"] = json!(at.and_utc().to_rfc3339());
-    let path = create(&app, &writer, &body)
+    let path = app
+        .create_article(&writer, &body)
         .await
         .header("location")
         .expect("location")
@@ -432,14 +414,15 @@ db_test!(scheduled_articles_appear_at_their_moment, |app| {
     let mut now_body = draft();
     now_body["title"] = json!("Bài đăng ngay");
     now_body["status"] = json!("published");
-    let res = create(&app, &writer, &now_body).await;
+    let res = app.create_article(&writer, &now_body).await;
     assert!(res.json()["data"]["published_at"].is_string());
     app.get_ok(res.header("location").expect("location")).await;
 });
 
 db_test!(a_changed_slug_redirects_and_stays_taken, |app| {
     let writer = app.token("writer", &["content:write"]);
-    let path = create(&app, &writer, &draft())
+    let path = app
+        .create_article(&writer, &draft())
         .await
         .header("location")
         .expect("location")
@@ -456,13 +439,15 @@ db_test!(a_changed_slug_redirects_and_stays_taken, |app| {
     );
     app.get_ok("/api/v1/articles/amcc8").await;
     let old_slug = path.rsplit('/').next().expect("slug");
-    let taken = create(&app, &writer, &json!({"title": "Khác", "slug": old_slug})).await;
+    let taken = app
+        .create_article(&writer, &json!({"title": "Khác", "slug": old_slug}))
+        .await;
     taken.problem(409, "conflict");
-    create(&app, &writer, &json!({"title": "Khác", "slug": "amcc8"}))
+    app.create_article(&writer, &json!({"title": "Khác", "slug": "amcc8"}))
         .await
         .problem(409, "conflict");
     // A generated slug that is taken gets a counter instead.
-    let again = create(&app, &writer, &draft()).await;
+    let again = app.create_article(&writer, &draft()).await;
     assert_eq!(again.status, 201);
     assert!(again.header("location").is_some_and(|l| l.ends_with("-2")));
 });
@@ -471,17 +456,14 @@ db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
     let writer = app.token("writer", &["content:write"]);
     let mut body = draft();
     body["status"] = json!("published");
-    let path = create(&app, &writer, &body)
+    let path = app
+        .create_article(&writer, &body)
         .await
         .header("location")
         .expect("location")
         .to_owned();
     app.get_ok(&path).await;
-    let delete = |version: &str| {
-        TestRequest::delete()
-            .uri(&path)
-            .insert_header(("If-Match", version.to_owned()))
-    };
+    let delete = |version: &str| kit::delete(&path, version);
     app.with_token(&writer, TestRequest::delete().uri(&path))
         .await
         .problem(428, "precondition-required");
@@ -493,7 +475,7 @@ db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
     app.get(&path).await.problem(410, "gone");
     assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 2);
     let slug = path.rsplit('/').next().expect("slug");
-    create(&app, &writer, &json!({"title": "Khác", "slug": slug}))
+    app.create_article(&writer, &json!({"title": "Khác", "slug": slug}))
         .await
         .problem(409, "conflict");
     app.with_token(&writer, delete("\"2\""))
@@ -503,7 +485,8 @@ db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
 
 db_test!(every_change_keeps_a_revision, |app| {
     let writer = app.token("Ban biên tập", &["content:write"]);
-    let path = create(&app, &writer, &draft())
+    let path = app
+        .create_article(&writer, &draft())
         .await
         .header("location")
         .expect("location")
@@ -552,7 +535,7 @@ db_test!(admins_manage_tokens_over_http, |app| {
         .to_owned();
     assert_eq!(created["scopes"], json!(["content:write"]));
     assert!(created["expires_at"].is_string());
-    let res = create(&app, &token, &draft()).await;
+    let res = app.create_article(&token, &draft()).await;
     assert_eq!(res.status, 201);
     let listed = app
         .with_token(&admin, TestRequest::get().uri("/api/v1/tokens"))
@@ -568,7 +551,7 @@ db_test!(admins_manage_tokens_over_http, |app| {
         TestRequest::delete().uri(&format!("/api/v1/tokens/{id}")),
     )
     .await;
-    create(&app, &token, &draft())
+    app.create_article(&token, &draft())
         .await
         .problem(401, "unauthorized");
     app.with_token(
@@ -586,7 +569,8 @@ db_test!(
     a_stale_round_trip_is_412_and_a_stale_malformed_body_400,
     |app| {
         let writer = app.token("writer", &["content:write"]);
-        let path = create(&app, &writer, &draft())
+        let path = app
+            .create_article(&writer, &draft())
             .await
             .header("location")
             .expect("location")
@@ -599,10 +583,7 @@ db_test!(
             .clone();
         app.with_token(&writer, patch(&path, "\"1\"", &json!({"lead": "Mới hơn"})))
             .await;
-        let put = TestRequest::put()
-            .uri(&path)
-            .insert_header(("If-Match", "\"1\""))
-            .set_json(&old);
+        let put = put(&path, "\"1\"", &old);
         app.with_token(&writer, put)
             .await
             .problem(412, "precondition-failed");
