@@ -5,7 +5,7 @@
 //! version `If-Match` named, links, slug history and the revision.
 
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use super::query::{
     editorial, list_params, parse_fields, parse_include, path_key, Fields, ListOptions, ListSpec,
     NoParams, Problems, QueryParams,
 };
-use super::read::{get_item, list, lookup, viewer, within, Listable, Moved};
+use super::read::{get_item, item_route, list_route, lookup, viewer, Listable, Moved};
 use super::State;
 use crate::db::articles::{
     self as db, ArticleChanges, ArticleFilter, ArticleRow, ArticleSort, Relation,
@@ -50,8 +50,14 @@ impl Listable for Articles {
     type Row = ArticleRow;
     type Options = ArticleOptions;
     type Item = Article;
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["published_at", "title", "id", "updated_at", "view_count"],
+    const SPEC: ListSpec<ArticleSort> = ListSpec {
+        sorts: &[
+            ("published_at", ArticleSort::PublishedAt),
+            ("title", ArticleSort::Title),
+            ("id", ArticleSort::Id),
+            ("updated_at", ArticleSort::UpdatedAt),
+            ("view_count", ArticleSort::ViewCount),
+        ],
         cursor_sorts: &["published_at", "title", "id", "updated_at"],
         default_sort: "-published_at",
         fields: &[
@@ -87,17 +93,6 @@ impl Listable for Articles {
             "organizations.parent",
         ],
     };
-
-    fn sort_key(name: &str) -> Option<ArticleSort> {
-        Some(match name {
-            "published_at" => ArticleSort::PublishedAt,
-            "title" => ArticleSort::Title,
-            "id" => ArticleSort::Id,
-            "updated_at" => ArticleSort::UpdatedAt,
-            "view_count" => ArticleSort::ViewCount,
-            _ => return None,
-        })
-    }
 
     fn parse(
         params: &ArticleListParams,
@@ -291,153 +286,71 @@ pub struct ArticleParams {
     pub formats: Option<String>,
 }
 
-/// List articles.
-///
-/// Published articles whose publish time has passed, latest first. Items are summaries: no
-/// `body` unless `fields` asks for it.
-#[utoipa::path(
-    tag = "articles",
-    params(ArticleListParams),
-    responses(
-        (status = 200, description = "A page of article summaries", body = ListResponse<Article>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/articles")]
-pub async fn list_articles(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: QueryParams<ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
-    list::<Articles>(state, &req, &caller, params.0, None).await
+list_route! {
+    /// List articles.
+    ///
+    /// Published articles whose publish time has passed, latest first. Items are summaries: no
+    /// `body` unless `fields` asks for it.
+    list_articles: Articles, ArticleListParams => Article,
+    get "/articles", tag "articles", "A page of article summaries"
 }
 
-/// Get one article, with its body.
-///
-/// Archived articles stay readable here. Drafts and articles scheduled for later answer 404; a
-/// deleted article that was public answers 410.
-#[utoipa::path(
-    tag = "articles",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"),
-        ArticleParams,
-    ),
-    responses(
-        (status = 200, description = "The article", body = ItemResponse<Article>),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article, or not published yet", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/articles/{id_or_slug}")]
-pub async fn get_article(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<ArticleParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
-    let mut problems = Problems::default();
-    let include = parse_include(
-        params.0.include.as_deref(),
-        Articles::SPEC.includes,
-        &mut problems,
-    );
-    let formats = parse_formats(params.0.formats.as_deref(), &mut problems);
-    let fields = parse_fields(
-        params.0.fields.as_deref(),
-        Articles::SPEC.fields,
-        &mut problems,
-    );
-    problems.into_result()?;
-    let options = ArticleOptions {
-        include,
-        formats,
-        with_body: true,
-        view_counts: !caller.previews(),
-    };
-    get_item::<ArticleRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-        let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
-        let json = fields.project(to_value(&article)?, options.formats.keep());
-        Ok((article.version, json))
-    })
-    .await
+item_route! {
+    /// Get one article, with its body.
+    ///
+    /// Archived articles stay readable here. Drafts and articles scheduled for later answer 404; a
+    /// deleted article that was public answers 410.
+    get_article: ArticleParams => Article,
+    get "/articles/{id_or_slug}", tag "articles",
+    example "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7",
+    "article",
+    found "The article", invalid "A query parameter is invalid or unknown",
+    missing "No such article, or not published yet", gone "The article was deleted",
+    |state, req, caller, key, query| {
+        let mut problems = Problems::default();
+        let include = parse_include(query.include.as_deref(), Articles::SPEC.includes, &mut problems);
+        let formats = parse_formats(query.formats.as_deref(), &mut problems);
+        let fields = parse_fields(query.fields.as_deref(), Articles::SPEC.fields, &mut problems);
+        problems.into_result()?;
+        let options = ArticleOptions {
+            include,
+            formats,
+            with_body: true,
+            view_counts: !caller.previews(),
+        };
+        get_item::<ArticleRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+            let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
+            let json = fields.project(to_value(&article)?, options.formats.keep());
+            Ok((article.version, json))
+        })
+        .await
+    }
 }
 
-/// List the articles about an event.
-///
-/// The same filters and options as `GET /api/v1/articles`, narrowed to this event.
-#[utoipa::path(
-    tag = "events",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the event", example = "amcc7"),
-        ArticleListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of article summaries", body = ListResponse<Article>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events/{id_or_slug}/articles")]
-pub async fn list_event_articles(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
-    let scope =
-        within::<EventRow, ArticleFilter>(&req, &caller, key, "/articles", |filter, id, _| {
-            filter.event = Some(Key::Id(id));
-        });
-    list::<Articles>(state, &req, &caller, params.0, scope).await
+list_route! {
+    /// List the articles about an event.
+    ///
+    /// The same filters and options as `GET /api/v1/articles`, narrowed to this event.
+    list_event_articles: Articles, ArticleListParams => Article,
+    get "/events/{id_or_slug}/articles", tag "events", "A page of article summaries",
+    within EventRow, "/articles", "Numeric id or slug of the event", "amcc7",
+    missing "No such event", gone "The event was deleted",
+    |filter, id, _ctx| {
+        filter.event = Some(Key::Id(id));
+    }
 }
 
-/// List the articles about a person.
-///
-/// The same filters and options as `GET /api/v1/articles`, narrowed to this person.
-#[utoipa::path(
-    tag = "people",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the person", example = "to-lam"),
-        ArticleListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of article summaries", body = ListResponse<Article>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/people/{id_or_slug}/articles")]
-pub async fn list_person_articles(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), PersonRow::NOUN)?;
-    let scope =
-        within::<PersonRow, ArticleFilter>(&req, &caller, key, "/articles", |filter, id, _| {
-            filter.person = Some(Key::Id(id));
-        });
-    list::<Articles>(state, &req, &caller, params.0, scope).await
+list_route! {
+    /// List the articles about a person.
+    ///
+    /// The same filters and options as `GET /api/v1/articles`, narrowed to this person.
+    list_person_articles: Articles, ArticleListParams => Article,
+    get "/people/{id_or_slug}/articles", tag "people", "A page of article summaries",
+    within PersonRow, "/articles", "Numeric id or slug of the person", "to-lam",
+    missing "No such person", gone "The person was deleted",
+    |filter, id, _ctx| {
+        filter.person = Some(Key::Id(id));
+    }
 }
 
 /// Fields a body may carry only with their stored value.
@@ -706,21 +619,12 @@ impl Editable for Articles {
         checked: &CheckedArticle,
         ctx: Ctx,
     ) -> Result<bool, ApiError> {
-        if !db::update(conn, id, expected, &checked.changes)? {
+        if !Self::Row::update(conn, id, expected, &checked.changes)? {
             return Ok(false);
         }
         db::unlink_all(conn, id)?;
         link_all(conn, id, checked, ctx)?;
         Ok(true)
-    }
-
-    fn soft_delete(
-        conn: &mut DbConnection,
-        id: i64,
-        expected: i32,
-        now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        Ok(db::soft_delete(conn, id, expected, now)?)
     }
 
     /// Every change keeps a revision: the article as it now stands, and who changed it.

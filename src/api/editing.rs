@@ -58,7 +58,9 @@ pub trait Editable {
         id: i64,
         expected: i32,
         now: NaiveDateTime,
-    ) -> Result<bool, ApiError>;
+    ) -> Result<bool, ApiError> {
+        Ok(<Self::Row as Record>::soft_delete(conn, id, expected, now)?)
+    }
     /// A 409 when something still depends on the item.
     fn deletable(_conn: &mut DbConnection, _id: i64) -> Result<(), ApiError> {
         Ok(())

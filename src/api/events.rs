@@ -1,18 +1,14 @@
 //! `/api/v1/events`: conferences, their parents and children, organizers and participants.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use actix_web::{delete, get, patch, post, put};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
 use super::editing::{check_parent, refer, refer_all, write_routes, written, Checked, Editable};
-use super::query::{
-    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
-};
-use super::read::{get_item, list, listed_from, within, Listable};
-use super::State;
+use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
+use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::events::{
     self as db, EventChanges, EventFilter, EventRow, EventSort, ParticipantRow,
 };
@@ -25,7 +21,7 @@ use crate::domain::key::{parse_key, Reference};
 use crate::domain::kinds::DatePrecision;
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::events::{load, Event};
 use crate::views::{single, to_value, Ctx, IncludeTree};
@@ -40,8 +36,13 @@ impl Listable for Events {
     type Row = EventRow;
     type Options = IncludeTree;
     type Item = Event;
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["starts_on", "name", "id", "updated_at"],
+    const SPEC: ListSpec<EventSort> = ListSpec {
+        sorts: &[
+            ("starts_on", EventSort::StartsOn),
+            ("name", EventSort::Name),
+            ("id", EventSort::Id),
+            ("updated_at", EventSort::UpdatedAt),
+        ],
         cursor_sorts: &["starts_on", "name", "id", "updated_at"],
         default_sort: "-starts_on",
         fields: &[
@@ -66,16 +67,6 @@ impl Listable for Events {
         ],
         includes: &["parent", "parent.parent", "organizers", "participants"],
     };
-
-    fn sort_key(name: &str) -> Option<EventSort> {
-        Some(match name {
-            "starts_on" => EventSort::StartsOn,
-            "name" => EventSort::Name,
-            "id" => EventSort::Id,
-            "updated_at" => EventSort::UpdatedAt,
-            _ => return None,
-        })
-    }
 
     fn parse(
         params: &EventListParams,
@@ -157,101 +148,43 @@ pub struct EventParams {
     pub include: Option<String>,
 }
 
-/// List events.
-///
-/// Latest first by default; `from` and `to` select events overlapping a span of days.
-#[utoipa::path(
-    tag = "events",
-    params(EventListParams),
-    responses(
-        (status = 200, description = "A page of events", body = ListResponse<Event>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events")]
-pub async fn list_events(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: QueryParams<EventListParams>,
-) -> Result<HttpResponse, ApiError> {
-    list::<Events>(state, &req, &caller, params.0, None).await
+list_route! {
+    /// List events.
+    ///
+    /// Latest first by default; `from` and `to` select events overlapping a span of days.
+    list_events: Events, EventListParams => Event,
+    get "/events", tag "events", "A page of events"
 }
 
-/// Get one event.
-#[utoipa::path(
-    tag = "events",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"),
-        EventParams,
-    ),
-    responses(
-        (status = 200, description = "The event", body = ItemResponse<Event>),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events/{id_or_slug}")]
-pub async fn get_event(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<EventParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
-    let mut problems = Problems::default();
-    let include = parse_include(
-        params.0.include.as_deref(),
-        Events::SPEC.includes,
-        &mut problems,
-    );
-    problems.into_result()?;
-    get_item::<EventRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-        let event = single(load(conn, vec![row], &include, ctx)?, EventRow::NOUN)?;
-        Ok((event.version, to_value(&event)?))
-    })
-    .await
+item_route! {
+    /// Get one event.
+    get_event: EventParams => Event,
+    get "/events/{id_or_slug}", tag "events", example "amcc7", "event",
+    found "The event", invalid "A query parameter is invalid or unknown",
+    missing "No such event", gone "The event was deleted",
+    |state, req, caller, key, query| {
+        let mut problems = Problems::default();
+        let include = parse_include(query.include.as_deref(), Events::SPEC.includes, &mut problems);
+        problems.into_result()?;
+        get_item::<EventRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+            let event = single(load(conn, vec![row], &include, ctx)?, EventRow::NOUN)?;
+            Ok((event.version, to_value(&event)?))
+        })
+        .await
+    }
 }
 
-/// List the events inside an event.
-///
-/// AMCC7, the ministerial roundtable and the bilateral meetings are children of SICW 2022.
-#[utoipa::path(
-    tag = "events",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the parent event", example = "sicw-2022"),
-        EventListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of events", body = ListResponse<Event>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The event was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events/{id_or_slug}/children")]
-pub async fn list_event_children(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<EventListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), EventRow::NOUN)?;
-    let scope =
-        within::<EventRow, EventFilter>(&req, &caller, key, "/children", |filter, id, _| {
-            filter.parent = Some(Key::Id(id));
-        });
-    list::<Events>(state, &req, &caller, params.0, scope).await
+list_route! {
+    /// List the events inside an event.
+    ///
+    /// AMCC7, the ministerial roundtable and the bilateral meetings are children of SICW 2022.
+    list_event_children: Events, EventListParams => Event,
+    get "/events/{id_or_slug}/children", tag "events", "A page of events",
+    within EventRow, "/children", "Numeric id or slug of the parent event", "sicw-2022",
+    missing "No such event", gone "The event was deleted",
+    |filter, id, _ctx| {
+        filter.parent = Some(Key::Id(id));
+    }
 }
 
 /// Someone who took part, and in what role.
@@ -417,20 +350,11 @@ impl Editable for Events {
         if let Some(parent) = checked.changes.parent_id {
             check_parent(&db::ancestors(conn, parent)?, id, EventRow::NOUN)?;
         }
-        if !db::update(conn, id, expected, &checked.changes)? {
+        if !Self::Row::update(conn, id, expected, &checked.changes)? {
             return Ok(false);
         }
         db::replace_details(conn, id, &checked.organizers, &checked.participants)?;
         Ok(true)
-    }
-
-    fn soft_delete(
-        conn: &mut DbConnection,
-        id: i64,
-        expected: i32,
-        now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        Ok(db::soft_delete(conn, id, expected, now)?)
     }
 }
 

@@ -1,18 +1,13 @@
 //! `/api/v1/organizations`: government bodies, agencies, news agencies, forums.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
+use actix_web::{delete, get, patch, post, put};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
 use super::editing::{check_parent, refer, write_routes, written, Checked, Editable};
-use super::query::{
-    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
-};
-use super::read::{get_item, list, listed_from, Listable};
-use super::State;
+use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
+use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
 };
@@ -22,7 +17,7 @@ use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
 use crate::domain::kinds::OrganizationKind;
 use crate::domain::text::search_pattern;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::organizations::{load, Organization};
 use crate::views::{single, to_value, Ctx, IncludeTree};
@@ -37,8 +32,13 @@ impl Listable for Organizations {
     type Row = OrganizationRow;
     type Options = IncludeTree;
     type Item = Organization;
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["name", "short_name", "id", "updated_at"],
+    const SPEC: ListSpec<OrganizationSort> = ListSpec {
+        sorts: &[
+            ("name", OrganizationSort::Name),
+            ("short_name", OrganizationSort::ShortName),
+            ("id", OrganizationSort::Id),
+            ("updated_at", OrganizationSort::UpdatedAt),
+        ],
         cursor_sorts: &["name", "id", "updated_at"],
         default_sort: "name",
         fields: &[
@@ -56,16 +56,6 @@ impl Listable for Organizations {
         ],
         includes: &["parent", "parent.parent"],
     };
-
-    fn sort_key(name: &str) -> Option<OrganizationSort> {
-        Some(match name {
-            "name" => OrganizationSort::Name,
-            "short_name" => OrganizationSort::ShortName,
-            "id" => OrganizationSort::Id,
-            "updated_at" => OrganizationSort::UpdatedAt,
-            _ => return None,
-        })
-    }
 
     fn parse(
         params: &OrganizationListParams,
@@ -130,67 +120,35 @@ pub struct OrganizationParams {
     pub include: Option<String>,
 }
 
-/// List organizations.
-///
-/// Government bodies, ministries, intergovernmental bodies, news agencies and others, sorted by
-/// name by default.
-#[utoipa::path(
-    tag = "organizations",
-    params(OrganizationListParams),
-    responses(
-        (status = 200, description = "A page of organizations", body = ListResponse<Organization>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/organizations")]
-pub async fn list_organizations(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: QueryParams<OrganizationListParams>,
-) -> Result<HttpResponse, ApiError> {
-    list::<Organizations>(state, &req, &caller, params.0, None).await
+list_route! {
+    /// List organizations.
+    ///
+    /// Government bodies, ministries, intergovernmental bodies, news agencies and others, sorted by
+    /// name by default.
+    list_organizations: Organizations, OrganizationListParams => Organization,
+    get "/organizations", tag "organizations", "A page of organizations"
 }
 
-/// Get one organization.
-#[utoipa::path(
-    tag = "organizations",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "ttxvn"),
-        OrganizationParams,
-    ),
-    responses(
-        (status = 200, description = "The organization", body = ItemResponse<Organization>),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/organizations/{id_or_slug}")]
-pub async fn get_organization(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<OrganizationParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), OrganizationRow::NOUN)?;
-    let mut problems = Problems::default();
-    let include = parse_include(
-        params.0.include.as_deref(),
-        Organizations::SPEC.includes,
-        &mut problems,
-    );
-    problems.into_result()?;
-    get_item::<OrganizationRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-        let org = single(load(conn, vec![row], &include, ctx)?, OrganizationRow::NOUN)?;
-        Ok((org.version, to_value(&org)?))
-    })
-    .await
+item_route! {
+    /// Get one organization.
+    get_organization: OrganizationParams => Organization,
+    get "/organizations/{id_or_slug}", tag "organizations", example "ttxvn", "organization",
+    found "The organization", invalid "A query parameter is invalid or unknown",
+    missing "No such organization", gone "The organization was deleted",
+    |state, req, caller, key, query| {
+        let mut problems = Problems::default();
+        let include = parse_include(
+            query.include.as_deref(),
+            Organizations::SPEC.includes,
+            &mut problems,
+        );
+        problems.into_result()?;
+        get_item::<OrganizationRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+            let org = single(load(conn, vec![row], &include, ctx)?, OrganizationRow::NOUN)?;
+            Ok((org.version, to_value(&org)?))
+        })
+        .await
+    }
 }
 
 /// An organization as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
@@ -306,16 +264,7 @@ impl Editable for Organizations {
         if let Some(parent) = checked.changes.parent_id {
             check_parent(&db::ancestors(conn, parent)?, id, OrganizationRow::NOUN)?;
         }
-        Ok(db::update(conn, id, expected, &checked.changes)?)
-    }
-
-    fn soft_delete(
-        conn: &mut DbConnection,
-        id: i64,
-        expected: i32,
-        now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        Ok(db::soft_delete(conn, id, expected, now)?)
+        Ok(Self::Row::update(conn, id, expected, &checked.changes)?)
     }
 
     fn deletable(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {

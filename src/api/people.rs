@@ -1,18 +1,14 @@
 //! `/api/v1/people`: officials and others named in articles, with aliases and positions.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use actix_web::{delete, get, patch, post, put};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
 use super::editing::{refer, write_routes, written, Checked, Editable};
-use super::query::{
-    list_params, parse_include, path_key, ListOptions, ListSpec, Problems, QueryParams,
-};
-use super::read::{get_item, list, listed_from, within, Listable};
-use super::State;
+use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
+use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::{
     self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
@@ -23,7 +19,7 @@ use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
 use crate::domain::kinds::AliasKind;
 use crate::domain::text::search_pattern;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::people::{load, Person};
 use crate::views::{single, to_value, Ctx, IncludeTree};
@@ -38,8 +34,12 @@ impl Listable for People {
     type Row = PersonRow;
     type Options = IncludeTree;
     type Item = Person;
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["name", "id", "updated_at"],
+    const SPEC: ListSpec<PersonSort> = ListSpec {
+        sorts: &[
+            ("name", PersonSort::Name),
+            ("id", PersonSort::Id),
+            ("updated_at", PersonSort::UpdatedAt),
+        ],
         cursor_sorts: &["name", "id", "updated_at"],
         default_sort: "name",
         fields: &[
@@ -56,15 +56,6 @@ impl Listable for People {
         ],
         includes: &["positions", "positions.parent"],
     };
-
-    fn sort_key(name: &str) -> Option<PersonSort> {
-        Some(match name {
-            "name" => PersonSort::Name,
-            "id" => PersonSort::Id,
-            "updated_at" => PersonSort::UpdatedAt,
-            _ => return None,
-        })
-    }
 
     fn parse(
         params: &PersonListParams,
@@ -123,107 +114,44 @@ pub struct PersonParams {
     pub include: Option<String>,
 }
 
-/// List people.
-///
-/// Sorted by name by default; `q` matches names and aliases in any spelling the portal knows.
-#[utoipa::path(
-    tag = "people",
-    params(PersonListParams),
-    responses(
-        (status = 200, description = "A page of people", body = ListResponse<Person>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/people")]
-pub async fn list_people(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: QueryParams<PersonListParams>,
-) -> Result<HttpResponse, ApiError> {
-    list::<People>(state, &req, &caller, params.0, None).await
+list_route! {
+    /// List people.
+    ///
+    /// Sorted by name by default; `q` matches names and aliases in any spelling the portal knows.
+    list_people: People, PersonListParams => Person,
+    get "/people", tag "people", "A page of people"
 }
 
-/// Get one person, with aliases and positions.
-#[utoipa::path(
-    tag = "people",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "josephine-teo"),
-        PersonParams,
-    ),
-    responses(
-        (status = 200, description = "The person", body = ItemResponse<Person>),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The person was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/people/{id_or_slug}")]
-pub async fn get_person(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<PersonParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), PersonRow::NOUN)?;
-    let mut problems = Problems::default();
-    let include = parse_include(
-        params.0.include.as_deref(),
-        People::SPEC.includes,
-        &mut problems,
-    );
-    problems.into_result()?;
-    get_item::<PersonRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-        let person = single(load(conn, vec![row], &include, ctx)?, PersonRow::NOUN)?;
-        Ok((person.version, to_value(&person)?))
-    })
-    .await
+item_route! {
+    /// Get one person, with aliases and positions.
+    get_person: PersonParams => Person,
+    get "/people/{id_or_slug}", tag "people", example "josephine-teo", "person",
+    found "The person", invalid "A query parameter is invalid or unknown",
+    missing "No such person", gone "The person was deleted",
+    |state, req, caller, key, query| {
+        let mut problems = Problems::default();
+        let include = parse_include(query.include.as_deref(), People::SPEC.includes, &mut problems);
+        problems.into_result()?;
+        get_item::<PersonRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+            let person = single(load(conn, vec![row], &include, ctx)?, PersonRow::NOUN)?;
+            Ok((person.version, to_value(&person)?))
+        })
+        .await
+    }
 }
 
-/// List the people with a position at an organization.
-///
-/// Everyone who holds or held a position there, current holders first, then by name.
-#[utoipa::path(
-    tag = "organizations",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug of the organization", example = "bo-cong-an"),
-        PersonListParams,
-    ),
-    responses(
-        (status = 200, description = "A page of people", body = ListResponse<Person>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The organization was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/organizations/{id_or_slug}/people")]
-pub async fn list_organization_people(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<String>,
-    params: QueryParams<PersonListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), OrganizationRow::NOUN)?;
-    let scope = within::<OrganizationRow, PersonFilter>(
-        &req,
-        &caller,
-        key,
-        "/people",
-        |filter, id, ctx| {
-            filter.organization = Some(Key::Id(id));
-            filter.current_first_on = Some(ctx.today());
-        },
-    );
-    list::<People>(state, &req, &caller, params.0, scope).await
+list_route! {
+    /// List the people with a position at an organization.
+    ///
+    /// Everyone who holds or held a position there, current holders first, then by name.
+    list_organization_people: People, PersonListParams => Person,
+    get "/organizations/{id_or_slug}/people", tag "organizations", "A page of people",
+    within OrganizationRow, "/people", "Numeric id or slug of the organization", "bo-cong-an",
+    missing "No such organization", gone "The organization was deleted",
+    |filter, id, ctx| {
+        filter.organization = Some(Key::Id(id));
+        filter.current_first_on = Some(ctx.today());
+    }
 }
 
 /// Another name or spelling.
@@ -395,20 +323,11 @@ impl Editable for People {
         checked: &CheckedPerson,
         _ctx: Ctx,
     ) -> Result<bool, ApiError> {
-        if !db::update(conn, id, expected, &checked.changes)? {
+        if !Self::Row::update(conn, id, expected, &checked.changes)? {
             return Ok(false);
         }
         db::replace_details(conn, id, &checked.aliases, &checked.positions)?;
         Ok(true)
-    }
-
-    fn soft_delete(
-        conn: &mut DbConnection,
-        id: i64,
-        expected: i32,
-        now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        Ok(db::soft_delete(conn, id, expected, now)?)
     }
 }
 

@@ -51,8 +51,9 @@ fn query_error(message: &str) -> ApiError {
 }
 
 /// For endpoints without query parameters: any parameter is a 400 naming it.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct NoParams {}
 
 /// Collects parameter errors so that one response names every bad parameter.
@@ -84,9 +85,11 @@ impl Problems {
     }
 }
 
-/// What a resource allows in `sort`, `fields` and `include`.
-pub struct ListSpec {
-    pub sorts: &'static [&'static str],
+/// What a resource allows in `sort`, `fields` and `include`: the one source of each allowlist
+/// (the spec's patterns are compared with these lists by a test).
+pub struct ListSpec<S: 'static> {
+    /// Sortable names and the key each stands for.
+    pub sorts: &'static [(&'static str, S)],
     /// Sort keys that support `cursor` (stable values, never null or live counts).
     pub cursor_sorts: &'static [&'static str],
     pub default_sort: &'static str,
@@ -202,11 +205,25 @@ fn parse_positive(value: &str, max: i64) -> Result<i64, String> {
     }
 }
 
-/// Parses the shared list parameters; `sort_key` maps an allowlisted name to the resource's key.
-pub fn parse_list<S>(
+impl<S: Copy> ListSpec<S> {
+    /// The sort key an allowlisted name stands for.
+    fn sort_key(&self, name: &str) -> Option<S> {
+        self.sorts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, key)| *key)
+    }
+
+    /// The sortable names.
+    pub fn sort_names(&self) -> Vec<&'static str> {
+        self.sorts.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// Parses the shared list parameters against the resource's allowlists.
+pub fn parse_list<S: Copy>(
     raw: CommonParams<'_>,
-    spec: &ListSpec,
-    sort_key: impl Fn(&str) -> Option<S>,
+    spec: &ListSpec<S>,
     problems: &mut Problems,
 ) -> ListOptions<S> {
     let page = raw
@@ -225,12 +242,7 @@ pub fn parse_list<S>(
             true
         }
     };
-    let sort = parse_sort(
-        raw.sort.unwrap_or(spec.default_sort),
-        spec,
-        &sort_key,
-        problems,
-    );
+    let sort = parse_sort(raw.sort.unwrap_or(spec.default_sort), spec, problems);
     let fields = parse_fields(raw.fields, spec.fields, problems);
     let include = parse_include(raw.include, spec.includes, problems);
     let sort_list = raw.sort.unwrap_or(spec.default_sort);
@@ -282,12 +294,7 @@ pub fn parse_list<S>(
 /// diesel's boxed multi-backend queries slow down sharply with each extra term.
 pub const MAX_SORT_KEYS: usize = 3;
 
-fn parse_sort<S>(
-    list: &str,
-    spec: &ListSpec,
-    sort_key: &impl Fn(&str) -> Option<S>,
-    problems: &mut Problems,
-) -> Vec<(S, bool)> {
+fn parse_sort<S: Copy>(list: &str, spec: &ListSpec<S>, problems: &mut Problems) -> Vec<(S, bool)> {
     let mut keys = Vec::new();
     let mut seen = Vec::new();
     for item in list.split(',') {
@@ -295,7 +302,7 @@ fn parse_sort<S>(
             Some(name) => (name, true),
             None => (item, false),
         };
-        match sort_key(name).filter(|_| spec.sorts.contains(&name)) {
+        match spec.sort_key(name) {
             // A repeated key changes nothing: the first one decides.
             Some(_) if seen.contains(&name) => {}
             Some(key) => {
@@ -306,7 +313,7 @@ fn parse_sort<S>(
                 "sort",
                 format!(
                     "`{name}` is not sortable; use {} (prefix `-` for descending)",
-                    spec.sorts.join(", ")
+                    spec.sort_names().join(", ")
                 ),
             ),
         }
@@ -520,8 +527,8 @@ pub fn moved_to(query: &str, collection: &str, current_slug: &str, rest: &str) -
 mod tests {
     use super::*;
 
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["title", "published_at"],
+    const SPEC: ListSpec<&str> = ListSpec {
+        sorts: &[("title", "title"), ("published_at", "published_at")],
         cursor_sorts: &["title", "published_at"],
         default_sort: "-published_at",
         fields: &["title", "body"],
@@ -546,19 +553,12 @@ mod tests {
         let opts = parse_list(
             common(Some("-title,published_at"), Some("events.parent")),
             &SPEC,
-            |s| Some(s.to_owned()),
             &mut problems,
         );
         assert!(problems.0.is_empty());
         assert_eq!(opts.offset(), 100);
         assert!(!opts.with_total);
-        assert_eq!(
-            opts.sort,
-            vec![
-                ("title".to_owned(), true),
-                ("published_at".to_owned(), false)
-            ]
-        );
+        assert_eq!(opts.sort, vec![("title", true), ("published_at", false)]);
         assert!(opts
             .include
             .get("events")
@@ -573,18 +573,12 @@ mod tests {
         let long = parse_list(
             common(Some("title,-title,title"), None),
             &SPEC,
-            |s| Some(s.to_owned()),
             &mut problems,
         );
-        assert_eq!(
-            long.sort,
-            vec![("title".to_owned(), false)],
-            "repeats are ignored"
-        );
+        assert_eq!(long.sort, vec![("title", false)], "repeats are ignored");
         parse_list(
             common(Some("title,published_at,title,title"), None),
             &SPEC,
-            |s| Some(s.to_owned()),
             &mut problems,
         );
         assert_eq!(problems.0.len(), 1, "more than three keys is an error");
@@ -598,7 +592,7 @@ mod tests {
             fields: Some("secret"),
             include: Some("events.parent.parent"),
         };
-        parse_list(raw, &SPEC, |s| Some(s.to_owned()), &mut problems);
+        parse_list(raw, &SPEC, &mut problems);
         let names: Vec<_> = problems
             .0
             .iter()

@@ -105,10 +105,7 @@ pub trait Listable: 'static {
     /// How the items are represented (includes, renderings).
     type Options: Send + 'static;
     type Item: Serialize;
-    const SPEC: ListSpec;
-
-    /// The sort key of an allowlisted name.
-    fn sort_key(name: &str) -> Option<Self::Sort>;
+    const SPEC: ListSpec<Self::Sort>;
     /// The resource's own parameters; errors go to `problems`.
     fn parse(
         params: &Self::Params,
@@ -157,7 +154,7 @@ pub async fn list<L: Listable>(
     let ctx = state.ctx();
     let viewer = viewer(caller, ctx);
     let mut problems = Problems::default();
-    let opts = parse_list(params.common(), &L::SPEC, L::sort_key, &mut problems);
+    let opts = parse_list(params.common(), &L::SPEC, &mut problems);
     let (mut filter, options) = L::parse(&params, &opts, ctx, &mut problems);
     problems.into_result()?;
     let (page, opts) = database::run(&state.pool, move |conn| {
@@ -261,3 +258,124 @@ macro_rules! listed_from {
     };
 }
 pub(crate) use listed_from;
+
+/// A list endpoint with its OpenAPI documentation: the collection itself, or (with `within`) a
+/// sub-collection that lists the same items narrowed to one parent. Everything but the names is
+/// shared; the calling module imports `actix_web::get` (utoipa reads the bare name).
+macro_rules! list_route {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $listable:ty, $params:ty => $output:ty,
+        get $path:literal, tag $tag:literal, $items:literal
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($params),
+            responses(
+                (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
+                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+                (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($path)]
+        pub async fn $name(
+            state: $crate::api::State,
+            req: actix_web::HttpRequest,
+            caller: $crate::api::auth::Caller,
+            params: $crate::api::query::QueryParams<$params>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::read::list::<$listable>(state, &req, &caller, params.0, None).await
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident: $listable:ty, $params:ty => $output:ty,
+        get $path:literal, tag $tag:literal, $items:literal,
+        within $parent:ty, $suffix:literal, $parent_doc:literal, $example:literal,
+        missing $missing:literal, gone $gone:literal,
+        |$filter:ident, $id:ident, $ctx:ident| $narrow:block
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = $parent_doc, example = $example),
+                $params,
+            ),
+            responses(
+                (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
+                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+                (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
+                (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = $gone, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($path)]
+        pub async fn $name(
+            state: $crate::api::State,
+            req: actix_web::HttpRequest,
+            caller: $crate::api::auth::Caller,
+            path: actix_web::web::Path<String>,
+            params: $crate::api::query::QueryParams<$params>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            use $crate::db::Record as _;
+            let key = $crate::api::query::path_key(&path.into_inner(), <$parent>::NOUN)?;
+            type Filter = <$listable as $crate::api::read::Listable>::Filter;
+            let scope = $crate::api::read::within::<$parent, Filter>(
+                &req,
+                &caller,
+                key,
+                $suffix,
+                |$filter: &mut Filter, $id: i64, $ctx: $crate::views::Ctx| $narrow,
+            );
+            $crate::api::read::list::<$listable>(state, &req, &caller, params.0, scope).await
+        }
+    };
+}
+pub(crate) use list_route;
+
+/// `GET` of one item with its OpenAPI documentation. The body gets the parsed path key and the
+/// query parameters, and turns them into a response (usually through `get_item`).
+macro_rules! item_route {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $params:ty => $output:ty,
+        get $path:literal, tag $tag:literal, example $example:literal, $noun:literal,
+        found $found:literal, invalid $invalid:literal, missing $missing:literal, gone $gone:literal,
+        |$state:ident, $req:ident, $caller:ident, $key:ident, $query:ident| $body:block
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
+                $params,
+            ),
+            responses(
+                (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>),
+                (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
+                (status = 400, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = $gone, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($path)]
+        pub async fn $name(
+            $state: $crate::api::State,
+            $req: actix_web::HttpRequest,
+            $caller: $crate::api::auth::Caller,
+            path: actix_web::web::Path<String>,
+            params: $crate::api::query::QueryParams<$params>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let $key = $crate::api::query::path_key(&path.into_inner(), $noun)?;
+            let $query = params.0;
+            $body
+        }
+    };
+}
+pub(crate) use item_route;

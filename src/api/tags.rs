@@ -1,21 +1,18 @@
 //! `/api/v1/tags`: tags with the number of public articles carrying each.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
+use actix_web::{delete, get, patch, post, put};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
 use super::editing::{write_routes, written, Checked, Editable};
-use super::query::{list_params, path_key, ListOptions, ListSpec, NoParams, Problems, QueryParams};
-use super::read::{get_item, list, Listable};
-use super::State;
+use super::query::{list_params, ListOptions, ListSpec, NoParams, Problems};
+use super::read::{get_item, item_route, list_route, Listable};
 use crate::db::tags::{self as db, TagChanges, TagRow, TagSort};
 use crate::db::{DbConnection, KeyValue, Record, Viewer};
 use crate::domain::check::Checks;
 use crate::domain::derive;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::tags::{build, Tag};
 use crate::views::{to_value, Ctx};
@@ -31,8 +28,11 @@ impl Listable for Tags {
     type Row = (TagRow, i64);
     type Options = ();
     type Item = Tag;
-    const SPEC: ListSpec = ListSpec {
-        sorts: &["name", "article_count"],
+    const SPEC: ListSpec<TagSort> = ListSpec {
+        sorts: &[
+            ("name", TagSort::Name),
+            ("article_count", TagSort::ArticleCount),
+        ],
         cursor_sorts: &[],
         default_sort: "-article_count,name",
         fields: &[
@@ -45,14 +45,6 @@ impl Listable for Tags {
         ],
         includes: &[],
     };
-
-    fn sort_key(name: &str) -> Option<TagSort> {
-        Some(match name {
-            "name" => TagSort::Name,
-            "article_count" => TagSort::ArticleCount,
-            _ => return None,
-        })
-    }
 
     fn parse(_: &TagListParams, _: &ListOptions<TagSort>, _: Ctx, _: &mut Problems) -> ((), ()) {
         ((), ())
@@ -101,67 +93,36 @@ list_params! {
     }
 }
 
-/// List tags.
-///
-/// Tags used by at least one public article, with their article counts; tags used only by
-/// drafts or scheduled articles are not listed.
-#[utoipa::path(
-    tag = "tags",
-    params(TagListParams),
-    responses(
-        (status = 200, description = "A page of tags", body = ListResponse<Tag>,
-            headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/tags")]
-pub async fn list_tags(
-    state: State,
-    req: HttpRequest,
-    caller: Caller,
-    params: QueryParams<TagListParams>,
-) -> Result<HttpResponse, ApiError> {
-    list::<Tags>(state, &req, &caller, params.0, None).await
+list_route! {
+    /// List tags.
+    ///
+    /// Tags used by at least one public article, with their article counts; tags used only by
+    /// drafts or scheduled articles are not listed.
+    list_tags: Tags, TagListParams => Tag,
+    get "/tags", tag "tags", "A page of tags"
 }
 
-/// Get one tag.
-///
-/// A tag that no public article carries is visible only with a preview token.
-#[utoipa::path(
-    tag = "tags",
-    params(
-        ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "an-ninh-mang"),
-    ),
-    responses(
-        (status = 200, description = "The tag", body = ItemResponse<Tag>),
-        (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The tag was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/tags/{id_or_slug}")]
-pub async fn get_tag(
-    state: State,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-    _params: QueryParams<NoParams>,
-) -> Result<HttpResponse, ApiError> {
-    let key = path_key(&path.into_inner(), TagRow::NOUN)?;
-    let previews = caller.previews();
-    let shown = key.clone();
-    get_item::<TagRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-        let count = db::public_count(conn, row.id, ctx.now)?;
-        if count == 0 && !previews {
-            return Err(ApiError::not_found(TagRow::NOUN, &shown));
-        }
-        let tag = build(row, count, ctx);
-        Ok((tag.version, to_value(&tag)?))
-    })
-    .await
+item_route! {
+    /// Get one tag.
+    ///
+    /// A tag that no public article carries is visible only with a preview token.
+    get_tag: NoParams => Tag,
+    get "/tags/{id_or_slug}", tag "tags", example "an-ninh-mang", "tag",
+    found "The tag", invalid "A query parameter was given (there are none)",
+    missing "No such tag", gone "The tag was deleted",
+    |state, req, caller, key, _query| {
+        let previews = caller.previews();
+        let shown = key.clone();
+        get_item::<TagRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+            let count = db::public_count(conn, row.id, ctx.now)?;
+            if count == 0 && !previews {
+                return Err(ApiError::not_found(TagRow::NOUN, &shown));
+            }
+            let tag = build(row, count, ctx);
+            Ok((tag.version, to_value(&tag)?))
+        })
+        .await
+    }
 }
 
 /// A tag as written.
@@ -228,16 +189,7 @@ impl Editable for Tags {
         checked: &CheckedTag,
         _ctx: Ctx,
     ) -> Result<bool, ApiError> {
-        Ok(db::update(conn, id, expected, &checked.changes)?)
-    }
-
-    fn soft_delete(
-        conn: &mut DbConnection,
-        id: i64,
-        expected: i32,
-        now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        Ok(db::soft_delete(conn, id, expected, now)?)
+        Ok(Self::Row::update(conn, id, expected, &checked.changes)?)
     }
 }
 

@@ -52,6 +52,7 @@ impl ArticleRow {
 // answers 410, one that never was 404; an old slug redirects once the article was out.
 super::record!(
     ArticleRow,
+    ArticleChanges,
     articles,
     super::slugs::Resource::Articles,
     "article",
@@ -468,27 +469,6 @@ pub struct ArticleChanges {
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
-}
-
-/// Applies changes if the stored version is still `expected`; `false` when another write got
-/// there first (the caller answers 412).
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    changes: &ArticleChanges,
-) -> QueryResult<bool> {
-    crate::db::versioned_update!(conn, articles, id, expected, changes)
-}
-
-/// Soft-deletes if the stored version is still `expected`.
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    crate::db::versioned_delete!(conn, articles, id, expected, now)
 }
 
 /// Removes every link of an article before they are written anew.

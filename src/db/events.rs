@@ -32,7 +32,13 @@ pub struct EventRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(EventRow, events, super::slugs::Resource::Events, "event");
+super::record!(
+    EventRow,
+    EventChanges,
+    events,
+    super::slugs::Resource::Events,
+    "event"
+);
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRefRow {
@@ -335,24 +341,6 @@ pub struct EventChanges {
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    changes: &EventChanges,
-) -> QueryResult<bool> {
-    crate::db::versioned_update!(conn, events, id, expected, changes)
-}
-
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    crate::db::versioned_delete!(conn, events, id, expected, now)
 }
 
 /// Replaces an event's organizers and participants with these.

@@ -324,6 +324,8 @@ pub(crate) use {
 /// says its row type (`Self`), its name, how it is found and who may see it; `api::read::lookup`
 /// turns that into 301, 404 or 410 for every resource alike.
 pub trait Record: Sized + Send + 'static {
+    /// The editable columns, written whole by create, replace and patch.
+    type Changes;
     /// Which slug history the item's old slugs are kept in.
     const RESOURCE: Resource;
     /// The resource's name in messages: "article".
@@ -334,6 +336,23 @@ pub trait Record: Sized + Send + 'static {
     fn slug(&self) -> &str;
     fn version(&self) -> i32;
     fn deleted_at(&self) -> Option<chrono::NaiveDateTime>;
+
+    /// `UPDATE .. SET <changes>, version = version + 1 WHERE id = ? AND version = ? AND
+    /// deleted_at IS NULL`: true when it applied. One statement, so two writers of the same
+    /// version cannot both win (the other answers 412).
+    fn update(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        changes: &Self::Changes,
+    ) -> diesel::QueryResult<bool>;
+    /// Soft delete with the same version check; the slug stays taken.
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: chrono::NaiveDateTime,
+    ) -> diesel::QueryResult<bool>;
 
     /// What `viewer` may see of the item. By default everything that is not deleted.
     fn seen(&self, _viewer: Viewer) -> Seen {
@@ -393,13 +412,33 @@ pub fn locate<R: Record>(conn: &mut DbConnection, key: &Key) -> diesel::QueryRes
     Ok(Located::Missing)
 }
 
-/// Implements `Record` for a row type with `id`, `slug`, `version` and `deleted_at` columns;
+/// Implements `Record` for a row type with `id`, `slug`, `version` and `deleted_at` columns and
+/// its `Changes` type;
 /// methods after the noun (`seen`, `redirects`) replace the defaults.
 macro_rules! record {
-    ($row:ty, $table:ident, $resource:expr, $noun:literal $(, { $($extra:tt)* })?) => {
+    ($row:ty, $changes:ty, $table:ident, $resource:expr, $noun:literal $(, { $($extra:tt)* })?) => {
         impl $crate::db::Record for $row {
+            type Changes = $changes;
             const RESOURCE: $crate::db::slugs::Resource = $resource;
             const NOUN: &'static str = $noun;
+
+            fn update(
+                conn: &mut $crate::db::DbConnection,
+                id: i64,
+                expected: i32,
+                changes: &$changes,
+            ) -> diesel::QueryResult<bool> {
+                $crate::db::versioned_update!(conn, $table, id, expected, changes)
+            }
+
+            fn soft_delete(
+                conn: &mut $crate::db::DbConnection,
+                id: i64,
+                expected: i32,
+                now: chrono::NaiveDateTime,
+            ) -> diesel::QueryResult<bool> {
+                $crate::db::versioned_delete!(conn, $table, id, expected, now)
+            }
 
             fn find(
                 conn: &mut $crate::db::DbConnection,

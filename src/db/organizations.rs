@@ -29,6 +29,7 @@ pub struct OrganizationRow {
 
 super::record!(
     OrganizationRow,
+    OrganizationChanges,
     organizations,
     super::slugs::Resource::Organizations,
     "organization"
@@ -220,24 +221,6 @@ pub struct OrganizationChanges {
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    changes: &OrganizationChanges,
-) -> QueryResult<bool> {
-    crate::db::versioned_update!(conn, organizations, id, expected, changes)
-}
-
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    crate::db::versioned_delete!(conn, organizations, id, expected, now)
 }
 
 /// What still depends on an organization: live articles citing it as their source, and

@@ -24,7 +24,13 @@ pub struct PersonRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(PersonRow, people, super::slugs::Resource::People, "person");
+super::record!(
+    PersonRow,
+    PersonChanges,
+    people,
+    super::slugs::Resource::People,
+    "person"
+);
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = person_aliases)]
@@ -268,24 +274,6 @@ pub struct PersonChanges {
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    changes: &PersonChanges,
-) -> QueryResult<bool> {
-    crate::db::versioned_update!(conn, people, id, expected, changes)
-}
-
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    crate::db::versioned_delete!(conn, people, id, expected, now)
 }
 
 /// Replaces a person's aliases and positions with these.

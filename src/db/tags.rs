@@ -17,7 +17,13 @@ pub struct TagRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(TagRow, tags, super::slugs::Resource::Tags, "tag");
+super::record!(
+    TagRow,
+    TagChanges,
+    tags,
+    super::slugs::Resource::Tags,
+    "tag"
+);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TagSort {
@@ -137,22 +143,4 @@ pub fn insert(conn: &mut DbConnection, changes: &TagChanges) -> QueryResult<i64>
         .values((changes, tags::created_at.eq(changes.updated_at)))
         .returning(tags::id)
         .get_result(conn)
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    changes: &TagChanges,
-) -> QueryResult<bool> {
-    crate::db::versioned_update!(conn, tags, id, expected, changes)
-}
-
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: i64,
-    expected: i32,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    crate::db::versioned_delete!(conn, tags, id, expected, now)
 }
