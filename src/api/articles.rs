@@ -5,13 +5,10 @@
 //! version `If-Match` named, links, slug history and the revision.
 
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::auth::{Caller, Editor};
-use super::editing::{refer, refer_all, write_routes, written, Checked, Editable};
+use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{
     editorial, list_params, parse_fields, parse_include, path_key, Fields, ListOptions, ListSpec,
     NoParams, Problems, QueryParams,
@@ -24,20 +21,18 @@ use crate::db::articles::{
 use crate::db::events::EventRow;
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
-use crate::db::{self as database, DbConnection, Key, KeyValue, Record, Viewer};
-use crate::domain::body::Block;
-use crate::domain::check::{text, Checks};
+use crate::db::{self as database, refer, refer_all, DbConnection, Key, KeyValue, Record, Viewer};
+use crate::domain::articles::NewArticle;
+use crate::domain::check::Checks;
 use crate::domain::derive;
-use crate::domain::key::{parse_key, Reference};
+use crate::domain::key::parse_key;
 use crate::domain::kinds::{ArticleStatus, OrganizationKind};
-use crate::domain::slug::{is_valid, slugify};
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::views::articles::{load, revision, Article, ArticleOptions, Formats, Revision};
 use crate::views::envelope::{ItemResponse, ListResponse};
-use crate::views::tags::TagRef;
 use crate::views::{single, to_value, Ctx};
 
 /// Articles, for the shared list and write flows.
@@ -365,59 +360,6 @@ const READ_ONLY: &[&str] = &[
     "view_count",
 ];
 
-/// An article as written: `POST` and `PUT` send all of it; `PATCH` sends a JSON merge patch of
-/// it. Relations take ids, slugs, or the references a GET returns. Read-only fields (`id`,
-/// `version`, `created_at`, `updated_at`, `cover`) may be sent back unchanged.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewArticle {
-    /// Generated from the title when absent (Vietnamese transliteration).
-    #[schema(example = "to-lam-tham-du-amcc7")]
-    pub slug: Option<String>,
-    #[schema(example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
-    pub title: String,
-    #[schema(example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7.")]
-    pub lead: Option<String>,
-    #[serde(default)]
-    pub body: Vec<Block>,
-    /// The news agency (id or slug of an organization of kind `news_agency`).
-    #[schema(example = "ttxvn")]
-    pub source: Option<Reference>,
-    #[schema(example = "Phóng viên TTXVN tại Singapore")]
-    pub byline: Option<String>,
-    /// BCP 47 language tag (default `vi`).
-    #[schema(example = "vi")]
-    pub language: Option<String>,
-    /// `draft` (default), `published` or `archived`. Publishing with a future `published_at`
-    /// schedules the article; publishing without one publishes it now.
-    #[schema(example = "published")]
-    pub status: Option<String>,
-    #[schema(example = "2022-10-21T08:24:00+07:00")]
-    pub published_at: Option<DateTime<FixedOffset>>,
-    /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
-    #[serde(default)]
-    #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
-    pub tags: Vec<Value>,
-    #[serde(default)]
-    #[schema(example = json!(["amcc7", 1]))]
-    pub events: Vec<Reference>,
-    #[serde(default)]
-    #[schema(example = json!(["to-lam"]))]
-    pub people: Vec<Reference>,
-    #[serde(default)]
-    #[schema(example = json!(["asean"]))]
-    pub organizations: Vec<Reference>,
-}
-
-/// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum TagReference {
-    #[schema(example = "An ninh mạng")]
-    Name(String),
-    Object(TagRef),
-}
-
 /// A checked article, its references resolved.
 pub struct CheckedArticle {
     changes: ArticleChanges,
@@ -434,80 +376,12 @@ impl Checked for CheckedArticle {
     }
 }
 
-/// The checks of a body block's values (its shape is checked by decoding).
-fn check_blocks(body: &[Block], checks: &mut Checks) {
-    for (i, block) in body.iter().enumerate() {
-        let empty = |text: &str| text.trim().is_empty();
-        match block {
-            Block::Paragraph { text } | Block::Quote { text, .. } if empty(text) => {
-                checks.add(format!("/body/{i}/text"), "must not be empty");
-            }
-            Block::Heading { text, level } => {
-                if empty(text) {
-                    checks.add(format!("/body/{i}/text"), "must not be empty");
-                }
-                if !(2..=4).contains(level) {
-                    checks.add(format!("/body/{i}/level"), "must be 2, 3 or 4");
-                }
-            }
-            Block::Image { src: Some(src), .. }
-                if !(src.starts_with("https://")
-                    || src.starts_with("http://")
-                    || src.starts_with('/')) =>
-            {
-                checks.add(
-                    format!("/body/{i}/src"),
-                    "must be an http(s) URL or a site path",
-                );
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Tags as `(slug, name)`, without repeats: a name, or `{slug, name}` as a GET returns them.
-fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = Vec::new();
-    for (i, value) in tags.iter().enumerate() {
-        let (slug, name) = match value {
-            Value::String(name) => (slugify(name, "tag"), name.trim().to_owned()),
-            Value::Object(map) => match (
-                map.get("slug").and_then(Value::as_str),
-                map.get("name").and_then(Value::as_str),
-            ) {
-                (Some(slug), Some(name)) => (slug.to_owned(), name.trim().to_owned()),
-                _ => (String::new(), String::new()),
-            },
-            _ => (String::new(), String::new()),
-        };
-        if name.is_empty() || !is_valid(&slug) {
-            checks.add(
-                format!("/tags/{i}"),
-                "must be a tag name, slug or {slug, name}",
-            );
-        } else if !found.iter().any(|(s, _)| s == &slug) {
-            found.push((slug, name));
-        }
-    }
-    found
-}
-
-/// Validate the values, resolve the references, derive the stored columns.
+/// Validate the values (`domain`), resolve the references (`db`), derive the stored columns
+/// (`domain::derive`); every problem of the first two steps is reported at once.
 fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<CheckedArticle, ApiError> {
-    // Validate.
     let mut checks = Checks::default();
-    let title = checks.name(&input.title, "/title", 500);
-    checks.slug(input.slug.as_deref());
-    let status = match input.status.as_deref() {
-        None => Some(ArticleStatus::Draft),
-        Some(s) => checks.kind("/status", s, ArticleStatus::parse),
-    };
-    let language = input.language.clone().unwrap_or_else(|| "vi".into());
-    checks.language(&language, "/language");
-    check_blocks(&input.body, &mut checks);
-    let tags = check_tags(&input.tags, &mut checks);
-    // Resolve.
-    let source = match &input.source {
+    let article = input.validate(&mut checks);
+    let source = match &article.source {
         Some(reference) => refer::<OrganizationRow>(conn, reference, "/source", &mut checks)?,
         None => None,
     };
@@ -517,39 +391,30 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     {
         checks.add("/source", "must be an organization of kind news_agency");
     }
-    let events = refer_all::<EventRow>(conn, &input.events, "events", &mut checks)?;
-    let people = refer_all::<PersonRow>(conn, &input.people, "people", &mut checks)?;
+    let events = refer_all::<EventRow>(conn, &article.events, "events", &mut checks)?;
+    let people = refer_all::<PersonRow>(conn, &article.people, "people", &mut checks)?;
     let organizations =
-        refer_all::<OrganizationRow>(conn, &input.organizations, "organizations", &mut checks)?;
-    let (Some(status), true) = (status, checks.is_empty()) else {
-        return Err(ApiError::Validation(checks.0));
-    };
-    // Derive.
-    let published_at = match (status, input.published_at) {
-        (_, Some(at)) => Some(at.naive_utc()),
-        (ArticleStatus::Published, None) => Some(ctx.now),
-        _ => None,
-    };
-    let lead = text(input.lead);
-    let keys = derive::article_keys(&title, lead.as_deref(), &input.body);
+        refer_all::<OrganizationRow>(conn, &article.organizations, "organizations", &mut checks)?;
+    checks.into_result()?;
+    let keys = derive::article_keys(&article.title, article.lead.as_deref(), &article.body);
     Ok(CheckedArticle {
-        slug_given: input.slug.is_some(),
+        slug_given: article.slug.is_some(),
         changes: ArticleChanges {
-            slug: derive::slug_for(input.slug, None, &title, ArticleRow::NOUN),
+            slug: derive::slug_for(article.slug.clone(), None, &article.title, ArticleRow::NOUN),
             search_key: keys.search_key,
             sort_key: keys.sort_key,
-            title,
-            lead,
-            body: serde_json::to_string(&input.body)
+            published_at: article.published_at(ctx.now),
+            body: serde_json::to_string(&article.body)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
             source_id: source.map(|s| s.id),
-            byline: text(input.byline),
-            language,
-            status,
-            published_at,
+            title: article.title,
+            lead: article.lead,
+            byline: article.byline,
+            language: article.language,
+            status: article.status,
             updated_at: ctx.now,
         },
-        tags,
+        tags: article.tags,
         events,
         people,
         organizations,
@@ -607,7 +472,7 @@ impl Editable for Articles {
         checked: &CheckedArticle,
         ctx: Ctx,
     ) -> Result<i64, ApiError> {
-        let id = db::insert(conn, &checked.changes, None)?;
+        let id = Self::Row::insert(conn, &checked.changes)?;
         link_all(conn, id, checked, ctx)?;
         Ok(id)
     }

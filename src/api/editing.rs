@@ -102,26 +102,6 @@ pub fn written<R: Record>(conn: &mut DbConnection, id: i64) -> Result<R, ApiErro
     R::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found(R::NOUN, id))
 }
 
-/// The id of the live item of `R` a body refers to, or a 422 at `pointer`.
-pub fn refer<R: Record>(
-    conn: &mut DbConnection,
-    reference: &crate::domain::key::Reference,
-    pointer: &str,
-    checks: &mut crate::domain::check::Checks,
-) -> Result<Option<R>, ApiError> {
-    let Some(key) = reference.key() else {
-        checks.add(pointer, "must be an id, a slug or a reference");
-        return Ok(None);
-    };
-    match R::find(conn, &key)?.filter(|row| row.deleted_at().is_none()) {
-        Some(row) => Ok(Some(row)),
-        None => {
-            checks.add(pointer, format!("no {} `{key}`", R::NOUN));
-            Ok(None)
-        }
-    }
-}
-
 /// Refuses a parent whose `ancestors` include the item itself: a cycle (422).
 pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiError> {
     if ancestors.contains(&id) {
@@ -133,25 +113,6 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
         ]));
     }
     Ok(())
-}
-
-/// The ids of the live items a list of references names, without repeats; unknown ones are 422s
-/// at their index under `field`.
-pub fn refer_all<R: Record>(
-    conn: &mut DbConnection,
-    references: &[crate::domain::key::Reference],
-    field: &str,
-    checks: &mut crate::domain::check::Checks,
-) -> Result<Vec<i64>, ApiError> {
-    let mut ids = Vec::new();
-    for (i, reference) in references.iter().enumerate() {
-        if let Some(row) = refer::<R>(conn, reference, &format!("/{field}/{i}"), checks)? {
-            if !ids.contains(&row.id()) {
-                ids.push(row.id());
-            }
-        }
-    }
-    Ok(ids)
 }
 
 fn stale<E: Editable>(stored: &E::Row) -> ApiError {
@@ -327,6 +288,44 @@ pub async fn delete_item<E: Editable + 'static>(
 /// calling module imports `actix_web::{delete, patch, post, put}` and `ItemResponse` (utoipa
 /// reads the bare names).
 macro_rules! write_routes {
+    // PUT and PATCH: the same flow and documentation but for the body and a few words.
+    (@change $method:ident, $name:ident, $doc:literal, $editable:ty, $output:ty, $tag:literal,
+        $item:literal, $example:literal, $body:tt, $ok:literal, $unsupported:literal, $patch:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            tag = $tag,
+            security(("bearer" = ["content:write"])),
+            params(
+                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
+                ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"1\""),
+            ),
+            request_body $body,
+            responses(
+                (status = 200, description = $ok, body = $crate::views::envelope::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
+                (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = $unsupported, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid values or unknown references", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[$method($item)]
+        pub async fn $name(
+            state: $crate::api::State,
+            caller: $crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::api::editing::write_item::<$editable>(state, caller, req, path, payload, $patch).await
+        }
+    };
     (
         editable: $editable:ty,
         input: $input:ty,
@@ -346,7 +345,7 @@ macro_rules! write_routes {
             security(("bearer" = ["content:write"])),
             request_body(content = $input, content_type = "application/json"),
             responses(
-                (status = 201, description = "Created, in the editorial representation", body = $crate::api::ItemResponse<$output>,
+                (status = 201, description = "Created, in the editorial representation", body = $crate::views::envelope::ItemResponse<$output>,
                     headers(("Location" = String, description = "The new item's URL"), ("ETag" = String, description = "Editorial ETag, `\"<version>\"`"))),
                 (status = 400, description = "Malformed JSON, wrong types, unknown or read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -367,75 +366,13 @@ macro_rules! write_routes {
             $crate::api::editing::create_item::<$editable>(state, caller, req, payload).await
         }
 
-        #[doc = $replace_doc]
-        #[utoipa::path(
-            tag = $tag,
-            security(("bearer" = ["content:write"])),
-            params(
-                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
-                ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"1\""),
-            ),
-            request_body(content = $input, content_type = "application/json"),
-            responses(
-                (status = 200, description = "Replaced", body = $crate::api::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
-                (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not application/json", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid values or unknown references", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
-            )
-        )]
-        #[put($item)]
-        pub async fn $replace(
-            state: $crate::api::State,
-            caller: $crate::api::auth::Caller,
-            req: actix_web::HttpRequest,
-            path: actix_web::web::Path<String>,
-            payload: actix_web::web::Payload,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::api::editing::write_item::<$editable>(state, caller, req, path, payload, false).await
-        }
+        $crate::api::editing::write_routes!(@change put, $replace, $replace_doc, $editable, $output, $tag, $item, $example,
+            (content = $input, content_type = "application/json"),
+            "Replaced", "Not application/json", false);
 
-        #[doc = $update_doc]
-        #[utoipa::path(
-            tag = $tag,
-            security(("bearer" = ["content:write"])),
-            params(
-                ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
-                ("If-Match" = String, Header, description = "The editorial ETag of the version edited", example = "\"1\""),
-            ),
-            request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the item: fields sent replace the stored ones, `null` clears, arrays are replaced whole."),
-            responses(
-                (status = 200, description = "Changed", body = $crate::api::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
-                (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "If-Match names another version", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid values or unknown references", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 428, description = "If-Match is missing", body = $crate::error::Problem, content_type = "application/problem+json"),
-            )
-        )]
-        #[patch($item)]
-        pub async fn $update(
-            state: $crate::api::State,
-            caller: $crate::api::auth::Caller,
-            req: actix_web::HttpRequest,
-            path: actix_web::web::Path<String>,
-            payload: actix_web::web::Payload,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::api::editing::write_item::<$editable>(state, caller, req, path, payload, true).await
-        }
+        $crate::api::editing::write_routes!(@change patch, $update, $update_doc, $editable, $output, $tag, $item, $example,
+            (content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the item: fields sent replace the stored ones, `null` clears, arrays are replaced whole."),
+            "Changed", "Not JSON", true);
 
         #[doc = $delete_doc]
         #[utoipa::path(

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::editing::{check_parent, refer, refer_all, write_routes, written, Checked, Editable};
+use super::editing::{check_parent, write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
 use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::events::{
@@ -14,7 +14,7 @@ use crate::db::events::{
 };
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
-use crate::db::{DbConnection, Key, Record};
+use crate::db::{refer, refer_all, DbConnection, Key, Record};
 use crate::domain::check::{text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -335,7 +335,7 @@ impl Editable for Events {
     }
 
     fn insert(conn: &mut DbConnection, checked: &CheckedEvent, _ctx: Ctx) -> Result<i64, ApiError> {
-        let id = db::insert(conn, &checked.changes)?;
+        let id = Self::Row::insert(conn, &checked.changes)?;
         db::replace_details(conn, id, &checked.organizers, &checked.participants)?;
         Ok(id)
     }

@@ -5,13 +5,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::editing::{check_parent, refer, write_routes, written, Checked, Editable};
+use super::editing::{check_parent, write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
 use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
 };
-use crate::db::{DbConnection, Record};
+use crate::db::{refer, DbConnection, Record};
 use crate::domain::check::{parse_country, text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -251,7 +251,7 @@ impl Editable for Organizations {
         checked: &CheckedOrganization,
         _ctx: Ctx,
     ) -> Result<i64, ApiError> {
-        Ok(db::insert(conn, &checked.changes)?)
+        Ok(Self::Row::insert(conn, &checked.changes)?)
     }
 
     fn update(

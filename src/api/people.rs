@@ -6,14 +6,14 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::editing::{refer, write_routes, written, Checked, Editable};
+use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
 use super::read::{get_item, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::{
     self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
 };
-use crate::db::{DbConnection, Key, Record};
+use crate::db::{refer, DbConnection, Key, Record};
 use crate::domain::check::{parse_country, text, Checks};
 use crate::domain::derive;
 use crate::domain::key::{parse_key, Reference};
@@ -311,7 +311,7 @@ impl Editable for People {
         checked: &CheckedPerson,
         _ctx: Ctx,
     ) -> Result<i64, ApiError> {
-        let id = db::insert(conn, &checked.changes)?;
+        let id = Self::Row::insert(conn, &checked.changes)?;
         db::replace_details(conn, id, &checked.aliases, &checked.positions)?;
         Ok(id)
     }

@@ -1,9 +1,7 @@
 //! `/api/v1/tags`: tags with the number of public articles carrying each.
 
 use actix_web::{delete, get, patch, post, put};
-use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{list_params, ListOptions, ListSpec, NoParams, Problems};
@@ -12,6 +10,7 @@ use crate::db::tags::{self as db, TagChanges, TagRow, TagSort};
 use crate::db::{DbConnection, KeyValue, Record, Viewer};
 use crate::domain::check::Checks;
 use crate::domain::derive;
+use crate::domain::tags::NewTag;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::tags::{build, Tag};
@@ -125,17 +124,6 @@ item_route! {
     }
 }
 
-/// A tag as written.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTag {
-    /// Generated from the name when absent.
-    #[schema(example = "chuyen-doi-so")]
-    pub slug: Option<String>,
-    #[schema(example = "Chuyển đổi số")]
-    pub name: String,
-}
-
 pub struct CheckedTag {
     changes: TagChanges,
     slug_given: bool,
@@ -163,23 +151,20 @@ impl Editable for Tags {
 
     fn check(_conn: &mut DbConnection, input: NewTag, ctx: Ctx) -> Result<CheckedTag, ApiError> {
         let mut checks = Checks::default();
-        let name = checks.name(&input.name, "/name", 300);
-        checks.slug(input.slug.as_deref());
-        if !checks.is_empty() {
-            return Err(ApiError::Validation(checks.0));
-        }
+        let tag = input.validate(&mut checks);
+        checks.into_result()?;
         Ok(CheckedTag {
-            slug_given: input.slug.is_some(),
+            slug_given: tag.slug.is_some(),
             changes: TagChanges {
-                slug: derive::slug_for(input.slug, None, &name, TagRow::NOUN),
-                name,
+                slug: derive::slug_for(tag.slug, None, &tag.name, TagRow::NOUN),
+                name: tag.name,
                 updated_at: ctx.now,
             },
         })
     }
 
     fn insert(conn: &mut DbConnection, checked: &CheckedTag, _ctx: Ctx) -> Result<i64, ApiError> {
-        Ok(db::insert(conn, &checked.changes)?)
+        Ok(Self::Row::insert(conn, &checked.changes)?)
     }
 
     fn update(

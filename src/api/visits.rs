@@ -44,16 +44,7 @@ pub struct Beacon {
 }
 
 async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Beacon, ApiError> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let media = super::write::media_type(req);
     if media != "application/json" && media != "text/plain" {
         return Err(ApiError::UnsupportedMediaType(
             "send the beacon as application/json or text/plain".into(),

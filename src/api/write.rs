@@ -33,16 +33,7 @@ pub async fn read_json(
         .app_data::<web::Data<BodyLimit>>()
         .map(|l| l.0)
         .unwrap_or_else(|| BodyLimit::default().0);
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let media = media_type(req);
     let is_patch = req.method() == Method::PATCH;
     let accepted =
         media == "application/json" || (is_patch && media == "application/merge-patch+json");
@@ -94,6 +85,19 @@ pub async fn read_json(
             "must be a JSON object",
         )])),
     }
+}
+
+/// The request's media type without parameters, lowercased (`application/json`).
+pub fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// The pointer of the first string (or key) holding a NUL character.

@@ -386,20 +386,12 @@ pub fn links(
     }
 }
 
-/// A new article; `notes` are the seed's editorial notes (never on the wire).
-pub fn insert(
-    conn: &mut DbConnection,
-    changes: &ArticleChanges,
-    notes: Option<&str>,
-) -> QueryResult<i64> {
-    diesel::insert_into(articles::table)
-        .values((
-            changes,
-            articles::notes.eq(notes),
-            articles::created_at.eq(changes.updated_at),
-        ))
-        .returning(articles::id)
-        .get_result(conn)
+/// Sets the editorial notes the seed keeps beside an article (never on the wire).
+pub fn set_notes(conn: &mut DbConnection, id: i64, notes: Option<&str>) -> QueryResult<()> {
+    diesel::update(articles::table.find(id))
+        .set(articles::notes.eq(notes))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Links an article to related items, in the given order.

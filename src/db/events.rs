@@ -301,25 +301,6 @@ pub fn participants(
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, changes: &EventChanges) -> QueryResult<i64> {
-    diesel::insert_into(events::table)
-        .values((changes, events::created_at.eq(changes.updated_at)))
-        .returning(events::id)
-        .get_result(conn)
-}
-
-pub fn insert_organizer(conn: &mut DbConnection, row: &OrganizerRow) -> QueryResult<usize> {
-    diesel::insert_into(event_organizers::table)
-        .values(row)
-        .execute(conn)
-}
-
-pub fn insert_participant(conn: &mut DbConnection, row: &ParticipantRow) -> QueryResult<usize> {
-    diesel::insert_into(event_participants::table)
-        .values(row)
-        .execute(conn)
-}
-
 /// The editable columns of an event (organizers and participants are written beside them); a
 /// create also sets `created_at` to `updated_at`.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -355,23 +336,23 @@ pub fn replace_details(
     diesel::delete(event_participants::table.filter(event_participants::event_id.eq(id)))
         .execute(conn)?;
     for (position, organization_id) in organizer_ids.iter().enumerate() {
-        insert_organizer(
-            conn,
-            &OrganizerRow {
-                event_id: id,
-                organization_id: *organization_id,
-                position: i32::try_from(position).unwrap_or(i32::MAX),
-            },
-        )?;
+        let row = OrganizerRow {
+            event_id: id,
+            organization_id: *organization_id,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+        };
+        diesel::insert_into(event_organizers::table)
+            .values(&row)
+            .execute(conn)?;
     }
     for attendee in attendees {
-        insert_participant(
-            conn,
-            &ParticipantRow {
-                event_id: id,
-                ..attendee.clone()
-            },
-        )?;
+        let row = ParticipantRow {
+            event_id: id,
+            ..attendee.clone()
+        };
+        diesel::insert_into(event_participants::table)
+            .values(&row)
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -20,7 +20,9 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
+use crate::domain::check::Checks;
 pub use crate::domain::key::Key;
+use crate::domain::key::Reference;
 use crate::error::ApiError;
 use slugs::Resource;
 
@@ -240,27 +242,6 @@ macro_rules! versioned_update {
     }};
 }
 
-/// Soft delete with the same version check.
-macro_rules! versioned_delete {
-    ($conn:expr, $table:ident, $id:expr, $expected:expr, $now:expr) => {{
-        use diesel::prelude::*;
-        use $crate::db::schema::$table;
-        diesel::update(
-            $table::table
-                .find($id)
-                .filter($table::version.eq($expected))
-                .filter($table::deleted_at.is_null()),
-        )
-        .set((
-            $table::deleted_at.eq(Some($now)),
-            $table::updated_at.eq($now),
-            $table::version.eq($table::version + 1),
-        ))
-        .execute($conn)
-        .map(|n| n == 1)
-    }};
-}
-
 /// The ids from `$id` up through its `parent_id`s, to refuse a parent that would make a cycle.
 macro_rules! ancestors {
     ($conn:expr, $table:ident, $id:expr) => {{
@@ -313,9 +294,7 @@ macro_rules! resolve_filter {
     };
 }
 
-pub(crate) use {
-    ancestors, keyset, keyset_id, resolve_filter, resolve_key, versioned_delete, versioned_update,
-};
+pub(crate) use {ancestors, keyset, keyset_id, resolve_filter, resolve_key, versioned_update};
 
 /// A stored item with a slug, soft-deleted rather than removed: what every lookup and every
 /// write needs to know of it. `record!` implements it for a row type.
@@ -337,6 +316,8 @@ pub trait Record: Sized + Send + 'static {
     fn version(&self) -> i32;
     fn deleted_at(&self) -> Option<chrono::NaiveDateTime>;
 
+    /// `INSERT` of a new item; `created_at` is the changes' `updated_at`.
+    fn insert(conn: &mut DbConnection, changes: &Self::Changes) -> diesel::QueryResult<i64>;
     /// `UPDATE .. SET <changes>, version = version + 1 WHERE id = ? AND version = ? AND
     /// deleted_at IS NULL`: true when it applied. One statement, so two writers of the same
     /// version cannot both win (the other answers 412).
@@ -412,6 +393,46 @@ pub fn locate<R: Record>(conn: &mut DbConnection, key: &Key) -> diesel::QueryRes
     Ok(Located::Missing)
 }
 
+/// How a body's references are resolved: to live items, every unknown one a 422 at its pointer.
+/// The live item of `R` a body's reference names; an unknown one is recorded at `pointer`.
+pub fn refer<R: Record>(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    pointer: &str,
+    checks: &mut Checks,
+) -> diesel::QueryResult<Option<R>> {
+    let Some(key) = reference.key() else {
+        checks.add(pointer, "must be an id, a slug or a reference");
+        return Ok(None);
+    };
+    match R::find(conn, &key)?.filter(|row| row.deleted_at().is_none()) {
+        Some(row) => Ok(Some(row)),
+        None => {
+            checks.add(pointer, format!("no {} `{key}`", R::NOUN));
+            Ok(None)
+        }
+    }
+}
+
+/// The ids of the live items a list of references names, without repeats; unknown ones are 422s
+/// at their index under `field`.
+pub fn refer_all<R: Record>(
+    conn: &mut DbConnection,
+    references: &[Reference],
+    field: &str,
+    checks: &mut Checks,
+) -> diesel::QueryResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for (i, reference) in references.iter().enumerate() {
+        if let Some(row) = refer::<R>(conn, reference, &format!("/{field}/{i}"), checks)? {
+            if !ids.contains(&row.id()) {
+                ids.push(row.id());
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// Implements `Record` for a row type with `id`, `slug`, `version` and `deleted_at` columns and
 /// its `Changes` type;
 /// methods after the noun (`seen`, `redirects`) replace the defaults.
@@ -421,6 +442,18 @@ macro_rules! record {
             type Changes = $changes;
             const RESOURCE: $crate::db::slugs::Resource = $resource;
             const NOUN: &'static str = $noun;
+
+            fn insert(
+                conn: &mut $crate::db::DbConnection,
+                changes: &$changes,
+            ) -> diesel::QueryResult<i64> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table;
+                diesel::insert_into($table::table)
+                    .values((changes, $table::created_at.eq(changes.updated_at)))
+                    .returning($table::id)
+                    .get_result(conn)
+            }
 
             fn update(
                 conn: &mut $crate::db::DbConnection,
@@ -437,7 +470,10 @@ macro_rules! record {
                 expected: i32,
                 now: chrono::NaiveDateTime,
             ) -> diesel::QueryResult<bool> {
-                $crate::db::versioned_delete!(conn, $table, id, expected, now)
+                use diesel::prelude::*;
+                use $crate::db::schema::$table;
+                let changes = ($table::deleted_at.eq(Some(now)), $table::updated_at.eq(now));
+                $crate::db::versioned_update!(conn, $table, id, expected, changes)
             }
 
             fn find(

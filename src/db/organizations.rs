@@ -199,13 +199,6 @@ pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Or
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
-pub fn insert(conn: &mut DbConnection, changes: &OrganizationChanges) -> QueryResult<i64> {
-    diesel::insert_into(organizations::table)
-        .values((changes, organizations::created_at.eq(changes.updated_at)))
-        .returning(organizations::id)
-        .get_result(conn)
-}
-
 /// The editable columns of an organization; a create also sets `created_at` to `updated_at`.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = organizations, treat_none_as_null = true)]

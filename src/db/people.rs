@@ -242,25 +242,6 @@ pub fn positions(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, changes: &PersonChanges) -> QueryResult<i64> {
-    diesel::insert_into(people::table)
-        .values((changes, people::created_at.eq(changes.updated_at)))
-        .returning(people::id)
-        .get_result(conn)
-}
-
-pub fn insert_alias(conn: &mut DbConnection, row: &AliasRow) -> QueryResult<usize> {
-    diesel::insert_into(person_aliases::table)
-        .values(row)
-        .execute(conn)
-}
-
-pub fn insert_position(conn: &mut DbConnection, row: &PositionRow) -> QueryResult<usize> {
-    diesel::insert_into(positions::table)
-        .values(row)
-        .execute(conn)
-}
-
 /// The editable columns of a person (aliases and positions are written beside them); a create
 /// also sets `created_at` to `updated_at`.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -286,22 +267,22 @@ pub fn replace_details(
     diesel::delete(person_aliases::table.filter(person_aliases::person_id.eq(id))).execute(conn)?;
     diesel::delete(positions::table.filter(positions::person_id.eq(id))).execute(conn)?;
     for alias in aliases {
-        insert_alias(
-            conn,
-            &AliasRow {
-                person_id: id,
-                ..alias.clone()
-            },
-        )?;
+        let row = AliasRow {
+            person_id: id,
+            ..alias.clone()
+        };
+        diesel::insert_into(person_aliases::table)
+            .values(&row)
+            .execute(conn)?;
     }
-    for position in held {
-        insert_position(
-            conn,
-            &PositionRow {
-                person_id: id,
-                ..position.clone()
-            },
-        )?;
+    for held in held {
+        let row = PositionRow {
+            person_id: id,
+            ..held.clone()
+        };
+        diesel::insert_into(positions::table)
+            .values(&row)
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use super::articles::{self, ArticleChanges, Relation};
-use super::events::{self, EventChanges, ParticipantRow};
-use super::organizations::{self, OrganizationChanges};
-use super::people::{self, AliasRow, PersonChanges, PositionRow};
+use super::articles::{self, ArticleChanges, ArticleRow, Relation};
+use super::events::{self, EventChanges, EventRow, ParticipantRow};
+use super::organizations::{OrganizationChanges, OrganizationRow};
+use super::people::{self, AliasRow, PersonChanges, PersonRow, PositionRow};
 use super::schema;
-use super::{tags, DbConnection};
+use super::{tags, DbConnection, Record};
 use crate::domain::body::Block;
 use crate::domain::derive;
 use crate::domain::kinds::{AliasKind, ArticleStatus, DatePrecision, OrganizationKind};
@@ -202,7 +202,7 @@ fn insert_all(
             description: text(&org.description),
             updated_at: now,
         };
-        orgs.insert(org.slug.clone(), organizations::insert(conn, &changes)?);
+        orgs.insert(org.slug.clone(), OrganizationRow::insert(conn, &changes)?);
     }
 
     let mut persons = HashMap::new();
@@ -231,7 +231,7 @@ fn insert_all(
             bio: text(&person.bio),
             updated_at: now,
         };
-        let id = people::insert(conn, &changes)?;
+        let id = PersonRow::insert(conn, &changes)?;
         let mut held = Vec::new();
         for (position, p) in person.positions.iter().enumerate() {
             held.push(PositionRow {
@@ -280,7 +280,7 @@ fn insert_all(
             parent_id: refer(&evts, "event", &event.parent)?,
             updated_at: now,
         };
-        let id = events::insert(conn, &changes)?;
+        let id = EventRow::insert(conn, &changes)?;
         let organizers = ids(&orgs, "organization", &event.organizers)?;
         let mut participants = Vec::new();
         for (position, participant) in event.participants.iter().enumerate() {
@@ -318,7 +318,8 @@ fn insert_all(
             published_at: article.published_at.map(|t| t.naive_utc()),
             updated_at: now,
         };
-        let id = articles::insert(conn, &changes, text(&article.note).as_deref())?;
+        let id = ArticleRow::insert(conn, &changes)?;
+        articles::set_notes(conn, id, text(&article.note).as_deref())?;
         let mut tag_ids = Vec::new();
         for name in &article.tags {
             let name = nfc(name);

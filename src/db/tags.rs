@@ -108,7 +108,7 @@ pub fn ensure(
     match existing {
         Some((id, None)) => Ok(Some(id)),
         Some((_, Some(_))) => Ok(None),
-        None => insert(
+        None => <TagRow as super::Record>::insert(
             conn,
             &TagChanges {
                 slug: slug.to_owned(),

@@ -19,6 +19,14 @@ impl Checks {
         self.0.is_empty()
     }
 
+    /// `Ok` when nothing was found wrong, else the 422 naming every problem.
+    pub fn into_result(self) -> Result<(), crate::error::ApiError> {
+        match self.0.is_empty() {
+            true => Ok(()),
+            false => Err(crate::error::ApiError::Validation(self.0)),
+        }
+    }
+
     /// The parsed value, or `None` with the message recorded at `pointer`.
     pub fn check<T>(&mut self, pointer: &str, result: Result<T, String>) -> Option<T> {
         match result {

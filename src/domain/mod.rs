@@ -1,11 +1,13 @@
 //! Pure types and logic: no I/O, unit-tested inline.
 
+pub mod articles;
 pub mod body;
 pub mod check;
 pub mod derive;
 pub mod key;
 pub mod kinds;
 pub mod slug;
+pub mod tags;
 pub mod text;
 pub mod time;
 pub mod token;

@@ -27,14 +27,7 @@ pub struct Tag {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-/// A tag on an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TagRef {
-    #[schema(example = "an-ninh-mang")]
-    pub slug: String,
-    #[schema(example = "An ninh mạng")]
-    pub name: String,
-}
+pub use crate::domain::tags::TagRef;
 
 impl From<TagRow> for TagRef {
     fn from(row: TagRow) -> Self {

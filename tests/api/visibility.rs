@@ -19,7 +19,7 @@ fn insert_article(
 ) -> i64 {
     let mut conn = app.conn();
     let now = app.now();
-    let id = articles::insert(
+    let id = <articles::ArticleRow as newsroom::db::Record>::insert(
         &mut conn,
         &ArticleChanges {
             slug: slug.into(),
@@ -35,7 +35,6 @@ fn insert_article(
             sort_key: slug.into(),
             updated_at: now,
         },
-        None,
     )
     .expect("insert");
     let tag = newsroom::db::tags::ensure(&mut conn, "bi-mat", "Bí mật", now)

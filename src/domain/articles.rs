@@ -1,0 +1,188 @@
+//! An article as editors write it, and the checks of its values: `NewArticle::validate` turns
+//! a decoded body into a `ValidArticle` (references still to resolve, in `db`) and records
+//! every problem at its JSON Pointer.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::body::Block;
+use super::check::{text, Checks};
+use super::key::Reference;
+use super::kinds::ArticleStatus;
+use super::slug::{is_valid, slugify};
+use super::tags::TagRef;
+
+/// An article as written: `POST` and `PUT` send all of it; `PATCH` sends a JSON merge patch of
+/// it. Relations take ids, slugs, or the references a GET returns. Read-only fields (`id`,
+/// `version`, `created_at`, `updated_at`, `cover`) may be sent back unchanged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    /// Generated from the title when absent (Vietnamese transliteration).
+    #[schema(example = "to-lam-tham-du-amcc7")]
+    pub slug: Option<String>,
+    #[schema(example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
+    pub title: String,
+    #[schema(example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7.")]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub body: Vec<Block>,
+    /// The news agency (id or slug of an organization of kind `news_agency`).
+    #[schema(example = "ttxvn")]
+    pub source: Option<Reference>,
+    #[schema(example = "Phóng viên TTXVN tại Singapore")]
+    pub byline: Option<String>,
+    /// BCP 47 language tag (default `vi`).
+    #[schema(example = "vi")]
+    pub language: Option<String>,
+    /// `draft` (default), `published` or `archived`. Publishing with a future `published_at`
+    /// schedules the article; publishing without one publishes it now.
+    #[schema(example = "published")]
+    pub status: Option<String>,
+    #[schema(example = "2022-10-21T08:24:00+07:00")]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
+    #[serde(default)]
+    #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
+    pub tags: Vec<Value>,
+    #[serde(default)]
+    #[schema(example = json!(["amcc7", 1]))]
+    pub events: Vec<Reference>,
+    #[serde(default)]
+    #[schema(example = json!(["to-lam"]))]
+    pub people: Vec<Reference>,
+    #[serde(default)]
+    #[schema(example = json!(["asean"]))]
+    pub organizations: Vec<Reference>,
+}
+
+/// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TagReference {
+    #[schema(example = "An ninh mạng")]
+    Name(String),
+    Object(TagRef),
+}
+
+/// An article whose values passed their checks (when the `Checks` stayed empty); its
+/// references are still to be resolved.
+#[derive(Debug)]
+pub struct ValidArticle {
+    pub slug: Option<String>,
+    pub title: String,
+    pub lead: Option<String>,
+    pub body: Vec<Block>,
+    pub source: Option<Reference>,
+    pub byline: Option<String>,
+    pub language: String,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// `(slug, name)`, without repeats.
+    pub tags: Vec<(String, String)>,
+    pub events: Vec<Reference>,
+    pub people: Vec<Reference>,
+    pub organizations: Vec<Reference>,
+}
+
+impl NewArticle {
+    /// Checks every value, recording problems in `checks`.
+    pub fn validate(self, checks: &mut Checks) -> ValidArticle {
+        let title = checks.name(&self.title, "/title", 500);
+        checks.slug(self.slug.as_deref());
+        let status = match self.status.as_deref() {
+            None => Some(ArticleStatus::Draft),
+            Some(s) => checks.kind("/status", s, ArticleStatus::parse),
+        };
+        let language = self.language.unwrap_or_else(|| "vi".into());
+        checks.language(&language, "/language");
+        check_blocks(&self.body, checks);
+        let tags = check_tags(&self.tags, checks);
+        ValidArticle {
+            slug: self.slug,
+            title,
+            lead: text(self.lead),
+            body: self.body,
+            source: self.source,
+            byline: text(self.byline),
+            language,
+            status: status.unwrap_or(ArticleStatus::Draft),
+            published_at: self.published_at,
+            tags,
+            events: self.events,
+            people: self.people,
+            organizations: self.organizations,
+        }
+    }
+}
+
+impl ValidArticle {
+    /// When the article goes out: the time given, or now for one published without a time.
+    pub fn published_at(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        match (self.status, self.published_at) {
+            (_, Some(at)) => Some(at.naive_utc()),
+            (ArticleStatus::Published, None) => Some(now),
+            _ => None,
+        }
+    }
+}
+
+/// The checks of a body block's values (its shape is checked by decoding).
+fn check_blocks(body: &[Block], checks: &mut Checks) {
+    for (i, block) in body.iter().enumerate() {
+        let empty = |text: &str| text.trim().is_empty();
+        match block {
+            Block::Paragraph { text } | Block::Quote { text, .. } if empty(text) => {
+                checks.add(format!("/body/{i}/text"), "must not be empty");
+            }
+            Block::Heading { text, level } => {
+                if empty(text) {
+                    checks.add(format!("/body/{i}/text"), "must not be empty");
+                }
+                if !(2..=4).contains(level) {
+                    checks.add(format!("/body/{i}/level"), "must be 2, 3 or 4");
+                }
+            }
+            Block::Image { src: Some(src), .. }
+                if !(src.starts_with("https://")
+                    || src.starts_with("http://")
+                    || src.starts_with('/')) =>
+            {
+                checks.add(
+                    format!("/body/{i}/src"),
+                    "must be an http(s) URL or a site path",
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Tags as `(slug, name)`, without repeats: a name, or `{slug, name}` as a GET returns them.
+fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (i, value) in tags.iter().enumerate() {
+        let (slug, name) = match value {
+            Value::String(name) => (slugify(name, "tag"), name.trim().to_owned()),
+            Value::Object(map) => match (
+                map.get("slug").and_then(Value::as_str),
+                map.get("name").and_then(Value::as_str),
+            ) {
+                (Some(slug), Some(name)) => (slug.to_owned(), name.trim().to_owned()),
+                _ => (String::new(), String::new()),
+            },
+            _ => (String::new(), String::new()),
+        };
+        if name.is_empty() || !is_valid(&slug) {
+            checks.add(
+                format!("/tags/{i}"),
+                "must be a tag name, slug or {slug, name}",
+            );
+        } else if !found.iter().any(|(s, _)| s == &slug) {
+            found.push((slug, name));
+        }
+    }
+    found
+}

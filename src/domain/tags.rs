@@ -1,0 +1,45 @@
+//! A tag as editors write it, and as articles carry it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::check::Checks;
+
+/// A tag on an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagRef {
+    #[schema(example = "an-ninh-mang")]
+    pub slug: String,
+    #[schema(example = "An ninh mạng")]
+    pub name: String,
+}
+
+/// A tag as written.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTag {
+    /// Generated from the name when absent.
+    #[schema(example = "chuyen-doi-so")]
+    pub slug: Option<String>,
+    #[schema(example = "Chuyển đổi số")]
+    pub name: String,
+}
+
+/// A tag whose values passed their checks.
+#[derive(Debug)]
+pub struct ValidTag {
+    pub slug: Option<String>,
+    pub name: String,
+}
+
+impl NewTag {
+    /// Checks every value, recording problems in `checks`.
+    pub fn validate(self, checks: &mut Checks) -> ValidTag {
+        let name = checks.name(&self.name, "/name", 300);
+        checks.slug(self.slug.as_deref());
+        ValidTag {
+            slug: self.slug,
+            name,
+        }
+    }
+}
