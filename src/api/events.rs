@@ -1,10 +1,7 @@
 //! `/api/v1/events`: conferences, their parents and children, organizers and participants.
 
 use actix_web::{delete, get, patch, post, put};
-use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
@@ -15,10 +12,10 @@ use crate::db::events::{
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
 use crate::db::{refer, refer_all, DbConnection, Key, Record};
-use crate::domain::check::{text, Checks};
+use crate::domain::check::Checks;
 use crate::domain::derive;
-use crate::domain::key::{parse_key, Reference};
-use crate::domain::kinds::DatePrecision;
+use crate::domain::events::NewEvent;
+use crate::domain::key::parse_key;
 use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::ApiError;
@@ -187,55 +184,6 @@ list_route! {
     }
 }
 
-/// Someone who took part, and in what role.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewParticipant {
-    /// The person: id, slug or reference.
-    #[schema(example = "to-lam")]
-    pub person: Reference,
-    #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
-    pub role: Option<String>,
-}
-
-/// An event as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewEvent {
-    #[schema(example = "amcc8")]
-    pub slug: Option<String>,
-    #[schema(example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8")]
-    pub name: String,
-    #[schema(example = "8th ASEAN Ministerial Conference on Cybersecurity")]
-    pub name_en: Option<String>,
-    #[schema(example = "AMCC8")]
-    pub short_name: Option<String>,
-    #[schema(example = 8, minimum = 1)]
-    pub edition: Option<i32>,
-    #[schema(example = "An ninh kỹ thuật số: Trách nhiệm chung")]
-    pub theme: Option<String>,
-    pub description: Option<String>,
-    #[schema(example = "2023-10-18")]
-    pub starts_on: Option<NaiveDate>,
-    #[schema(example = "2023-10-19")]
-    pub ends_on: Option<NaiveDate>,
-    /// `day` (default), `month` or `year`.
-    #[schema(example = "day")]
-    pub date_precision: Option<String>,
-    #[schema(example = "Singapore")]
-    pub city: Option<String>,
-    #[schema(example = "SG")]
-    pub country: Option<String>,
-    /// The event this one is part of: id, slug or reference.
-    #[schema(example = "sicw-2022")]
-    pub parent: Option<Reference>,
-    #[serde(default)]
-    #[schema(example = json!(["asean"]))]
-    pub organizers: Vec<Reference>,
-    #[serde(default)]
-    pub participants: Vec<NewParticipant>,
-}
-
 pub struct CheckedEvent {
     changes: EventChanges,
     slug_given: bool,
@@ -266,66 +214,54 @@ impl Editable for Events {
 
     fn check(conn: &mut DbConnection, input: NewEvent, ctx: Ctx) -> Result<CheckedEvent, ApiError> {
         let mut checks = Checks::default();
-        let name = checks.name(&input.name, "/name", 300);
-        checks.slug(input.slug.as_deref());
-        let country = checks.country(input.country);
-        if input.edition.is_some_and(|e| e < 1) {
-            checks.add("/edition", "must be 1 or more");
-        }
-        checks.span(input.starts_on, input.ends_on, "", true);
-        let precision = match input.date_precision.as_deref() {
-            None => Some(DatePrecision::Day),
-            Some(p) => checks.kind("/date_precision", p, DatePrecision::parse),
-        };
-        let parent = match &input.parent {
+        let event = input.validate(&mut checks);
+        let parent = match &event.parent {
             Some(reference) => refer::<EventRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
         };
         let organizers =
-            refer_all::<OrganizationRow>(conn, &input.organizers, "organizers", &mut checks)?;
+            refer_all::<OrganizationRow>(conn, &event.organizers, "organizers", &mut checks)?;
         let mut participants = Vec::new();
-        for (i, participant) in input.participants.into_iter().enumerate() {
+        for (i, (person, role)) in event.participants.into_iter().enumerate() {
             let pointer = format!("/participants/{i}/person");
-            if let Some(person) =
-                refer::<PersonRow>(conn, &participant.person, &pointer, &mut checks)?
-            {
+            if let Some(person) = refer::<PersonRow>(conn, &person, &pointer, &mut checks)? {
                 participants.push(ParticipantRow {
                     event_id: 0,
                     person_id: person.id,
-                    role: text(participant.role),
+                    role,
                     position: i32::try_from(i).unwrap_or(i32::MAX),
                 });
             }
         }
-        let (Some(date_precision), true) = (precision, checks.is_empty()) else {
-            return Err(ApiError::Validation(checks.0));
-        };
-        let name_en = text(input.name_en);
-        let short_name = text(input.short_name);
-        let theme = text(input.theme);
+        checks.into_result()?;
         let keys = derive::event_keys(
-            &name,
-            name_en.as_deref(),
-            short_name.as_deref(),
-            theme.as_deref(),
+            &event.name,
+            event.name_en.as_deref(),
+            event.short_name.as_deref(),
+            event.theme.as_deref(),
         );
         Ok(CheckedEvent {
-            slug_given: input.slug.is_some(),
+            slug_given: event.slug.is_some(),
             changes: EventChanges {
-                slug: derive::slug_for(input.slug, short_name.as_deref(), &name, EventRow::NOUN),
+                slug: derive::slug_for(
+                    event.slug,
+                    event.short_name.as_deref(),
+                    &event.name,
+                    EventRow::NOUN,
+                ),
                 search_key: keys.search_key,
                 sort_key: keys.sort_key,
-                name,
-                name_en,
-                short_name,
-                edition: input.edition,
-                theme,
-                description: text(input.description),
-                starts_on: input.starts_on,
-                ends_on: input.ends_on,
-                date_precision,
-                city: text(input.city),
-                country,
+                name: event.name,
+                name_en: event.name_en,
+                short_name: event.short_name,
+                edition: event.edition,
+                theme: event.theme,
+                description: event.description,
+                starts_on: event.starts_on,
+                ends_on: event.ends_on,
+                date_precision: event.date_precision,
+                city: event.city,
+                country: event.country,
                 parent_id: parent.map(|p| p.id),
                 updated_at: ctx.now,
             },

@@ -1,9 +1,7 @@
 //! `/api/v1/organizations`: government bodies, agencies, news agencies, forums.
 
 use actix_web::{delete, get, patch, post, put};
-use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
@@ -12,10 +10,11 @@ use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
 };
 use crate::db::{refer, DbConnection, Record};
-use crate::domain::check::{parse_country, text, Checks};
+use crate::domain::check::{parse_country, Checks};
 use crate::domain::derive;
-use crate::domain::key::{parse_key, Reference};
+use crate::domain::key::parse_key;
 use crate::domain::kinds::OrganizationKind;
+use crate::domain::organizations::NewOrganization;
 use crate::domain::text::search_pattern;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -151,32 +150,6 @@ item_route! {
     }
 }
 
-/// An organization as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganization {
-    /// Generated from the name when absent.
-    #[schema(example = "bo-ngoai-giao-australia")]
-    pub slug: Option<String>,
-    #[schema(example = "Bộ Ngoại giao Australia")]
-    pub name: String,
-    #[schema(example = "Department of Foreign Affairs and Trade")]
-    pub name_en: Option<String>,
-    #[schema(example = "DFAT")]
-    pub short_name: Option<String>,
-    /// One of the kinds in `OrganizationKind`.
-    #[schema(example = "ministry")]
-    pub kind: String,
-    /// ISO 3166-1 alpha-2.
-    #[schema(example = "AU")]
-    pub country: Option<String>,
-    /// The parent organization: id, slug or reference.
-    #[schema(example = "asean")]
-    pub parent: Option<Reference>,
-    #[schema(example = "Cơ quan phụ trách đối ngoại của Australia.")]
-    pub description: Option<String>,
-}
-
 pub struct CheckedOrganization {
     changes: OrganizationChanges,
     slug_given: bool,
@@ -209,38 +182,32 @@ impl Editable for Organizations {
         ctx: Ctx,
     ) -> Result<CheckedOrganization, ApiError> {
         let mut checks = Checks::default();
-        let name = checks.name(&input.name, "/name", 300);
-        checks.slug(input.slug.as_deref());
-        let kind = checks.kind("/kind", &input.kind, OrganizationKind::parse);
-        let country = checks.country(input.country);
-        let parent = match &input.parent {
+        let org = input.validate(&mut checks);
+        let parent = match &org.parent {
             Some(reference) => refer::<OrganizationRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
         };
-        let (Some(kind), true) = (kind, checks.is_empty()) else {
-            return Err(ApiError::Validation(checks.0));
-        };
-        let name_en = text(input.name_en);
-        let short_name = text(input.short_name);
-        let keys = derive::organization_keys(&name, name_en.as_deref(), short_name.as_deref());
+        checks.into_result()?;
+        let keys =
+            derive::organization_keys(&org.name, org.name_en.as_deref(), org.short_name.as_deref());
         Ok(CheckedOrganization {
-            slug_given: input.slug.is_some(),
+            slug_given: org.slug.is_some(),
             changes: OrganizationChanges {
                 slug: derive::slug_for(
-                    input.slug,
-                    short_name.as_deref(),
-                    &name,
+                    org.slug,
+                    org.short_name.as_deref(),
+                    &org.name,
                     OrganizationRow::NOUN,
                 ),
                 search_key: keys.search_key,
                 sort_key: keys.sort_key,
-                name,
-                name_en,
-                short_name,
-                kind,
-                country,
+                name: org.name,
+                name_en: org.name_en,
+                short_name: org.short_name,
+                kind: org.kind,
+                country: org.country,
                 parent_id: parent.map(|p| p.id),
-                description: text(input.description),
+                description: org.description,
                 updated_at: ctx.now,
             },
         })

@@ -1,10 +1,7 @@
 //! `/api/v1/people`: officials and others named in articles, with aliases and positions.
 
 use actix_web::{delete, get, patch, post, put};
-use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
@@ -14,10 +11,10 @@ use crate::db::people::{
     self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
 };
 use crate::db::{refer, DbConnection, Key, Record};
-use crate::domain::check::{parse_country, text, Checks};
+use crate::domain::check::{parse_country, Checks};
 use crate::domain::derive;
-use crate::domain::key::{parse_key, Reference};
-use crate::domain::kinds::AliasKind;
+use crate::domain::key::parse_key;
+use crate::domain::people::NewPerson;
 use crate::domain::text::search_pattern;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -154,57 +151,6 @@ list_route! {
     }
 }
 
-/// Another name or spelling.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAlias {
-    #[schema(example = "Tiêu Chí Hiền")]
-    pub name: String,
-    /// BCP 47 language tag.
-    #[schema(example = "vi")]
-    pub language: String,
-    /// `native`, `transliteration`, `misspelling` or `other`.
-    #[schema(example = "transliteration")]
-    pub kind: String,
-}
-
-/// A position held.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPosition {
-    #[schema(example = "Bộ trưởng Bộ Công an")]
-    pub title: String,
-    #[schema(example = "Minister of Public Security")]
-    pub title_en: Option<String>,
-    /// The organization: id, slug or reference.
-    #[schema(example = "bo-cong-an")]
-    pub organization: Option<Reference>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    /// Computed from the dates; accepted and ignored so that GET-edit-PUT works.
-    pub current: Option<bool>,
-}
-
-/// A person as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPerson {
-    #[schema(example = "tim-watts")]
-    pub slug: Option<String>,
-    #[schema(example = "Tim Watts")]
-    pub name: String,
-    #[schema(example = "Đại tướng")]
-    pub honorific: Option<String>,
-    #[schema(example = "AU")]
-    pub country: Option<String>,
-    #[schema(example = "Trợ lý Ngoại trưởng Australia.")]
-    pub bio: Option<String>,
-    #[serde(default)]
-    pub aliases: Vec<NewAlias>,
-    #[serde(default)]
-    pub positions: Vec<NewPosition>,
-}
-
 pub struct CheckedPerson {
     changes: PersonChanges,
     slug_given: bool,
@@ -243,62 +189,50 @@ impl Editable for People {
         ctx: Ctx,
     ) -> Result<CheckedPerson, ApiError> {
         let mut checks = Checks::default();
-        let name = checks.name(&input.name, "/name", 300);
-        checks.slug(input.slug.as_deref());
-        let country = checks.country(input.country);
-        let mut aliases = Vec::new();
-        for (i, alias) in input.aliases.into_iter().enumerate() {
-            let at = format!("/aliases/{i}");
-            let alias_name = checks.name(&alias.name, &format!("{at}/name"), 300);
-            checks.language(&alias.language, &format!("{at}/language"));
-            if let Some(kind) = checks.kind(&format!("{at}/kind"), &alias.kind, AliasKind::parse) {
-                aliases.push(AliasRow {
-                    person_id: 0,
-                    name: alias_name,
-                    language: alias.language,
-                    kind,
-                    position: index(i),
-                });
-            }
-        }
+        let person = input.validate(&mut checks);
         let mut positions = Vec::new();
-        for (i, held) in input.positions.into_iter().enumerate() {
-            let at = format!("/positions/{i}");
-            let title = checks.name(&held.title, &format!("{at}/title"), 300);
+        for (i, held) in person.positions.into_iter().enumerate() {
             let organization = match &held.organization {
-                Some(reference) => refer::<OrganizationRow>(
-                    conn,
-                    reference,
-                    &format!("{at}/organization"),
-                    &mut checks,
-                )?,
+                Some(reference) => {
+                    let at = format!("/positions/{i}/organization");
+                    refer::<OrganizationRow>(conn, reference, &at, &mut checks)?
+                }
                 None => None,
             };
-            checks.span(held.starts_on, held.ends_on, &at, false);
             positions.push(PositionRow {
                 person_id: 0,
                 organization_id: organization.map(|o| o.id),
-                title,
-                title_en: text(held.title_en),
+                title: held.title,
+                title_en: held.title_en,
                 starts_on: held.starts_on,
                 ends_on: held.ends_on,
                 position: index(i),
             });
         }
-        if !checks.is_empty() {
-            return Err(ApiError::Validation(checks.0));
-        }
-        let keys = derive::person_keys(&name, aliases.iter().map(|a| a.name.as_str()));
+        checks.into_result()?;
+        let aliases: Vec<AliasRow> = person
+            .aliases
+            .into_iter()
+            .enumerate()
+            .map(|(i, alias)| AliasRow {
+                person_id: 0,
+                name: alias.name,
+                language: alias.language,
+                kind: alias.kind,
+                position: index(i),
+            })
+            .collect();
+        let keys = derive::person_keys(&person.name, aliases.iter().map(|a| a.name.as_str()));
         Ok(CheckedPerson {
-            slug_given: input.slug.is_some(),
+            slug_given: person.slug.is_some(),
             changes: PersonChanges {
-                slug: derive::slug_for(input.slug, None, &name, PersonRow::NOUN),
+                slug: derive::slug_for(person.slug, None, &person.name, PersonRow::NOUN),
                 search_key: keys.search_key,
                 sort_key: keys.sort_key,
-                name,
-                honorific: text(input.honorific),
-                country,
-                bio: text(input.bio),
+                name: person.name,
+                honorific: person.honorific,
+                country: person.country,
+                bio: person.bio,
                 updated_at: ctx.now,
             },
             aliases,
