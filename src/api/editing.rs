@@ -12,7 +12,7 @@ use super::auth::{Caller, Editor};
 use super::query::path_key;
 use super::write::{changed, created, decode, etag, if_match, prepare, read_json};
 use super::State;
-use crate::db::slugs::{self, Resource};
+use crate::db::slugs;
 use crate::db::{self as database, locate, DbConnection, Key, Located, Record};
 use crate::domain::slug::candidates;
 use crate::domain::token::Scope;
@@ -78,8 +78,8 @@ pub trait Editable {
     }
 }
 
-fn resource<E: Editable>() -> Resource {
-    <E::Row as Record>::RESOURCE
+fn collection<E: Editable>() -> &'static str {
+    <E::Row as Record>::COLLECTION
 }
 
 /// The live item a write addresses (old slugs too: a write goes to the item, it is not
@@ -130,12 +130,12 @@ fn settle_slug<E: Editable>(
 ) -> Result<(), ApiError> {
     let (slug, given) = checked.slug();
     let wanted = slug.clone();
-    if slugs::is_free(conn, resource::<E>(), &wanted, owner)? {
+    if slugs::is_free::<E::Row>(conn, &wanted, owner)? {
         return Ok(());
     }
     if !given {
         for candidate in candidates(&wanted) {
-            if slugs::is_free(conn, resource::<E>(), &candidate, owner)? {
+            if slugs::is_free::<E::Row>(conn, &candidate, owner)? {
                 *slug = candidate;
                 return Ok(());
             }
@@ -195,7 +195,7 @@ fn replace<E: Editable>(
     if new_slug != stored.slug() {
         slugs::record_change(
             conn,
-            resource::<E>(),
+            collection::<E>(),
             stored.id(),
             stored.slug(),
             &new_slug,
@@ -223,7 +223,7 @@ pub async fn create_item<E: Editable + 'static>(
     .await?;
     let location = format!(
         "/api/v1/{}/{}",
-        resource::<E>().as_str(),
+        collection::<E>(),
         json["slug"].as_str().unwrap_or_default()
     );
     Ok(created(location, version, json))

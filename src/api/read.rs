@@ -59,7 +59,7 @@ pub fn lookup<R: Record>(
             Seen::Hidden => Err(ApiError::not_found(R::NOUN, key)),
         },
         Located::Renamed(row) if row.redirects(viewer) => Err(ApiError::MovedPermanently(
-            moved_to(&moved.query, R::RESOURCE.as_str(), row.slug(), moved.suffix),
+            moved_to(&moved.query, R::COLLECTION, row.slug(), moved.suffix),
         )),
         Located::Renamed(_) | Located::Missing => Err(ApiError::not_found(R::NOUN, key)),
     }

@@ -50,33 +50,26 @@ impl ArticleRow {
 
 // Drafts and scheduled articles exist only for preview tokens; a deleted article that was out
 // answers 410, one that never was 404; an old slug redirects once the article was out.
-super::record!(
-    ArticleRow,
-    ArticleChanges,
-    articles,
-    super::slugs::Resource::Articles,
-    "article",
-    {
-        fn seen(&self, viewer: super::Viewer) -> super::Seen {
-            let visible = match viewer.previews {
-                true => self.deleted_at.is_none(),
-                false => self.is_public_at(viewer.now),
-            };
-            if visible {
-                super::Seen::Visible
-            } else if self.deleted_at.is_some()
-                && (viewer.previews || self.was_published_by(viewer.now))
-            {
-                super::Seen::Gone
-            } else {
-                super::Seen::Hidden
-            }
-        }
-        fn redirects(&self, viewer: super::Viewer) -> bool {
-            viewer.previews || self.was_published_by(viewer.now)
+super::record!(ArticleRow, ArticleChanges, articles, "article", {
+    fn seen(&self, viewer: super::Viewer) -> super::Seen {
+        let visible = match viewer.previews {
+            true => self.deleted_at.is_none(),
+            false => self.is_public_at(viewer.now),
+        };
+        if visible {
+            super::Seen::Visible
+        } else if self.deleted_at.is_some()
+            && (viewer.previews || self.was_published_by(viewer.now))
+        {
+            super::Seen::Gone
+        } else {
+            super::Seen::Hidden
         }
     }
-);
+    fn redirects(&self, viewer: super::Viewer) -> bool {
+        viewer.previews || self.was_published_by(viewer.now)
+    }
+});
 
 /// Which related resource a link table points at.
 #[derive(Debug, Clone, Copy, PartialEq)]

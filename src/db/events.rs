@@ -32,13 +32,7 @@ pub struct EventRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(
-    EventRow,
-    EventChanges,
-    events,
-    super::slugs::Resource::Events,
-    "event"
-);
+super::record!(EventRow, EventChanges, events, "event");
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRefRow {

@@ -24,7 +24,6 @@ use crate::domain::check::Checks;
 pub use crate::domain::key::Key;
 use crate::domain::key::Reference;
 use crate::error::ApiError;
-use slugs::Resource;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -305,8 +304,8 @@ pub(crate) use {ancestors, keyset, keyset_id, resolve_filter, resolve_key, versi
 pub trait Record: Sized + Send + 'static {
     /// The editable columns, written whole by create, replace and patch.
     type Changes;
-    /// Which slug history the item's old slugs are kept in.
-    const RESOURCE: Resource;
+    /// The collection's name in URLs (`/api/v1/<collection>`) and in the slug history.
+    const COLLECTION: &'static str;
     /// The resource's name in messages: "article".
     const NOUN: &'static str;
     /// The item with this id or current slug, deleted or not.
@@ -384,7 +383,7 @@ pub fn locate<R: Record>(conn: &mut DbConnection, key: &Key) -> diesel::QueryRes
         return Ok(Located::Current(row));
     }
     if let Key::Slug(slug) = key {
-        if let Some(id) = slugs::former_holder(conn, R::RESOURCE, slug)? {
+        if let Some(id) = slugs::former_holder(conn, R::COLLECTION, slug)? {
             if let Some(row) = R::find(conn, &Key::Id(id))? {
                 return Ok(Located::Renamed(row));
             }
@@ -437,10 +436,10 @@ pub fn refer_all<R: Record>(
 /// its `Changes` type;
 /// methods after the noun (`seen`, `redirects`) replace the defaults.
 macro_rules! record {
-    ($row:ty, $changes:ty, $table:ident, $resource:expr, $noun:literal $(, { $($extra:tt)* })?) => {
+    ($row:ty, $changes:ty, $table:ident, $noun:literal $(, { $($extra:tt)* })?) => {
         impl $crate::db::Record for $row {
             type Changes = $changes;
-            const RESOURCE: $crate::db::slugs::Resource = $resource;
+            const COLLECTION: &'static str = stringify!($table);
             const NOUN: &'static str = $noun;
 
             fn insert(

@@ -31,7 +31,6 @@ super::record!(
     OrganizationRow,
     OrganizationChanges,
     organizations,
-    super::slugs::Resource::Organizations,
     "organization"
 );
 

@@ -24,13 +24,7 @@ pub struct PersonRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(
-    PersonRow,
-    PersonChanges,
-    people,
-    super::slugs::Resource::People,
-    "person"
-);
+super::record!(PersonRow, PersonChanges, people, "person");
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = person_aliases)]

@@ -17,13 +17,7 @@ pub struct TagRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-super::record!(
-    TagRow,
-    TagChanges,
-    tags,
-    super::slugs::Resource::Tags,
-    "tag"
-);
+super::record!(TagRow, TagChanges, tags, "tag");
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TagSort {
