@@ -145,3 +145,26 @@ db_test!(values_that_cannot_be_keys_never_reach_the_database, |app| {
     let body = app.get_ok("/api/v1/articles?q=an%00ninh").await;
     assert!(body["meta"]["total"].is_number());
 });
+
+db_test!(
+    a_stored_value_outside_its_list_is_an_error_not_a_default,
+    |app| {
+        use diesel::RunQueryDsl;
+        let writer = app.writer();
+        let body = serde_json::json!({"name": "Cục An toàn thông tin", "kind": "agency"});
+        let created = app.create(&writer, "/api/v1/organizations", &body).await;
+        assert_eq!(created.status, 201);
+        let location = created.location();
+        diesel::sql_query(
+            "UPDATE organizations SET kind = 'co-quan' WHERE name = 'Cục An toàn thông tin'",
+        )
+        .execute(&mut app.conn())
+        .expect("corrupt the stored kind");
+        // Before stored enums were typed, this read answered 200 with the kind `other`.
+        let problem = app.get(&location).await.problem(500, "internal");
+        assert!(
+            !problem["detail"].as_str().unwrap_or("").contains("co-quan"),
+            "no cause leaks"
+        );
+    }
+);

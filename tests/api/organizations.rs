@@ -33,10 +33,23 @@ db_test!(organization_people_lists_position_holders, |app| {
 });
 
 db_test!(organizations_filter_by_country_and_words, |app| {
-    let sg = app
-        .get_ok("/api/v1/organizations?country=SG&per_page=100")
+    let total = |body: serde_json::Value| body["meta"]["total"].as_i64().unwrap_or(-1);
+    let before = total(app.get_ok("/api/v1/organizations?country=AU").await);
+    let writer = app.writer();
+    for name in ["Bộ Ngoại giao Australia", "Cơ quan An ninh mạng Australia"] {
+        let body = serde_json::json!({"name": name, "kind": "agency", "country": "au"});
+        assert_eq!(
+            app.create(&writer, "/api/v1/organizations", &body)
+                .await
+                .status,
+            201
+        );
+    }
+    let au = app
+        .get_ok("/api/v1/organizations?country=AU&per_page=100")
         .await;
-    assert_eq!(sg["meta"]["total"], 4);
+    assert_eq!(total(au.clone()), before + 2);
+    assert!(slugs(&au).contains(&"co-quan-an-ninh-mang-australia".to_owned()));
     let found = app.get_ok("/api/v1/organizations?q=bo%20cong%20an").await;
     assert_eq!(slugs(&found), ["bo-cong-an"]);
     let english = app.get_ok("/api/v1/organizations?q=homeland").await;

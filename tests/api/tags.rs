@@ -1,4 +1,5 @@
 use crate::db_test;
+use crate::helpers::fixtures::{article, with};
 
 db_test!(tags_count_public_articles, |app| {
     let body = app.get_ok("/api/v1/tags?sort=name").await;
@@ -27,4 +28,72 @@ db_test!(tags_count_public_articles, |app| {
     app.get("/api/v1/tags?include=articles")
         .await
         .problem(400, "invalid-parameter");
+});
+
+db_test!(tags_count_only_the_articles_the_public_sees, |app| {
+    let writer = app.writer();
+    let listed = |body: &serde_json::Value| -> Vec<(String, i64)> {
+        body["data"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter(|t| {
+                ["bao-chi", "ban-nhap", "chuyen-doi-so"].contains(&t["slug"].as_str().unwrap_or(""))
+            })
+            .map(|t| {
+                (
+                    t["slug"].as_str().unwrap_or("").to_owned(),
+                    t["article_count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    let before = app.get_ok("/api/v1/tags?sort=name&per_page=100").await;
+    for (title, tags) in [
+        (
+            "Chuyển đổi số trong báo chí",
+            serde_json::json!(["Chuyển đổi số", "Báo chí"]),
+        ),
+        (
+            "Chuyển đổi số ở địa phương",
+            serde_json::json!(["Chuyển đổi số"]),
+        ),
+    ] {
+        app.published_article(
+            &writer,
+            with(article(title), serde_json::json!({"tags": tags})),
+        )
+        .await;
+    }
+    let draft = with(
+        article("Bản nháp"),
+        serde_json::json!({"tags": ["Bản nháp"]}),
+    );
+    assert_eq!(app.create_article(&writer, &draft).await.status, 201);
+    let after = app.get_ok("/api/v1/tags?sort=name&per_page=100").await;
+    assert_eq!(
+        listed(&after),
+        [("bao-chi".to_owned(), 1), ("chuyen-doi-so".to_owned(), 2)],
+        "a tag only a draft carries is not listed"
+    );
+    assert_eq!(
+        after["meta"]["total"].as_i64(),
+        before["meta"]["total"].as_i64().map(|n| n + 2)
+    );
+    app.get("/api/v1/tags/ban-nhap")
+        .await
+        .problem(404, "not-found");
+    let preview = app.token("Xem trước", &["content:preview"]);
+    let seen = app
+        .with_token(
+            &preview,
+            actix_web::test::TestRequest::get().uri("/api/v1/tags/ban-nhap"),
+        )
+        .await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(
+        seen.json()["data"]["article_count"],
+        0,
+        "counts stay public counts"
+    );
 });
