@@ -173,40 +173,31 @@ fn filtered(filter: &ArticleFilter, ids: &FilterIds, viewer: super::Viewer) -> B
         query = query.filter(articles::status.eq(*status));
     }
     if let Some(id) = ids.event {
-        query = query.filter(
-            articles::id.eq_any(
-                article_events::table
-                    .filter(article_events::event_id.eq(id))
-                    .select(article_events::article_id),
-            ),
+        query = crate::db::through!(
+            query,
+            articles::id,
+            article_events.article_id,
+            event_id == id
         );
     }
     if let Some(id) = ids.person {
-        query = query.filter(
-            articles::id.eq_any(
-                article_people::table
-                    .filter(article_people::person_id.eq(id))
-                    .select(article_people::article_id),
-            ),
+        query = crate::db::through!(
+            query,
+            articles::id,
+            article_people.article_id,
+            person_id == id
         );
     }
     if let Some(id) = ids.organization {
-        query = query.filter(
-            articles::id.eq_any(
-                article_organizations::table
-                    .filter(article_organizations::organization_id.eq(id))
-                    .select(article_organizations::article_id),
-            ),
+        query = crate::db::through!(
+            query,
+            articles::id,
+            article_organizations.article_id,
+            organization_id == id
         );
     }
     if let Some(id) = ids.tag {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(id))
-                    .select(article_tags::article_id),
-            ),
-        );
+        query = crate::db::through!(query, articles::id, article_tags.article_id, tag_id == id);
     }
     if let Some(id) = ids.source {
         query = query.filter(articles::source_id.eq(id));

@@ -122,21 +122,19 @@ fn filtered(filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
         query = query.filter(events::parent_id.eq(id));
     }
     if let Some(id) = ids.organization {
-        query = query.filter(
-            events::id.eq_any(
-                event_organizers::table
-                    .filter(event_organizers::organization_id.eq(id))
-                    .select(event_organizers::event_id),
-            ),
+        query = crate::db::through!(
+            query,
+            events::id,
+            event_organizers.event_id,
+            organization_id == id
         );
     }
     if let Some(id) = ids.person {
-        query = query.filter(
-            events::id.eq_any(
-                event_participants::table
-                    .filter(event_participants::person_id.eq(id))
-                    .select(event_participants::event_id),
-            ),
+        query = crate::db::through!(
+            query,
+            events::id,
+            event_participants.event_id,
+            person_id == id
         );
     }
     if let Some(pattern) = &filter.search {

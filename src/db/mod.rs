@@ -195,6 +195,20 @@ macro_rules! keyset {
     }};
 }
 
+/// Narrows `$query` to the rows whose `$id` a link table pairs with `$value`: "the articles
+/// about this event" is `through!(query, articles::id, article_events.article_id, event_id == id)`.
+macro_rules! through {
+    ($query:expr, $id:expr, $link:ident . $owner:ident, $key:ident == $value:expr) => {
+        $query.filter(
+            $id.eq_any(
+                $crate::db::schema::$link::table
+                    .filter($crate::db::schema::$link::$key.eq($value))
+                    .select($crate::db::schema::$link::$owner),
+            ),
+        )
+    };
+}
+
 /// Rows after `id` when the sort key is the id.
 macro_rules! keyset_id {
     ($query:expr, $desc:expr, $id_column:expr, $id:expr) => {
@@ -293,7 +307,9 @@ macro_rules! resolve_filter {
     };
 }
 
-pub(crate) use {ancestors, keyset, keyset_id, resolve_filter, resolve_key, versioned_update};
+pub(crate) use {
+    ancestors, keyset, keyset_id, resolve_filter, resolve_key, through, versioned_update,
+};
 
 /// A stored item with a slug, soft-deleted rather than removed: what every lookup and every
 /// write needs to know of it. `record!` implements it for a row type.

@@ -80,12 +80,11 @@ fn filtered(filter: &PersonFilter, organization: Option<i64>) -> Boxed<'static> 
         .filter(people::deleted_at.is_null())
         .into_boxed();
     if let Some(id) = organization {
-        query = query.filter(
-            people::id.eq_any(
-                positions::table
-                    .filter(positions::organization_id.eq(id))
-                    .select(positions::person_id),
-            ),
+        query = crate::db::through!(
+            query,
+            people::id,
+            positions.person_id,
+            organization_id == id
         );
     }
     if let Some(country) = &filter.country {
