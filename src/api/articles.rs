@@ -380,7 +380,8 @@ impl Checked for CheckedArticle {
 /// (`domain::derive`); every problem of the first two steps is reported at once.
 fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<CheckedArticle, ApiError> {
     let mut checks = Checks::default();
-    let article = input.validate(&mut checks);
+    let mut article = input;
+    let values = article.validate(&mut checks);
     let source = match &article.source {
         Some(reference) => refer::<OrganizationRow>(conn, reference, "/source", &mut checks)?,
         None => None,
@@ -403,18 +404,18 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
             slug: derive::slug_for(article.slug.clone(), None, &article.title, ArticleRow::NOUN),
             search_key: keys.search_key,
             sort_key: keys.sort_key,
-            published_at: article.published_at(ctx.now),
+            published_at: article.published_at(values.status, ctx.now),
             body: serde_json::to_string(&article.body)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
             source_id: source.map(|s| s.id),
             title: article.title,
             lead: article.lead,
             byline: article.byline,
-            language: article.language,
-            status: article.status,
+            language: article.language.unwrap_or_default(),
+            status: values.status,
             updated_at: ctx.now,
         },
-        tags: article.tags,
+        tags: values.tags,
         events,
         people,
         organizations,

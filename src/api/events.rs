@@ -214,7 +214,8 @@ impl Editable for Events {
 
     fn check(conn: &mut DbConnection, input: NewEvent, ctx: Ctx) -> Result<CheckedEvent, ApiError> {
         let mut checks = Checks::default();
-        let event = input.validate(&mut checks);
+        let mut event = input;
+        let date_precision = event.validate(&mut checks);
         let parent = match &event.parent {
             Some(reference) => refer::<EventRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
@@ -222,13 +223,15 @@ impl Editable for Events {
         let organizers =
             refer_all::<OrganizationRow>(conn, &event.organizers, "organizers", &mut checks)?;
         let mut participants = Vec::new();
-        for (i, (person, role)) in event.participants.into_iter().enumerate() {
+        for (i, participant) in event.participants.into_iter().enumerate() {
             let pointer = format!("/participants/{i}/person");
-            if let Some(person) = refer::<PersonRow>(conn, &person, &pointer, &mut checks)? {
+            if let Some(person) =
+                refer::<PersonRow>(conn, &participant.person, &pointer, &mut checks)?
+            {
                 participants.push(ParticipantRow {
                     event_id: 0,
                     person_id: person.id,
-                    role,
+                    role: participant.role,
                     position: i32::try_from(i).unwrap_or(i32::MAX),
                 });
             }
@@ -259,7 +262,7 @@ impl Editable for Events {
                 description: event.description,
                 starts_on: event.starts_on,
                 ends_on: event.ends_on,
-                date_precision: event.date_precision,
+                date_precision,
                 city: event.city,
                 country: event.country,
                 parent_id: parent.map(|p| p.id),

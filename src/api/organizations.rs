@@ -182,7 +182,8 @@ impl Editable for Organizations {
         ctx: Ctx,
     ) -> Result<CheckedOrganization, ApiError> {
         let mut checks = Checks::default();
-        let org = input.validate(&mut checks);
+        let mut org = input;
+        let kind = org.validate(&mut checks);
         let parent = match &org.parent {
             Some(reference) => refer::<OrganizationRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
@@ -204,7 +205,7 @@ impl Editable for Organizations {
                 name: org.name,
                 name_en: org.name_en,
                 short_name: org.short_name,
-                kind: org.kind,
+                kind,
                 country: org.country,
                 parent_id: parent.map(|p| p.id),
                 description: org.description,

@@ -189,7 +189,8 @@ impl Editable for People {
         ctx: Ctx,
     ) -> Result<CheckedPerson, ApiError> {
         let mut checks = Checks::default();
-        let person = input.validate(&mut checks);
+        let mut person = input;
+        let kinds = person.validate(&mut checks);
         let mut positions = Vec::new();
         for (i, held) in person.positions.into_iter().enumerate() {
             let organization = match &held.organization {
@@ -213,12 +214,13 @@ impl Editable for People {
         let aliases: Vec<AliasRow> = person
             .aliases
             .into_iter()
+            .zip(kinds)
             .enumerate()
-            .map(|(i, alias)| AliasRow {
+            .map(|(i, (alias, kind))| AliasRow {
                 person_id: 0,
                 name: alias.name,
                 language: alias.language,
-                kind: alias.kind,
+                kind,
                 position: index(i),
             })
             .collect();

@@ -151,7 +151,8 @@ impl Editable for Tags {
 
     fn check(_conn: &mut DbConnection, input: NewTag, ctx: Ctx) -> Result<CheckedTag, ApiError> {
         let mut checks = Checks::default();
-        let tag = input.validate(&mut checks);
+        let mut tag = input;
+        tag.validate(&mut checks);
         checks.into_result()?;
         Ok(CheckedTag {
             slug_given: tag.slug.is_some(),

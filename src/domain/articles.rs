@@ -67,61 +67,38 @@ pub enum TagReference {
     Object(TagRef),
 }
 
-/// An article whose values passed their checks (when the `Checks` stayed empty); its
-/// references are still to be resolved.
+/// What checking an article's values parsed out of it.
 #[derive(Debug)]
-pub struct ValidArticle {
-    pub slug: Option<String>,
-    pub title: String,
-    pub lead: Option<String>,
-    pub body: Vec<Block>,
-    pub source: Option<Reference>,
-    pub byline: Option<String>,
-    pub language: String,
+pub struct ArticleValues {
     pub status: ArticleStatus,
-    pub published_at: Option<DateTime<FixedOffset>>,
     /// `(slug, name)`, without repeats.
     pub tags: Vec<(String, String)>,
-    pub events: Vec<Reference>,
-    pub people: Vec<Reference>,
-    pub organizations: Vec<Reference>,
 }
 
 impl NewArticle {
-    /// Checks every value, recording problems in `checks`.
-    pub fn validate(self, checks: &mut Checks) -> ValidArticle {
-        let title = checks.name(&self.title, "/title", 500);
+    /// Checks every value, recording problems in `checks`, and normalizes the body in place
+    /// (trimmed, empty texts absent, the language defaulted); returns what was parsed.
+    pub fn validate(&mut self, checks: &mut Checks) -> ArticleValues {
+        self.title = checks.name(&self.title, "/title", 500);
         checks.slug(self.slug.as_deref());
         let status = match self.status.as_deref() {
             None => Some(ArticleStatus::Draft),
             Some(s) => checks.kind("/status", s, ArticleStatus::parse),
         };
-        let language = self.language.unwrap_or_else(|| "vi".into());
-        checks.language(&language, "/language");
+        let language = self.language.get_or_insert_with(|| "vi".to_owned());
+        checks.language(language, "/language");
         check_blocks(&self.body, checks);
-        let tags = check_tags(&self.tags, checks);
-        ValidArticle {
-            slug: self.slug,
-            title,
-            lead: text(self.lead),
-            body: self.body,
-            source: self.source,
-            byline: text(self.byline),
-            language,
+        self.lead = text(self.lead.take());
+        self.byline = text(self.byline.take());
+        ArticleValues {
             status: status.unwrap_or(ArticleStatus::Draft),
-            published_at: self.published_at,
-            tags,
-            events: self.events,
-            people: self.people,
-            organizations: self.organizations,
+            tags: check_tags(&self.tags, checks),
         }
     }
-}
 
-impl ValidArticle {
     /// When the article goes out: the time given, or now for one published without a time.
-    pub fn published_at(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
-        match (self.status, self.published_at) {
+    pub fn published_at(&self, status: ArticleStatus, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        match (status, self.published_at) {
             (_, Some(at)) => Some(at.naive_utc()),
             (ArticleStatus::Published, None) => Some(now),
             _ => None,

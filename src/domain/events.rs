@@ -57,62 +57,33 @@ pub struct NewEvent {
     pub participants: Vec<NewParticipant>,
 }
 
-/// An event whose values passed their checks (when the `Checks` stayed empty); its parent,
-/// organizers and participants are still to be resolved.
-#[derive(Debug)]
-pub struct ValidEvent {
-    pub slug: Option<String>,
-    pub name: String,
-    pub name_en: Option<String>,
-    pub short_name: Option<String>,
-    pub edition: Option<i32>,
-    pub theme: Option<String>,
-    pub description: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    pub date_precision: DatePrecision,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub parent: Option<Reference>,
-    pub organizers: Vec<Reference>,
-    /// The person and the role, trimmed.
-    pub participants: Vec<(Reference, Option<String>)>,
-}
-
 impl NewEvent {
-    /// Checks every value, recording problems in `checks`.
-    pub fn validate(self, checks: &mut Checks) -> ValidEvent {
-        let name = checks.name(&self.name, "/name", 300);
+    /// Checks every value, recording problems in `checks`, and normalizes the body in place
+    /// (trimmed, empty texts absent, the country uppercased); returns the parsed date precision.
+    pub fn validate(&mut self, checks: &mut Checks) -> DatePrecision {
+        self.name = checks.name(&self.name, "/name", 300);
         checks.slug(self.slug.as_deref());
-        let country = checks.country(self.country);
+        self.country = checks.country(self.country.take());
         if self.edition.is_some_and(|e| e < 1) {
             checks.add("/edition", "must be 1 or more");
         }
         checks.span(self.starts_on, self.ends_on, "", true);
-        let date_precision = match self.date_precision.as_deref() {
+        let precision = match self.date_precision.as_deref() {
             None => Some(DatePrecision::Day),
             Some(p) => checks.kind("/date_precision", p, DatePrecision::parse),
         };
-        ValidEvent {
-            slug: self.slug,
-            name,
-            name_en: text(self.name_en),
-            short_name: text(self.short_name),
-            edition: self.edition,
-            theme: text(self.theme),
-            description: text(self.description),
-            starts_on: self.starts_on,
-            ends_on: self.ends_on,
-            date_precision: date_precision.unwrap_or(DatePrecision::Day),
-            city: text(self.city),
-            country,
-            parent: self.parent,
-            organizers: self.organizers,
-            participants: self
-                .participants
-                .into_iter()
-                .map(|p| (p.person, text(p.role)))
-                .collect(),
+        for text_field in [
+            &mut self.name_en,
+            &mut self.short_name,
+            &mut self.theme,
+            &mut self.description,
+            &mut self.city,
+        ] {
+            *text_field = text(text_field.take());
         }
+        for participant in &mut self.participants {
+            participant.role = text(participant.role.take());
+        }
+        precision.unwrap_or(DatePrecision::Day)
     }
 }

@@ -33,35 +33,17 @@ pub struct NewOrganization {
     pub description: Option<String>,
 }
 
-/// An organization whose values passed their checks (when the `Checks` stayed empty); its
-/// parent is still to be resolved.
-#[derive(Debug)]
-pub struct ValidOrganization {
-    pub slug: Option<String>,
-    pub name: String,
-    pub name_en: Option<String>,
-    pub short_name: Option<String>,
-    pub kind: OrganizationKind,
-    pub country: Option<String>,
-    pub parent: Option<Reference>,
-    pub description: Option<String>,
-}
-
 impl NewOrganization {
-    /// Checks every value, recording problems in `checks`.
-    pub fn validate(self, checks: &mut Checks) -> ValidOrganization {
-        let name = checks.name(&self.name, "/name", 300);
+    /// Checks every value, recording problems in `checks`, and normalizes the body in place
+    /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind.
+    pub fn validate(&mut self, checks: &mut Checks) -> OrganizationKind {
+        self.name = checks.name(&self.name, "/name", 300);
         checks.slug(self.slug.as_deref());
         let kind = checks.kind("/kind", &self.kind, OrganizationKind::parse);
-        ValidOrganization {
-            slug: self.slug,
-            name,
-            name_en: text(self.name_en),
-            short_name: text(self.short_name),
-            kind: kind.unwrap_or(OrganizationKind::Other),
-            country: checks.country(self.country),
-            parent: self.parent,
-            description: text(self.description),
-        }
+        self.name_en = text(self.name_en.take());
+        self.short_name = text(self.short_name.take());
+        self.country = checks.country(self.country.take());
+        self.description = text(self.description.take());
+        kind.unwrap_or(OrganizationKind::Other)
     }
 }

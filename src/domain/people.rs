@@ -59,76 +59,30 @@ pub struct NewPerson {
     pub positions: Vec<NewPosition>,
 }
 
-/// An alias whose values passed their checks.
-#[derive(Debug)]
-pub struct ValidAlias {
-    pub name: String,
-    pub language: String,
-    pub kind: AliasKind,
-}
-
-/// A position whose values passed their checks; its organization is still to be resolved.
-#[derive(Debug)]
-pub struct ValidPosition {
-    pub title: String,
-    pub title_en: Option<String>,
-    pub organization: Option<Reference>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-}
-
-/// A person whose values passed their checks (when the `Checks` stayed empty).
-#[derive(Debug)]
-pub struct ValidPerson {
-    pub slug: Option<String>,
-    pub name: String,
-    pub honorific: Option<String>,
-    pub country: Option<String>,
-    pub bio: Option<String>,
-    pub aliases: Vec<ValidAlias>,
-    pub positions: Vec<ValidPosition>,
-}
-
 impl NewPerson {
-    /// Checks every value, recording problems in `checks`.
-    pub fn validate(self, checks: &mut Checks) -> ValidPerson {
-        let name = checks.name(&self.name, "/name", 300);
+    /// Checks every value, recording problems in `checks`, and normalizes the body in place
+    /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind of each
+    /// alias, in order.
+    pub fn validate(&mut self, checks: &mut Checks) -> Vec<AliasKind> {
+        self.name = checks.name(&self.name, "/name", 300);
         checks.slug(self.slug.as_deref());
-        let country = checks.country(self.country);
-        let mut aliases = Vec::new();
-        for (i, alias) in self.aliases.into_iter().enumerate() {
+        self.country = checks.country(self.country.take());
+        self.honorific = text(self.honorific.take());
+        self.bio = text(self.bio.take());
+        let mut kinds = Vec::new();
+        for (i, alias) in self.aliases.iter_mut().enumerate() {
             let at = format!("/aliases/{i}");
-            let alias_name = checks.name(&alias.name, &format!("{at}/name"), 300);
+            alias.name = checks.name(&alias.name, &format!("{at}/name"), 300);
             checks.language(&alias.language, &format!("{at}/language"));
-            if let Some(kind) = checks.kind(&format!("{at}/kind"), &alias.kind, AliasKind::parse) {
-                aliases.push(ValidAlias {
-                    name: alias_name,
-                    language: alias.language,
-                    kind,
-                });
-            }
+            let kind = checks.kind(&format!("{at}/kind"), &alias.kind, AliasKind::parse);
+            kinds.push(kind.unwrap_or(AliasKind::Other));
         }
-        let mut positions = Vec::new();
-        for (i, held) in self.positions.into_iter().enumerate() {
+        for (i, held) in self.positions.iter_mut().enumerate() {
             let at = format!("/positions/{i}");
-            let title = checks.name(&held.title, &format!("{at}/title"), 300);
+            held.title = checks.name(&held.title, &format!("{at}/title"), 300);
+            held.title_en = text(held.title_en.take());
             checks.span(held.starts_on, held.ends_on, &at, false);
-            positions.push(ValidPosition {
-                title,
-                title_en: text(held.title_en),
-                organization: held.organization,
-                starts_on: held.starts_on,
-                ends_on: held.ends_on,
-            });
         }
-        ValidPerson {
-            slug: self.slug,
-            name,
-            honorific: text(self.honorific),
-            country,
-            bio: text(self.bio),
-            aliases,
-            positions,
-        }
+        kinds
     }
 }

@@ -25,21 +25,10 @@ pub struct NewTag {
     pub name: String,
 }
 
-/// A tag whose values passed their checks.
-#[derive(Debug)]
-pub struct ValidTag {
-    pub slug: Option<String>,
-    pub name: String,
-}
-
 impl NewTag {
-    /// Checks every value, recording problems in `checks`.
-    pub fn validate(self, checks: &mut Checks) -> ValidTag {
-        let name = checks.name(&self.name, "/name", 300);
+    /// Checks every value, recording problems in `checks`, and trims the name in place.
+    pub fn validate(&mut self, checks: &mut Checks) {
+        self.name = checks.name(&self.name, "/name", 300);
         checks.slug(self.slug.as_deref());
-        ValidTag {
-            slug: self.slug,
-            name,
-        }
     }
 }
