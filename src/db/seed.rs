@@ -184,8 +184,44 @@ fn insert_all(
     file: &SeedFile,
     now: NaiveDateTime,
 ) -> Result<SeedOutcome, SeedError> {
+    let orgs = insert_organizations(conn, &file.organizations, now)?;
+    let persons = insert_people(conn, &file.people, &orgs, now)?;
+    let evts = insert_events(conn, &file.events, &orgs, &persons, now)?;
+    insert_articles(
+        conn,
+        &file.articles,
+        &Slugs {
+            orgs,
+            persons,
+            evts,
+        },
+        now,
+    )?;
+    Ok(SeedOutcome::Loaded {
+        articles: file.articles.len(),
+        events: file.events.len(),
+        people: file.people.len(),
+        organizations: file.organizations.len(),
+    })
+}
+
+/// The ids the seed gave each slug so far, by resource.
+type Ids = HashMap<String, i64>;
+
+/// Every id the articles refer to.
+struct Slugs {
+    orgs: Ids,
+    persons: Ids,
+    evts: Ids,
+}
+
+fn insert_organizations(
+    conn: &mut DbConnection,
+    organizations: &[SeedOrganization],
+    now: NaiveDateTime,
+) -> Result<Ids, SeedError> {
     let mut orgs = HashMap::new();
-    for org in &file.organizations {
+    for org in organizations {
         let name = nfc(&org.name);
         let (name_en, short_name) = (text(&org.name_en), text(&org.short_name));
         let keys = derive::organization_keys(&name, name_en.as_deref(), short_name.as_deref());
@@ -204,9 +240,17 @@ fn insert_all(
         };
         orgs.insert(org.slug.clone(), OrganizationRow::insert(conn, &changes)?);
     }
+    Ok(orgs)
+}
 
+fn insert_people(
+    conn: &mut DbConnection,
+    people: &[SeedPerson],
+    orgs: &Ids,
+    now: NaiveDateTime,
+) -> Result<Ids, SeedError> {
     let mut persons = HashMap::new();
-    for person in &file.people {
+    for person in people {
         let name = nfc(&person.name);
         let aliases: Vec<AliasRow> = person
             .aliases
@@ -236,7 +280,7 @@ fn insert_all(
         for (position, p) in person.positions.iter().enumerate() {
             held.push(PositionRow {
                 person_id: id,
-                organization_id: refer(&orgs, "organization", &p.organization)?,
+                organization_id: refer(orgs, "organization", &p.organization)?,
                 title: nfc(&p.title),
                 title_en: text(&p.title_en),
                 starts_on: p.starts_on,
@@ -247,9 +291,18 @@ fn insert_all(
         people::replace_details(conn, id, &aliases, &held)?;
         persons.insert(person.slug.clone(), id);
     }
+    Ok(persons)
+}
 
+fn insert_events(
+    conn: &mut DbConnection,
+    events: &[SeedEvent],
+    orgs: &Ids,
+    persons: &Ids,
+    now: NaiveDateTime,
+) -> Result<Ids, SeedError> {
     let mut evts = HashMap::new();
-    for event in &file.events {
+    for event in events {
         let name = nfc(&event.name);
         let (name_en, short_name, theme) = (
             text(&event.name_en),
@@ -281,12 +334,12 @@ fn insert_all(
             updated_at: now,
         };
         let id = EventRow::insert(conn, &changes)?;
-        let organizers = ids(&orgs, "organization", &event.organizers)?;
+        let organizers = ids(orgs, "organization", &event.organizers)?;
         let mut participants = Vec::new();
         for (position, participant) in event.participants.iter().enumerate() {
             participants.push(ParticipantRow {
                 event_id: id,
-                person_id: lookup(&persons, "person", &participant.person)?,
+                person_id: lookup(persons, "person", &participant.person)?,
                 role: text(&participant.role),
                 position: position as i32,
             });
@@ -294,8 +347,16 @@ fn insert_all(
         events::replace_details(conn, id, &organizers, &participants)?;
         evts.insert(event.slug.clone(), id);
     }
+    Ok(evts)
+}
 
-    for article in &file.articles {
+fn insert_articles(
+    conn: &mut DbConnection,
+    articles: &[SeedArticle],
+    slugs: &Slugs,
+    now: NaiveDateTime,
+) -> Result<(), SeedError> {
+    for article in articles {
         let title = nfc(&article.title);
         let slug = match &article.slug {
             Some(slug) => slug.clone(),
@@ -311,7 +372,7 @@ fn insert_all(
             title,
             lead,
             body: serde_json::to_string(&blocks)?,
-            source_id: refer(&orgs, "organization", &article.source)?,
+            source_id: refer(&slugs.orgs, "organization", &article.source)?,
             byline: text(&article.byline),
             language: article.language.clone(),
             status: article.status,
@@ -330,24 +391,18 @@ fn insert_all(
             conn,
             Relation::Events,
             id,
-            &ids(&evts, "event", &article.events)?,
+            &ids(&slugs.evts, "event", &article.events)?,
         )?;
         articles::link(
             conn,
             Relation::People,
             id,
-            &ids(&persons, "person", &article.people)?,
+            &ids(&slugs.persons, "person", &article.people)?,
         )?;
-        let orgs_of = ids(&orgs, "organization", &article.organizations)?;
+        let orgs_of = ids(&slugs.orgs, "organization", &article.organizations)?;
         articles::link(conn, Relation::Organizations, id, &orgs_of)?;
     }
-
-    Ok(SeedOutcome::Loaded {
-        articles: file.articles.len(),
-        events: file.events.len(),
-        people: file.people.len(),
-        organizations: file.organizations.len(),
-    })
+    Ok(())
 }
 
 /// The id of an optional reference by slug.

@@ -375,3 +375,60 @@ db_test!(deleted_tags_leave_lists_and_articles, |app| {
         .problem(422, "validation");
     assert_eq!(problem["errors"][0]["pointer"], "/tags/0");
 });
+
+db_test!(the_seed_derives_the_same_columns_as_a_write, |app| {
+    use diesel::prelude::*;
+    use newsroom::db::schema::{articles, events, people};
+    let writer = app.writer();
+    let listed = app.get_ok("/api/v1/articles?source=kgo").await;
+    let article = listed["data"][0]["slug"]
+        .as_str()
+        .expect("the seed's second article")
+        .to_owned();
+    let keys = |app: &crate::helpers::TestApp| -> Vec<(String, String)> {
+        let mut conn = app.conn();
+        let mut all: Vec<(String, String)> = articles::table
+            .filter(articles::slug.eq(&article))
+            .select((articles::search_key, articles::sort_key))
+            .load(&mut conn)
+            .expect("article keys");
+        all.extend(
+            events::table
+                .filter(events::slug.eq("amcc7"))
+                .select((events::search_key, events::sort_key))
+                .load::<(String, String)>(&mut conn)
+                .expect("event keys"),
+        );
+        all.extend(
+            people::table
+                .filter(people::slug.eq("teo-chee-hean"))
+                .select((people::search_key, people::sort_key))
+                .load::<(String, String)>(&mut conn)
+                .expect("person keys"),
+        );
+        all
+    };
+    let seeded = keys(&app);
+    assert_eq!(seeded.len(), 3, "the seed has these items");
+    for path in [
+        format!("/api/v1/articles/{article}"),
+        "/api/v1/events/amcc7".to_owned(),
+        "/api/v1/people/teo-chee-hean".to_owned(),
+    ] {
+        let got = app.with_token(&writer, TestRequest::get().uri(&path)).await;
+        let res = app
+            .with_token(&writer, put(&path, &got.etag(), &got.json()["data"]))
+            .await;
+        assert_eq!(
+            res.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+    }
+    assert_eq!(
+        keys(&app),
+        seeded,
+        "a write of the same values derives the same keys"
+    );
+});
