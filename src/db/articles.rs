@@ -269,12 +269,13 @@ pub fn list(
     }
     for (key, desc) in sort {
         query = match (key, desc) {
-            (ArticleSort::PublishedAt, false) => query.then_order_by(articles::published_at.asc()),
-            (ArticleSort::PublishedAt, true) => query.then_order_by(articles::published_at.desc()),
-            (ArticleSort::Title, false) => query.then_order_by(articles::sort_key.asc()),
-            (ArticleSort::Title, true) => query.then_order_by(articles::sort_key.desc()),
-            (ArticleSort::UpdatedAt, false) => query.then_order_by(articles::updated_at.asc()),
-            (ArticleSort::UpdatedAt, true) => query.then_order_by(articles::updated_at.desc()),
+            (ArticleSort::PublishedAt, desc) => {
+                crate::db::ordered!(query, articles::published_at, *desc)
+            }
+            (ArticleSort::Title, desc) => crate::db::ordered!(query, articles::sort_key, *desc),
+            (ArticleSort::UpdatedAt, desc) => {
+                crate::db::ordered!(query, articles::updated_at, *desc)
+            }
             (ArticleSort::ViewCount, desc) => {
                 let views = diesel::dsl::sql::<diesel::sql_types::BigInt>(
                     "(SELECT COALESCE(SUM(visit_daily.views), 0) FROM visit_daily \
@@ -286,16 +287,10 @@ pub fn list(
                     query.then_order_by(views.asc())
                 }
             }
-            (ArticleSort::Id, false) => query.then_order_by(articles::id.asc()),
-            (ArticleSort::Id, true) => query.then_order_by(articles::id.desc()),
+            (ArticleSort::Id, desc) => crate::db::ordered!(query, articles::id, *desc),
         };
     }
-    query
-        .then_order_by(articles::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(articles::all_columns)
-        .load(conn)
+    crate::db::page!(conn, query, articles, offset, limit)
 }
 
 pub fn count(

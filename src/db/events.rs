@@ -205,20 +205,12 @@ pub fn list(
             (EventSort::StartsOn, true) => query
                 .then_order_by(events::starts_on.is_null())
                 .then_order_by(events::starts_on.desc()),
-            (EventSort::Name, false) => query.then_order_by(events::sort_key.asc()),
-            (EventSort::Name, true) => query.then_order_by(events::sort_key.desc()),
-            (EventSort::UpdatedAt, false) => query.then_order_by(events::updated_at.asc()),
-            (EventSort::UpdatedAt, true) => query.then_order_by(events::updated_at.desc()),
-            (EventSort::Id, false) => query.then_order_by(events::id.asc()),
-            (EventSort::Id, true) => query.then_order_by(events::id.desc()),
+            (EventSort::Name, desc) => crate::db::ordered!(query, events::sort_key, *desc),
+            (EventSort::UpdatedAt, desc) => crate::db::ordered!(query, events::updated_at, *desc),
+            (EventSort::Id, desc) => crate::db::ordered!(query, events::id, *desc),
         };
     }
-    query
-        .then_order_by(events::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(events::all_columns)
-        .load(conn)
+    crate::db::page!(conn, query, events, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<i64> {

@@ -209,6 +209,29 @@ macro_rules! through {
     };
 }
 
+/// `$query` ordered next by `$column`, descending when `$desc`.
+macro_rules! ordered {
+    ($query:expr, $column:expr, $desc:expr) => {
+        if $desc {
+            $query.then_order_by($column.desc())
+        } else {
+            $query.then_order_by($column.asc())
+        }
+    };
+}
+
+/// The page of `$query` at `$offset`: ties broken by id, every column of `$table`.
+macro_rules! page {
+    ($conn:expr, $query:expr, $table:ident, $offset:expr, $limit:expr) => {
+        $query
+            .then_order_by($crate::db::schema::$table::id.asc())
+            .offset($offset)
+            .limit($limit)
+            .select($crate::db::schema::$table::all_columns)
+            .load($conn)
+    };
+}
+
 /// Rows after `id` when the sort key is the id.
 macro_rules! keyset_id {
     ($query:expr, $desc:expr, $id_column:expr, $id:expr) => {
@@ -308,7 +331,8 @@ macro_rules! resolve_filter {
 }
 
 pub(crate) use {
-    ancestors, keyset, keyset_id, resolve_filter, resolve_key, through, versioned_update,
+    ancestors, keyset, keyset_id, ordered, page, resolve_filter, resolve_key, through,
+    versioned_update,
 };
 
 /// A stored item with a slug, soft-deleted rather than removed: what every lookup and every

@@ -133,8 +133,9 @@ pub fn list(
     }
     for (key, desc) in sort {
         query = match (key, desc) {
-            (OrganizationSort::Name, false) => query.then_order_by(organizations::sort_key.asc()),
-            (OrganizationSort::Name, true) => query.then_order_by(organizations::sort_key.desc()),
+            (OrganizationSort::Name, desc) => {
+                crate::db::ordered!(query, organizations::sort_key, *desc)
+            }
             (OrganizationSort::ShortName, d) => {
                 let q = query.then_order_by(organizations::short_name.is_null());
                 if *d {
@@ -143,22 +144,13 @@ pub fn list(
                     q.then_order_by(organizations::short_name.asc())
                 }
             }
-            (OrganizationSort::UpdatedAt, false) => {
-                query.then_order_by(organizations::updated_at.asc())
+            (OrganizationSort::UpdatedAt, desc) => {
+                crate::db::ordered!(query, organizations::updated_at, *desc)
             }
-            (OrganizationSort::UpdatedAt, true) => {
-                query.then_order_by(organizations::updated_at.desc())
-            }
-            (OrganizationSort::Id, false) => query.then_order_by(organizations::id.asc()),
-            (OrganizationSort::Id, true) => query.then_order_by(organizations::id.desc()),
+            (OrganizationSort::Id, desc) => crate::db::ordered!(query, organizations::id, *desc),
         };
     }
-    query
-        .then_order_by(organizations::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(organizations::all_columns)
-        .load(conn)
+    crate::db::page!(conn, query, organizations, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResult<i64> {

@@ -142,20 +142,12 @@ pub fn list(
     }
     for (key, desc) in sort {
         query = match (key, desc) {
-            (PersonSort::Name, false) => query.then_order_by(people::sort_key.asc()),
-            (PersonSort::Name, true) => query.then_order_by(people::sort_key.desc()),
-            (PersonSort::UpdatedAt, false) => query.then_order_by(people::updated_at.asc()),
-            (PersonSort::UpdatedAt, true) => query.then_order_by(people::updated_at.desc()),
-            (PersonSort::Id, false) => query.then_order_by(people::id.asc()),
-            (PersonSort::Id, true) => query.then_order_by(people::id.desc()),
+            (PersonSort::Name, desc) => crate::db::ordered!(query, people::sort_key, *desc),
+            (PersonSort::UpdatedAt, desc) => crate::db::ordered!(query, people::updated_at, *desc),
+            (PersonSort::Id, desc) => crate::db::ordered!(query, people::id, *desc),
         };
     }
-    query
-        .then_order_by(people::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(people::all_columns)
-        .load(conn)
+    crate::db::page!(conn, query, people, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64> {

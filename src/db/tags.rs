@@ -52,10 +52,8 @@ pub fn list_with_counts(
         .into_boxed();
     for (key, desc) in sort {
         query = match (key, desc) {
-            (TagSort::Name, false) => query.then_order_by(tags::slug.asc()),
-            (TagSort::Name, true) => query.then_order_by(tags::slug.desc()),
-            (TagSort::ArticleCount, false) => query.then_order_by(counted.asc()),
-            (TagSort::ArticleCount, true) => query.then_order_by(counted.desc()),
+            (TagSort::Name, desc) => crate::db::ordered!(query, tags::slug, *desc),
+            (TagSort::ArticleCount, desc) => crate::db::ordered!(query, counted, *desc),
         };
     }
     query
