@@ -65,7 +65,11 @@ pub struct SpecJson(pub std::sync::Arc<String>);
 /// This OpenAPI 3.1 document.
 #[utoipa::path(
     tag = "service",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+    params(("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current")),
+    responses(
+        (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object, headers(("ETag" = String, description = "Strong ETag of the bytes sent"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
+    )
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse {

@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod auth;
+pub mod caching;
 pub mod editing;
 pub mod events;
 pub mod health;

@@ -271,10 +271,15 @@ macro_rules! list_route {
         $(#[$meta])*
         #[utoipa::path(
             tag = $tag,
-            params($params),
+            params(
+                $params,
+                ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
+            ),
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
-                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"))),
+                (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
@@ -303,10 +308,13 @@ macro_rules! list_route {
             params(
                 ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = $parent_doc, example = $example),
                 $params,
+                ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
             ),
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
-                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+                    headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"))),
+                (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $missing, body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -354,9 +362,12 @@ macro_rules! item_route {
             params(
                 ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
                 $params,
+                ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
             ),
             responses(
-                (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>),
+                (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>,
+                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"))),
+                (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $missing, body = $crate::error::Problem, content_type = "application/problem+json"),

@@ -4,6 +4,7 @@ mod helpers;
 mod http;
 
 mod articles;
+mod caching;
 mod cli;
 mod editing;
 mod errors;
