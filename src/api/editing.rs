@@ -12,8 +12,9 @@ use super::auth::{Caller, Editor};
 use super::query::path_key;
 use super::write::{changed, created, decode, etag, if_match, prepare, read_json};
 use super::State;
-use crate::db::slugs;
 use crate::db::{self as database, locate, DbConnection, Key, Located, Record};
+use crate::db::{changes, slugs};
+use crate::domain::kinds::ChangeAction;
 use crate::domain::slug::candidates;
 use crate::domain::token::Scope;
 use crate::error::ApiError;
@@ -115,6 +116,19 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
     Ok(())
 }
 
+/// Logs the change in the write's own transaction (decision 0008).
+fn log<E: Editable>(
+    conn: &mut DbConnection,
+    id: i64,
+    (version, json): &(i32, Value),
+    action: ChangeAction,
+    ctx: Ctx,
+) -> Result<(), ApiError> {
+    let slug = json["slug"].as_str().unwrap_or_default();
+    changes::record_raw(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
+    Ok(())
+}
+
 fn stale<E: Editable>(stored: &E::Row) -> ApiError {
     ApiError::PreconditionFailed(format!(
         "If-Match does not name the current version of the {}: it is at {}; fetch it again and redo the change",
@@ -156,6 +170,7 @@ fn create<E: Editable>(
     let id = E::insert(conn, &checked, ctx)?;
     let written = E::represent(conn, id, ctx)?;
     E::after_write(conn, id, &written, editor, ctx)?;
+    log::<E>(conn, id, &written, ChangeAction::Created, ctx)?;
     Ok(written)
 }
 
@@ -204,6 +219,7 @@ fn replace<E: Editable>(
     }
     let written = E::represent(conn, stored.id(), ctx)?;
     E::after_write(conn, stored.id(), &written, editor, ctx)?;
+    log::<E>(conn, stored.id(), &written, ChangeAction::Updated, ctx)?;
     Ok(written)
 }
 
@@ -218,7 +234,7 @@ pub async fn create_item<E: Editable + 'static>(
     let body = read_json(&req, payload).await?;
     let ctx = state.ctx();
     let (version, json) = database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
+        database::content_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
     })
     .await?;
     let location = format!(
@@ -246,7 +262,7 @@ pub async fn write_item<E: Editable + 'static>(
     let expected = if_match(&req)?;
     let ctx = state.ctx();
     let (version, json) = database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| {
+        database::content_transaction(conn, |conn| {
             replace::<E>(conn, &key, expected, body, patch, &editor, ctx)
         })
     })
@@ -266,7 +282,7 @@ pub async fn delete_item<E: Editable + 'static>(
     let expected = if_match(&req)?;
     let ctx = state.ctx();
     database::run(&state.pool, move |conn| {
-        database::write_transaction(conn, |conn| {
+        database::content_transaction(conn, |conn| {
             let stored = target::<E>(conn, &key)?;
             if Some(stored.version()) != expected {
                 return Err(stale::<E>(&stored));
@@ -276,7 +292,8 @@ pub async fn delete_item<E: Editable + 'static>(
                 return Err(stale::<E>(&stored));
             }
             let written = E::represent(conn, stored.id(), ctx)?;
-            E::after_write(conn, stored.id(), &written, &editor, ctx)
+            E::after_write(conn, stored.id(), &written, &editor, ctx)?;
+            log::<E>(conn, stored.id(), &written, ChangeAction::Deleted, ctx)
         })
     })
     .await?;

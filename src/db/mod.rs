@@ -3,6 +3,7 @@
 //! compile for SQLite and PostgreSQL alike.
 
 pub mod articles;
+pub mod changes;
 pub mod events;
 pub mod organizations;
 pub mod people;
@@ -254,6 +255,21 @@ where
         if let DbConnection::Sqlite(c) = conn {
             // A write that changes nothing, to hold the lock (waiting up to busy_timeout).
             c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
+        }
+        work(conn)
+    })
+}
+
+/// A transaction that changes content: a write transaction that first takes the change log's
+/// head row, so content writes run one at a time on either backend and number their changes in
+/// commit order (decision 0008). Every content change goes through here.
+pub fn content_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    write_transaction(conn, |conn| {
+        if let DbConnection::Pg(c) = conn {
+            c.batch_execute("SELECT seq FROM change_log_head WHERE id = 1 FOR UPDATE")?;
         }
         work(conn)
     })

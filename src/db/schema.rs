@@ -267,3 +267,22 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(articles, visit_daily);
+
+diesel::table! {
+    change_log_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        resource -> Text,
+        item_id -> BigInt,
+        slug -> Text,
+        action -> Text,
+        version -> Integer,
+        at -> Timestamp,
+    }
+}

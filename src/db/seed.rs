@@ -14,7 +14,9 @@ use super::schema;
 use super::{tags, DbConnection, Record};
 use crate::domain::body::Block;
 use crate::domain::derive;
-use crate::domain::kinds::{AliasKind, ArticleStatus, DatePrecision, OrganizationKind};
+use crate::domain::kinds::{
+    AliasKind, ArticleStatus, ChangeAction, DatePrecision, OrganizationKind,
+};
 use crate::domain::slug::{candidates, slugify};
 use crate::domain::text::nfc;
 
@@ -238,7 +240,9 @@ fn insert_organizations(
             description: text(&org.description),
             updated_at: now,
         };
-        orgs.insert(org.slug.clone(), OrganizationRow::insert(conn, &changes)?);
+        let id = OrganizationRow::insert(conn, &changes)?;
+        logged::<OrganizationRow>(conn, id, &org.slug, now)?;
+        orgs.insert(org.slug.clone(), id);
     }
     Ok(orgs)
 }
@@ -276,6 +280,7 @@ fn insert_people(
             updated_at: now,
         };
         let id = PersonRow::insert(conn, &changes)?;
+        logged::<PersonRow>(conn, id, &person.slug, now)?;
         let mut held = Vec::new();
         for (position, p) in person.positions.iter().enumerate() {
             held.push(PositionRow {
@@ -334,6 +339,7 @@ fn insert_events(
             updated_at: now,
         };
         let id = EventRow::insert(conn, &changes)?;
+        logged::<EventRow>(conn, id, &event.slug, now)?;
         let organizers = ids(orgs, "organization", &event.organizers)?;
         let mut participants = Vec::new();
         for (position, participant) in event.participants.iter().enumerate() {
@@ -379,7 +385,9 @@ fn insert_articles(
             published_at: article.published_at.map(|t| t.naive_utc()),
             updated_at: now,
         };
+        let slug = changes.slug.clone();
         let id = ArticleRow::insert(conn, &changes)?;
+        logged::<ArticleRow>(conn, id, &slug, now)?;
         articles::set_notes(conn, id, text(&article.note).as_deref())?;
         let mut tag_ids = Vec::new();
         for name in &article.tags {
@@ -402,6 +410,17 @@ fn insert_articles(
         let orgs_of = ids(&slugs.orgs, "organization", &article.organizations)?;
         articles::link(conn, Relation::Organizations, id, &orgs_of)?;
     }
+    Ok(())
+}
+
+/// Logs a seeded item as created (a server running beside `newsroom seed` learns of it).
+fn logged<R: Record>(
+    conn: &mut DbConnection,
+    id: i64,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    super::changes::record_raw(conn, R::COLLECTION, id, slug, ChangeAction::Created, 1, now)?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@ use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::expression::AsExpression;
 use diesel::sql_types::Text;
 
-use crate::domain::kinds::{AliasKind, ArticleStatus, DatePrecision, OrganizationKind};
+use crate::domain::kinds::{
+    AliasKind, ArticleStatus, ChangeAction, DatePrecision, OrganizationKind,
+};
 
 macro_rules! stored_as_text {
     ($($kind:ty),+ $(,)?) => {$(
@@ -51,4 +53,10 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(ArticleStatus, OrganizationKind, DatePrecision, AliasKind);
+stored_as_text!(
+    ArticleStatus,
+    OrganizationKind,
+    DatePrecision,
+    AliasKind,
+    ChangeAction
+);

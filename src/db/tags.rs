@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{article_tags, tags};
 use super::DbConnection;
+use crate::domain::kinds::ChangeAction;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct TagRow {
@@ -85,7 +86,7 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TagRow>> 
     super::live_by_ids!(conn, tags, ids)
 }
 
-/// The tag with this slug, created when missing. A deleted tag is not brought back: `None`.
+/// The tag with this slug, created (and logged) when missing. A deleted tag is not brought back: `None`.
 pub fn ensure(
     conn: &mut DbConnection,
     slug: &str,
@@ -100,15 +101,17 @@ pub fn ensure(
     match existing {
         Some((id, None)) => Ok(Some(id)),
         Some((_, Some(_))) => Ok(None),
-        None => <TagRow as super::Record>::insert(
-            conn,
-            &TagChanges {
+        None => {
+            let changes = TagChanges {
                 slug: slug.to_owned(),
                 name: name.to_owned(),
                 updated_at: now,
-            },
-        )
-        .map(Some),
+            };
+            let id = <TagRow as super::Record>::insert(conn, &changes)?;
+            // A tag an article brings in is a change of its own (the caller holds the log).
+            super::changes::record_raw(conn, "tags", id, slug, ChangeAction::Created, 1, now)?;
+            Ok(Some(id))
+        }
     }
 }
 

@@ -64,6 +64,15 @@ impl ArticleStatus {
 }
 
 stored_enum! {
+    /// What a content change did to an item (the change log).
+    pub enum ChangeAction {
+        Created = "created",
+        Updated = "updated",
+        Deleted = "deleted",
+    }
+}
+
+stored_enum! {
     /// What kind of body an organization is.
     pub enum OrganizationKind {
         Government = "government",
@@ -126,6 +135,7 @@ mod tests {
         round_trip(OrganizationKind::NAMES, OrganizationKind::parse);
         round_trip(DatePrecision::NAMES, DatePrecision::parse);
         round_trip(AliasKind::NAMES, AliasKind::parse);
+        round_trip(ChangeAction::NAMES, ChangeAction::parse);
         assert!(ArticleStatus::parse("Published").is_err());
         assert_eq!(
             DatePrecision::parse("week"),

@@ -5,6 +5,7 @@ mod http;
 
 mod articles;
 mod caching;
+mod changes;
 mod cli;
 mod editing;
 mod errors;
