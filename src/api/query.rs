@@ -422,16 +422,47 @@ impl<T> PageOf<T> {
     }
 }
 
-/// The URL of the same request at another position: `page=N` or `cursor=C`.
-fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+/// The query's parameters decoded and sorted by name: the request as the cache keys it. Links a
+/// response carries are built from these, so that two spellings of one request (parameter
+/// order, percent-encoding) get the same bytes.
+pub fn normalized_pairs(raw: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+fn encoded(pairs: &[(String, String)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(k, _)| k != "page" && k != "cursor") {
+    for (k, v) in pairs {
         query.append_pair(k, v);
     }
-    query.append_pair(position.0, position.1);
-    format!("{}?{}", req.path(), query.finish())
+    query.finish()
+}
+
+/// The normalized query string (see `normalized_pairs`).
+pub fn normalized_query(raw: &str) -> String {
+    encoded(&normalized_pairs(raw))
+}
+
+/// `path?query`, or the path alone for an empty query.
+fn with_query(path: &str, query: &str) -> String {
+    match query {
+        "" => path.to_owned(),
+        q => format!("{path}?{q}"),
+    }
+}
+
+/// The URL of the same request at another position: `page=N` or `cursor=C`.
+fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
+    let mut pairs: Vec<(String, String)> = normalized_pairs(req.query_string())
+        .into_iter()
+        .filter(|(k, _)| k != "page" && k != "cursor")
+        .collect();
+    pairs.push((position.0.to_owned(), position.1.to_owned()));
+    pairs.sort();
+    with_query(req.path(), &encoded(&pairs))
 }
 
 /// The list envelope with its `Link` header.
@@ -450,10 +481,7 @@ pub fn list_response<S: Copy>(
     let at_page = |n: i64| page_url(req, ("page", &n.to_string()));
     let by_cursor = opts.after.is_some();
     let links = ListLinks {
-        self_: match req.query_string() {
-            "" => req.path().to_owned(),
-            q => format!("{}?{q}", req.path()),
-        },
+        self_: with_query(req.path(), &normalized_query(req.query_string())),
         first: at_page(1),
         prev: (!by_cursor && opts.page > 1).then(|| at_page(opts.page - 1)),
         next: match &page.next_cursor {
@@ -517,10 +545,7 @@ pub fn editorial(mut response: HttpResponse, version: Option<i32>) -> HttpRespon
 /// The URL of an item whose slug changed: its current slug, with the same query.
 pub fn moved_to(query: &str, collection: &str, current_slug: &str, rest: &str) -> String {
     let path = format!("/api/v1/{collection}/{current_slug}{rest}");
-    match query {
-        "" => path,
-        q => format!("{path}?{q}"),
-    }
+    with_query(&path, &normalized_query(query))
 }
 
 #[cfg(test)]
@@ -621,6 +646,15 @@ mod tests {
         assert!(decode_cursor(&cursor, "published_at", false).is_err());
         assert!(decode_cursor(&cursor, "title", true).is_err());
         assert!(decode_cursor("not-a-cursor", "published_at", true).is_err());
+    }
+
+    #[test]
+    fn normalized_queries_ignore_order_and_encoding() {
+        let a = normalized_query("q=an%20ninh&sort=-title&per_page=5");
+        let b = normalized_query("per_page=5&q=an+ninh&sort=%2Dtitle");
+        assert_eq!(a, b);
+        assert_eq!(a, "per_page=5&q=an+ninh&sort=-title");
+        assert_eq!(normalized_query(""), "");
     }
 
     #[test]
