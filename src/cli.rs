@@ -4,6 +4,7 @@ use actix_web::HttpServer;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::api::caching::{CacheSettings, ResponseCache};
 use crate::api::AppState;
 use crate::config::{Command, SeedDemo, Settings, TokenCommand};
 use crate::db::{self, seed, Backend};
@@ -79,11 +80,20 @@ fn serve(settings: Settings) -> CliResult {
         },
     ));
     recorder.refresh_visible(&mut *pool.get()?)?;
+    let cache = Arc::new(ResponseCache::new(CacheSettings {
+        max_bytes: settings.cache_bytes,
+        ttl: settings.cache_ttl,
+        max_age: settings.max_age,
+        s_maxage: settings.s_maxage,
+        stale_while_revalidate: settings.stale_while_revalidate,
+    }));
+    cache.poll(&mut *pool.get()?)?;
     let state = AppState {
-        pool,
+        pool: pool.clone(),
         clock: Clock::System,
         tz,
         visits: recorder.clone(),
+        cache: cache.clone(),
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),
@@ -104,6 +114,7 @@ fn serve(settings: Settings) -> CliResult {
         }
         let server = server.bind(&bind)?.run();
         spawn_flusher(recorder.clone(), flush_every);
+        spawn_cache_poller(cache, pool);
         server.await?;
         // A graceful stop (SIGTERM, Ctrl-C) flushes what was accepted before exiting.
         match flush_now(recorder.clone()).await {
@@ -174,4 +185,20 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Follows the change log once a second, so that writes by other instances and by the CLI clear
+/// this instance's cache (its own writes clear it at once).
+fn spawn_cache_poller(cache: Arc<ResponseCache>, pool: db::DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            let cache = cache.clone();
+            let polled = db::run(&pool, move |conn| Ok(cache.poll(conn)?)).await;
+            if let Err(error) = polled {
+                tracing::warn!(%error, "cannot read the change log; will retry");
+            }
+        }
+    });
 }

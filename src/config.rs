@@ -17,6 +17,10 @@
 //!   (default 30); `NEWSROOM_VISIT_BUDGET` / `--visit-budget`: counted views per IP and minute
 //!   (default 60); `NEWSROOM_VISIT_FLUSH_MS` / `--visit-flush-ms`: flush interval (default 1000);
 //!   `NEWSROOM_VISIT_BASELINE` / `--visit-baseline`: added to the total (default 0).
+//! - `NEWSROOM_CACHE_BYTES` / `--cache-bytes`: bytes of public responses kept in memory (default
+//!   64 MiB; 0 turns the cache off); `NEWSROOM_CACHE_TTL` / `--cache-ttl`: their longest life in
+//!   seconds (default 10); `NEWSROOM_MAX_AGE`, `NEWSROOM_S_MAXAGE`,
+//!   `NEWSROOM_STALE_WHILE_REVALIDATE`: `Cache-Control` of public reads (10, 60, 30 seconds).
 //! - `NEWSROOM_LOG` / `--log`: log filter (default `info`); `NEWSROOM_LOG_FORMAT` / `--log-format`:
 //!   `text` or `json`.
 
@@ -170,6 +174,25 @@ pub struct Settings {
     )]
     pub visit_baseline: i64,
     /// The largest write body, in bytes.
+    /// Bytes of public responses kept in memory; 0 turns the cache off.
+    #[arg(long, env = "NEWSROOM_CACHE_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    pub cache_bytes: u64,
+    /// Seconds a cached response lives at most (how far visit counts in it may lag).
+    #[arg(long, env = "NEWSROOM_CACHE_TTL", default_value_t = 10, global = true)]
+    pub cache_ttl: u64,
+    /// `Cache-Control` of public reads: `max-age`, `s-maxage`, `stale-while-revalidate` (seconds,
+    /// each cut to the next scheduled publish or portal-local midnight).
+    #[arg(long, env = "NEWSROOM_MAX_AGE", default_value_t = 10, global = true)]
+    pub max_age: u64,
+    #[arg(long, env = "NEWSROOM_S_MAXAGE", default_value_t = 60, global = true)]
+    pub s_maxage: u64,
+    #[arg(
+        long,
+        env = "NEWSROOM_STALE_WHILE_REVALIDATE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub stale_while_revalidate: u64,
     #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
     pub body_limit: usize,
     /// HTTP worker threads (default: one per core).

@@ -178,7 +178,7 @@ pub fn app(
         )
         .default_service(web::to(fallback))
         .wrap(from_fn(crate::api::auth::authenticate))
-        .wrap(from_fn(crate::api::caching::conditional))
+        .wrap(from_fn(crate::api::caching::public_reads))
         .wrap(cors(settings))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(problem_middleware))

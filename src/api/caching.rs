@@ -1,26 +1,208 @@
-//! HTTP caching of public reads: every `200` a GET sends to an anonymous caller carries a strong
-//! `ETag` computed from the bytes it sends, and a request whose `If-None-Match` names it (in a
-//! list, weakly, or as `*`, RFC 9110 §13.1.2) gets `304 Not Modified` without a body. Token
-//! holders keep the editorial `"<version>"` ETag and `private, no-store`; `/livez` and `/readyz`
-//! are left alone.
+//! HTTP caching of public reads, in one middleware:
+//!
+//! - every `200` a GET sends to an anonymous caller carries a strong `ETag` computed from the bytes
+//!   it sends and `Cache-Control: public` with `max-age`, `s-maxage` and
+//!   `stale-while-revalidate`, none of them reaching past the moment the content changes by
+//!   itself (the next scheduled publish, the portal-local midnight);
+//! - `If-None-Match` naming the ETag (in a list, weakly, or `*`, RFC 9110 §13.1.2) answers `304`;
+//! - the serialized response is kept in memory (`ResponseCache`), keyed by the normalized
+//!   request, so that a hit costs no database work and no serialization. Writes on this instance
+//!   clear it at once; `ResponseCache::poll` clears it when the change log moved (other
+//!   instances, the CLI). Entries live at most `NEWSROOM_CACHE_TTL` seconds, which bounds how far
+//!   visit counts inside them lag.
+//!
+//! Token holders keep the editorial `"<version>"` ETag and `private, no-store`; `/livez` and
+//! `/readyz` are left alone.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::NaiveDateTime;
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// Headers a `304` repeats from the `200` it stands for.
-const KEPT_ON_304: [header::HeaderName; 4] = [
-    header::ETAG,
-    header::CACHE_CONTROL,
-    header::VARY,
-    header::LINK,
-];
+use super::query::normalized_query;
+use super::AppState;
+use crate::db::{self, changes, DbConnection};
+
+/// How public responses are cached, here and downstream.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSettings {
+    /// The in-process cache's bound in bytes; 0 turns it off (ETags and headers stay).
+    pub max_bytes: u64,
+    /// The longest an entry lives, in seconds: how far visit counts inside may lag.
+    pub ttl: u64,
+    /// `max-age` for browsers, `s-maxage` for shared caches, `stale-while-revalidate`.
+    pub max_age: u64,
+    pub s_maxage: u64,
+    pub stale_while_revalidate: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            max_bytes: 64 * 1024 * 1024,
+            ttl: 10,
+            max_age: 10,
+            s_maxage: 60,
+            stale_while_revalidate: 30,
+        }
+    }
+}
+
+/// A public response as sent.
+#[derive(Debug)]
+pub struct Entry {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+    etag: String,
+    /// When it stops being right: the next self-made change, or its time to live.
+    expires: NaiveDateTime,
+}
+
+/// The next publish moment, once looked up; forgotten on every change.
+#[derive(Debug, Clone, Copy)]
+enum Horizon {
+    Unknown,
+    Known(Option<NaiveDateTime>),
+}
+
+/// The in-process cache of serialized public responses (`max_bytes` 0: none), and what decides
+/// how long a response stays right.
+pub struct ResponseCache {
+    entries: Option<Cache<String, Arc<Entry>>>,
+    pub settings: CacheSettings,
+    /// Bumped by every invalidation: a response built across one is not stored.
+    generation: AtomicU64,
+    /// The change log head the entries reflect.
+    seen: AtomicI64,
+    horizon: Mutex<Horizon>,
+}
+
+impl ResponseCache {
+    pub fn new(settings: CacheSettings) -> ResponseCache {
+        let entries = (settings.max_bytes > 0).then(|| {
+            Cache::builder()
+                .max_capacity(settings.max_bytes)
+                .weigher(|key: &String, entry: &Arc<Entry>| {
+                    let headers: usize = entry
+                        .headers
+                        .iter()
+                        .map(|(n, v)| n.as_str().len() + v.len())
+                        .sum();
+                    u32::try_from(key.len() + entry.body.len() + headers + 64).unwrap_or(u32::MAX)
+                })
+                .build()
+        });
+        ResponseCache {
+            entries,
+            settings,
+            generation: AtomicU64::new(0),
+            seen: AtomicI64::new(-1),
+            horizon: Mutex::new(Horizon::Unknown),
+        }
+    }
+
+    /// The cached response for `key`, unless it expired by `now`.
+    fn get(&self, key: &str, now: NaiveDateTime) -> Option<Arc<Entry>> {
+        let entries = self.entries.as_ref()?;
+        let entry = entries.get(key)?;
+        if entry.expires <= now {
+            entries.invalidate(key);
+            return None;
+        }
+        Some(entry)
+    }
+
+    /// Stores a response built since `generation`, unless an invalidation came in between.
+    fn put(&self, generation: u64, key: String, entry: Arc<Entry>) {
+        if let Some(entries) = &self.entries {
+            if self.generation.load(Ordering::SeqCst) == generation {
+                entries.insert(key, entry);
+            }
+        }
+    }
+
+    /// Forgets every entry and the publish horizon: content changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+        if let Ok(mut horizon) = self.horizon.lock() {
+            *horizon = Horizon::Unknown;
+        }
+    }
+
+    /// Follows the change log: invalidates when it moved since the last look (a write by
+    /// another instance, or by the CLI). Returns whether it did.
+    pub fn poll(&self, conn: &mut DbConnection) -> diesel::QueryResult<bool> {
+        let head = changes::head(conn)?;
+        let before = self.seen.swap(head, Ordering::SeqCst);
+        let moved = before != head && before != -1;
+        if moved {
+            self.invalidate();
+        }
+        Ok(moved)
+    }
+
+    /// The bytes the entries take, as the bound counts them.
+    pub fn weighted_size(&self) -> u64 {
+        self.entries.as_ref().map_or(0, |entries| {
+            entries.run_pending_tasks();
+            entries.weighted_size()
+        })
+    }
+
+    fn known_horizon(&self) -> Option<Option<NaiveDateTime>> {
+        match self.horizon.lock().map(|h| *h) {
+            Ok(Horizon::Known(at)) => Some(at),
+            _ => None,
+        }
+    }
+
+    /// Until when a response built at `now` stays right: the next scheduled publish, the next
+    /// portal-local midnight, and the time to live, whichever comes first.
+    async fn valid_until(&self, state: &AppState, now: NaiveDateTime) -> NaiveDateTime {
+        let publish = match self.known_horizon() {
+            Some(at) if at.is_none_or(|at| at > now) => at,
+            _ => {
+                let pool = state.pool.clone();
+                let found = db::run(&pool, move |conn| {
+                    Ok(db::articles::next_publish(conn, now)?)
+                })
+                .await;
+                match found {
+                    Ok(at) => {
+                        if let Ok(mut horizon) = self.horizon.lock() {
+                            *horizon = Horizon::Known(at);
+                        }
+                        at
+                    }
+                    // Unknown: do not let anything live past now.
+                    Err(_) => Some(now),
+                }
+            }
+        };
+        let midnight = state
+            .tz
+            .start_of_day(state.tz.local_date(now) + chrono::Days::new(1));
+        let lived = now + chrono::Duration::seconds(self.settings.ttl as i64);
+        [Some(midnight), Some(lived), publish]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now)
+    }
+}
 
 /// The strong ETag of a body: 128 bits of its SHA-256, base64url.
 pub fn strong_etag(bytes: &[u8]) -> String {
@@ -39,58 +221,103 @@ pub fn none_match_names(if_none_match: &str, etag: &str) -> bool {
             .any(|tag| tag == etag)
 }
 
-/// Whether the response is for a public GET this middleware tags.
+/// `Cache-Control` for a public response that stays right for `remaining` seconds: no freshness
+/// (and no stale serving) reaches past it.
+pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
+    let max_age = settings.max_age.min(remaining);
+    let s_maxage = settings.s_maxage.min(remaining);
+    let stale = settings
+        .stale_while_revalidate
+        .min(remaining.saturating_sub(max_age.max(s_maxage)));
+    format!("public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate={stale}")
+}
+
+/// Whether the request is a public read this middleware serves.
 fn is_public_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
         && !matches!(req.path(), "/livez" | "/readyz")
 }
 
-pub async fn conditional(
+/// The response for `entry` at `now`: `304` when `If-None-Match` names it, else the bytes.
+fn respond(
+    entry: &Entry,
+    if_none_match: Option<&str>,
+    settings: &CacheSettings,
+    now: NaiveDateTime,
+) -> HttpResponse {
+    let remaining = (entry.expires - now).num_seconds().max(0) as u64;
+    let control = cache_control(settings, remaining);
+    if if_none_match.is_some_and(|given| none_match_names(given, &entry.etag)) {
+        let mut not_modified = HttpResponse::NotModified();
+        not_modified
+            .insert_header((header::ETAG, entry.etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, control));
+        for (name, value) in &entry.headers {
+            if name == header::LINK || name == header::VARY {
+                not_modified.append_header((name.clone(), value.clone()));
+            }
+        }
+        return not_modified.finish();
+    }
+    let mut ok = HttpResponse::Ok();
+    for (name, value) in &entry.headers {
+        ok.append_header((name.clone(), value.clone()));
+    }
+    ok.insert_header((header::ETAG, entry.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, control))
+        .body(entry.body.clone())
+}
+
+pub async fn public_reads(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let public = is_public_get(&req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| is_public_get(&req)) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let cache = state.cache.clone();
+    let now = state.clock.now();
+    let key = format!("{}?{}", req.path(), normalized_query(req.query_string()));
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if let Some(entry) = cache.get(&key, now) {
+        let res = respond(&entry, if_none_match.as_deref(), &cache.settings, now);
+        return Ok(req.into_response(res));
+    }
+    let generation = cache.generation.load(Ordering::SeqCst);
     let res = next.call(req).await?;
     let private = res
         .headers()
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("private") || v.contains("no-store"));
-    if !public
-        || private
-        || res.status() != StatusCode::OK
-        || res.headers().contains_key(header::ETAG)
-    {
+    if private || res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
-    let (mut head, body) = res.into_parts();
+    let (head, body) = res.into_parts();
     let bytes = body::to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("cannot read the response"))?;
-    let etag = strong_etag(&bytes);
-    let value = HeaderValue::from_str(&etag)
-        .map_err(|_| actix_web::error::ErrorInternalServerError("bad ETag"))?;
-    head.headers_mut().insert(header::ETAG, value);
-    if if_none_match.is_some_and(|given| none_match_names(&given, &etag)) {
-        let mut not_modified = HttpResponse::NotModified();
-        for name in KEPT_ON_304 {
-            for value in head.headers().get_all(&name) {
-                not_modified.append_header((name.clone(), value.clone()));
-            }
-        }
-        return Ok(ServiceResponse::new(req, not_modified.finish()));
-    }
-    Ok(ServiceResponse::new(
-        req,
-        head.set_body(BoxBody::new(bytes)),
-    ))
+    let entry = Arc::new(Entry {
+        headers: head
+            .headers()
+            .iter()
+            .filter(|(name, _)| **name != header::CACHE_CONTROL && **name != header::ETAG)
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+        etag: strong_etag(&bytes),
+        body: bytes,
+        expires: cache.valid_until(&state, now).await,
+    });
+    let res = respond(&entry, if_none_match.as_deref(), &cache.settings, now);
+    cache.put(generation, key, entry);
+    Ok(ServiceResponse::new(req, res))
 }
 
 #[cfg(test)]
@@ -115,6 +342,23 @@ mod tests {
         assert!(
             !none_match_names(tag.trim_matches('"'), &tag),
             "an unquoted tag names nothing"
+        );
+    }
+
+    #[test]
+    fn freshness_never_reaches_past_the_next_change() {
+        let settings = CacheSettings::default();
+        assert_eq!(
+            cache_control(&settings, 3600),
+            "public, max-age=10, s-maxage=60, stale-while-revalidate=30"
+        );
+        assert_eq!(
+            cache_control(&settings, 70),
+            "public, max-age=10, s-maxage=60, stale-while-revalidate=10"
+        );
+        assert_eq!(
+            cache_control(&settings, 5),
+            "public, max-age=5, s-maxage=5, stale-while-revalidate=0"
         );
     }
 }

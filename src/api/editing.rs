@@ -237,6 +237,7 @@ pub async fn create_item<E: Editable + 'static>(
         database::content_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
     })
     .await?;
+    state.cache.invalidate();
     let location = format!(
         "/api/v1/{}/{}",
         collection::<E>(),
@@ -267,6 +268,7 @@ pub async fn write_item<E: Editable + 'static>(
         })
     })
     .await?;
+    state.cache.invalidate();
     Ok(changed(version, json))
 }
 
@@ -297,6 +299,7 @@ pub async fn delete_item<E: Editable + 'static>(
         })
     })
     .await?;
+    state.cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -67,7 +67,7 @@ pub struct SpecJson(pub std::sync::Arc<String>);
     tag = "service",
     params(("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current")),
     responses(
-        (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object, headers(("ETag" = String, description = "Strong ETag of the bytes sent"))),
+        (status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object, headers(("ETag" = String, description = "Strong ETag of the bytes sent"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
     )
 )]

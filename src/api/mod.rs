@@ -30,6 +30,8 @@ pub struct AppState {
     pub clock: Clock,
     pub tz: PortalTz,
     pub visits: std::sync::Arc<crate::visits::Recorder>,
+    /// Public responses kept in memory (`caching`).
+    pub cache: std::sync::Arc<caching::ResponseCache>,
 }
 
 impl AppState {

@@ -278,7 +278,8 @@ macro_rules! list_route {
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
-                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"))),
+                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -313,7 +314,8 @@ macro_rules! list_route {
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
-                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"))),
+                        ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -366,7 +368,7 @@ macro_rules! item_route {
             ),
             responses(
                 (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>,
-                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"))),
+                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),

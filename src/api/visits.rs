@@ -185,7 +185,7 @@ pub struct VisitTotals {
     tag = "visits",
     params(("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current")),
     responses(
-        (status = 200, description = "Totals, portal-local days", body = ItemResponse<VisitTotals>, headers(("ETag" = String, description = "Strong ETag of the bytes sent"))),
+        (status = 200, description = "Totals, portal-local days", body = ItemResponse<VisitTotals>, headers(("ETag" = String, description = "Strong ETag of the bytes sent"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
         (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -260,7 +260,7 @@ pub struct PopularArticle {
     tag = "visits",
     params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current")),
     responses(
-        (status = 200, description = "Article summaries with their views, most read first", body = ItemResponse<Vec<PopularArticle>>, headers(("ETag" = String, description = "Strong ETag of the bytes sent"))),
+        (status = 200, description = "Article summaries with their views, most read first", body = ItemResponse<Vec<PopularArticle>>, headers(("ETag" = String, description = "Strong ETag of the bytes sent"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
         (status = 400, description = "A query parameter is invalid or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),

@@ -492,3 +492,17 @@ pub fn revisions(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<Re
         .select(article_revisions::all_columns)
         .load(conn)
 }
+
+/// The next moment an article goes out by itself: the earliest publish time after `now` of a
+/// published article that is not deleted (a cached list must not outlive it).
+pub fn next_publish(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    articles::table
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::published_at.gt(now))
+        .select(diesel::dsl::min(articles::published_at))
+        .first(conn)
+}

@@ -125,3 +125,197 @@ db_test!(
         );
     }
 );
+
+/// Changes the stored title of the seed's second article behind the API's back (not logged), so
+/// that a response still showing the old title can only come from the cache.
+fn retitle_behind_the_back(app: &crate::helpers::TestApp, title: &str) {
+    use diesel::prelude::*;
+    use newsroom::db::schema::articles;
+    diesel::update(articles::table.filter(articles::title.like("Công cuộc%")))
+        .set(articles::title.eq(title))
+        .execute(&mut app.conn())
+        .expect("retitle");
+}
+
+db_test!(
+    a_hit_is_served_from_memory_and_keys_ignore_parameter_order,
+    |app| {
+        let first = app
+            .get("/api/v1/articles?source=kgo&fields=title&per_page=5")
+            .await;
+        assert_eq!(first.status, 200);
+        let control = first
+            .header("cache-control")
+            .expect("Cache-Control")
+            .to_owned();
+        assert_eq!(
+            control,
+            "public, max-age=10, s-maxage=10, stale-while-revalidate=0"
+        );
+        retitle_behind_the_back(&app, "Tiêu đề mới");
+        let reordered = app
+            .get("/api/v1/articles?per_page=5&fields=title&source=%6Bgo")
+            .await;
+        assert_eq!(
+            reordered.body, first.body,
+            "the same request, spelled otherwise, is a hit"
+        );
+        assert_eq!(
+            reordered.json()["links"]["self"],
+            "/api/v1/articles?fields=title&per_page=5&source=kgo",
+            "links come from the normalized request"
+        );
+        app.cache.invalidate();
+        let fresh = app
+            .get("/api/v1/articles?source=kgo&fields=title&per_page=5")
+            .await;
+        assert_eq!(fresh.json()["data"][0]["title"], "Tiêu đề mới");
+    }
+);
+
+db_test!(entries_end_with_their_time_to_live_and_at_midnight, |app| {
+    let seen = app.get("/api/v1/articles?source=kgo").await;
+    retitle_behind_the_back(&app, "Tiêu đề sau mười giây");
+    app.clock
+        .set(app.clock.now().and_utc() + chrono::Duration::seconds(9));
+    assert_eq!(app.get("/api/v1/articles?source=kgo").await.body, seen.body);
+    app.clock
+        .set(app.clock.now().and_utc() + chrono::Duration::seconds(2));
+    let later = app.get("/api/v1/articles?source=kgo").await;
+    assert_eq!(later.json()["data"][0]["title"], "Tiêu đề sau mười giây");
+    // 23:59:55 portal time: nothing is fresh past midnight.
+    app.clock.set("2026-11-25T16:59:55Z".parse().expect("time"));
+    let late = app.get("/api/v1/people/to-lam").await;
+    assert_eq!(
+        late.header("cache-control"),
+        Some("public, max-age=5, s-maxage=5, stale-while-revalidate=0")
+    );
+});
+
+db_test!(a_write_clears_every_representation_that_shows_it, |app| {
+    let article = "/api/v1/articles?source=ttxvn&include=people";
+    let before = app.get(article).await.json();
+    let names: Vec<&str> = before["data"][0]["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Tô Lâm"), "{names:?}");
+    let writer = app.writer();
+    let renamed = app
+        .with_token(
+            &writer,
+            patch(
+                "/api/v1/people/to-lam",
+                "\"1\"",
+                &serde_json::json!({"name": "Tô Lâm (đã đổi)"}),
+            ),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    let after = app.get(article).await.json();
+    let names: Vec<&str> = after["data"][0]["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Tô Lâm (đã đổi)"),
+        "the article shows the new name: {names:?}"
+    );
+});
+
+db_test!(
+    a_scheduled_article_appears_on_time_in_a_cached_list,
+    |app| {
+        let writer = app.writer();
+        let at = app.clock.now().and_utc() + chrono::Duration::minutes(30);
+        let body = crate::helpers::fixtures::with(
+            crate::helpers::fixtures::article("Bài hẹn giờ"),
+            serde_json::json!({"status": "published", "published_at": at.to_rfc3339(), "tags": ["Hẹn giờ"]}),
+        );
+        assert_eq!(app.create_article(&writer, &body).await.status, 201);
+        let list = "/api/v1/articles?tag=hen-gio";
+        let before = app.get(list).await;
+        assert_eq!(before.json()["meta"]["total"], 0);
+        app.clock.set(at - chrono::Duration::seconds(1));
+        let still = app.get(list).await;
+        assert_eq!(still.json()["meta"]["total"], 0);
+        assert_eq!(
+            still.header("cache-control"),
+            Some("public, max-age=1, s-maxage=1, stale-while-revalidate=0"),
+            "nothing stays fresh past the publish moment"
+        );
+        app.clock.set(at);
+        assert_eq!(
+            app.get(list).await.json()["meta"]["total"],
+            1,
+            "on time, no job"
+        );
+    }
+);
+
+db_test!(
+    another_instance_learns_of_a_write_from_the_change_log,
+    |app| {
+        let other = app.another_instance().await;
+        let path = "/api/v1/organizations/ttxvn";
+        let seen = other.get(path).await.json();
+        assert_eq!(seen["data"]["description"], serde_json::Value::Null);
+        let writer = app.writer();
+        let changed = app
+            .with_token(
+                &writer,
+                patch(
+                    path,
+                    "\"1\"",
+                    &serde_json::json!({"description": "Hãng thông tấn quốc gia"}),
+                ),
+            )
+            .await;
+        assert_eq!(changed.status, 200);
+        assert_eq!(
+            other.get(path).await.json(),
+            seen,
+            "not yet polled: still cached"
+        );
+        assert!(other.poll_changes(), "the log moved");
+        assert_eq!(
+            other.get(path).await.json()["data"]["description"],
+            "Hãng thông tấn quốc gia"
+        );
+        assert!(!other.poll_changes(), "nothing new");
+    }
+);
+
+db_test!(the_cache_keeps_to_its_byte_bound, |app| {
+    let bound = 40 * 1024;
+    let small = app
+        .another_instance_with(newsroom::api::caching::CacheSettings {
+            max_bytes: bound,
+            ..Default::default()
+        })
+        .await;
+    for path in public_gets() {
+        for page in 1..=3 {
+            small.get(&format!("{path}?page={page}")).await;
+        }
+        small.get(&path).await;
+    }
+    let used = small.cache.weighted_size();
+    assert!(
+        used > 0 && used <= bound,
+        "{used} bytes against a bound of {bound}"
+    );
+    let off = app
+        .another_instance_with(newsroom::api::caching::CacheSettings {
+            max_bytes: 0,
+            ..Default::default()
+        })
+        .await;
+    let res = off.get("/api/v1/events").await;
+    assert!(res.header("etag").is_some(), "ETags without the cache");
+    assert_eq!(off.cache.weighted_size(), 0);
+});

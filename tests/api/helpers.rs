@@ -14,6 +14,7 @@ use diesel::Connection;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use newsroom::api::caching::{CacheSettings, ResponseCache};
 use newsroom::api::AppState;
 use newsroom::db::{self, seed, DbConnection, DbPool};
 use newsroom::domain::time::{Clock, PortalTz};
@@ -87,6 +88,7 @@ pub struct TestApp {
     service: RcService<actix_http::Request, ServiceResponse<BoxBody>, actix_web::Error>,
     pub pool: DbPool,
     pub clock: Clock,
+    pub cache: Arc<ResponseCache>,
     pub visits: Arc<Recorder>,
     pub url: String,
     _db: TestDb,
@@ -170,7 +172,12 @@ impl TestApp {
     /// A second instance on the same database (as behind a load balancer), with its own clock
     /// and its own in-memory queue.
     pub async fn another_instance(&self) -> TestApp {
-        let other = Self::start(&self.url, TestDb::Borrowed).await;
+        self.another_instance_with(CacheSettings::default()).await
+    }
+
+    /// `another_instance` with its own cache settings.
+    pub async fn another_instance_with(&self, cache: CacheSettings) -> TestApp {
+        let other = Self::start_with(&self.url, TestDb::Borrowed, cache).await;
         other.clock.set(self.clock.now().and_utc());
         other
     }
@@ -196,6 +203,10 @@ impl TestApp {
     }
 
     async fn start(url: &str, db: TestDb) -> TestApp {
+        Self::start_with(url, db, CacheSettings::default()).await
+    }
+
+    async fn start_with(url: &str, db: TestDb, cache: CacheSettings) -> TestApp {
         let pool = db::build_pool(url, 4).expect("pool");
         let clock = Clock::manual(test_start());
         {
@@ -215,11 +226,16 @@ impl TestApp {
         recorder
             .refresh_visible(&mut pool.get().expect("connection"))
             .expect("visible articles");
+        let cache = Arc::new(ResponseCache::new(cache));
+        cache
+            .poll(&mut pool.get().expect("connection"))
+            .expect("change log");
         let state = AppState {
             pool: pool.clone(),
             clock: clock.clone(),
             tz: PortalTz::default(),
             visits: recorder.clone(),
+            cache: cache.clone(),
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
@@ -233,6 +249,7 @@ impl TestApp {
             service,
             pool,
             clock,
+            cache,
             visits: recorder,
             url: url.to_owned(),
             _db: db,
@@ -295,6 +312,11 @@ impl TestApp {
     pub async fn with_token(&self, token: &str, req: TestRequest) -> Resp {
         self.request(req.insert_header(("Authorization", format!("Bearer {token}"))))
             .await
+    }
+
+    /// Reads the change log as the poller would; true when it cleared the cache.
+    pub fn poll_changes(&self) -> bool {
+        self.cache.poll(&mut self.conn()).expect("poll")
     }
 
     /// Counts what the beacons queued, as the timer would.
