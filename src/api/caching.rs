@@ -4,6 +4,9 @@
 //!   it sends and `Cache-Control: public` with `max-age`, `s-maxage` and
 //!   `stale-while-revalidate`, none of them reaching past the moment the content changes by
 //!   itself (the next scheduled publish, the portal-local midnight);
+//! - bodies of 1 KiB and more go out compressed when `Accept-Encoding` asks (brotli, zstd, gzip,
+//!   by q-value), compressed once per cached entry, with `Vary: Accept-Encoding` and an ETag of
+//!   the bytes in that coding;
 //! - `If-None-Match` naming the ETag (in a list, weakly, or `*`, RFC 9110 §13.1.2) answers `304`;
 //! - the serialized response is kept in memory (`ResponseCache`), keyed by the normalized
 //!   request, so that a hit costs no database work and no serialization. Writes on this instance
@@ -58,14 +61,130 @@ impl Default for CacheSettings {
     }
 }
 
-/// A public response as sent.
+/// The content codings a response can be sent in, in the server's order of preference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Coding {
+    Brotli,
+    Zstd,
+    Gzip,
+}
+
+impl Coding {
+    const ALL: [Coding; 3] = [Coding::Brotli, Coding::Zstd, Coding::Gzip];
+
+    fn token(self) -> &'static str {
+        match self {
+            Coding::Brotli => "br",
+            Coding::Zstd => "zstd",
+            Coding::Gzip => "gzip",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The body in this coding.
+    fn encode(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+        use std::io::Write;
+        match self {
+            Coding::Brotli => {
+                let mut out = Vec::new();
+                {
+                    let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                    writer.write_all(bytes)?;
+                }
+                Ok(out)
+            }
+            Coding::Zstd => zstd::encode_all(bytes, 3),
+            Coding::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                encoder.write_all(bytes)?;
+                encoder.finish()
+            }
+        }
+    }
+}
+
+/// Bodies smaller than this go out as they are: compressing them saves little.
+pub const COMPRESS_FROM: usize = 1024;
+
+/// The coding to send for an `Accept-Encoding` value: the supported one with the highest
+/// q-value (the server's order breaks ties), or none (identity).
+pub fn negotiate(accept_encoding: Option<&str>) -> Option<Coding> {
+    let accept = accept_encoding?;
+    let mut star = None;
+    let mut listed: Vec<(String, f32)> = Vec::new();
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if coding == "*" {
+            star = Some(q);
+        } else if !coding.is_empty() {
+            listed.push((coding, q));
+        }
+    }
+    let q_of = |coding: Coding| {
+        listed
+            .iter()
+            .find(|(c, _)| c == coding.token())
+            .map(|(_, q)| *q)
+            .or(star)
+            .unwrap_or(0.0)
+    };
+    let mut best: Option<(Coding, f32)> = None;
+    for coding in Coding::ALL {
+        let q = q_of(coding);
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((coding, q));
+        }
+    }
+    best.map(|(coding, _)| coding)
+}
+
+/// One coding of a response: its bytes and their ETag.
+#[derive(Debug)]
+struct Variant {
+    body: Bytes,
+    etag: String,
+}
+
+/// A public response as sent, with its compressed forms made once, when first asked for.
 #[derive(Debug)]
 pub struct Entry {
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
-    etag: String,
+    identity: Variant,
+    /// `None` inside: not worth compressing, or the codec failed (identity goes out).
+    compressed: [std::sync::OnceLock<Option<Variant>>; 3],
     /// When it stops being right: the next self-made change, or its time to live.
     expires: NaiveDateTime,
+}
+
+impl Entry {
+    /// The bytes to send in `coding` (or identity), compressing them on first use.
+    fn variant(&self, coding: Option<Coding>) -> (&Variant, Option<Coding>) {
+        let Some(coding) = coding.filter(|_| self.identity.body.len() >= COMPRESS_FROM) else {
+            return (&self.identity, None);
+        };
+        let made = self.compressed[coding.index()].get_or_init(|| {
+            coding
+                .encode(&self.identity.body)
+                .ok()
+                .map(|bytes| Variant {
+                    etag: strong_etag(&bytes),
+                    body: Bytes::from(bytes),
+                })
+        });
+        match made {
+            Some(variant) => (variant, Some(coding)),
+            None => (&self.identity, None),
+        }
+    }
 }
 
 /// The next publish moment, once looked up; forgotten on every change.
@@ -98,7 +217,9 @@ impl ResponseCache {
                         .iter()
                         .map(|(n, v)| n.as_str().len() + v.len())
                         .sum();
-                    u32::try_from(key.len() + entry.body.len() + headers + 64).unwrap_or(u32::MAX)
+                    // Compressed forms are counted as if made: they are smaller than the body.
+                    u32::try_from(key.len() + 2 * entry.identity.body.len() + headers + 64)
+                        .unwrap_or(u32::MAX)
                 })
                 .build()
         });
@@ -239,34 +360,45 @@ fn is_public_get(req: &ServiceRequest) -> bool {
         && !matches!(req.path(), "/livez" | "/readyz")
 }
 
-/// The response for `entry` at `now`: `304` when `If-None-Match` names it, else the bytes.
+/// The response for `entry` at `now` in `coding`: `304` when `If-None-Match` names that form,
+/// else its bytes.
 fn respond(
     entry: &Entry,
+    coding: Option<Coding>,
     if_none_match: Option<&str>,
     settings: &CacheSettings,
     now: NaiveDateTime,
 ) -> HttpResponse {
     let remaining = (entry.expires - now).num_seconds().max(0) as u64;
     let control = cache_control(settings, remaining);
-    if if_none_match.is_some_and(|given| none_match_names(given, &entry.etag)) {
+    let (variant, coding) = entry.variant(coding);
+    let not_modified = if_none_match.is_some_and(|given| none_match_names(given, &variant.etag));
+    let mut res = if not_modified {
         let mut not_modified = HttpResponse::NotModified();
-        not_modified
-            .insert_header((header::ETAG, entry.etag.as_str()))
-            .insert_header((header::CACHE_CONTROL, control));
         for (name, value) in &entry.headers {
-            if name == header::LINK || name == header::VARY {
+            if name == header::LINK {
                 not_modified.append_header((name.clone(), value.clone()));
             }
         }
-        return not_modified.finish();
-    }
-    let mut ok = HttpResponse::Ok();
-    for (name, value) in &entry.headers {
-        ok.append_header((name.clone(), value.clone()));
-    }
-    ok.insert_header((header::ETAG, entry.etag.as_str()))
+        not_modified
+    } else {
+        let mut ok = HttpResponse::Ok();
+        for (name, value) in &entry.headers {
+            ok.append_header((name.clone(), value.clone()));
+        }
+        if let Some(coding) = coding {
+            ok.insert_header((header::CONTENT_ENCODING, coding.token()));
+        }
+        ok
+    };
+    res.insert_header((header::ETAG, variant.etag.as_str()))
         .insert_header((header::CACHE_CONTROL, control))
-        .body(entry.body.clone())
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if not_modified {
+        res.finish()
+    } else {
+        res.body(variant.body.clone())
+    }
 }
 
 pub async fn public_reads(
@@ -285,8 +417,19 @@ pub async fn public_reads(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let coding = negotiate(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
     if let Some(entry) = cache.get(&key, now) {
-        let res = respond(&entry, if_none_match.as_deref(), &cache.settings, now);
+        let res = respond(
+            &entry,
+            coding,
+            if_none_match.as_deref(),
+            &cache.settings,
+            now,
+        );
         return Ok(req.into_response(res));
     }
     let generation = cache.generation.load(Ordering::SeqCst);
@@ -308,14 +451,25 @@ pub async fn public_reads(
         headers: head
             .headers()
             .iter()
-            .filter(|(name, _)| **name != header::CACHE_CONTROL && **name != header::ETAG)
+            .filter(|(name, _)| {
+                ![header::CACHE_CONTROL, header::ETAG, header::VARY].contains(*name)
+            })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect(),
-        etag: strong_etag(&bytes),
-        body: bytes,
+        identity: Variant {
+            etag: strong_etag(&bytes),
+            body: bytes,
+        },
+        compressed: Default::default(),
         expires: cache.valid_until(&state, now).await,
     });
-    let res = respond(&entry, if_none_match.as_deref(), &cache.settings, now);
+    let res = respond(
+        &entry,
+        coding,
+        if_none_match.as_deref(),
+        &cache.settings,
+        now,
+    );
     cache.put(generation, key, entry);
     Ok(ServiceResponse::new(req, res))
 }
@@ -343,6 +497,17 @@ mod tests {
             !none_match_names(tag.trim_matches('"'), &tag),
             "an unquoted tag names nothing"
         );
+    }
+
+    #[test]
+    fn accept_encoding_picks_the_best_supported_coding() {
+        assert_eq!(negotiate(None), None);
+        assert_eq!(negotiate(Some("gzip, deflate, br")), Some(Coding::Brotli));
+        assert_eq!(negotiate(Some("gzip;q=1, br;q=0.5")), Some(Coding::Gzip));
+        assert_eq!(negotiate(Some("zstd, gzip")), Some(Coding::Zstd));
+        assert_eq!(negotiate(Some("br;q=0, gzip;q=0")), None);
+        assert_eq!(negotiate(Some("*;q=0.5, br;q=0")), Some(Coding::Zstd));
+        assert_eq!(negotiate(Some("identity, deflate")), None);
     }
 
     #[test]

@@ -319,3 +319,84 @@ db_test!(the_cache_keeps_to_its_byte_bound, |app| {
     assert!(res.header("etag").is_some(), "ETags without the cache");
     assert_eq!(off.cache.weighted_size(), 0);
 });
+
+fn decode(coding: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => {
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .expect("gzip");
+        }
+        "br" => {
+            brotli::Decompressor::new(bytes, 4096)
+                .read_to_end(&mut out)
+                .expect("brotli");
+        }
+        "zstd" => out = zstd::decode_all(bytes).expect("zstd"),
+        other => panic!("unexpected coding {other}"),
+    }
+    out
+}
+
+db_test!(compressed_bodies_decompress_to_the_same_bytes, |app| {
+    let path = "/api/v1/articles?include=events,people";
+    for cache_on in [true, false] {
+        let app = match cache_on {
+            true => app.another_instance().await,
+            false => {
+                app.another_instance_with(newsroom::api::caching::CacheSettings {
+                    max_bytes: 0,
+                    ..Default::default()
+                })
+                .await
+            }
+        };
+        let plain = app.get(path).await;
+        assert!(plain.body.len() > 1024);
+        assert!(plain.header("content-encoding").is_none());
+        assert!(plain.header("vary").is_some_and(|v| v.contains("Accept-Encoding")));
+        let mut etags = vec![plain.etag()];
+        for (accept, coding) in [
+            ("gzip", "gzip"),
+            ("gzip, br", "br"),
+            ("zstd;q=1, br;q=0.5", "zstd"),
+        ] {
+            let res = app
+                .request(
+                    TestRequest::get()
+                        .uri(path)
+                        .insert_header(("Accept-Encoding", accept)),
+                )
+                .await;
+            assert_eq!(res.header("content-encoding"), Some(coding), "{accept}");
+            assert!(res.body.len() < plain.body.len() / 2, "{coding} compresses");
+            assert_eq!(decode(coding, &res.body), plain.body, "{coding}");
+            let again = app
+                .request(
+                    TestRequest::get()
+                        .uri(path)
+                        .insert_header(("Accept-Encoding", accept))
+                        .insert_header(("If-None-Match", res.etag().as_str())),
+                )
+                .await;
+            assert_eq!(again.status, 304, "each coding has its own ETag");
+            etags.push(res.etag());
+        }
+        etags.sort();
+        etags.dedup();
+        assert_eq!(etags.len(), 4, "strong ETags differ per coding");
+        let small = app
+            .request(
+                TestRequest::get()
+                    .uri("/api/v1/tags?per_page=1&fields=slug")
+                    .insert_header(("Accept-Encoding", "gzip")),
+            )
+            .await;
+        assert!(
+            small.body.len() < 1024 && small.header("content-encoding").is_none(),
+            "small bodies go out as they are"
+        );
+    }
+});
