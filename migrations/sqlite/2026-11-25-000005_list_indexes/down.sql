@@ -1,0 +1,12 @@
+DROP INDEX articles_title_sort_idx;
+DROP INDEX articles_published_idx;
+DROP INDEX events_name_sort_idx;
+DROP INDEX events_updated_idx;
+DROP INDEX people_name_sort_idx;
+DROP INDEX people_updated_idx;
+DROP INDEX people_country_idx;
+DROP INDEX organizations_name_sort_idx;
+DROP INDEX organizations_updated_idx;
+DROP INDEX organizations_kind_idx;
+DROP INDEX organizations_country_idx;
+DROP INDEX event_organizers_organization_idx;
