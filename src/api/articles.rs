@@ -45,6 +45,7 @@ impl Listable for Articles {
     type Row = ArticleRow;
     type Options = ArticleOptions;
     type Item = Article;
+    const COLLECTION: &'static str = "articles";
     const SPEC: ListSpec<ArticleSort> = ListSpec {
         sorts: &[
             ("published_at", ArticleSort::PublishedAt),

@@ -33,6 +33,7 @@ impl Listable for Events {
     type Row = EventRow;
     type Options = IncludeTree;
     type Item = Event;
+    const COLLECTION: &'static str = "events";
     const SPEC: ListSpec<EventSort> = ListSpec {
         sorts: &[
             ("starts_on", EventSort::StartsOn),

@@ -31,6 +31,7 @@ impl Listable for Organizations {
     type Row = OrganizationRow;
     type Options = IncludeTree;
     type Item = Organization;
+    const COLLECTION: &'static str = "organizations";
     const SPEC: ListSpec<OrganizationSort> = ListSpec {
         sorts: &[
             ("name", OrganizationSort::Name),

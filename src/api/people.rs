@@ -31,6 +31,7 @@ impl Listable for People {
     type Row = PersonRow;
     type Options = IncludeTree;
     type Item = Person;
+    const COLLECTION: &'static str = "people";
     const SPEC: ListSpec<PersonSort> = ListSpec {
         sorts: &[
             ("name", PersonSort::Name),

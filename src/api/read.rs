@@ -4,6 +4,7 @@
 //! differs, through `db::Record` (how an item is found and seen) and `Listable` (how a list is
 //! queried).
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
@@ -17,7 +18,7 @@ use crate::db::{
     self as database, locate, DbConnection, Key, KeyValue, Located, Record, Seen, Viewer,
 };
 use crate::error::ApiError;
-use crate::views::{to_value, Ctx};
+use crate::views::{keys, to_value, Ctx};
 
 /// The viewer of a request.
 pub fn viewer(caller: &Caller, ctx: Ctx) -> Viewer {
@@ -83,16 +84,20 @@ where
     let ctx = state.ctx();
     let viewer = viewer(caller, ctx);
     let moved = Moved::new(req, "");
-    let (version, json) = database::run(&state.pool, move |conn| {
-        let row = lookup::<R>(conn, &key, viewer, &moved)?;
-        represent(conn, row, ctx)
+    let (found, shown) = database::run(&state.pool, move |conn| {
+        let (found, shown) = keys::collecting(|| {
+            let row = lookup::<R>(conn, &key, viewer, &moved)?;
+            represent(conn, row, ctx)
+        });
+        Ok((found?, shown))
     })
     .await?;
+    let (version, json) = found;
     let response = item_response(json);
     Ok(if viewer.previews {
         editorial(response, Some(version))
     } else {
-        response
+        surrogate_keys(response, None, shown)
     })
 }
 
@@ -105,6 +110,8 @@ pub trait Listable: 'static {
     /// How the items are represented (includes, renderings).
     type Options: Send + 'static;
     type Item: Serialize;
+    /// The collection's name (`Surrogate-Key` of its lists).
+    const COLLECTION: &'static str;
     const SPEC: ListSpec<Self::Sort>;
     /// The resource's own parameters; errors go to `problems`.
     fn parse(
@@ -155,9 +162,34 @@ pub async fn list<L: Listable>(
     let viewer = viewer(caller, ctx);
     let mut problems = Problems::default();
     let opts = parse_list(params.common(), &L::SPEC, &mut problems);
-    let (mut filter, options) = L::parse(&params, &opts, ctx, &mut problems);
+    let (filter, options) = L::parse(&params, &opts, ctx, &mut problems);
     problems.into_result()?;
-    let (page, opts) = database::run(&state.pool, move |conn| {
+    let (page, opts, shown) = database::run(&state.pool, move |conn| {
+        let (page, shown) =
+            keys::collecting(|| list_page::<L>(conn, scope, filter, options, opts, viewer, ctx));
+        let (page, opts) = page?;
+        Ok((page, opts, shown))
+    })
+    .await?;
+    let response = list_response(req, &opts, page);
+    Ok(if viewer.previews {
+        editorial(response, None)
+    } else {
+        surrogate_keys(response, Some(L::COLLECTION), shown)
+    })
+}
+
+/// The database work of a list: narrow, page, count, load, project.
+fn list_page<L: Listable>(
+    conn: &mut DbConnection,
+    scope: Option<Scope<L::Filter>>,
+    mut filter: L::Filter,
+    options: L::Options,
+    opts: ListOptions<L::Sort>,
+    viewer: Viewer,
+    ctx: Ctx,
+) -> Result<(PageOf<serde_json::Value>, ListOptions<L::Sort>), ApiError> {
+    {
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;
         }
@@ -175,14 +207,36 @@ pub async fn list<L: Listable>(
             .map(|item| to_value(item).map(|v| opts.fields.project(v, keep)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((page.with_items(values), opts))
-    })
-    .await?;
-    let response = list_response(req, &opts, page);
-    Ok(if viewer.previews {
-        editorial(response, None)
-    } else {
-        response
-    })
+    }
+}
+
+/// At most this many keys in `Surrogate-Key`: a long list names its collection and its first
+/// items (a purge of the collection covers the rest).
+pub const MAX_SURROGATE_KEYS: usize = 64;
+
+/// Names the items a public response shows, for CDN purges: `Surrogate-Key` (space-separated,
+/// Fastly) and `Cache-Tag` (comma-separated, Cloudflare); a list names its collection first.
+fn surrogate_keys(
+    mut response: HttpResponse,
+    collection: Option<&str>,
+    shown: Vec<String>,
+) -> HttpResponse {
+    let keys: Vec<String> = collection
+        .map(str::to_owned)
+        .into_iter()
+        .chain(shown)
+        .take(MAX_SURROGATE_KEYS)
+        .collect();
+    if keys.is_empty() {
+        return response;
+    }
+    let headers = response.headers_mut();
+    for (name, separator) in [("surrogate-key", " "), ("cache-tag", ",")] {
+        if let Ok(value) = HeaderValue::from_str(&keys.join(separator)) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    response
 }
 
 /// A sub-collection's scope: the live parent `key` names (301/404/410 as for the parent itself,
@@ -279,7 +333,7 @@ macro_rules! list_route {
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
                         ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
-                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -315,7 +369,7 @@ macro_rules! list_route {
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
                         ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
-                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -368,7 +422,7 @@ macro_rules! item_route {
             ),
             responses(
                 (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>,
-                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
+                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),

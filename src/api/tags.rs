@@ -23,6 +23,7 @@ impl Listable for Tags {
     type Params = TagListParams;
     type Filter = ();
     type Sort = TagSort;
+    const COLLECTION: &'static str = "tags";
     /// A tag and its public article count.
     type Row = (TagRow, i64);
     type Options = ();

@@ -154,6 +154,7 @@ pub fn build(
     options: &ArticleOptions,
     ctx: Ctx,
 ) -> Result<Article, ApiError> {
+    super::keys::mark("article", row.id);
     let blocks: Vec<Block> = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::Internal(format!("article {} has a bad body: {e}", row.id)))?;
     Ok(Article {
@@ -200,7 +201,10 @@ pub fn load(
     let tag_ids: Vec<i64> = tag_links.iter().map(|(_, tag)| *tag).collect();
     let tag_refs: HashMap<i64, TagRef> = crate::db::tags::by_ids(conn, &tag_ids)?
         .into_iter()
-        .map(|t| (t.id, TagRef::from(t)))
+        .map(|t| {
+            super::keys::mark("tag", t.id);
+            (t.id, TagRef::from(t))
+        })
         .collect();
     let mut tags = grouped(tag_links, &tag_refs);
     let mut events = linked::<Event>(conn, Relation::Events, &ids, include.get("events"), ctx)?;

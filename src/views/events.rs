@@ -121,6 +121,7 @@ pub struct EventParts {
 
 /// The wire form of one row, its relations already loaded.
 pub fn build(row: EventRow, parts: EventParts, ctx: Ctx) -> Event {
+    super::keys::mark("event", row.id);
     Event {
         parent: parts.parent,
         organizers: parts.organizers,
@@ -194,4 +195,4 @@ pub fn load(
         .collect())
 }
 
-embedded!(Event, EventRef, RelatedEvent, db);
+embedded!(Event, EventRef, RelatedEvent, db, "event");

@@ -7,6 +7,7 @@
 pub mod articles;
 pub mod envelope;
 pub mod events;
+pub mod keys;
 pub mod organizations;
 pub mod people;
 pub mod related;

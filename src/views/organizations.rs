@@ -78,6 +78,7 @@ related_enum!(
 
 /// The wire form of one row, its parent already loaded.
 pub fn build(row: OrganizationRow, parent: Option<RelatedOrganization>, ctx: Ctx) -> Organization {
+    super::keys::mark("organization", row.id);
     Organization {
         parent,
         id: row.id,
@@ -112,4 +113,10 @@ pub fn load(
         .collect())
 }
 
-embedded!(Organization, OrganizationRef, RelatedOrganization, db);
+embedded!(
+    Organization,
+    OrganizationRef,
+    RelatedOrganization,
+    db,
+    "organization"
+);

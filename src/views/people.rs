@@ -136,6 +136,7 @@ pub fn build_position(
 
 /// The wire form of one row, its aliases and positions already built.
 pub fn build(row: PersonRow, aliases: Vec<Alias>, positions: Vec<Position>, ctx: Ctx) -> Person {
+    super::keys::mark("person", row.id);
     Person {
         aliases,
         positions,
@@ -197,7 +198,7 @@ pub fn load(
         .collect())
 }
 
-embedded!(Person, PersonRef, RelatedPerson, db);
+embedded!(Person, PersonRef, RelatedPerson, db, "person");
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,8 @@ use crate::error::ApiError;
 
 /// A resource that other items embed.
 pub trait Embedded: Sized {
+    /// The key of one item in `Surrogate-Key` (`person` for `person-7`).
+    const KEY: &'static str;
     /// The small form: `{id, slug, name, ...}`.
     type Ref;
     /// What other items carry: the reference or the full item.
@@ -42,7 +44,10 @@ pub fn related<E: Embedded>(
             .collect(),
         None => E::refs(conn, ids)?
             .into_iter()
-            .map(|(id, reference)| (id, E::Related::from(reference)))
+            .map(|(id, reference)| {
+                super::keys::mark(E::KEY, id);
+                (id, E::Related::from(reference))
+            })
             .collect(),
     })
 }
@@ -109,8 +114,9 @@ pub(crate) use related_enum;
 /// Implements `Embedded` for a wire type whose `db` module has `refs` and `by_ids` and whose view
 /// module has `load(conn, rows, include, ctx)`.
 macro_rules! embedded {
-    ($full:ident, $reference:ident, $related:ident, $db:ident) => {
+    ($full:ident, $reference:ident, $related:ident, $db:ident, $key:literal) => {
         impl $crate::views::related::Embedded for $full {
+            const KEY: &'static str = $key;
             type Ref = $reference;
             type Related = $related;
 

@@ -40,6 +40,7 @@ impl From<TagRow> for TagRef {
 
 /// The wire form of a tag with its public article count.
 pub fn build(row: TagRow, article_count: i64, ctx: Ctx) -> Tag {
+    super::keys::mark("tag", row.id);
     Tag {
         id: row.id,
         slug: row.slug,

@@ -356,7 +356,9 @@ db_test!(compressed_bodies_decompress_to_the_same_bytes, |app| {
         let plain = app.get(path).await;
         assert!(plain.body.len() > 1024);
         assert!(plain.header("content-encoding").is_none());
-        assert!(plain.header("vary").is_some_and(|v| v.contains("Accept-Encoding")));
+        assert!(plain
+            .header("vary")
+            .is_some_and(|v| v.contains("Accept-Encoding")));
         let mut etags = vec![plain.etag()];
         for (accept, coding) in [
             ("gzip", "gzip"),
@@ -400,3 +402,54 @@ db_test!(compressed_bodies_decompress_to_the_same_bytes, |app| {
         );
     }
 });
+
+db_test!(
+    public_responses_name_the_items_they_show_for_cdn_purges,
+    |app| {
+        let event = app.get("/api/v1/events/amcc7?include=participants").await;
+        let keys = event
+            .header("surrogate-key")
+            .expect("Surrogate-Key")
+            .to_owned();
+        let id = event.json()["data"]["id"].as_i64().expect("id");
+        let names: Vec<&str> = keys.split(' ').collect();
+        assert!(names.contains(&format!("event-{id}").as_str()), "{keys}");
+        assert!(
+            names.iter().any(|k| k.starts_with("person-")),
+            "participants: {keys}"
+        );
+        assert!(
+            names.iter().any(|k| k.starts_with("organization-")),
+            "organizers: {keys}"
+        );
+        assert_eq!(
+            event.header("cache-tag"),
+            Some(keys.replace(' ', ",").as_str())
+        );
+        let list = app.get("/api/v1/articles").await;
+        let keys = list
+            .header("surrogate-key")
+            .expect("Surrogate-Key")
+            .to_owned();
+        assert!(
+            keys.starts_with("articles "),
+            "a list names its collection first: {keys}"
+        );
+        assert!(keys.split(' ').any(|k| k.starts_with("tag-")), "{keys}");
+        assert!(keys.split(' ').count() <= newsroom::api::read::MAX_SURROGATE_KEYS);
+        let cached = app.get("/api/v1/articles").await;
+        assert_eq!(
+            cached.header("surrogate-key"),
+            Some(keys.as_str()),
+            "kept in the cache"
+        );
+        let writer = app.writer();
+        let editorial = app
+            .with_token(&writer, TestRequest::get().uri("/api/v1/events/amcc7"))
+            .await;
+        assert!(
+            editorial.header("surrogate-key").is_none(),
+            "token holders' responses are private"
+        );
+    }
+);
