@@ -89,6 +89,10 @@ fn serve(settings: Settings) -> CliResult {
     }));
     cache.poll(&mut *pool.get()?)?;
     let state = AppState {
+        editorial_pool: db::build_pool(
+            &settings.database_url,
+            settings.editorial_pool_size.max(1),
+        )?,
         pool: pool.clone(),
         clock: Clock::System,
         tz,

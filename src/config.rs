@@ -7,7 +7,9 @@
 //! - `NEWSROOM_CORS_ORIGINS` / `--cors-origins`: comma list of origins allowed beyond public GETs.
 //! - `NEWSROOM_BODY_LIMIT` / `--body-limit`: the largest write body in bytes (default 262144).
 //! - `NEWSROOM_WORKERS` / `--workers`: HTTP worker threads (default: one per core).
-//! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections (default 8).
+//! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections for public reads (default 8);
+//!   `NEWSROOM_EDITORIAL_POOL_SIZE` / `--editorial-pool-size`: more, kept for token holders
+//!   (default 2).
 //! - `NEWSROOM_SEED_DEMO` / `--seed-demo`: load the demo content into an empty database at start:
 //!   `auto` (embedded SQLite only, the default), `always`, `never`.
 //! - `NEWSROOM_TRUSTED_PROXIES` / `--trusted-proxies`: comma list of proxy IPs whose
@@ -201,6 +203,15 @@ pub struct Settings {
     /// Database connections in the pool.
     #[arg(long, env = "NEWSROOM_POOL_SIZE", default_value_t = 8, global = true)]
     pub pool_size: u32,
+
+    /// Database connections kept for token holders (authentication, writes).
+    #[arg(
+        long,
+        env = "NEWSROOM_EDITORIAL_POOL_SIZE",
+        default_value_t = 2,
+        global = true
+    )]
+    pub editorial_pool_size: u32,
     /// Load the demo content into an empty database at start.
     #[arg(long, env = "NEWSROOM_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,

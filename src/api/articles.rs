@@ -549,7 +549,7 @@ pub async fn list_article_revisions(
     let ctx = state.ctx();
     let viewer = viewer(&caller, ctx);
     let moved = Moved::new(&req, "/revisions");
-    let items: Vec<Revision> = database::run(&state.pool, move |conn| {
+    let items: Vec<Revision> = database::run(&state.editorial_pool, move |conn| {
         let row = lookup::<ArticleRow>(conn, &key, viewer, &moved)?;
         db::revisions(conn, row.id)?
             .into_iter()

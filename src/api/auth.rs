@@ -121,7 +121,7 @@ pub async fn authenticate(
 
 async fn check(state: &AppState, token: String) -> Result<Editor, ApiError> {
     let now = state.clock.now();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.editorial_pool, move |conn| {
         let (public_id, secret) =
             token::split(&token).ok_or_else(|| invalid("the token is not valid"))?;
         let row = tokens::by_public_id(conn, public_id)?

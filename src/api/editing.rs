@@ -233,7 +233,7 @@ pub async fn create_item<E: Editable + 'static>(
     let editor = caller.require(Scope::ContentWrite)?.clone();
     let body = read_json(&req, payload).await?;
     let ctx = state.ctx();
-    let (version, json) = database::run(&state.pool, move |conn| {
+    let (version, json) = database::run(&state.editorial_pool, move |conn| {
         database::content_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
     })
     .await?;
@@ -262,7 +262,7 @@ pub async fn write_item<E: Editable + 'static>(
     let body = read_json(&req, payload).await?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
-    let (version, json) = database::run(&state.pool, move |conn| {
+    let (version, json) = database::run(&state.editorial_pool, move |conn| {
         database::content_transaction(conn, |conn| {
             replace::<E>(conn, &key, expected, body, patch, &editor, ctx)
         })
@@ -283,7 +283,7 @@ pub async fn delete_item<E: Editable + 'static>(
     let key = path_key(&path.into_inner(), <E::Row as Record>::NOUN)?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
-    database::run(&state.pool, move |conn| {
+    database::run(&state.editorial_pool, move |conn| {
         database::content_transaction(conn, |conn| {
             let stored = target::<E>(conn, &key)?;
             if Some(stored.version()) != expected {

@@ -26,7 +26,11 @@ use crate::views::Ctx;
 /// What every handler can reach: the pool, the clock, and the portal's time zone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Connections for public reads.
     pub pool: DbPool,
+    /// Connections for token holders (authentication, writes, revisions), so that editors never
+    /// queue behind a crowd of readers for a connection.
+    pub editorial_pool: DbPool,
     pub clock: Clock,
     pub tz: PortalTz,
     pub visits: std::sync::Arc<crate::visits::Recorder>,

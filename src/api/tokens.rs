@@ -150,7 +150,7 @@ pub async fn list_tokens(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let tz = state.tz;
-    let rows = database::run(&state.pool, |conn| Ok(db::list(conn)?)).await?;
+    let rows = database::run(&state.editorial_pool, |conn| Ok(db::list(conn)?)).await?;
     let tokens: Vec<Token> = rows.iter().map(|r| describe(r, tz)).collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
@@ -184,7 +184,7 @@ pub async fn create_token(
     let (scopes, days) = validate(&input)?;
     let now = state.clock.now();
     let tz = state.tz;
-    let (row, secret) = database::run(&state.pool, move |conn| {
+    let (row, secret) = database::run(&state.editorial_pool, move |conn| {
         issue(conn, &input.name, &scopes, days, now)
     })
     .await?;
@@ -222,7 +222,10 @@ pub async fn revoke_token(
         .parse()
         .map_err(|_| ApiError::NotFound("no token with that id".into()))?;
     let now = state.clock.now();
-    let found = database::run(&state.pool, move |conn| Ok(db::revoke(conn, id, now)?)).await?;
+    let found = database::run(&state.editorial_pool, move |conn| {
+        Ok(db::revoke(conn, id, now)?)
+    })
+    .await?;
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
