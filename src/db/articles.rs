@@ -33,6 +33,8 @@ pub struct ArticleRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// All-time page views, added to by the visit flush.
+    pub view_count: i64,
 }
 
 impl ArticleRow {
@@ -277,15 +279,7 @@ pub fn list(
                 crate::db::ordered!(query, articles::updated_at, *desc)
             }
             (ArticleSort::ViewCount, desc) => {
-                let views = diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT COALESCE(SUM(visit_daily.views), 0) FROM visit_daily \
-                     WHERE visit_daily.article_id = articles.id)",
-                );
-                if *desc {
-                    query.then_order_by(views.desc())
-                } else {
-                    query.then_order_by(views.asc())
-                }
+                crate::db::ordered!(query, articles::view_count, *desc)
             }
             (ArticleSort::Id, desc) => crate::db::ordered!(query, articles::id, *desc),
         };

@@ -137,6 +137,12 @@ pub fn add(
             visit_daily::visitors.eq(visit_daily::visitors + excluded(visit_daily::visitors)),
         ))
         .execute(c))?;
+    if article_id != 0 && views != 0 {
+        use super::schema::articles;
+        diesel::update(articles::table.find(article_id))
+            .set(articles::view_count.eq(articles::view_count + views))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -173,22 +179,6 @@ pub fn online(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
         .filter(visit_keys::expires_at.gt(now))
         .count()
         .get_result(conn)
-}
-
-/// All-time views of these articles.
-pub fn article_views(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, i64)> = visit_daily::table
-        .filter(visit_daily::article_id.eq_any(ids.to_vec()))
-        .select((visit_daily::article_id, visit_daily::views))
-        .load(conn)?;
-    let mut totals = HashMap::new();
-    for (id, views) in rows {
-        *totals.entry(id).or_insert(0) += views;
-    }
-    Ok(totals)
 }
 
 /// Views per article over days `from..=to`, most viewed first (ties by id), at most `limit`,

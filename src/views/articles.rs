@@ -192,11 +192,6 @@ pub fn load(
 ) -> Result<Vec<Article>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let include = &options.include;
-    let views = if options.view_counts {
-        Some(crate::db::visits::article_views(conn, &ids)?)
-    } else {
-        None
-    };
     let tag_links = db::links(conn, Relation::Tags, &ids)?;
     let tag_ids: Vec<i64> = tag_links.iter().map(|(_, tag)| *tag).collect();
     let tag_refs: HashMap<i64, TagRef> = crate::db::tags::by_ids(conn, &tag_ids)?
@@ -228,7 +223,7 @@ pub fn load(
                 events: events.remove(&id).unwrap_or_default(),
                 people: people.remove(&id).unwrap_or_default(),
                 organizations: orgs.remove(&id).unwrap_or_default(),
-                view_count: views.as_ref().map(|v| v.get(&id).copied().unwrap_or(0)),
+                view_count: options.view_counts.then_some(row.view_count),
             };
             build(row, parts, options, ctx)
         })

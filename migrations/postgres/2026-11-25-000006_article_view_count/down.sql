@@ -1,0 +1,2 @@
+DROP INDEX articles_view_count_idx;
+ALTER TABLE articles DROP COLUMN view_count;
