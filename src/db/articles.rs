@@ -284,7 +284,7 @@ pub fn list(
             (ArticleSort::Id, desc) => crate::db::ordered!(query, articles::id, *desc),
         };
     }
-    crate::db::page!(conn, query, articles, offset, limit)
+    crate::db::page!(conn, query, articles, sort, offset, limit)
 }
 
 pub fn count(

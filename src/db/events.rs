@@ -157,28 +157,25 @@ pub fn list(
     let mut query = filtered(filter, &ids);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
-            // Undated events come last in either direction.
-            (EventSort::StartsOn, KeyValue::Null) => {
-                query.filter(events::starts_on.is_null().and(events::id.gt(after.id)))
-            }
-            (EventSort::StartsOn, KeyValue::Date(d)) => {
-                let same_day_later = events::starts_on.eq(*d).and(events::id.gt(after.id));
-                if *desc {
-                    query.filter(
-                        events::starts_on
-                            .lt(*d)
-                            .or(same_day_later)
-                            .or(events::starts_on.is_null()),
-                    )
-                } else {
-                    query.filter(
-                        events::starts_on
-                            .gt(*d)
-                            .or(same_day_later)
-                            .or(events::starts_on.is_null()),
-                    )
-                }
-            }
+            // Undated events come last in either direction; ties go by id the same way.
+            (EventSort::StartsOn, KeyValue::Null) => match *desc {
+                true => query.filter(events::starts_on.is_null().and(events::id.lt(after.id))),
+                false => query.filter(events::starts_on.is_null().and(events::id.gt(after.id))),
+            },
+            (EventSort::StartsOn, KeyValue::Date(d)) => match *desc {
+                true => query.filter(
+                    events::starts_on
+                        .lt(*d)
+                        .or(events::starts_on.eq(*d).and(events::id.lt(after.id)))
+                        .or(events::starts_on.is_null()),
+                ),
+                false => query.filter(
+                    events::starts_on
+                        .gt(*d)
+                        .or(events::starts_on.eq(*d).and(events::id.gt(after.id)))
+                        .or(events::starts_on.is_null()),
+                ),
+            },
             (EventSort::Name, KeyValue::Text(t)) => {
                 crate::db::keyset!(
                     query,
@@ -210,7 +207,7 @@ pub fn list(
             (EventSort::Id, desc) => crate::db::ordered!(query, events::id, *desc),
         };
     }
-    crate::db::page!(conn, query, events, offset, limit)
+    crate::db::page!(conn, query, events, sort, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<i64> {

@@ -176,7 +176,8 @@ pub struct After {
     pub id: i64,
 }
 
-/// Rows after (`value`, `id`) in the order `column` (asc or desc), then `id` ascending.
+/// Rows after (`value`, `id`) in the order `column` (asc or desc), then `id` in the same
+/// direction.
 macro_rules! keyset {
     ($query:expr, $column:expr, $value:expr, $desc:expr, $id_column:expr, $id:expr) => {{
         let value = $value;
@@ -184,7 +185,7 @@ macro_rules! keyset {
             $query.filter(
                 $column
                     .lt(value.clone())
-                    .or($column.eq(value).and($id_column.gt($id))),
+                    .or($column.eq(value).and($id_column.lt($id))),
             )
         } else {
             $query.filter(
@@ -221,16 +222,18 @@ macro_rules! ordered {
     };
 }
 
-/// The page of `$query` at `$offset`: ties broken by id, every column of `$table`.
+/// The page of `$query` at `$offset`, every column of `$table`. Ties are broken by id in the
+/// direction of the first sort key, so that an index on (key, id) serves the whole order (a
+/// descending key with an ascending id made SQLite sort every matching row on each request).
 macro_rules! page {
-    ($conn:expr, $query:expr, $table:ident, $offset:expr, $limit:expr) => {
-        $query
-            .then_order_by($crate::db::schema::$table::id.asc())
+    ($conn:expr, $query:expr, $table:ident, $sort:expr, $offset:expr, $limit:expr) => {{
+        let descending = $sort.first().is_some_and(|(_, desc)| *desc);
+        $crate::db::ordered!($query, $crate::db::schema::$table::id, descending)
             .offset($offset)
             .limit($limit)
             .select($crate::db::schema::$table::all_columns)
             .load($conn)
-    };
+    }};
 }
 
 /// Rows after `id` when the sort key is the id.

@@ -150,7 +150,7 @@ pub fn list(
             (OrganizationSort::Id, desc) => crate::db::ordered!(query, organizations::id, *desc),
         };
     }
-    crate::db::page!(conn, query, organizations, offset, limit)
+    crate::db::page!(conn, query, organizations, sort, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResult<i64> {

@@ -147,7 +147,7 @@ pub fn list(
             (PersonSort::Id, desc) => crate::db::ordered!(query, people::id, *desc),
         };
     }
-    crate::db::page!(conn, query, people, offset, limit)
+    crate::db::page!(conn, query, people, sort, offset, limit)
 }
 
 pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64> {

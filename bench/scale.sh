@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Reads at scale with the response cache off, SQLite: page 1 of the latest articles (with and
+# without the total), a deep page by cursor, lists filtered by a tag and by an event, and one
+# article, at each size, each as a ratio to the same request at the first size; resident memory
+# under that load and the cold start (launch to the first 200 of an article) on the existing
+# database. Data comes from bench/generate.py, written once into DATA and reused.
+# Usage: bench/scale.sh   (SIZES="1000 100000 1000000", DURATION seconds per URL, DATA dir)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes="${SIZES:-1000 100000 1000000}"
+duration="${DURATION:-4}"
+data="${DATA:-/root/.cache/newsroom-bench-data}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/newsroom-target}"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+cargo build --release --locked -q
+bin="$CARGO_TARGET_DIR/release/newsroom"
+mkdir -p "$data"
+port=18800
+pid=""
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+
+echo "== SQLite, cache off, newsroom on core 0 (1 worker), wrk -t1 -c32 -d${duration}s on core 1"
+printf "%-9s %-12s %10s %9s %9s\n" articles request "req/s" "p50 ms" "p99 ms"
+declare -A base
+for n in $sizes; do
+  db="$data/articles-$n.db"
+  if [ ! -f "$db" ]; then
+    "$bin" migrate --database-url "$db.tmp" >/dev/null
+    python3 bench/generate.py "$db.tmp" "$n"
+    mv "$db.tmp" "$db"
+  fi
+  # What to ask for: a deep cursor (the middle of the list), a tag, an event, an article.
+  read -r cursor tag event slug < <(python3 - "$db" "$n" <<'PY'
+import base64, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2])
+at, id_ = db.execute("SELECT published_at, id FROM articles ORDER BY published_at DESC, id ASC LIMIT 1 OFFSET ?", (n // 2,)).fetchone()
+cursor = base64.urlsafe_b64encode(json.dumps({"s": "published_at", "d": True, "v": at.replace(" ", "T"), "i": id_}, separators=(",", ":")).encode()).decode().rstrip("=")
+tag = db.execute("SELECT t.slug FROM tags t JOIN article_tags a ON a.tag_id = t.id WHERE a.article_id = ?", (id_,)).fetchone()[0]
+event = db.execute("SELECT e.slug FROM events e JOIN article_events a ON a.event_id = e.id WHERE a.article_id = ?", (id_,)).fetchone()[0]
+slug = db.execute("SELECT slug FROM articles WHERE id = ?", (id_,)).fetchone()[0]
+print(cursor, tag, event, slug)
+PY
+)
+  started=$(date +%s%N)
+  taskset -c 0 "$bin" serve --database-url "$db" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
+    --cache-bytes 0 --log warn >"$data/server.log" 2>&1 &
+  pid=$!
+  until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/articles/$slug" 2>/dev/null; do sleep 0.005; done
+  cold_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  for request in "page1 /api/v1/articles" "page1-nocount /api/v1/articles?count=none" \
+      "deep-cursor /api/v1/articles?count=none&cursor=$cursor" "by-tag /api/v1/articles?tag=$tag" \
+      "by-event /api/v1/articles?event=$event" "article /api/v1/articles/$slug"; do
+    read -r name path <<<"$request"
+    read -r rps p50 p99 < <(taskset -c 1 wrk -t1 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port$path" | awk '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+      /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+      END { printf "%s %.2f %.2f\n", rps, p50, p99 }')
+    [ -z "${base[$name]:-}" ] && base[$name]=$rps
+    ratio=$(python3 -c "print(f'{${base[$name]} / max($rps, 0.001):.2f}')")
+    printf "%-9s %-12s %10.0f %9s %9s   cost x%s of the first size\n" "$n" "$name" "$rps" "$p50" "$p99" "$ratio"
+  done
+  rss=$(awk '/^VmHWM:/ {print int($2/1024)}' "/proc/$pid/status")
+  echo "$n articles: resident memory peak ${rss} MiB; cold start ${cold_ms} ms to the first article"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
