@@ -162,14 +162,28 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
     }))
 }
 
-fn filtered(filter: &ArticleFilter, ids: &FilterIds, viewer: super::Viewer) -> Boxed<'static> {
+/// The articles `filter` and `viewer` select. `until` (a descending cursor's publish time)
+/// tightens the publish bound to one value: SQLite ranges an index over one upper bound only,
+/// and with `now` it scanned from the newest article down to the cursor.
+fn filtered(
+    filter: &ArticleFilter,
+    ids: &FilterIds,
+    viewer: super::Viewer,
+    until: Option<NaiveDateTime>,
+) -> Boxed<'static> {
     let mut query = articles::table
         .filter(articles::deleted_at.is_null())
         .into_boxed();
+    let bound = match (viewer.previews, until) {
+        (false, Some(until)) => Some(until.min(viewer.now)),
+        (false, None) => Some(viewer.now),
+        (true, until) => until,
+    };
     if !viewer.previews {
-        query = query
-            .filter(articles::status.eq(ArticleStatus::Published))
-            .filter(articles::published_at.le(viewer.now));
+        query = query.filter(articles::status.eq(ArticleStatus::Published));
+    }
+    if let Some(bound) = bound {
+        query = query.filter(articles::published_at.le(bound));
     }
     if let Some(status) = &filter.status {
         query = query.filter(articles::status.eq(*status));
@@ -231,7 +245,17 @@ pub fn list(
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(Vec::new());
     };
-    let mut query = filtered(filter, &ids, viewer);
+    let until = match (after, sort.first()) {
+        (
+            Some(After {
+                value: KeyValue::Time(t),
+                ..
+            }),
+            Some((ArticleSort::PublishedAt, true)),
+        ) => Some(*t),
+        _ => None,
+    };
+    let mut query = filtered(filter, &ids, viewer, until);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
@@ -293,7 +317,9 @@ pub fn count(
     viewer: super::Viewer,
 ) -> QueryResult<i64> {
     match resolve(conn, filter)? {
-        Some(ids) => filtered(filter, &ids, viewer).count().get_result(conn),
+        Some(ids) => filtered(filter, &ids, viewer, None)
+            .count()
+            .get_result(conn),
         None => Ok(0),
     }
 }

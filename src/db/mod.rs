@@ -181,14 +181,16 @@ pub struct After {
 macro_rules! keyset {
     ($query:expr, $column:expr, $value:expr, $desc:expr, $id_column:expr, $id:expr) => {{
         let value = $value;
+        // The plain bound first: it lets the index start at the cursor instead of filtering
+        // every row before it (the `OR` alone scanned half a million rows at a million).
         if $desc {
-            $query.filter(
+            $query.filter($column.le(value.clone())).filter(
                 $column
                     .lt(value.clone())
                     .or($column.eq(value).and($id_column.lt($id))),
             )
         } else {
-            $query.filter(
+            $query.filter($column.ge(value.clone())).filter(
                 $column
                     .gt(value.clone())
                     .or($column.eq(value).and($id_column.gt($id))),
