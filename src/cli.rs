@@ -89,7 +89,7 @@ fn serve(settings: Settings) -> CliResult {
     }));
     cache.poll(&mut *pool.get()?)?;
     let state = AppState {
-        editorial_pool: db::build_pool(
+        editorial_pool: db::connect_pool(
             &settings.database_url,
             settings.editorial_pool_size.max(1),
         )?,

@@ -125,7 +125,7 @@ fn log<E: Editable>(
     ctx: Ctx,
 ) -> Result<(), ApiError> {
     let slug = json["slug"].as_str().unwrap_or_default();
-    changes::record_raw(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
+    changes::record(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{change_log, change_log_head};
-use super::{DbConnection, Record};
+use super::DbConnection;
 use crate::domain::kinds::ChangeAction;
 
 /// One logged change.
@@ -20,28 +20,10 @@ pub struct ChangeRow {
     pub at: NaiveDateTime,
 }
 
-/// Logs a change of `row` inside the caller's transaction and returns its number. Taking the
+/// Logs a change of one item inside the caller's transaction and returns its number. Taking the
 /// number updates the one head row, so a concurrent writer waits for this transaction to end:
 /// numbers are handed out in commit order, and a rollback gives the number back.
-pub fn record<R: Record>(
-    conn: &mut DbConnection,
-    row: &R,
-    action: ChangeAction,
-    at: NaiveDateTime,
-) -> QueryResult<i64> {
-    record_raw(
-        conn,
-        R::COLLECTION,
-        row.id(),
-        row.slug(),
-        action,
-        row.version(),
-        at,
-    )
-}
-
-/// `record` for an item known by its parts (the seed, implicit tags).
-pub fn record_raw(
+pub fn record(
     conn: &mut DbConnection,
     resource: &str,
     item_id: i64,

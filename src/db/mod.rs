@@ -129,6 +129,11 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
     }
     migrate(&mut first)?;
     drop(first);
+    connect_pool(url, max_size)
+}
+
+/// A pool on a database `build_pool` already prepared (another pool beside the first).
+pub fn connect_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
     let manager = ConnectionManager::<DbConnection>::new(match Backend::of(url) {
         Backend::Postgres => url,
         Backend::Sqlite => sqlite_path(url),

@@ -420,7 +420,7 @@ fn logged<R: Record>(
     slug: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    super::changes::record_raw(conn, R::COLLECTION, id, slug, ChangeAction::Created, 1, now)?;
+    super::changes::record(conn, R::COLLECTION, id, slug, ChangeAction::Created, 1, now)?;
     Ok(())
 }
 

@@ -109,7 +109,7 @@ pub fn ensure(
             };
             let id = <TagRow as super::Record>::insert(conn, &changes)?;
             // A tag an article brings in is a change of its own (the caller holds the log).
-            super::changes::record_raw(conn, "tags", id, slug, ChangeAction::Created, 1, now)?;
+            super::changes::record(conn, "tags", id, slug, ChangeAction::Created, 1, now)?;
             Ok(Some(id))
         }
     }

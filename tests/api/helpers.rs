@@ -231,7 +231,7 @@ impl TestApp {
             .poll(&mut pool.get().expect("connection"))
             .expect("change log");
         let state = AppState {
-            editorial_pool: db::build_pool(url, 2).expect("editorial pool"),
+            editorial_pool: db::connect_pool(url, 2).expect("editorial pool"),
             pool: pool.clone(),
             clock: clock.clone(),
             tz: PortalTz::default(),
