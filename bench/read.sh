@@ -10,23 +10,14 @@ backend="${1:-sqlite}"
 duration="${DURATION:-5}"
 connections="${CONNECTIONS:-32}"
 rounds="${ROUNDS:-2}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/newsroom-target}"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux; }
-cargo build --release --locked -q
+source bench/common.sh
+bench_setup
 cargo build --release --locked -q --manifest-path bench/ceiling/Cargo.toml
-bin="$CARGO_TARGET_DIR/release/newsroom"
 ceiling="$CARGO_TARGET_DIR/release/ceiling"
 work=$(mktemp -d)
 port=18400
 ceiling_port=18401
-case "$backend" in
-  sqlite) url="$work/bench.db" ;;
-  postgres)
-    url="postgres://postgres@127.0.0.1:5432/newsroom_bench"
-    psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS newsroom_bench" -c "CREATE DATABASE newsroom_bench" ;;
-  *) echo "usage: $0 [sqlite|postgres]"; exit 2 ;;
-esac
+bench_database "$work" "$backend"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 

@@ -10,10 +10,8 @@ cd "$(dirname "$0")/.."
 sizes="${SIZES:-1000 100000 1000000}"
 duration="${DURATION:-4}"
 data="${DATA:-/root/.cache/newsroom-bench-data}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/newsroom-target}"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-cargo build --release --locked -q
-bin="$CARGO_TARGET_DIR/release/newsroom"
+source bench/common.sh
+bench_setup
 mkdir -p "$data"
 port=18800
 pid=""

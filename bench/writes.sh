@@ -11,19 +11,11 @@ backend="${1:-sqlite}"
 readers="${READERS:-200}"
 writes="${WRITES:-200}"
 duration="${DURATION:-15}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/newsroom-target}"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-cargo build --release --locked -q
-bin="$CARGO_TARGET_DIR/release/newsroom"
+source bench/common.sh
+bench_setup
 work=$(mktemp -d)
 port=18500
-case "$backend" in
-  sqlite) url="$work/bench.db" ;;
-  postgres)
-    url="postgres://postgres@127.0.0.1:5432/newsroom_bench"
-    psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS newsroom_bench" -c "CREATE DATABASE newsroom_bench" ;;
-  *) echo "usage: $0 [sqlite|postgres]"; exit 2 ;;
-esac
+bench_database "$work" "$backend"
 pid=""
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bin" migrate --database-url "$url" >/dev/null
