@@ -4,8 +4,8 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
-use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
-use super::read::{get_item, item_route, list_route, listed_from, Listable};
+use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::events::{
     self as db, EventChanges, EventFilter, EventRow, EventSort, ParticipantRow,
 };
@@ -161,14 +161,7 @@ item_route! {
     found "The event", invalid "A query parameter is invalid or unknown",
     missing "No such event", gone "The event was deleted",
     |state, req, caller, key, query| {
-        let mut problems = Problems::default();
-        let include = parse_include(query.include.as_deref(), Events::SPEC.includes, &mut problems);
-        problems.into_result()?;
-        get_item::<EventRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-            let event = single(load(conn, vec![row], &include, ctx)?, EventRow::NOUN)?;
-            Ok((event.version, to_value(&event)?))
-        })
-        .await
+        get_included::<Events>(state, &req, &caller, key, query.include.as_deref()).await
     }
 }
 

@@ -4,8 +4,8 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
-use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
-use super::read::{get_item, item_route, list_route, listed_from, Listable};
+use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
 };
@@ -136,18 +136,7 @@ item_route! {
     found "The organization", invalid "A query parameter is invalid or unknown",
     missing "No such organization", gone "The organization was deleted",
     |state, req, caller, key, query| {
-        let mut problems = Problems::default();
-        let include = parse_include(
-            query.include.as_deref(),
-            Organizations::SPEC.includes,
-            &mut problems,
-        );
-        problems.into_result()?;
-        get_item::<OrganizationRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-            let org = single(load(conn, vec![row], &include, ctx)?, OrganizationRow::NOUN)?;
-            Ok((org.version, to_value(&org)?))
-        })
-        .await
+        get_included::<Organizations>(state, &req, &caller, key, query.include.as_deref()).await
     }
 }
 

@@ -4,8 +4,8 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{write_routes, written, Checked, Editable};
-use super::query::{list_params, parse_include, ListOptions, ListSpec, Problems};
-use super::read::{get_item, item_route, list_route, listed_from, Listable};
+use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::{
     self as db, AliasRow, PersonChanges, PersonFilter, PersonRow, PersonSort, PositionRow,
@@ -127,14 +127,7 @@ item_route! {
     found "The person", invalid "A query parameter is invalid or unknown",
     missing "No such person", gone "The person was deleted",
     |state, req, caller, key, query| {
-        let mut problems = Problems::default();
-        let include = parse_include(query.include.as_deref(), People::SPEC.includes, &mut problems);
-        problems.into_result()?;
-        get_item::<PersonRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
-            let person = single(load(conn, vec![row], &include, ctx)?, PersonRow::NOUN)?;
-            Ok((person.version, to_value(&person)?))
-        })
-        .await
+        get_included::<People>(state, &req, &caller, key, query.include.as_deref()).await
     }
 }
 

@@ -101,6 +101,38 @@ where
     })
 }
 
+/// The item GET of a resource whose only option is `include`: the item as its list shows it,
+/// whole, with what `include` names embedded.
+pub async fn get_included<L>(
+    state: State,
+    req: &HttpRequest,
+    caller: &Caller,
+    key: Key,
+    include: Option<&str>,
+) -> Result<HttpResponse, ApiError>
+where
+    L: Listable<Options = crate::views::IncludeTree>,
+    L::Row: Record,
+{
+    let mut problems = Problems::default();
+    let include = super::query::parse_include(include, L::SPEC.includes, &mut problems);
+    problems.into_result()?;
+    let previews = caller.previews();
+    get_item::<L::Row, _>(state, req, caller, key, move |conn, row, ctx| {
+        let version = row.version();
+        let viewer = Viewer {
+            previews,
+            now: ctx.now,
+        };
+        let item = crate::views::single(
+            L::load(conn, vec![row], &include, viewer, ctx)?,
+            <L::Row as Record>::NOUN,
+        )?;
+        Ok((version, to_value(&item)?))
+    })
+    .await
+}
+
 /// A resource with a list endpoint.
 pub trait Listable: 'static {
     type Params: ListParams;
