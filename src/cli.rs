@@ -79,7 +79,6 @@ fn serve(settings: Settings) -> CliResult {
             baseline: settings.visit_baseline,
         },
     ));
-    recorder.refresh_visible(&mut *pool.get()?)?;
     let cache = Arc::new(ResponseCache::new(CacheSettings {
         max_bytes: settings.cache_bytes,
         ttl: settings.cache_ttl,

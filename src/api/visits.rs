@@ -300,11 +300,7 @@ pub async fn list_popular_articles(
             Period::Week => week_start(today),
             Period::Month => month_start(today),
         };
-        let visible: Vec<i64> = crate::db::visits::visible_articles(conn, ctx.now)?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        let ranked = crate::db::visits::popular(conn, from, today, &visible, limit)?;
+        let ranked = crate::db::visits::popular(conn, from, today, ctx.now, limit)?;
         let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
         let rows = crate::db::articles::by_ids(conn, &ids)?;
         let options = ArticleOptions {

@@ -182,21 +182,23 @@ pub fn online(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
 }
 
 /// Views per article over days `from..=to`, most viewed first (ties by id), at most `limit`,
-/// among `visible` articles.
+/// among the articles listed in public at `now` (a join: the listed set is never loaded).
 pub fn popular(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
-    visible: &[i64],
+    now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    if visible.is_empty() {
-        return Ok(Vec::new());
-    }
+    use super::schema::articles;
     let rows: Vec<(i64, i64)> = visit_daily::table
+        .inner_join(articles::table.on(articles::id.eq(visit_daily::article_id)))
         .filter(visit_daily::day.ge(from))
         .filter(visit_daily::day.le(to))
-        .filter(visit_daily::article_id.eq_any(visible.to_vec()))
+        .filter(visit_daily::article_id.gt(0))
+        .filter(articles::status.eq(crate::domain::kinds::ArticleStatus::Published))
+        .filter(articles::published_at.le(now))
+        .filter(articles::deleted_at.is_null())
         .select((visit_daily::article_id, visit_daily::views))
         .load(conn)?;
     let mut totals: HashMap<i64, i64> = HashMap::new();
@@ -209,13 +211,33 @@ pub fn popular(
     Ok(ranked)
 }
 
-/// Ids and slugs of the articles listed in public now: what a beacon may count.
-pub fn visible_articles(
+/// Which of these ids and slugs name articles listed in public now (what a batch of beacons may
+/// count), as (id, slug).
+pub fn public_articles(
     conn: &mut DbConnection,
+    ids: &[i64],
+    slugs: &[&str],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, String)>> {
     use super::schema::articles;
-    crate::db::articles::listed_article_ids!(now)
-        .select((articles::id, articles::slug))
-        .load(conn)
+    // Chunks keep each statement under SQLite's bound-parameter limit.
+    const CHUNK: usize = 500;
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            crate::db::articles::listed_article_ids!(now)
+                .filter(articles::id.eq_any(chunk))
+                .select((articles::id, articles::slug))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
+    for chunk in slugs.chunks(CHUNK) {
+        found.extend(
+            crate::db::articles::listed_article_ids!(now)
+                .filter(articles::slug.eq_any(chunk))
+                .select((articles::id, articles::slug))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
+    Ok(found)
 }

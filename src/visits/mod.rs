@@ -4,9 +4,9 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
 use crate::db::{self, DbConnection, DbPool};
 use crate::domain::time::{Clock, PortalTz};
@@ -46,7 +46,8 @@ struct Pending {
     ip: IpAddr,
     user_agent: String,
     path: String,
-    article: Option<i64>,
+    /// Resolved at the flush, in one query for the whole batch.
+    article: Option<ArticleRef>,
     at: NaiveDateTime,
 }
 
@@ -58,14 +59,6 @@ pub struct Flushed {
     pub visitors: i64,
 }
 
-/// Which articles a beacon may name: the publicly listed ones, by id and slug. Kept in memory so
-/// the request path needs no query; each flush refreshes it.
-#[derive(Debug, Default)]
-struct Visible {
-    ids: std::collections::HashSet<i64>,
-    slugs: HashMap<String, i64>,
-}
-
 pub struct Recorder {
     pool: DbPool,
     clock: Clock,
@@ -74,7 +67,6 @@ pub struct Recorder {
     pending: Mutex<Vec<Pending>>,
     /// Counted beacons per IP in the current minute (the map starts afresh each minute).
     budgets: Mutex<(i64, HashMap<IpAddr, u32>)>,
-    visible: RwLock<Visible>,
     flushing: Mutex<()>,
 }
 
@@ -140,7 +132,6 @@ impl Recorder {
             settings,
             pending: Mutex::new(Vec::new()),
             budgets: Mutex::new((0, HashMap::new())),
-            visible: RwLock::new(Visible::default()),
             flushing: Mutex::new(()),
         }
     }
@@ -157,20 +148,14 @@ impl Recorder {
         if is_bot(user_agent) {
             return false;
         }
-        let article = match article {
-            None => None,
-            Some(reference) => {
-                let visible = self.visible.read().unwrap_or_else(|e| e.into_inner());
-                let id = match reference {
-                    ArticleRef::Id(id) => visible.ids.contains(&id).then_some(id),
-                    ArticleRef::Slug(slug) => visible.slugs.get(&slug).copied(),
-                };
-                match id {
-                    Some(id) => Some(id),
-                    None => return false,
-                }
+        // A reference that cannot name an article is not worth a place in the queue; whether
+        // it names a public one is the flush's question (one query per batch, no slug set held
+        // in memory).
+        if let Some(ArticleRef::Slug(slug)) = &article {
+            if !crate::domain::key::is_key(slug) {
+                return false;
             }
-        };
+        }
         let now = self.clock.now();
         let minute = now.and_utc().timestamp() / 60;
         {
@@ -202,18 +187,6 @@ impl Recorder {
         self.pending.lock().map(|p| p.len()).unwrap_or(0)
     }
 
-    /// Reloads which articles beacons may name.
-    pub fn refresh_visible(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
-        let rows = db::visits::visible_articles(conn, self.clock.now())?;
-        let mut visible = Visible::default();
-        for (id, slug) in rows {
-            visible.ids.insert(id);
-            visible.slugs.insert(slug, id);
-        }
-        *self.visible.write().unwrap_or_else(|e| e.into_inner()) = visible;
-        Ok(())
-    }
-
     /// Counts every queued beacon in one transaction. On failure the beacons go back in the
     /// queue, so nothing accepted is lost to a database hiccup.
     pub fn flush(&self, conn: &mut DbConnection) -> Result<Flushed, ApiError> {
@@ -227,16 +200,26 @@ impl Recorder {
             *pending = batch;
             pending.extend(later);
         }
-        let counted = result?;
-        self.refresh_visible(conn)?;
-        Ok(counted)
+        result
     }
 
     fn count(&self, conn: &mut DbConnection, batch: &[Pending]) -> Result<Flushed, ApiError> {
         let now = self.clock.now();
+        // A beacon counts only when its article (if it names one) is public now.
+        let public = self.public_articles(conn, batch, now)?;
+        let batch: Vec<(&Pending, Option<i64>)> = batch
+            .iter()
+            .filter_map(|beacon| match &beacon.article {
+                None => Some((beacon, None)),
+                Some(ArticleRef::Id(id)) => public.ids.get(id).map(|&id| (beacon, Some(id))),
+                Some(ArticleRef::Slug(slug)) => {
+                    public.slugs.get(slug).map(|&id| (beacon, Some(id)))
+                }
+            })
+            .collect();
         // Salts first, outside the transaction: creating one may race another instance.
         let mut salts: HashMap<NaiveDate, String> = HashMap::new();
-        for beacon in batch {
+        for (beacon, _) in &batch {
             let day = self.tz.local_date(beacon.at);
             if let std::collections::hash_map::Entry::Vacant(slot) = salts.entry(day) {
                 let fresh = crate::domain::token::generate()
@@ -258,7 +241,7 @@ impl Recorder {
         let mut view_rows: HashMap<String, db::visits::KeyRow> = HashMap::new();
         let mut seen_rows: HashMap<String, db::visits::KeyRow> = HashMap::new();
         let mut as_of = now;
-        for beacon in batch {
+        for &(beacon, article) in &batch {
             as_of = as_of.min(beacon.at);
             let day = self.tz.local_date(beacon.at);
             let salt = salts.get(&day).map(String::as_str).unwrap_or_default();
@@ -291,7 +274,7 @@ impl Recorder {
                 day,
                 day_key,
                 view_key,
-                article: beacon.article,
+                article,
             });
         }
         let day_rows: Vec<_> = day_rows.into_values().collect();
@@ -328,6 +311,43 @@ impl Recorder {
             Ok(flushed)
         })
     }
+
+    /// Which of the articles the batch names are public at `now`, by id and by slug.
+    fn public_articles(
+        &self,
+        conn: &mut DbConnection,
+        batch: &[Pending],
+        now: NaiveDateTime,
+    ) -> Result<PublicArticles, ApiError> {
+        let mut ids = HashSet::new();
+        let mut slugs = HashSet::new();
+        for beacon in batch {
+            match &beacon.article {
+                Some(ArticleRef::Id(id)) => {
+                    ids.insert(*id);
+                }
+                Some(ArticleRef::Slug(slug)) => {
+                    slugs.insert(slug.as_str());
+                }
+                None => {}
+            }
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let slugs: Vec<&str> = slugs.into_iter().collect();
+        let mut public = PublicArticles::default();
+        for (id, slug) in db::visits::public_articles(conn, &ids, &slugs, now)? {
+            public.ids.insert(id, id);
+            public.slugs.insert(slug, id);
+        }
+        Ok(public)
+    }
+}
+
+/// The public articles a batch of beacons names, by id and by slug.
+#[derive(Default)]
+struct PublicArticles {
+    ids: HashMap<i64, i64>,
+    slugs: HashMap<String, i64>,
 }
 
 /// Flushes off the async workers (the database work runs on the blocking pool).

@@ -223,9 +223,6 @@ impl TestApp {
                 ..VisitSettings::default()
             },
         ));
-        recorder
-            .refresh_visible(&mut pool.get().expect("connection"))
-            .expect("visible articles");
         let cache = Arc::new(ResponseCache::new(cache));
         cache
             .poll(&mut pool.get().expect("connection"))

@@ -282,3 +282,51 @@ db_test!(two_instances_on_one_database_dedupe_exactly, |app| {
     );
     assert_eq!(totals(&other).await["today"], 2);
 });
+
+db_test!(
+    a_beacon_counts_for_the_article_as_it_is_at_the_flush,
+    |app| {
+        use crate::helpers::{fixtures, kit};
+        at(&app, "2026-11-25T09:00:00+07:00");
+        let writer = app.writer();
+        let created = app
+            .create_article(&writer, &fixtures::article("Bài nháp về an ninh mạng"))
+            .await;
+        assert_eq!(created.status, 201);
+        let location = created.location();
+        let draft = created.json();
+        let slug = draft["data"]["slug"].as_str().expect("slug").to_owned();
+        let id = draft["data"]["id"].as_i64().expect("id");
+        beacon(
+            &app,
+            "203.0.113.5",
+            json!({"path": "/nhap", "article": slug}),
+        )
+        .await;
+        beacon(&app, "203.0.113.6", json!({"path": "/nhap", "article": id})).await;
+        assert_eq!(app.flush().views, 0, "a draft counts nothing");
+
+        let published = app
+            .with_token(
+                &writer,
+                kit::patch(&location, &created.etag(), &json!({"status": "published"})),
+            )
+            .await;
+        assert_eq!(published.status, 200);
+        beacon(
+            &app,
+            "203.0.113.5",
+            json!({"path": "/moi", "article": slug}),
+        )
+        .await;
+        beacon(&app, "203.0.113.6", json!({"path": "/moi", "article": id})).await;
+        let flushed = app.flush();
+        assert_eq!(
+            flushed.views, 2,
+            "published since start, found by slug and by id"
+        );
+        let popular = app.get_ok("/api/v1/stats/articles/popular").await;
+        assert_eq!(popular["data"][0]["slug"], slug.as_str());
+        assert_eq!(popular["data"][0]["views"], 2);
+    }
+);
