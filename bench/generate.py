@@ -2,7 +2,8 @@
 """Realistic content at scale for the benchmarks: Vietnamese titles and text, people with aliases,
 events with parents, tags and relations, written by bulk inserts into a newsroom SQLite database
 that `newsroom migrate` created. Usage: generate.py <database file> <articles>   (bounded: one
-transaction, no fsync while loading). Keys are folded as the service folds them (NFD, marks
+transaction, no fsync while loading). Links carry their article's publish time and listing as
+the service's triggers would set them (the triggers still run). Keys are folded as the service folds them (NFD, marks
 stripped, lowercase, đ -> d), so that `q`, sorting and slugs behave as on written content."""
 import json, random, sqlite3, sys, time, unicodedata
 from datetime import datetime, timedelta
@@ -88,18 +89,18 @@ def main():
             articles.append((i, slugify(title, i), title, lead, body, rng.choice(agencies), at,
                              search_key(title, lead), fold(title), at, at))
             for pos, t in enumerate(rng.sample(range(1, tags + 1), 3)):
-                links_t.append((i, t, pos))
-            links_e.append((i, rng.randint(1, events), 0))
+                links_t.append((i, t, pos, at))
+            links_e.append((i, rng.randint(1, events), 0, at))
             for pos, p in enumerate(rng.sample(range(1, people + 1), 2)):
-                links_p.append((i, p, pos))
-            links_o.append((i, rng.randint(1, orgs), 0))
+                links_p.append((i, p, pos, at))
+            links_o.append((i, rng.randint(1, orgs), 0, at))
         cur.executemany("INSERT INTO articles (id, slug, title, lead, body, source_id, status, published_at, "
                         "search_key, sort_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?)",
                         articles)
-        cur.executemany("INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, ?)", links_t)
-        cur.executemany("INSERT INTO article_events (article_id, event_id, position) VALUES (?, ?, ?)", links_e)
-        cur.executemany("INSERT INTO article_people (article_id, person_id, position) VALUES (?, ?, ?)", links_p)
-        cur.executemany("INSERT INTO article_organizations (article_id, organization_id, position) VALUES (?, ?, ?)", links_o)
+        cur.executemany("INSERT INTO article_tags (article_id, tag_id, position, published_at, listed) VALUES (?, ?, ?, ?, 1)", links_t)
+        cur.executemany("INSERT INTO article_events (article_id, event_id, position, published_at, listed) VALUES (?, ?, ?, ?, 1)", links_e)
+        cur.executemany("INSERT INTO article_people (article_id, person_id, position, published_at, listed) VALUES (?, ?, ?, ?, 1)", links_p)
+        cur.executemany("INSERT INTO article_organizations (article_id, organization_id, position, published_at, listed) VALUES (?, ?, ?, ?, 1)", links_o)
     db.commit()
     db.execute("ANALYZE")
     db.close()

@@ -204,7 +204,13 @@ pub struct ResponseCache {
     /// The change log head the entries reflect.
     seen: AtomicI64,
     horizon: Mutex<Horizon>,
+    /// Exact totals of public lists per filter, kept whether or not responses are cached, under
+    /// the same guard: dropped on every content change and at the next self-made one.
+    totals: Cache<String, (i64, NaiveDateTime)>,
 }
+
+/// How many list totals are remembered (one per public filter, a few dozen bytes each).
+const MAX_TOTALS: u64 = 10_000;
 
 impl ResponseCache {
     pub fn new(settings: CacheSettings) -> ResponseCache {
@@ -229,7 +235,40 @@ impl ResponseCache {
             generation: AtomicU64::new(0),
             seen: AtomicI64::new(-1),
             horizon: Mutex::new(Horizon::Unknown),
+            totals: Cache::new(MAX_TOTALS),
         }
+    }
+
+    /// The invalidation count a response or total is built under.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// A public list's remembered total for `key`, unless it expired by `now`.
+    pub fn total(&self, key: &str, now: NaiveDateTime) -> Option<i64> {
+        let (total, expires) = self.totals.get(key)?;
+        if expires <= now {
+            self.totals.invalidate(key);
+            return None;
+        }
+        Some(total)
+    }
+
+    /// Remembers a total counted since `generation` at `now` (when no change came in between)
+    /// until the next moment the content changes by itself.
+    pub fn remember_total(
+        &self,
+        conn: &mut DbConnection,
+        generation: u64,
+        key: String,
+        total: i64,
+        ctx: crate::views::Ctx,
+    ) -> diesel::QueryResult<()> {
+        let until = self.self_made_change(conn, ctx)?;
+        if self.generation.load(Ordering::SeqCst) == generation && until > ctx.now {
+            self.totals.insert(key, (total, until));
+        }
+        Ok(())
     }
 
     /// The cached response for `key`, unless it expired by `now`.
@@ -258,6 +297,7 @@ impl ResponseCache {
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
+        self.totals.invalidate_all();
         if let Ok(mut horizon) = self.horizon.lock() {
             *horizon = Horizon::Unknown;
         }
@@ -290,38 +330,54 @@ impl ResponseCache {
         }
     }
 
-    /// Until when a response built at `now` stays right: the next scheduled publish, the next
-    /// portal-local midnight, and the time to live, whichever comes first.
-    async fn valid_until(&self, state: &AppState, now: NaiveDateTime) -> NaiveDateTime {
-        let publish = match self.known_horizon() {
-            Some(at) if at.is_none_or(|at| at > now) => at,
-            _ => {
-                let pool = state.pool.clone();
-                let found = db::run(&pool, move |conn| {
-                    Ok(db::articles::next_publish(conn, now)?)
+    /// The next scheduled publish after `now` (looked up once per change) or the next
+    /// portal-local midnight, whichever comes first: when content changes with no write.
+    fn self_made_change(
+        &self,
+        conn: &mut DbConnection,
+        ctx: crate::views::Ctx,
+    ) -> diesel::QueryResult<NaiveDateTime> {
+        if let Some(at) = self.known_self_made_change(ctx) {
+            return Ok(at);
+        }
+        let publish = db::articles::next_publish(conn, ctx.now)?;
+        if let Ok(mut horizon) = self.horizon.lock() {
+            *horizon = Horizon::Known(publish);
+        }
+        Ok(Self::earliest(publish, ctx))
+    }
+
+    /// `self_made_change` when the next publish is known, with no database work.
+    fn known_self_made_change(&self, ctx: crate::views::Ctx) -> Option<NaiveDateTime> {
+        match self.known_horizon() {
+            Some(at) if at.is_none_or(|at| at > ctx.now) => Some(Self::earliest(at, ctx)),
+            _ => None,
+        }
+    }
+
+    fn earliest(publish: Option<NaiveDateTime>, ctx: crate::views::Ctx) -> NaiveDateTime {
+        let midnight = ctx.tz.start_of_day(ctx.today() + chrono::Days::new(1));
+        publish.map_or(midnight, |at| at.min(midnight))
+    }
+
+    /// Until when a response built at `now` stays right: the next self-made change or the time
+    /// to live, whichever comes first.
+    async fn valid_until(self: &Arc<Self>, state: &AppState, now: NaiveDateTime) -> NaiveDateTime {
+        let lived = now + chrono::Duration::seconds(self.settings.ttl as i64);
+        let ctx = crate::views::Ctx { tz: state.tz, now };
+        let change = match self.known_self_made_change(ctx) {
+            Some(at) => at,
+            None => {
+                let cache = self.clone();
+                db::run(&state.pool, move |conn| {
+                    Ok(cache.self_made_change(conn, ctx)?)
                 })
-                .await;
-                match found {
-                    Ok(at) => {
-                        if let Ok(mut horizon) = self.horizon.lock() {
-                            *horizon = Horizon::Known(at);
-                        }
-                        at
-                    }
-                    // Unknown: do not let anything live past now.
-                    Err(_) => Some(now),
-                }
+                .await
+                // Unknown: do not let anything live past now.
+                .unwrap_or(now)
             }
         };
-        let midnight = state
-            .tz
-            .start_of_day(state.tz.local_date(now) + chrono::Days::new(1));
-        let lived = now + chrono::Duration::seconds(self.settings.ttl as i64);
-        [Some(midnight), Some(lived), publish]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(now)
+        change.min(lived)
     }
 }
 

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::Caller;
+use super::caching::ResponseCache;
 use super::query::{
     editorial, item_response, list_response, moved_to, parse_list, ListOptions, ListParams,
     ListSpec, PageOf, Problems,
@@ -136,7 +137,8 @@ where
 /// A resource with a list endpoint.
 pub trait Listable: 'static {
     type Params: ListParams;
-    type Filter: Send + 'static;
+    /// Its `Debug` form keys the remembered totals: it must name every narrowing.
+    type Filter: Send + std::fmt::Debug + 'static;
     type Sort: Copy + Send + 'static;
     type Row: Send + 'static;
     /// How the items are represented (includes, renderings).
@@ -196,9 +198,11 @@ pub async fn list<L: Listable>(
     let opts = parse_list(params.common(), &L::SPEC, &mut problems);
     let (filter, options) = L::parse(&params, &opts, ctx, &mut problems);
     problems.into_result()?;
+    let cache = state.cache.clone();
     let (page, opts, shown) = database::run(&state.pool, move |conn| {
-        let (page, shown) =
-            keys::collecting(|| list_page::<L>(conn, scope, filter, options, opts, viewer, ctx));
+        let (page, shown) = keys::collecting(|| {
+            list_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx)
+        });
         let (page, opts) = page?;
         Ok((page, opts, shown))
     })
@@ -212,8 +216,10 @@ pub async fn list<L: Listable>(
 }
 
 /// The database work of a list: narrow, page, count, load, project.
+#[allow(clippy::too_many_arguments)]
 fn list_page<L: Listable>(
     conn: &mut DbConnection,
+    cache: &ResponseCache,
     scope: Option<Scope<L::Filter>>,
     mut filter: L::Filter,
     options: L::Options,
@@ -227,7 +233,7 @@ fn list_page<L: Listable>(
         }
         let rows = L::list(conn, &filter, viewer, &opts, opts.per_page + 1)?;
         let total = match opts.with_total {
-            true => Some(L::count(conn, &filter, viewer)?),
+            true => Some(total::<L>(conn, cache, &filter, viewer, ctx)?),
             false => None,
         };
         let mut page = PageOf::new(rows, opts.per_page, total);
@@ -240,6 +246,28 @@ fn list_page<L: Listable>(
             .collect::<Result<Vec<_>, _>>()?;
         Ok((page.with_items(values), opts))
     }
+}
+
+/// A list's exact total. Public totals are remembered per filter until content changes (writes
+/// and scheduled publications), so a million-row count runs once per change, not per request.
+fn total<L: Listable>(
+    conn: &mut DbConnection,
+    cache: &ResponseCache,
+    filter: &L::Filter,
+    viewer: Viewer,
+    ctx: Ctx,
+) -> Result<i64, ApiError> {
+    if viewer.previews {
+        return Ok(L::count(conn, filter, viewer)?);
+    }
+    let key = format!("{}:{filter:?}", L::COLLECTION);
+    if let Some(total) = cache.total(&key, ctx.now) {
+        return Ok(total);
+    }
+    let generation = cache.generation();
+    let total = L::count(conn, filter, viewer)?;
+    cache.remember_total(conn, generation, key, total, ctx)?;
+    Ok(total)
 }
 
 /// At most this many keys in `Surrogate-Key`: a long list names its collection and its first

@@ -145,6 +145,10 @@ diesel::table! {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        /// The article's, copied by triggers (migration 000008).
+        published_at -> Nullable<Timestamp>,
+        /// The article is published and not deleted (copied by triggers).
+        listed -> Bool,
     }
 }
 
@@ -153,6 +157,10 @@ diesel::table! {
         article_id -> BigInt,
         event_id -> BigInt,
         position -> Integer,
+        /// The article's, copied by triggers (migration 000008).
+        published_at -> Nullable<Timestamp>,
+        /// The article is published and not deleted (copied by triggers).
+        listed -> Bool,
     }
 }
 
@@ -161,6 +169,10 @@ diesel::table! {
         article_id -> BigInt,
         person_id -> BigInt,
         position -> Integer,
+        /// The article's, copied by triggers (migration 000008).
+        published_at -> Nullable<Timestamp>,
+        /// The article is published and not deleted (copied by triggers).
+        listed -> Bool,
     }
 }
 
@@ -169,6 +181,10 @@ diesel::table! {
         article_id -> BigInt,
         organization_id -> BigInt,
         position -> Integer,
+        /// The article's, copied by triggers (migration 000008).
+        published_at -> Nullable<Timestamp>,
+        /// The article is published and not deleted (copied by triggers).
+        listed -> Bool,
     }
 }
 

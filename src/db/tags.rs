@@ -38,7 +38,9 @@ pub fn list_with_counts(
     let counted = diesel::dsl::count(article_tags::article_id);
     let mut query = tags::table
         .inner_join(article_tags::table)
-        .filter(article_tags::article_id.eq_any(crate::db::articles::listed_article_ids!(now)))
+        // The links' own copy of their article's state (migration 000008): no join to articles.
+        .filter(article_tags::listed.eq(true))
+        .filter(article_tags::published_at.le(now))
         .filter(tags::deleted_at.is_null())
         .group_by((
             tags::id,
@@ -70,10 +72,8 @@ pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> Query
         .filter(
             tags::id.eq_any(
                 article_tags::table
-                    .filter(
-                        article_tags::article_id
-                            .eq_any(crate::db::articles::listed_article_ids!(now)),
-                    )
+                    .filter(article_tags::listed.eq(true))
+                    .filter(article_tags::published_at.le(now))
                     .select(article_tags::tag_id),
             ),
         )

@@ -453,3 +453,62 @@ db_test!(
         );
     }
 );
+
+async fn total(app: &crate::helpers::TestApp, path: &str) -> i64 {
+    app.get(path).await.json()["meta"]["total"]
+        .as_i64()
+        .expect("total")
+}
+
+db_test!(
+    list_totals_are_remembered_and_stay_exact_without_the_response_cache,
+    |app| {
+        use crate::helpers::fixtures;
+        let off = app
+            .another_instance_with(newsroom::api::caching::CacheSettings {
+                max_bytes: 0,
+                ..Default::default()
+            })
+            .await;
+        let by_tag = "/api/v1/articles?tag=an-ninh-mang";
+        let by_event = "/api/v1/events/amcc7/articles";
+        let (tag0, event0) = (total(&off, by_tag).await, total(&off, by_event).await);
+        assert!(tag0 >= 1 && event0 >= 1, "the demo article is in both");
+
+        let writer = off.writer();
+        let location = off
+            .published_article(&writer, fixtures::article("Bài mới về AMCC7"))
+            .await;
+        assert_eq!(total(&off, by_tag).await, tag0 + 1, "the writer's instance");
+        assert_eq!(total(&off, by_event).await, event0 + 1);
+
+        let at = off.clock.now().and_utc() + chrono::Duration::minutes(30);
+        let scheduled = fixtures::with(
+            fixtures::article("Bài hẹn giờ về AMCC7"),
+            serde_json::json!({"status": "published", "published_at": at.to_rfc3339()}),
+        );
+        assert_eq!(off.create_article(&writer, &scheduled).await.status, 201);
+        assert_eq!(total(&off, by_tag).await, tag0 + 1, "not out yet");
+        off.clock.set(at);
+        assert_eq!(total(&off, by_tag).await, tag0 + 2, "out on time, no write");
+
+        // A write on another instance reaches this one's totals through the change log.
+        app.clock.set(at);
+        app.published_article(&app.writer(), fixtures::article("Bài ở máy khác"))
+            .await;
+        assert_eq!(
+            total(&off, by_tag).await,
+            tag0 + 2,
+            "remembered until the log is polled"
+        );
+        assert!(off.poll_changes());
+        assert_eq!(total(&off, by_tag).await, tag0 + 3);
+
+        let gone = off
+            .with_token(&writer, crate::helpers::kit::delete(&location, "\"1\""))
+            .await;
+        assert_eq!(gone.status, 204);
+        assert_eq!(total(&off, by_tag).await, tag0 + 2, "a deletion");
+        assert_eq!(total(&off, by_event).await, event0 + 2);
+    }
+);

@@ -1,0 +1,17 @@
+DROP TRIGGER articles_listing;
+DROP TRIGGER article_tags_listing;
+DROP INDEX article_tags_listed_idx;
+ALTER TABLE article_tags DROP COLUMN listed;
+ALTER TABLE article_tags DROP COLUMN published_at;
+DROP TRIGGER article_events_listing;
+DROP INDEX article_events_listed_idx;
+ALTER TABLE article_events DROP COLUMN listed;
+ALTER TABLE article_events DROP COLUMN published_at;
+DROP TRIGGER article_people_listing;
+DROP INDEX article_people_listed_idx;
+ALTER TABLE article_people DROP COLUMN listed;
+ALTER TABLE article_people DROP COLUMN published_at;
+DROP TRIGGER article_organizations_listing;
+DROP INDEX article_organizations_listed_idx;
+ALTER TABLE article_organizations DROP COLUMN listed;
+ALTER TABLE article_organizations DROP COLUMN published_at;
