@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Reads at scale with the response cache off, SQLite: page 1 of the latest articles (with and
+# Reads at scale with the response cache off, on SQLite or PostgreSQL: page 1 of the latest articles (with and
 # without the total), a deep page by cursor, lists filtered by a tag and by an event, and one
 # article, at each size, each as a ratio to the same request at the first size; resident memory
 # under that load and the cold start (launch to the first 200 of an article) on the existing
-# database. Data comes from bench/generate.py, written once into DATA and reused.
-# Usage: bench/scale.sh   (SIZES="1000 100000 1000000", DURATION seconds per URL, DATA dir)
+# database. Data comes from bench/generate.py, written once into DATA and reused; PostgreSQL gets
+# the same rows (bench/load_postgres.py) in a database per size, also reused.
+# Usage: bench/scale.sh [sqlite|postgres]   (SIZES: default "1000 100000 1000000" on SQLite,
+# "1000 100000" on PostgreSQL; DURATION seconds per URL; DATA dir)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes="${SIZES:-1000 100000 1000000}"
+backend="${1:-sqlite}"
+case "$backend" in
+  sqlite) sizes="${SIZES:-1000 100000 1000000}" ;;
+  postgres) sizes="${SIZES:-1000 100000}" ;;
+  *) echo "usage: $0 [sqlite|postgres]"; exit 2 ;;
+esac
 duration="${DURATION:-4}"
 data="${DATA:-/root/.cache/newsroom-bench-data}"
 source bench/common.sh
@@ -17,7 +24,7 @@ port=18800
 pid=""
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 
-echo "== SQLite, cache off, newsroom on core 0 (1 worker), wrk -t1 -c32 -d${duration}s on core 1"
+echo "== $backend, cache off, newsroom on core 0 (1 worker), wrk -t1 -c32 -d${duration}s on core 1"
 printf "%-9s %-12s %10s %9s %9s\n" articles request "req/s" "p50 ms" "p99 ms"
 declare -A base
 for n in $sizes; do
@@ -28,6 +35,18 @@ for n in $sizes; do
     mv "$db.tmp" "$db"
   fi
   "$bin" migrate --database-url "$db" >/dev/null # the cold start measures a ready database
+  url="$db"
+  if [ "$backend" = postgres ]; then
+    url="postgres://postgres@127.0.0.1:5432/newsroom_scale_$n"
+    have=$(psql -tA -h 127.0.0.1 -U postgres -d "newsroom_scale_$n" -c "SELECT count(*) FROM articles" 2>/dev/null || echo 0)
+    if [ "$have" != "$n" ]; then
+      psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS newsroom_scale_$n" \
+        -c "CREATE DATABASE newsroom_scale_$n"
+      "$bin" migrate --database-url "$url" >/dev/null
+      python3 bench/load_postgres.py "$db" "$url"
+    fi
+    "$bin" migrate --database-url "$url" >/dev/null
+  fi
   # What to ask for: a deep cursor (the middle of the list), a tag, an event, an article.
   read -r cursor tag event slug < <(python3 - "$db" "$n" <<'PY'
 import base64, json, sqlite3, sys
@@ -41,7 +60,7 @@ print(cursor, tag, event, slug)
 PY
 )
   started=$(date +%s%N)
-  taskset -c 0 "$bin" serve --database-url "$db" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
+  taskset -c 0 "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
     --cache-bytes 0 --log warn >"$data/server.log" 2>&1 &
   pid=$!
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/articles/$slug" 2>/dev/null; do sleep 0.005; done

@@ -32,7 +32,25 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+/// A connection pool, and one permit per connection for the service's database work (`run`):
+/// requests beyond the pool's size wait on the async side for a permit, not on a blocking thread
+/// parked inside `get()`, so the blocking threads (each with its stack and allocator arena) stay
+/// as few as the connections. Derefs to the r2d2 pool for synchronous callers (CLI, tests).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<DbConnection>>,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager<DbConnection>>;
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+/// How long database work waits for a connection before the caller gets a 503.
+const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -140,10 +158,13 @@ pub fn connect_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
     });
     let pool = Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(CONNECTION_WAIT)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)?;
-    Ok(pool)
+    Ok(DbPool {
+        permits: std::sync::Arc::new(tokio::sync::Semaphore::new(max_size as usize)),
+        pool,
+    })
 }
 
 /// Runs blocking diesel work on the blocking thread pool with a pooled connection: sync diesel
@@ -153,8 +174,14 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
+    let permit =
+        actix_web::rt::time::timeout(CONNECTION_WAIT, pool.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::Unavailable)?
+            .map_err(|_| ApiError::Unavailable)?;
+    let pool = pool.pool.clone();
     actix_web::web::block(move || {
+        let _permit = permit;
         let mut conn = pool.get()?;
         work(&mut conn)
     })
