@@ -156,6 +156,7 @@ impl Listable for Articles {
         viewer: Viewer,
         list: &ListOptions<ArticleSort>,
         limit: i64,
+        _memo: super::read::Memo<'_>,
     ) -> diesel::QueryResult<Vec<ArticleRow>> {
         db::list(
             conn,

@@ -204,13 +204,16 @@ pub struct ResponseCache {
     /// The change log head the entries reflect.
     seen: AtomicI64,
     horizon: Mutex<Horizon>,
-    /// Exact totals of public lists per filter, kept whether or not responses are cached, under
-    /// the same guard: dropped on every content change and at the next self-made one.
-    totals: Cache<String, (i64, NaiveDateTime)>,
+    /// Facts derived from public content (list totals, tag counts), kept whether or not
+    /// responses are cached, under the same guard: dropped on every content change and at the
+    /// next self-made one.
+    memo: Cache<String, (Remembered, NaiveDateTime)>,
 }
 
-/// How many list totals are remembered (one per public filter, a few dozen bytes each).
-const MAX_TOTALS: u64 = 10_000;
+type Remembered = Arc<dyn std::any::Any + Send + Sync>;
+
+/// How many facts are remembered (a list total is one per public filter, a few dozen bytes).
+const MAX_REMEMBERED: u64 = 10_000;
 
 impl ResponseCache {
     pub fn new(settings: CacheSettings) -> ResponseCache {
@@ -235,40 +238,40 @@ impl ResponseCache {
             generation: AtomicU64::new(0),
             seen: AtomicI64::new(-1),
             horizon: Mutex::new(Horizon::Unknown),
-            totals: Cache::new(MAX_TOTALS),
+            memo: Cache::new(MAX_REMEMBERED),
         }
     }
 
-    /// The invalidation count a response or total is built under.
-    pub fn generation(&self) -> u64 {
+    /// The invalidation count a response or fact is built under.
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// A public list's remembered total for `key`, unless it expired by `now`.
-    pub fn total(&self, key: &str, now: NaiveDateTime) -> Option<i64> {
-        let (total, expires) = self.totals.get(key)?;
-        if expires <= now {
-            self.totals.invalidate(key);
-            return None;
-        }
-        Some(total)
-    }
-
-    /// Remembers a total counted since `generation` at `now` (when no change came in between)
-    /// until the next moment the content changes by itself.
-    pub fn remember_total(
+    /// What `make` derives from public content as of `ctx.now`, remembered under `key` until
+    /// content changes (a write, or the next scheduled publish or midnight). A value made while
+    /// a change came in is returned but not kept.
+    pub fn remembered<T: Send + Sync + 'static>(
         &self,
         conn: &mut DbConnection,
-        generation: u64,
         key: String,
-        total: i64,
         ctx: crate::views::Ctx,
-    ) -> diesel::QueryResult<()> {
-        let until = self.self_made_change(conn, ctx)?;
-        if self.generation.load(Ordering::SeqCst) == generation && until > ctx.now {
-            self.totals.insert(key, (total, until));
+        make: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+    ) -> diesel::QueryResult<Arc<T>> {
+        if let Some((value, expires)) = self.memo.get(&key) {
+            if expires > ctx.now {
+                if let Ok(value) = value.downcast::<T>() {
+                    return Ok(value);
+                }
+            }
+            self.memo.invalidate(&key);
         }
-        Ok(())
+        let generation = self.generation();
+        let value = Arc::new(make(conn)?);
+        let until = self.self_made_change(conn, ctx)?;
+        if self.generation() == generation && until > ctx.now {
+            self.memo.insert(key, (value.clone(), until));
+        }
+        Ok(value)
     }
 
     /// The cached response for `key`, unless it expired by `now`.
@@ -297,7 +300,7 @@ impl ResponseCache {
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
-        self.totals.invalidate_all();
+        self.memo.invalidate_all();
         if let Ok(mut horizon) = self.horizon.lock() {
             *horizon = Horizon::Unknown;
         }

@@ -154,12 +154,14 @@ pub trait Listable: 'static {
         ctx: Ctx,
         problems: &mut Problems,
     ) -> (Self::Filter, Self::Options);
+    /// `memo` keeps what public lists derive from all the content (see `ResponseCache::remembered`).
     fn list(
         conn: &mut DbConnection,
         filter: &Self::Filter,
         viewer: Viewer,
         list: &ListOptions<Self::Sort>,
         limit: i64,
+        memo: Memo<'_>,
     ) -> diesel::QueryResult<Vec<Self::Row>>;
     fn count(
         conn: &mut DbConnection,
@@ -179,6 +181,13 @@ pub trait Listable: 'static {
     fn keep(_options: &Self::Options) -> &'static [&'static str] {
         &[]
     }
+}
+
+/// What a list may remember across requests (`ResponseCache::remembered`), as of this request.
+#[derive(Clone, Copy)]
+pub struct Memo<'a> {
+    pub cache: &'a ResponseCache,
+    pub ctx: Ctx,
 }
 
 /// Narrows a list inside the database work: a sub-collection finds its parent and filters by it.
@@ -231,7 +240,8 @@ fn list_page<L: Listable>(
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;
         }
-        let rows = L::list(conn, &filter, viewer, &opts, opts.per_page + 1)?;
+        let memo = Memo { cache, ctx };
+        let rows = L::list(conn, &filter, viewer, &opts, opts.per_page + 1, memo)?;
         let total = match opts.with_total {
             true => Some(total::<L>(conn, cache, &filter, viewer, ctx)?),
             false => None,
@@ -260,14 +270,9 @@ fn total<L: Listable>(
     if viewer.previews {
         return Ok(L::count(conn, filter, viewer)?);
     }
-    let key = format!("{}:{filter:?}", L::COLLECTION);
-    if let Some(total) = cache.total(&key, ctx.now) {
-        return Ok(total);
-    }
-    let generation = cache.generation();
-    let total = L::count(conn, filter, viewer)?;
-    cache.remember_total(conn, generation, key, total, ctx)?;
-    Ok(total)
+    let key = format!("total:{}:{filter:?}", L::COLLECTION);
+    let total = cache.remembered(conn, key, ctx, |conn| L::count(conn, filter, viewer))?;
+    Ok(*total)
 }
 
 /// At most this many keys in `Surrogate-Key`: a long list names its collection and its first
@@ -336,6 +341,7 @@ macro_rules! listed_from {
             _viewer: $crate::db::Viewer,
             list: &$crate::api::query::ListOptions<Self::Sort>,
             limit: i64,
+            _memo: $crate::api::read::Memo<'_>,
         ) -> diesel::QueryResult<Vec<Self::Row>> {
             $db::list(
                 conn,

@@ -51,14 +51,29 @@ impl Listable for Tags {
     }
 
     /// Counts are public counts for everyone: a tag used only by drafts must not reveal them.
+    /// The ordered (tag, count) list is counted once per content change (at a million articles
+    /// it reads every listed link) and paged from memory.
     fn list(
         conn: &mut DbConnection,
         _: &(),
         viewer: Viewer,
         list: &ListOptions<TagSort>,
         limit: i64,
+        memo: super::read::Memo<'_>,
     ) -> diesel::QueryResult<Vec<(TagRow, i64)>> {
-        db::list_with_counts(conn, viewer.now, &list.sort, list.offset(), limit)
+        let sort = list.sort.clone();
+        let key = format!("tags:{sort:?}");
+        let ranked = memo.cache.remembered(conn, key, memo.ctx, |conn| {
+            db::ranked_with_counts(conn, viewer.now, &sort)
+        })?;
+        let offset = usize::try_from(list.offset()).unwrap_or(usize::MAX);
+        let page: Vec<(i64, i64)> = ranked
+            .iter()
+            .skip(offset)
+            .take(usize::try_from(limit).unwrap_or(0))
+            .copied()
+            .collect();
+        db::with_rows(conn, &page)
     }
 
     fn count(conn: &mut DbConnection, _: &(), viewer: Viewer) -> diesel::QueryResult<i64> {

@@ -379,7 +379,9 @@ macro_rules! link_range {
                     $until.map_or($now, |until: NaiveDateTime| until.min($now));
                 let mut query = $table::table
                     .filter($table::$key.eq($id))
-                    .filter($table::listed.eq(true))
+                    // The bare column: a partial index `WHERE listed` serves only a query
+                    // that says the same (a bound `listed = ?` proves nothing to SQLite).
+                    .filter($table::listed)
                     .filter($table::published_at.le(bound))
                     .select($table::article_id)
                     .into_boxed::<MultiBackend>();

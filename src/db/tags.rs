@@ -26,44 +26,66 @@ pub enum TagSort {
     ArticleCount,
 }
 
-/// Tags with the number of publicly listed articles carrying each; tags without any are left out
-/// (a tag used only by drafts must not reveal them).
-pub fn list_with_counts(
+/// Every tag carried by a publicly listed article, with how many carry it, in `sort` order
+/// (ties by id); tags without any are left out (a tag used only by drafts must not reveal them).
+/// Reads the links' own copy of their article's state (migration 000008), not the articles.
+pub fn ranked_with_counts(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     sort: &[(TagSort, bool)],
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<(TagRow, i64)>> {
-    let counted = diesel::dsl::count(article_tags::article_id);
-    let mut query = tags::table
-        .inner_join(article_tags::table)
-        // The links' own copy of their article's state (migration 000008): no join to articles.
-        .filter(article_tags::listed.eq(true))
+) -> QueryResult<Vec<(i64, i64)>> {
+    let counts: Vec<(i64, i64)> = article_tags::table
+        .filter(article_tags::listed)
         .filter(article_tags::published_at.le(now))
-        .filter(tags::deleted_at.is_null())
-        .group_by((
-            tags::id,
-            tags::slug,
-            tags::name,
-            tags::created_at,
-            tags::version,
-            tags::updated_at,
-            tags::deleted_at,
+        .group_by(article_tags::tag_id)
+        .select((
+            article_tags::tag_id,
+            diesel::dsl::count(article_tags::article_id),
         ))
-        .select((tags::all_columns, counted))
-        .into_boxed();
-    for (key, desc) in sort {
-        query = match (key, desc) {
-            (TagSort::Name, desc) => crate::db::ordered!(query, tags::slug, *desc),
-            (TagSort::ArticleCount, desc) => crate::db::ordered!(query, counted, *desc),
-        };
-    }
-    query
-        .then_order_by(tags::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .load(conn)
+        .load(conn)?;
+    let slugs: std::collections::HashMap<i64, String> = tags::table
+        .filter(tags::deleted_at.is_null())
+        .select((tags::id, tags::slug))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut ranked: Vec<(i64, i64, &str)> = counts
+        .into_iter()
+        .filter_map(|(id, count)| slugs.get(&id).map(|slug| (id, count, slug.as_str())))
+        .collect();
+    ranked.sort_by(|a, b| {
+        sort.iter()
+            .map(|(key, desc)| {
+                let order = match key {
+                    TagSort::Name => a.2.cmp(b.2),
+                    TagSort::ArticleCount => a.1.cmp(&b.1),
+                };
+                if *desc {
+                    order.reverse()
+                } else {
+                    order
+                }
+            })
+            .find(|order| order.is_ne())
+            .unwrap_or_else(|| a.0.cmp(&b.0))
+    });
+    Ok(ranked
+        .into_iter()
+        .map(|(id, count, _)| (id, count))
+        .collect())
+}
+
+/// The rows of `(tag id, count)` pairs, in their order.
+pub fn with_rows(conn: &mut DbConnection, page: &[(i64, i64)]) -> QueryResult<Vec<(TagRow, i64)>> {
+    let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+    let mut rows: std::collections::HashMap<i64, TagRow> = by_ids(conn, &ids)?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    Ok(page
+        .iter()
+        .filter_map(|(id, count)| rows.remove(id).map(|row| (row, *count)))
+        .collect())
 }
 
 pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
@@ -72,7 +94,7 @@ pub fn count_with_articles(conn: &mut DbConnection, now: NaiveDateTime) -> Query
         .filter(
             tags::id.eq_any(
                 article_tags::table
-                    .filter(article_tags::listed.eq(true))
+                    .filter(article_tags::listed)
                     .filter(article_tags::published_at.le(now))
                     .select(article_tags::tag_id),
             ),
@@ -119,7 +141,8 @@ pub fn ensure(
 pub fn public_count(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<i64> {
     article_tags::table
         .filter(article_tags::tag_id.eq(id))
-        .filter(article_tags::article_id.eq_any(crate::db::articles::listed_article_ids!(now)))
+        .filter(article_tags::listed)
+        .filter(article_tags::published_at.le(now))
         .count()
         .get_result(conn)
 }

@@ -49,6 +49,17 @@ db_test!(tags_count_only_the_articles_the_public_sees, |app| {
             .collect()
     };
     let before = app.get_ok("/api/v1/tags?sort=name&per_page=100").await;
+    // Counts are remembered per content change even with no response cache: they must move.
+    let off = app
+        .another_instance_with(newsroom::api::caching::CacheSettings {
+            max_bytes: 0,
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(
+        off.get_ok("/api/v1/tags?per_page=1").await["data"][0]["slug"],
+        "an-ninh-mang"
+    );
     for (title, tags) in [
         (
             "Chuyển đổi số trong báo chí",
@@ -79,6 +90,19 @@ db_test!(tags_count_only_the_articles_the_public_sees, |app| {
     assert_eq!(
         after["meta"]["total"].as_i64(),
         before["meta"]["total"].as_i64().map(|n| n + 2)
+    );
+    off.poll_changes();
+    let mut ranked = Vec::new();
+    for page in 1..=3 {
+        let body = off
+            .get_ok(&format!("/api/v1/tags?per_page=1&page={page}"))
+            .await;
+        ranked.push(body["data"][0]["slug"].clone());
+    }
+    assert_eq!(
+        ranked,
+        ["chuyen-doi-so", "an-ninh-mang", "asean"],
+        "most used first, then by name, paged"
     );
     app.get("/api/v1/tags/ban-nhap")
         .await
