@@ -20,13 +20,13 @@ data="${DATA:-/root/.cache/newsroom-bench-data}"
 source bench/common.sh
 bench_setup
 mkdir -p "$data"
-port=18800
-pid=""
-trap 'kill "$pid" 2>/dev/null || true' EXIT
+rounds="${ROUNDS:-2}"
+declare -A pid port_of paths
+trap 'for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
-echo "== $backend, cache off, newsroom on core 0 (1 worker), wrk -t1 -c32 -d${duration}s on core 1"
-printf "%-9s %-12s %10s %9s %9s\n" articles request "req/s" "p50 ms" "p99 ms"
-declare -A base
+echo "== $backend, cache off, every size's server on core 0 (1 worker each), wrk -t1 -c32 -d${duration}s on core 1,"
+echo "   sizes alternated $rounds times per request; cost = the first size's req/s over this size's"
+port=18800
 for n in $sizes; do
   db="$data/articles-$n.db"
   if [ ! -f "$db" ]; then
@@ -47,43 +47,65 @@ for n in $sizes; do
     fi
     "$bin" migrate --database-url "$url" >/dev/null
   fi
-  # What to ask for: a deep cursor (the middle of the list), a tag, an event, an article.
+  # What to ask for: a deep cursor (the middle of the list), the most used tag and event (a
+  # filtered page of 5 is full at every size), an article.
   read -r cursor tag event slug < <(python3 - "$db" "$n" <<'PY'
 import base64, json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2])
 at, id_ = db.execute("SELECT published_at, id FROM articles ORDER BY published_at DESC, id ASC LIMIT 1 OFFSET ?", (n // 2,)).fetchone()
 cursor = base64.urlsafe_b64encode(json.dumps({"s": "published_at", "d": True, "v": at.replace(" ", "T"), "i": id_}, separators=(",", ":")).encode()).decode().rstrip("=")
-tag = db.execute("SELECT t.slug FROM tags t JOIN article_tags a ON a.tag_id = t.id WHERE a.article_id = ?", (id_,)).fetchone()[0]
-event = db.execute("SELECT e.slug FROM events e JOIN article_events a ON a.event_id = e.id WHERE a.article_id = ?", (id_,)).fetchone()[0]
+tag = db.execute("SELECT t.slug FROM tags t JOIN article_tags a ON a.tag_id = t.id GROUP BY t.id ORDER BY count(*) DESC, t.id LIMIT 1").fetchone()[0]
+event = db.execute("SELECT e.slug FROM events e JOIN article_events a ON a.event_id = e.id GROUP BY e.id ORDER BY count(*) DESC, e.id LIMIT 1").fetchone()[0]
 slug = db.execute("SELECT slug FROM articles WHERE id = ?", (id_,)).fetchone()[0]
 print(cursor, tag, event, slug)
 PY
 )
+  port=$((port + 1))
+  port_of[$n]=$port
+  paths[$n]="page1=/api/v1/articles page1-nocount=/api/v1/articles?count=none deep-cursor=/api/v1/articles?count=none&cursor=$cursor by-tag=/api/v1/articles?tag=$tag&per_page=5 by-event=/api/v1/articles?event=$event&per_page=5 article=/api/v1/articles/$slug"
   started=$(date +%s%N)
   taskset -c 0 "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
-    --cache-bytes 0 --log warn >"$data/server.log" 2>&1 &
-  pid=$!
+    --cache-bytes 0 --log warn >"$data/server-$n.log" 2>&1 &
+  pid[$n]=$!
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/articles/$slug" 2>/dev/null; do sleep 0.005; done
-  cold_ms=$(( ($(date +%s%N) - started) / 1000000 ))
-  for request in "page1 /api/v1/articles" "page1-nocount /api/v1/articles?count=none" \
-      "deep-cursor /api/v1/articles?count=none&cursor=$cursor" "by-tag /api/v1/articles?tag=$tag" \
-      "by-event /api/v1/articles?event=$event" "article /api/v1/articles/$slug"; do
-    read -r name path <<<"$request"
-    # Requests wrk gave up on still run on the server: wait until it is idle again.
-    for _ in $(seq 1 600); do
-      t=$(curl -sS -m 120 -o /dev/null -w "%{time_total}" "http://127.0.0.1:$port/readyz" || echo 1)
-      python3 -c "import sys; sys.exit(0 if $t < 0.05 else 1)" && break
-      sleep 0.1
-    done
-    read -r rps p50 p99 < <(taskset -c 1 wrk -t1 -c32 -d"${duration}s" --timeout 10s --latency "http://127.0.0.1:$port$path" | awk '
-      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-      /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-      END { printf "%s %.2f %.2f\n", rps, p50, p99 }')
-    [ -z "${base[$name]:-}" ] && base[$name]=$rps
-    ratio=$(python3 -c "print(f'{${base[$name]} / max($rps, 0.001):.2f}')")
-    printf "%-9s %-12s %10.0f %9s %9s   cost x%s of the first size\n" "$n" "$name" "$rps" "$p50" "$p99" "$ratio"
+  echo "$n articles: cold start $(( ($(date +%s%N) - started) / 1000000 )) ms from launch to the first article"
+done
+
+# Requests wrk gave up on still run on a server: wait until it is idle again.
+settle() {
+  for _ in $(seq 1 600); do
+    t=$(curl -sS -m 120 -o /dev/null -w "%{time_total}" "http://127.0.0.1:$1/readyz" || echo 1)
+    python3 -c "import sys; sys.exit(0 if $t < 0.05 else 1)" && break
+    sleep 0.1
   done
-  rss=$(awk '/^VmHWM:/ {print int($2/1024)}' "/proc/$pid/status")
-  echo "$n articles: resident memory peak ${rss} MiB; cold start ${cold_ms} ms to the first article"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+load() { # port path -> "req/s p50 p99"
+  taskset -c 1 wrk -t1 -c32 -d"${duration}s" --timeout 10s --latency "http://127.0.0.1:$1$2" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    END { printf "%s %.2f %.2f\n", rps, p50, p99 }'
+}
+
+printf "%-9s %-14s %10s %9s %9s\n" articles request "req/s" "p50 ms" "p99 ms"
+first=${sizes%% *}
+for name in page1 page1-nocount deep-cursor by-tag by-event article; do
+  declare -A sum=() p50s=() p99s=()
+  for _ in $(seq 1 "$rounds"); do
+    for n in $sizes; do
+      path=$(tr ' ' '\n' <<<"${paths[$n]}" | awk -F= -v k="$name" '$1 == k { sub(/^[^=]*=/, ""); print }')
+      settle "${port_of[$n]}"
+      read -r rps p50 p99 < <(load "${port_of[$n]}" "$path")
+      sum[$n]=$(python3 -c "print(${sum[$n]:-0} + $rps)")
+      p50s[$n]="${p50s[$n]:-} $p50"; p99s[$n]="${p99s[$n]:-} $p99"
+    done
+  done
+  for n in $sizes; do
+    mean=$(python3 -c "print(${sum[$n]} / $rounds)")
+    cost=$(python3 -c "print(f'{${sum[$first]} / max(${sum[$n]}, 0.001):.2f}')")
+    printf "%-9s %-14s %10.0f %9s %9s   cost x%s\n" "$n" "$name" "$mean" \
+      "$(tr ' ' '\n' <<<"${p50s[$n]}" | sort -n | tail -1)" "$(tr ' ' '\n' <<<"${p99s[$n]}" | sort -n | tail -1)" "$cost"
+  done
+done
+for n in $sizes; do
+  echo "$n articles: resident memory peak $(awk '/^VmHWM:/ {print int($2/1024)}' "/proc/${pid[$n]}/status") MiB"
 done

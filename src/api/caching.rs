@@ -248,8 +248,10 @@ impl ResponseCache {
     }
 
     /// What `make` derives from public content as of `ctx.now`, remembered under `key` until
-    /// content changes (a write, or the next scheduled publish or midnight). A value made while
-    /// a change came in is returned but not kept.
+    /// content changes (a write, or the next scheduled publish or midnight). Concurrent misses
+    /// of one key wait for a single `make` (a million-row count runs once, not once per
+    /// reader). The generation is part of the key: a read after a change neither waits for nor
+    /// gets a value made before it.
     pub fn remembered<T: Send + Sync + 'static>(
         &self,
         conn: &mut DbConnection,
@@ -257,21 +259,22 @@ impl ResponseCache {
         ctx: crate::views::Ctx,
         make: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
     ) -> diesel::QueryResult<Arc<T>> {
-        if let Some((value, expires)) = self.memo.get(&key) {
-            if expires > ctx.now {
-                if let Ok(value) = value.downcast::<T>() {
-                    return Ok(value);
-                }
+        let key = format!("{}:{key}", self.generation());
+        if let Some((_, expires)) = self.memo.get(&key) {
+            if expires <= ctx.now {
+                self.memo.invalidate(&key);
             }
-            self.memo.invalidate(&key);
         }
-        let generation = self.generation();
-        let value = Arc::new(make(conn)?);
-        let until = self.self_made_change(conn, ctx)?;
-        if self.generation() == generation && until > ctx.now {
-            self.memo.insert(key, (value.clone(), until));
-        }
-        Ok(value)
+        let (value, _) = self
+            .memo
+            .try_get_with(key, || -> diesel::QueryResult<(Remembered, NaiveDateTime)> {
+                let value = make(conn)?;
+                Ok((Arc::new(value), self.self_made_change(conn, ctx)?))
+            })
+            .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+        value.downcast::<T>().map_err(|_| {
+            diesel::result::Error::QueryBuilderError("a remembered value of another type".into())
+        })
     }
 
     /// The cached response for `key`, unless it expired by `now`.
