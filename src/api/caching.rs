@@ -29,8 +29,10 @@ use base64::Engine;
 use chrono::NaiveDateTime;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 
 use super::query::normalized_query;
 use super::AppState;
@@ -187,6 +189,25 @@ impl Entry {
     }
 }
 
+/// A response being built; dropping it (built, failed or cancelled) wakes the requests that
+/// wait for it.
+struct Building {
+    cache: Arc<ResponseCache>,
+    key: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        let mut building = self
+            .cache
+            .building
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        building.remove(&self.key);
+    }
+}
+
 /// The next publish moment, once looked up; forgotten on every change.
 #[derive(Debug, Clone, Copy)]
 enum Horizon {
@@ -208,6 +229,12 @@ pub struct ResponseCache {
     /// responses are cached, under the same guard: dropped on every content change and at the
     /// next self-made one.
     memo: Cache<String, (Remembered, NaiveDateTime)>,
+    /// Responses being built, by generation and key: other misses of the same key wait for
+    /// the first one rather than each building it (after a write, hundreds of readers miss the
+    /// same few URLs at once).
+    building: Mutex<HashMap<String, watch::Receiver<()>>>,
+    /// Public responses built by their handler (for tests and diagnostics).
+    builds: AtomicU64,
 }
 
 type Remembered = Arc<dyn std::any::Any + Send + Sync>;
@@ -239,6 +266,8 @@ impl ResponseCache {
             seen: AtomicI64::new(-1),
             horizon: Mutex::new(Horizon::Unknown),
             memo: Cache::new(MAX_REMEMBERED),
+            building: Mutex::new(HashMap::new()),
+            builds: AtomicU64::new(0),
         }
     }
 
@@ -267,10 +296,13 @@ impl ResponseCache {
         }
         let (value, _) = self
             .memo
-            .try_get_with(key, || -> diesel::QueryResult<(Remembered, NaiveDateTime)> {
-                let value = make(conn)?;
-                Ok((Arc::new(value), self.self_made_change(conn, ctx)?))
-            })
+            .try_get_with(
+                key,
+                || -> diesel::QueryResult<(Remembered, NaiveDateTime)> {
+                    let value = make(conn)?;
+                    Ok((Arc::new(value), self.self_made_change(conn, ctx)?))
+                },
+            )
             .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
         value.downcast::<T>().map_err(|_| {
             diesel::result::Error::QueryBuilderError("a remembered value of another type".into())
@@ -297,6 +329,22 @@ impl ResponseCache {
         }
     }
 
+    /// Who builds `key`'s response: this request (`Ok`, holding the guard that releases the
+    /// others when dropped), or another one already at it (`Err`, to wait on).
+    fn build_or_wait(self: &Arc<Self>, key: String) -> Result<Building, watch::Receiver<()>> {
+        let mut building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(waiting) = building.get(&key) {
+            return Err(waiting.clone());
+        }
+        let (done, waiting) = watch::channel(());
+        building.insert(key.clone(), waiting);
+        Ok(Building {
+            cache: self.clone(),
+            key,
+            _done: done,
+        })
+    }
+
     /// Forgets every entry and the publish horizon: content changed.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -319,6 +367,11 @@ impl ResponseCache {
             self.invalidate();
         }
         Ok(moved)
+    }
+
+    /// How many public responses their handler built since start.
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
     }
 
     /// The bytes the entries take, as the bound counts them.
@@ -495,6 +548,31 @@ pub async fn public_reads(
         return Ok(req.into_response(res));
     }
     let generation = cache.generation.load(Ordering::SeqCst);
+    // One build per key at a time: a second miss waits for the first, then answers from its
+    // entry (or, when that response was not cacheable, builds its own).
+    let building = match cache
+        .entries
+        .is_some()
+        .then(|| cache.build_or_wait(format!("{generation}:{key}")))
+    {
+        None => None,
+        Some(Ok(building)) => Some(building),
+        Some(Err(mut waiting)) => {
+            let _ = waiting.changed().await;
+            if let Some(entry) = cache.get(&key, now) {
+                let res = respond(
+                    &entry,
+                    coding,
+                    if_none_match.as_deref(),
+                    &cache.settings,
+                    now,
+                );
+                return Ok(req.into_response(res));
+            }
+            None
+        }
+    };
+    cache.builds.fetch_add(1, Ordering::Relaxed);
     let res = next.call(req).await?;
     let private = res
         .headers()
@@ -533,6 +611,7 @@ pub async fn public_reads(
         now,
     );
     cache.put(generation, key, entry);
+    drop(building);
     Ok(ServiceResponse::new(req, res))
 }
 

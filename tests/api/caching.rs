@@ -512,3 +512,43 @@ db_test!(
         assert_eq!(total(&off, by_event).await, event0 + 2);
     }
 );
+
+db_test!(concurrent_misses_of_one_url_build_it_once, |app| {
+    let path = "/api/v1/articles?include=events,people";
+    app.cache.invalidate();
+    let before = app.cache.builds();
+    let requests: Vec<_> = (0..20).map(|_| app.get(path)).collect();
+    let answers = futures_util::future::join_all(requests).await;
+    assert_eq!(
+        app.cache.builds() - before,
+        1,
+        "one build for twenty misses"
+    );
+    let first = &answers[0];
+    assert_eq!(first.status, 200);
+    for res in &answers {
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body, first.body);
+        assert_eq!(res.header("etag"), first.header("etag"));
+    }
+    // A write in between: the next reader does not get the build from before it.
+    let writer = app.writer();
+    let changed = app
+        .with_token(
+            &writer,
+            patch(
+                "/api/v1/people/to-lam",
+                "\"1\"",
+                &serde_json::json!({"name": "Tô Lâm (đổi tên)"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        changed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&changed.body)
+    );
+    let after = app.get_ok(path).await;
+    assert!(after.to_string().contains("Tô Lâm (đổi tên)"));
+});
