@@ -424,6 +424,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     })
 }
 
+/// Writes an article's links (a new article's, or changed ones of an edited article).
 fn link_all(
     conn: &mut DbConnection,
     id: i64,
@@ -442,10 +443,10 @@ fn link_all(
             }
         }
     }
-    db::link(conn, Relation::Tags, id, &tag_ids)?;
-    db::link(conn, Relation::Events, id, &checked.events)?;
-    db::link(conn, Relation::People, id, &checked.people)?;
-    db::link(conn, Relation::Organizations, id, &checked.organizations)?;
+    db::relink(conn, Relation::Tags, id, &tag_ids)?;
+    db::relink(conn, Relation::Events, id, &checked.events)?;
+    db::relink(conn, Relation::People, id, &checked.people)?;
+    db::relink(conn, Relation::Organizations, id, &checked.organizations)?;
     Ok(())
 }
 
@@ -490,7 +491,6 @@ impl Editable for Articles {
         if !Self::Row::update(conn, id, expected, &checked.changes)? {
             return Ok(false);
         }
-        db::unlink_all(conn, id)?;
         link_all(conn, id, checked, ctx)?;
         Ok(true)
     }

@@ -625,16 +625,40 @@ pub struct ArticleChanges {
     pub updated_at: NaiveDateTime,
 }
 
-/// Removes every link of an article before they are written anew.
-pub fn unlink_all(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
-    diesel::delete(article_events::table.filter(article_events::article_id.eq(id)))
-        .execute(conn)?;
-    diesel::delete(article_people::table.filter(article_people::article_id.eq(id)))
-        .execute(conn)?;
-    diesel::delete(article_organizations::table.filter(article_organizations::article_id.eq(id)))
-        .execute(conn)?;
-    Ok(())
+/// Makes an article's links of `relation` be `related_ids`, in order: nothing is written when
+/// they already are (an edit of the byline leaves its links alone).
+pub fn relink(
+    conn: &mut DbConnection,
+    relation: Relation,
+    article_id: i64,
+    related_ids: &[i64],
+) -> QueryResult<()> {
+    let current: Vec<i64> = links(conn, relation, &[article_id])?
+        .into_iter()
+        .map(|(_, related)| related)
+        .collect();
+    if current == related_ids {
+        return Ok(());
+    }
+    match relation {
+        Relation::Tags => {
+            diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+                .execute(conn)?
+        }
+        Relation::Events => {
+            diesel::delete(article_events::table.filter(article_events::article_id.eq(article_id)))
+                .execute(conn)?
+        }
+        Relation::People => {
+            diesel::delete(article_people::table.filter(article_people::article_id.eq(article_id)))
+                .execute(conn)?
+        }
+        Relation::Organizations => diesel::delete(
+            article_organizations::table.filter(article_organizations::article_id.eq(article_id)),
+        )
+        .execute(conn)?,
+    };
+    link(conn, relation, article_id, related_ids)
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -403,6 +403,8 @@ pub trait Record: Sized + Send + 'static {
     const NOUN: &'static str;
     /// The item with this id or current slug, deleted or not.
     fn find(conn: &mut DbConnection, key: &Key) -> diesel::QueryResult<Option<Self>>;
+    /// The items with these ids or current slugs, deleted or not, in one query (any order).
+    fn find_all(conn: &mut DbConnection, keys: &[Key]) -> diesel::QueryResult<Vec<Self>>;
     fn id(&self) -> i64;
     fn slug(&self) -> &str;
     fn version(&self) -> i32;
@@ -514,12 +516,27 @@ pub fn refer_all<R: Record>(
     field: &str,
     checks: &mut Checks,
 ) -> diesel::QueryResult<Vec<i64>> {
+    let keys: Vec<Option<Key>> = references.iter().map(Reference::key).collect();
+    let wanted: Vec<Key> = keys.iter().flatten().cloned().collect();
+    let found: Vec<R> = R::find_all(conn, &wanted)?
+        .into_iter()
+        .filter(|row| row.deleted_at().is_none())
+        .collect();
     let mut ids = Vec::new();
-    for (i, reference) in references.iter().enumerate() {
-        if let Some(row) = refer::<R>(conn, reference, &format!("/{field}/{i}"), checks)? {
-            if !ids.contains(&row.id()) {
-                ids.push(row.id());
-            }
+    for (i, key) in keys.iter().enumerate() {
+        let pointer = format!("/{field}/{i}");
+        let Some(key) = key else {
+            checks.add(&pointer, "must be an id, a slug or a reference");
+            continue;
+        };
+        let row = found.iter().find(|row| match key {
+            Key::Id(id) => row.id() == *id,
+            Key::Slug(slug) => row.slug() == slug,
+        });
+        match row {
+            Some(row) if !ids.contains(&row.id()) => ids.push(row.id()),
+            Some(_) => {}
+            None => checks.add(&pointer, format!("no {} `{key}`", R::NOUN)),
         }
     }
     Ok(ids)
@@ -580,6 +597,29 @@ macro_rules! record {
                     $crate::db::Key::Slug(slug) => query.filter($table::slug.eq(slug.clone())),
                 };
                 query.select($table::all_columns).first(conn).optional()
+            }
+
+            fn find_all(
+                conn: &mut $crate::db::DbConnection,
+                keys: &[$crate::db::Key],
+            ) -> diesel::QueryResult<Vec<Self>> {
+                use diesel::prelude::*;
+                use $crate::db::schema::$table;
+                let mut ids = Vec::new();
+                let mut slugs = Vec::new();
+                for key in keys {
+                    match key {
+                        $crate::db::Key::Id(id) => ids.push(*id),
+                        $crate::db::Key::Slug(slug) => slugs.push(slug.clone()),
+                    }
+                }
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                $table::table
+                    .filter($table::id.eq_any(ids).or($table::slug.eq_any(slugs)))
+                    .select($table::all_columns)
+                    .load(conn)
             }
 
             fn id(&self) -> i64 {

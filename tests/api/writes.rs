@@ -592,3 +592,68 @@ db_test!(
             .problem(400, "invalid-body");
     }
 );
+
+db_test!(relations_keep_their_order_through_edits, |app| {
+    let writer = app.writer();
+    let body = crate::helpers::fixtures::with(
+        crate::helpers::fixtures::article("Thứ tự quan hệ"),
+        json!({"people": ["to-lam", "tim-watts"], "events": ["amcc7", "sicw-2022"], "tags": ["Một", "Hai"]}),
+    );
+    let created = app.create_article(&writer, &body).await;
+    assert_eq!(created.status, 201);
+    let path = created.location();
+    let slugs_of = |doc: &serde_json::Value, field: &str| -> Vec<String> {
+        doc["data"][field]
+            .as_array()
+            .expect("references")
+            .iter()
+            .map(|r| r["slug"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let edited = app
+        .with_token(
+            &writer,
+            kit::patch(&path, "\"1\"", &json!({"byline": "TTXVN"})),
+        )
+        .await;
+    assert_eq!(edited.status, 200);
+    let doc = edited.json();
+    assert_eq!(
+        slugs_of(&doc, "people"),
+        ["to-lam", "tim-watts"],
+        "a byline edit keeps links"
+    );
+    assert_eq!(slugs_of(&doc, "events"), ["amcc7", "sicw-2022"]);
+    let reordered = app
+        .with_token(
+            &writer,
+            kit::patch(
+                &path,
+                "\"2\"",
+                &json!({"people": ["tim-watts", "to-lam"], "events": [{"slug": "sicw-2022"}], "tags": ["Hai", "Ba"]}),
+            ),
+        )
+        .await;
+    assert_eq!(reordered.status, 200);
+    let doc = reordered.json();
+    assert_eq!(slugs_of(&doc, "people"), ["tim-watts", "to-lam"]);
+    assert_eq!(slugs_of(&doc, "events"), ["sicw-2022"]);
+    assert_eq!(slugs_of(&doc, "tags"), ["hai", "ba"]);
+    let again = app
+        .with_token(&writer, TestRequest::get().uri(&path))
+        .await
+        .json();
+    assert_eq!(slugs_of(&again, "people"), ["tim-watts", "to-lam"]);
+    let duplicate = app
+        .with_token(
+            &writer,
+            kit::patch(
+                &path,
+                "\"3\"",
+                &json!({"people": ["to-lam", 1, "khong-co"]}),
+            ),
+        )
+        .await;
+    duplicate.problem(422, "validation");
+    assert!(duplicate.json()["errors"].to_string().contains("/people/2"));
+});
