@@ -3,9 +3,10 @@ use clap::Parser;
 fn main() {
     few_allocator_arenas();
     let cli = newsroom::config::Cli::parse();
-    newsroom::telemetry::init(&cli.settings.log, cli.settings.log_format);
+    let logs = newsroom::telemetry::init(&cli.settings.log, cli.settings.log_format);
     if let Err(error) = newsroom::cli::run(cli.command, cli.settings) {
         tracing::error!(%error, "newsroom failed");
+        drop(logs);
         eprintln!("newsroom: {error}");
         std::process::exit(1);
     }
