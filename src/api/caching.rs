@@ -537,15 +537,17 @@ pub async fn public_reads(
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    if let Some(entry) = cache.get(&key, now) {
-        let res = respond(
-            &entry,
+    let from_entry = |entry: &Entry| {
+        respond(
+            entry,
             coding,
             if_none_match.as_deref(),
             &cache.settings,
             now,
-        );
-        return Ok(req.into_response(res));
+        )
+    };
+    if let Some(entry) = cache.get(&key, now) {
+        return Ok(req.into_response(from_entry(&entry)));
     }
     let generation = cache.generation.load(Ordering::SeqCst);
     // One build per key at a time: a second miss waits for the first, then answers from its
@@ -560,14 +562,7 @@ pub async fn public_reads(
         Some(Err(mut waiting)) => {
             let _ = waiting.changed().await;
             if let Some(entry) = cache.get(&key, now) {
-                let res = respond(
-                    &entry,
-                    coding,
-                    if_none_match.as_deref(),
-                    &cache.settings,
-                    now,
-                );
-                return Ok(req.into_response(res));
+                return Ok(req.into_response(from_entry(&entry)));
             }
             None
         }
@@ -603,13 +598,7 @@ pub async fn public_reads(
         compressed: Default::default(),
         expires: cache.valid_until(&state, now).await,
     });
-    let res = respond(
-        &entry,
-        coding,
-        if_none_match.as_deref(),
-        &cache.settings,
-        now,
-    );
+    let res = from_entry(&entry);
     cache.put(generation, key, entry);
     drop(building);
     Ok(ServiceResponse::new(req, res))
