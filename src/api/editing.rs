@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::auth::{Caller, Editor};
 use super::query::path_key;
-use super::write::{changed, created, decode, etag, if_match, prepare, read_json};
+use super::write::{changed, created, decode, etag, if_match, prepare, read_json, IfMatch};
 use super::State;
 use crate::db::{self as database, locate, DbConnection, Key, Located, Record};
 use crate::db::{changes, slugs};
@@ -178,7 +178,7 @@ fn create<E: Editable>(
 fn replace<E: Editable>(
     conn: &mut DbConnection,
     key: &Key,
-    expected: Option<i32>,
+    expected: IfMatch,
     body: Map<String, Value>,
     patch: bool,
     editor: &Editor,
@@ -186,7 +186,7 @@ fn replace<E: Editable>(
 ) -> Result<(i32, Value), ApiError> {
     let stored = target::<E>(conn, key)?;
     let (_, current) = E::represent(conn, stored.id(), ctx)?;
-    if Some(stored.version()) != expected {
+    if !expected.matches(stored.version()) {
         // A malformed or invalid body is reported as such (400, 422); a sound one is merely
         // stale. Its read-only fields are not compared: they describe the version the editor had.
         let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
@@ -286,7 +286,7 @@ pub async fn delete_item<E: Editable + 'static>(
     database::run(&state.editorial_pool, move |conn| {
         database::content_transaction(conn, |conn| {
             let stored = target::<E>(conn, &key)?;
-            if Some(stored.version()) != expected {
+            if !expected.matches(stored.version()) {
                 return Err(stale::<E>(&stored));
             }
             E::deletable(conn, stored.id())?;

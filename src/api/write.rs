@@ -155,23 +155,51 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// The version an `If-Match` names. Missing is 428. A value that is not one editorial ETag
-/// `"<n>"` (a public, byte-based ETag, `*`, a list) names no version: `None`, which the write
-/// answers with 412 once it knows the item exists and the body is well-formed.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+/// What an `If-Match` asks for, compared as RFC 9110 says (section 13.1.1, strong comparison):
+/// `*`, any current version; otherwise a list of entity tags, of which only editorial ETags
+/// `"<n>"` written exactly as this service writes them can match (`"01"`, `W/"1"` or a public,
+/// byte-based ETag never does; the write then answers 412 once it knows the item exists).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i32>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, version: i32) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(versions) => versions.contains(&version),
+        }
+    }
+
+    fn parse(value: &str) -> IfMatch {
+        let value = value.trim();
+        if value == "*" {
+            return IfMatch::Any;
+        }
+        IfMatch::Versions(
+            value
+                .split(',')
+                .filter_map(|tag| {
+                    let opaque = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
+                    let version = opaque.parse::<i32>().ok()?;
+                    (etag(version) == format!("\"{opaque}\"")).then_some(version)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The `If-Match` of a write. Missing is 428.
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
         ApiError::PreconditionRequired(
             "send If-Match with the ETag of the version you edited (from a GET with a token)"
                 .into(),
         )
     })?;
-    Ok(value
-        .to_str()
-        .unwrap_or("")
-        .trim()
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<i32>().ok()))
+    Ok(IfMatch::parse(value.to_str().unwrap_or("")))
 }
 
 /// The editorial ETag of a version.
@@ -314,6 +342,23 @@ pub fn changed(version: i32, body: Value) -> HttpResponse {
         .insert_header((header::ETAG, etag(version)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(serde_json::json!({ "data": body }))
+}
+
+#[cfg(test)]
+mod if_match_tests {
+    use super::IfMatch;
+
+    #[test]
+    fn if_match_is_a_strong_comparison_of_exact_tags() {
+        assert!(IfMatch::parse("\"1\"").matches(1));
+        assert!(IfMatch::parse(" \"3\", \"1\" ").matches(1));
+        assert!(IfMatch::parse("*").matches(7));
+        for other in [
+            "\"01\"", "\"+1\"", "W/\"1\"", "1", "\"1", "\"abc\"", "", "\" 1\"",
+        ] {
+            assert!(!IfMatch::parse(other).matches(1), "{other}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -657,3 +657,38 @@ db_test!(relations_keep_their_order_through_edits, |app| {
     duplicate.problem(422, "validation");
     assert!(duplicate.json()["errors"].to_string().contains("/people/2"));
 });
+
+db_test!(if_match_is_a_strong_comparison, |app| {
+    let writer = app.writer();
+    let created = app
+        .create_article(&writer, &json!({"title": "So khớp phiên bản"}))
+        .await;
+    assert_eq!(created.status, 201);
+    let path = created.location();
+    let edit = |tag: &str, byline: &str| {
+        TestRequest::patch()
+            .uri(&path)
+            .insert_header(("If-Match", tag.to_owned()))
+            .insert_header(("Content-Type", "application/merge-patch+json"))
+            .set_payload(json!({"byline": byline}).to_string())
+    };
+    for tag in ["\"01\"", "\"+1\"", "W/\"1\"", "1", "\"2\", \"3\""] {
+        app.with_token(&writer, edit(tag, "x"))
+            .await
+            .problem(412, "precondition-failed");
+    }
+    let listed = app.with_token(&writer, edit("\"7\", \"1\"", "TTXVN")).await;
+    assert_eq!(listed.status, 200, "a list naming the current version");
+    assert_eq!(listed.etag(), "\"2\"");
+    let any = app.with_token(&writer, edit("*", "Phóng viên")).await;
+    assert_eq!(any.status, 200, "`*`: any current version");
+    assert_eq!(any.etag(), "\"3\"");
+    app.with_token(
+        &writer,
+        TestRequest::delete()
+            .uri(&path)
+            .insert_header(("If-Match", "\"03\"")),
+    )
+    .await
+    .problem(412, "precondition-failed");
+});
