@@ -168,3 +168,30 @@ db_test!(
         );
     }
 );
+
+db_test!(every_response_carries_the_security_headers, |app| {
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles/khong-co",
+        "/livez",
+        "/openapi.json",
+        "/api/v1/articles?per_page=1000",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(res.header("referrer-policy"), Some("no-referrer"), "{path}");
+        assert!(res.header("content-security-policy").is_none(), "{path}");
+    }
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    let policy = docs
+        .header("content-security-policy")
+        .expect("a policy on /docs");
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self'"));
+    assert_eq!(docs.header("x-frame-options"), Some("DENY"));
+    assert_eq!(docs.header("x-content-type-options"), Some("nosniff"));
+});
