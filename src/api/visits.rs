@@ -32,7 +32,7 @@ pub struct Beacon {
     #[schema(
         example = "/an-ninh-mang/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam",
         min_length = 1,
-        max_length = 2048
+        max_length = 512
     )]
     pub path: String,
     /// The article on the page: id or slug.

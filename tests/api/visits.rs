@@ -330,3 +330,25 @@ db_test!(
         assert_eq!(popular["data"][0]["views"], 2);
     }
 );
+
+db_test!(the_beacon_spec_states_the_limits_the_code_applies, |app| {
+    let spec: Value = serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec");
+    let fields = &spec["components"]["schemas"]["Beacon"]["properties"];
+    for field in ["path", "referrer"] {
+        assert_eq!(fields[field]["maxLength"], 512, "{field}");
+    }
+    let longest = format!("/{}", "a".repeat(511));
+    beacon(
+        &app,
+        "203.0.113.9",
+        json!({"path": longest, "referrer": "r".repeat(512)}),
+    )
+    .await;
+    let req = TestRequest::post()
+        .uri("/api/v1/visits")
+        .peer_addr("203.0.113.9:40000".parse().expect("addr"))
+        .insert_header(("Content-Type", "text/plain"))
+        .insert_header(("User-Agent", READER))
+        .set_payload(json!({"path": format!("/{}", "a".repeat(512))}).to_string());
+    app.request(req).await.problem(400, "invalid-body");
+});
