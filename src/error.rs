@@ -275,6 +275,16 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => ApiError::NotFound("not found".into()),
+            // Content writes run one at a time (`db::content_transaction`), so a free slug or
+            // name checked by reading stays free; should any unique key still collide, it is
+            // the caller's conflict, never a 500.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                info,
+            ) => ApiError::Conflict(format!(
+                "another item already has this key ({}); fetch it again and retry",
+                info.constraint_name().unwrap_or("a unique key")
+            )),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -358,6 +368,15 @@ fn generic_problem(status: StatusCode) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unique_violation_is_a_conflict_never_a_500() {
+        let error = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate key value violates unique constraint".to_owned()),
+        );
+        assert!(matches!(ApiError::from(error), ApiError::Conflict(_)));
+    }
 
     #[test]
     fn an_unreachable_database_is_503_with_retry_after() {

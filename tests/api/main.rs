@@ -13,6 +13,7 @@ mod events;
 mod openapi;
 mod organizations;
 mod people;
+mod races;
 mod service;
 mod tags;
 mod visibility;
