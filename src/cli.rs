@@ -152,7 +152,11 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
             let (row, secret) =
                 crate::api::tokens::issue(&mut conn, &input.name, &scopes, days, now)
                     .map_err(|e| e.problem().detail)?;
-            eprintln!("token {} `{}` created; it is shown once:", row.id, row.name);
+            eprintln!(
+                "token {} `{}` created; it is shown once:",
+                row.id,
+                row.name.escape_debug()
+            );
             println!("{secret}");
         }
         TokenCommand::List => {
@@ -168,7 +172,8 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
                 println!(
                     "{:<5} {:<28} {:<36} {:<26} {:<26} {:<26} {}",
                     t.id,
-                    t.name,
+                    // Stored before names had to be one line: shown escaped, never raw.
+                    t.name.escape_debug().to_string(),
                     t.scopes.join(" "),
                     t.created_at.to_rfc3339(),
                     show(t.last_used_at),

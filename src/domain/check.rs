@@ -38,11 +38,13 @@ impl Checks {
         }
     }
 
-    /// A name or title: trimmed, 1 to `max` characters.
+    /// A name or title: trimmed, 1 to `max` characters, on one line.
     pub fn name(&mut self, value: &str, pointer: &str, max: usize) -> String {
         let value = value.trim().to_owned();
         if value.is_empty() || value.chars().count() > max {
             self.add(pointer, format!("must be 1 to {max} characters"));
+        } else if !single_line(&value) {
+            self.add(pointer, SINGLE_LINE);
         }
         value
     }
@@ -104,6 +106,16 @@ pub fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// What a single-line text field must be, said once.
+pub const SINGLE_LINE: &str =
+    "must be one line without control characters (no newline, tab or escape sequence)";
+
+/// No control characters (newlines, tabs, `ESC`, C1 codes): a name is shown on one line, in
+/// terminals too, where an escape sequence would rewrite what an operator sees.
+pub fn single_line(value: &str) -> bool {
+    !value.chars().any(char::is_control)
+}
+
 /// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.
 pub fn parse_country(value: &str) -> Result<String, String> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -133,10 +145,16 @@ mod tests {
         assert_eq!(checks.country(Some("sg".into())), Some("SG".into()));
         assert!(checks.is_empty());
         checks.name(" ", "/name", 300);
+        checks.name("Tô\nLâm", "/name", 300);
+        checks.name("\u{1b}[31mTô Lâm", "/name", 300);
+        assert!(single_line("Tô Lâm (TTXVN)") && !single_line("a\tb") && !single_line("\u{85}"));
         checks.country(Some("Singapore".into()));
         checks.language("VI", "/language");
         let pointers: Vec<_> = checks.0.iter().filter_map(|e| e.pointer.clone()).collect();
-        assert_eq!(pointers, ["/name", "/country", "/language"]);
+        assert_eq!(
+            pointers,
+            ["/name", "/name", "/name", "/country", "/language"]
+        );
         assert!(language_ok("zh-Hant") && !language_ok("v"));
     }
 }

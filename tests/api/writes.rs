@@ -692,3 +692,32 @@ db_test!(if_match_is_a_strong_comparison, |app| {
     .await
     .problem(412, "precondition-failed");
 });
+
+db_test!(single_line_fields_refuse_control_characters, |app| {
+    let writer = app.writer();
+    for (collection, body, pointer) in [
+        (
+            "/api/v1/articles",
+            json!({"title": "Dòng một\nDòng hai"}),
+            "/title",
+        ),
+        ("/api/v1/tags", json!({"name": "\u{1b}[31mĐỏ"}), "/name"),
+        ("/api/v1/people", json!({"name": "Tô\tLâm"}), "/name"),
+    ] {
+        let res = app.create(&writer, collection, &body).await;
+        let problem = res.problem(422, "validation");
+        assert!(
+            problem.to_string().contains(pointer),
+            "{collection}: {problem}"
+        );
+    }
+    let admin = app.token("Quản trị", &["admin"]);
+    let res = app
+        .create(
+            &admin,
+            "/api/v1/tokens",
+            &json!({"name": "bot\n\u{1b}[31m", "scopes": ["content:write"]}),
+        )
+        .await;
+    res.problem(422, "validation");
+});
