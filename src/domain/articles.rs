@@ -90,6 +90,13 @@ impl NewArticle {
         check_blocks(&self.body, checks);
         self.lead = text(self.lead.take());
         self.byline = text(self.byline.take());
+        if self
+            .byline
+            .as_deref()
+            .is_some_and(|b| !super::check::single_line(b))
+        {
+            checks.add("/byline", super::check::SINGLE_LINE);
+        }
         ArticleValues {
             status: status.unwrap_or(ArticleStatus::Draft),
             tags: check_tags(&self.tags, checks),
