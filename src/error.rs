@@ -56,7 +56,7 @@ impl FieldError {
     "title": "Invalid query parameter",
     "status": 400,
     "detail": "per_page: must be between 1 and 100",
-    "instance": "/api/v1/articles?per_page=1000",
+    "instance": "/api/v1/articles",
     "errors": [{"parameter": "per_page", "message": "must be between 1 and 100"}]
 }))]
 pub struct Problem {
@@ -76,7 +76,7 @@ pub struct Problem {
     /// What went wrong with this request, for a human.
     #[schema(example = "no article `hoi-nghi-amcc8`")]
     pub detail: String,
-    /// The path and query of the request.
+    /// The path of the request, never its query (which may carry a secret).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "/api/v1/articles/hoi-nghi-amcc8")]
     pub instance: Option<String>,
@@ -303,10 +303,9 @@ pub async fn problem_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let instance = match req.uri().query() {
-        Some(q) => format!("{}?{q}", req.path()),
-        None => req.path().to_owned(),
-    };
+    // The path only: a query may carry a secret (a token pasted as `?access_token=`), and a
+    // problem must never echo it back.
+    let instance = req.path().to_owned();
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(error) => {
