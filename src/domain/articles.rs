@@ -91,6 +91,12 @@ impl NewArticle {
         self.lead = text(self.lead.take());
         self.byline = text(self.byline.take());
         if self
+            .published_at
+            .is_some_and(|at| !super::check::date_in_range(at.naive_utc().date()))
+        {
+            checks.add("/published_at", super::check::DATE_RANGE);
+        }
+        if self
             .byline
             .as_deref()
             .is_some_and(|b| !super::check::single_line(b))

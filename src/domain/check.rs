@@ -98,7 +98,24 @@ impl Checks {
         if start_needed && ends_on.is_some() && starts_on.is_none() {
             self.add(format!("{at}/starts_on"), "is needed when ends_on is given");
         }
+        for (field, day) in [("starts_on", starts_on), ("ends_on", ends_on)] {
+            if day.is_some_and(|day| !date_in_range(day)) {
+                self.add(format!("{at}/{field}"), DATE_RANGE);
+            }
+        }
     }
+}
+
+/// What a date in a body must be, said once.
+pub const DATE_RANGE: &str = "must be from 1900-01-01 to 9999-12-31";
+
+/// Dates a body may carry: 1900-01-01 to 9999-12-31 (UTC for instants). Earlier ones are
+/// typing mistakes on a news portal, and before 1906 the portal's zone had a local mean time
+/// whose offset RFC 3339 cannot write.
+pub fn date_in_range(day: chrono::NaiveDate) -> bool {
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1);
+    let last = chrono::NaiveDate::from_ymd_opt(9999, 12, 31);
+    first.is_some_and(|first| day >= first) && last.is_some_and(|last| day <= last)
 }
 
 /// Trimmed text, `None` when empty.

@@ -29,7 +29,14 @@ impl PortalTz {
     /// A stored UTC timestamp as the portal's local time with its offset.
     pub fn render(&self, utc: NaiveDateTime) -> DateTime<FixedOffset> {
         let local = self.0.from_utc_datetime(&utc);
-        local.with_timezone(&local.offset().fix())
+        let offset = local.offset().fix();
+        // RFC 3339 offsets have no seconds: a historic local mean time (+07:06:40 in Saigon
+        // before 1906) would be cut to minutes and name another instant, so it goes out in UTC.
+        if offset.local_minus_utc() % 60 == 0 {
+            local.with_timezone(&offset)
+        } else {
+            local.with_timezone(&chrono::Utc.fix())
+        }
     }
 
     /// The UTC instant at which a portal-local day starts.
@@ -165,6 +172,24 @@ impl std::fmt::Debug for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rendered_time_names_the_stored_instant() {
+        let tz = PortalTz::default();
+        for stored in [
+            "1900-01-01T00:00:00",
+            "1905-06-01T12:00:00",
+            "2022-10-21T01:24:00",
+        ] {
+            let utc = NaiveDateTime::parse_from_str(stored, "%Y-%m-%dT%H:%M:%S").expect("time");
+            let text = tz.render(utc).to_rfc3339();
+            let back = DateTime::parse_from_rfc3339(&text).expect("RFC 3339");
+            assert_eq!(back.naive_utc(), utc, "{text}");
+        }
+        let utc = NaiveDateTime::parse_from_str("2022-10-21T01:24:00", "%Y-%m-%dT%H:%M:%S")
+            .expect("time");
+        assert_eq!(tz.render(utc).to_rfc3339(), "2022-10-21T08:24:00+07:00");
+    }
 
     #[test]
     fn renders_with_the_portal_offset() {

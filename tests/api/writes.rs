@@ -721,3 +721,52 @@ db_test!(single_line_fields_refuse_control_characters, |app| {
         .await;
     res.problem(422, "validation");
 });
+
+db_test!(dates_outside_1900_to_9999_are_refused, |app| {
+    let writer = app.writer();
+    for (collection, body, pointer) in [
+        (
+            "/api/v1/articles",
+            json!({"title": "Quá xa", "published_at": "0000-01-01T00:00:00Z"}),
+            "/published_at",
+        ),
+        (
+            "/api/v1/articles",
+            json!({"title": "Quá sớm", "published_at": "1899-12-31T23:59:59Z"}),
+            "/published_at",
+        ),
+        (
+            "/api/v1/events",
+            json!({"name": "Hội nghị cổ", "starts_on": "1066-10-14"}),
+            "/starts_on",
+        ),
+    ] {
+        let problem = app
+            .create(&writer, collection, &body)
+            .await
+            .problem(422, "validation");
+        assert!(problem.to_string().contains(pointer), "{problem}");
+    }
+    let early = app
+        .create_article(
+            &writer,
+            &json!({"title": "Đầu thế kỷ", "published_at": "1900-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&early.body)
+    );
+    let shown = early.json()["data"]["published_at"]
+        .as_str()
+        .expect("time")
+        .to_owned();
+    let instant = chrono::DateTime::parse_from_rfc3339(&shown).expect("RFC 3339");
+    assert_eq!(
+        instant.to_utc().to_rfc3339(),
+        "1900-01-01T00:00:00+00:00",
+        "{shown}"
+    );
+});
