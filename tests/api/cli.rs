@@ -85,3 +85,39 @@ fn seed_loads_once_and_openapi_prints_the_spec() {
     assert_eq!(spec, newsroom::openapi::spec_json());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn token_names_with_control_characters_are_refused_and_old_ones_printed_escaped() {
+    use diesel::prelude::*;
+    let dir = std::env::temp_dir().join(format!("newsroom-cli-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("cli.db").display().to_string();
+    assert!(newsroom(&db, &["migrate"]).0);
+    let (ok, _, err) = newsroom(
+        &db,
+        &[
+            "token",
+            "create",
+            "--name",
+            "bot\n\u{1b}[31m",
+            "--scope",
+            "content:write",
+        ],
+    );
+    assert!(!ok && err.contains("control characters"), "{err}");
+    // A name stored before the rule: listed escaped, so no escape sequence reaches a terminal.
+    let (ok, _, err) = newsroom(
+        &db,
+        &["token", "create", "--name", "cu", "--scope", "admin"],
+    );
+    assert!(ok, "{err}");
+    let mut conn = diesel::SqliteConnection::establish(&db).expect("sqlite");
+    diesel::sql_query("UPDATE api_tokens SET name = 'cu' || char(10) || char(27) || '[31m'")
+        .execute(&mut conn)
+        .expect("raw name");
+    let (ok, list, _) = newsroom(&db, &["token", "list"]);
+    assert!(ok);
+    assert!(!list.contains('\u{1b}'), "{list:?}");
+    assert!(list.contains("cu\\n\\u{1b}[31m"), "{list:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
