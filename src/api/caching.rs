@@ -323,7 +323,7 @@ impl ResponseCache {
     /// Stores a response built since `generation`, unless an invalidation came in between.
     fn put(&self, generation: u64, key: String, entry: Arc<Entry>) {
         if let Some(entries) = &self.entries {
-            if self.generation.load(Ordering::SeqCst) == generation {
+            if self.generation() == generation {
                 entries.insert(key, entry);
             }
         }
@@ -549,7 +549,7 @@ pub async fn public_reads(
     if let Some(entry) = cache.get(&key, now) {
         return Ok(req.into_response(from_entry(&entry)));
     }
-    let generation = cache.generation.load(Ordering::SeqCst);
+    let generation = cache.generation();
     // One build per key at a time: a second miss waits for the first, then answers from its
     // entry (or, when that response was not cacheable, builds its own).
     let building = match cache

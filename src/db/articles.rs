@@ -323,10 +323,7 @@ pub fn count(
         return Ok(0);
     };
     match listed_link(filter, &ids, viewer, &[(ArticleSort::PublishedAt, true)]) {
-        Some(link) => {
-            let query = link_range!(link, filter, viewer.now, None);
-            query.count().get_result(conn)
-        }
+        Some(link) => link_range!(link, filter, viewer.now, None).count(conn),
         None => filtered(filter, &ids, viewer, None)
             .count()
             .get_result(conn),
@@ -417,17 +414,9 @@ enum LinkRange {
 }
 
 impl LinkRange {
-    fn count(self) -> LinkCount {
-        LinkCount(self)
-    }
-}
-
-/// `LinkRange::count()`: the number of links in the range.
-struct LinkCount(LinkRange);
-
-impl LinkCount {
-    fn get_result(self, conn: &mut DbConnection) -> QueryResult<i64> {
-        match self.0 {
+    /// How many links the range holds.
+    fn count(self, conn: &mut DbConnection) -> QueryResult<i64> {
+        match self {
             LinkRange::Tags(q) => q.count().get_result(conn),
             LinkRange::Events(q) => q.count().get_result(conn),
             LinkRange::People(q) => q.count().get_result(conn),
