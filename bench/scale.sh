@@ -49,26 +49,28 @@ for n in $sizes; do
   fi
   # What to ask for: a deep cursor (the middle of the list), the most used tag and event (a
   # filtered page of 5 is full at every size), an article.
-  read -r cursor tag event slug < <(python3 - "$db" "$n" <<'PY'
-import base64, json, sqlite3, sys
+  read -r tag event slug < <(python3 - "$db" "$n" <<'PY'
+import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); n = int(sys.argv[2])
-at, id_ = db.execute("SELECT published_at, id FROM articles ORDER BY published_at DESC, id ASC LIMIT 1 OFFSET ?", (n // 2,)).fetchone()
-cursor = base64.urlsafe_b64encode(json.dumps({"s": "published_at", "d": True, "v": at.replace(" ", "T"), "i": id_}, separators=(",", ":")).encode()).decode().rstrip("=")
+id_ = db.execute("SELECT id FROM articles ORDER BY published_at DESC, id ASC LIMIT 1 OFFSET ?", (n // 2,)).fetchone()[0]
 tag = db.execute("SELECT t.slug FROM tags t JOIN article_tags a ON a.tag_id = t.id GROUP BY t.id ORDER BY count(*) DESC, t.id LIMIT 1").fetchone()[0]
 event = db.execute("SELECT e.slug FROM events e JOIN article_events a ON a.event_id = e.id GROUP BY e.id ORDER BY count(*) DESC, e.id LIMIT 1").fetchone()[0]
 slug = db.execute("SELECT slug FROM articles WHERE id = ?", (id_,)).fetchone()[0]
-print(cursor, tag, event, slug)
+print(tag, event, slug)
 PY
 )
   port=$((port + 1))
   port_of[$n]=$port
-  paths[$n]="page1=/api/v1/articles page1-nocount=/api/v1/articles?count=none deep-cursor=/api/v1/articles?count=none&cursor=$cursor by-tag=/api/v1/articles?tag=$tag&per_page=5 by-event=/api/v1/articles?event=$event&per_page=5 article=/api/v1/articles/$slug"
   started=$(date +%s%N)
   taskset -c 0 "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
     --cache-bytes 0 --log warn >"$data/server-$n.log" 2>&1 &
   pid[$n]=$!
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/articles/$slug" 2>/dev/null; do sleep 0.005; done
   echo "$n articles: cold start $(( ($(date +%s%N) - started) / 1000000 )) ms from launch to the first article"
+  # A real cursor to the middle of the list (cursors are signed): the one after page n/2 of 1.
+  cursor=$(curl -fsS "http://127.0.0.1:$port/api/v1/articles?count=none&per_page=1&page=$((n / 2))" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["meta"]["next_cursor"])')
+  paths[$n]="page1=/api/v1/articles page1-nocount=/api/v1/articles?count=none deep-cursor=/api/v1/articles?count=none&cursor=$cursor by-tag=/api/v1/articles?tag=$tag&per_page=5 by-event=/api/v1/articles?event=$event&per_page=5 article=/api/v1/articles/$slug"
 done
 
 # Requests wrk gave up on still run on a server: wait until it is idle again.

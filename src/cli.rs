@@ -87,6 +87,7 @@ fn serve(settings: Settings) -> CliResult {
         stale_while_revalidate: settings.stale_while_revalidate,
     }));
     cache.poll(&mut *pool.get()?)?;
+    let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, Clock::System.now())?;
     let state = AppState {
         editorial_pool: db::connect_pool(
             &settings.database_url,
@@ -97,6 +98,7 @@ fn serve(settings: Settings) -> CliResult {
         tz,
         visits: recorder.clone(),
         cache: cache.clone(),
+        cursor_key,
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),

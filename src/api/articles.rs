@@ -11,7 +11,7 @@ use super::auth::{Caller, Editor};
 use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{
     editorial, list_params, parse_fields, parse_include, path_key, Fields, ListOptions, ListSpec,
-    NoParams, Problems, QueryParams,
+    Problems, QueryParams,
 };
 use super::read::{get_item, item_route, list_route, lookup, viewer, Listable, Moved};
 use super::State;
@@ -522,15 +522,40 @@ write_routes! {
     delete: (delete_article, "Delete an article (soft).\n\nIt answers 410 afterwards, leaves every list, and its slug stays taken."),
 }
 
-/// List an article's revisions (content:preview), newest first.
+/// Paging of an article's revisions (newest first): like every list, by page.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
+    pub page: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<String>,
+    /// `exact` (default) counts the total; `none` skips it.
+    #[param(value_type = Option<super::query::CountMode>, example = "exact")]
+    pub count: Option<String>,
+}
+
+/// Revisions have one order, newest first.
+const REVISIONS: ListSpec<()> = ListSpec {
+    sorts: &[("version", ())],
+    cursor_sorts: &[],
+    default_sort: "-version",
+    fields: &[],
+    includes: &[],
+};
+
+/// List an article's revisions (content:preview), newest first, by page.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = ["content:preview"])),
-    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7")),
+    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"), RevisionParams),
     responses(
-        (status = 200, description = "The revisions", body = ListResponse<Revision>),
+        (status = 200, description = "One page of revisions", body = ListResponse<Revision>),
         (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
-        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks content:preview", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
@@ -543,26 +568,43 @@ pub async fn list_article_revisions(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    _params: QueryParams<NoParams>,
+    params: QueryParams<RevisionParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ContentPreview)?;
     let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
+    let params = params.0;
+    let mut problems = Problems::default();
+    let common = super::query::CommonParams {
+        page: params.page.as_deref(),
+        cursor: None,
+        per_page: params.per_page.as_deref(),
+        count: params.count.as_deref(),
+        sort: None,
+        fields: None,
+        include: None,
+    };
+    let opts = super::query::parse_list(common, &REVISIONS, &state.cursor_key, &mut problems);
+    problems.into_result()?;
     let ctx = state.ctx();
     let viewer = viewer(&caller, ctx);
     let moved = Moved::new(&req, "/revisions");
-    let items: Vec<Revision> = database::run(&state.editorial_pool, move |conn| {
+    let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
+    let (rows, total) = database::run(&state.editorial_pool, move |conn| {
         let row = lookup::<ArticleRow>(conn, &key, viewer, &moved)?;
-        db::revisions(conn, row.id)?
-            .into_iter()
-            .map(|r| revision(r, ctx))
-            .collect()
+        let rows = db::revisions(conn, row.id, offset, per_page + 1)?;
+        let total = match with_total {
+            true => Some(db::count_revisions(conn, row.id)?),
+            false => None,
+        };
+        Ok::<_, ApiError>((rows, total))
     })
     .await?;
-    let total = items.len() as i64;
-    let body = serde_json::json!({
-        "data": items,
-        "meta": {"page": 1, "per_page": total.max(1), "total": total, "total_pages": if total > 0 { 1 } else { 0 }},
-        "links": {"self": req.path(), "first": req.path()},
-    });
-    Ok(editorial(HttpResponse::Ok().json(body), None))
+    let mut page = super::query::PageOf::new(rows, per_page, total);
+    let items = std::mem::take(&mut page.items)
+        .into_iter()
+        .map(|r| revision(r, ctx).and_then(|r| to_value(&r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let page = page.with_items(items);
+    let response = super::query::list_response(&req, &opts, page);
+    Ok(editorial(response, None))
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub visits: std::sync::Arc<crate::visits::Recorder>,
     /// Public responses kept in memory (`caching`).
     pub cache: std::sync::Arc<caching::ResponseCache>,
+    /// What list cursors are signed with (the same on every instance).
+    pub cursor_key: query::CursorKey,
 }
 
 impl AppState {

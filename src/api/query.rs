@@ -108,6 +108,8 @@ pub struct ListOptions<S> {
     pub cursor_key: Option<(String, bool)>,
     /// Where this page starts when the request gave a `cursor`.
     pub after: Option<After>,
+    /// What the next page's cursor is signed with.
+    pub key: CursorKey,
 }
 
 impl<S> ListOptions<S> {
@@ -131,12 +133,60 @@ impl<S: Copy> ListOptions<S> {
         let (key, _) = self.sort.first()?;
         let last = page.items.last().filter(|_| page.has_next)?;
         let (value, id) = value(last, *key);
-        Some(encode_cursor(name, *desc, &value, id))
+        Some(encode_cursor(&self.key, name, *desc, &value, id))
     }
 }
 
-/// The cursor's wire form: base64url of a small JSON object. Opaque to clients; decoding checks
-/// that it belongs to the same sort.
+/// The key cursors are signed with: kept in the database (`db::keys`, name `cursor`) so that
+/// every instance accepts the others' cursors, and a crafted one is a 400.
+#[derive(Clone)]
+pub struct CursorKey(std::sync::Arc<[u8]>);
+
+/// The bytes of a cursor's signature: a truncated HMAC-SHA256 (128 bits, as RFC 2104 allows).
+const TAG_BYTES: usize = 16;
+
+type CursorMac = hmac::Hmac<sha2::Sha256>;
+
+impl CursorKey {
+    /// The stored key, made by the first instance that needs one.
+    pub fn load(
+        conn: &mut crate::db::DbConnection,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Self, ApiError> {
+        let fresh = crate::domain::token::random_secret().map_err(ApiError::Internal)?;
+        let secret = crate::db::keys::service_key(conn, "cursor", &fresh, now)?;
+        Ok(CursorKey(secret.into_bytes().into()))
+    }
+
+    fn mac(&self, data: &[u8]) -> CursorMac {
+        use hmac::{KeyInit, Mac};
+        // HMAC takes a key of any length.
+        let mut mac = <CursorMac as KeyInit>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+        mac.update(data);
+        mac
+    }
+
+    /// The data followed by its signature.
+    fn sign(&self, mut data: Vec<u8>) -> Vec<u8> {
+        use hmac::Mac;
+        let tag = self.mac(&data).finalize().into_bytes();
+        data.extend_from_slice(&tag[..TAG_BYTES]);
+        data
+    }
+
+    /// The data of a signed message whose signature is right (compared in constant time).
+    fn verify<'a>(&self, signed: &'a [u8]) -> Option<&'a [u8]> {
+        use hmac::Mac;
+        let split = signed.len().checked_sub(TAG_BYTES)?;
+        let (data, tag) = signed.split_at(split);
+        self.mac(data).verify_truncated_left(tag).ok()?;
+        Some(data)
+    }
+}
+
+/// The cursor's wire form: base64url of a small JSON object followed by its signature. Opaque
+/// to clients; decoding checks the signature and that it belongs to the same sort.
 #[derive(Serialize, serde::Deserialize)]
 struct CursorData {
     s: String,
@@ -147,7 +197,7 @@ struct CursorData {
 
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
 
-fn encode_cursor(sort: &str, desc: bool, value: &KeyValue, id: i64) -> String {
+fn encode_cursor(key: &CursorKey, sort: &str, desc: bool, value: &KeyValue, id: i64) -> String {
     let v = match value {
         KeyValue::Text(t) => Some(t.clone()),
         KeyValue::Time(t) => Some(t.format(TIME_FORMAT).to_string()),
@@ -161,15 +211,16 @@ fn encode_cursor(sort: &str, desc: bool, value: &KeyValue, id: i64) -> String {
         i: id,
     })
     .unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
+    URL_SAFE_NO_PAD.encode(key.sign(json))
 }
 
 /// Decodes a cursor made for this sort key and direction; the value's type follows the key.
-fn decode_cursor(raw: &str, sort: &str, desc: bool) -> Result<After, String> {
+fn decode_cursor(key: &CursorKey, raw: &str, sort: &str, desc: bool) -> Result<After, String> {
     let bad =
         || "is not a cursor of this list and sort (take `meta.next_cursor` as it is)".to_owned();
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let data = key.verify(&bytes).ok_or_else(bad)?;
+    let data: CursorData = serde_json::from_slice(data).map_err(|_| bad())?;
     if data.s != sort || data.d != desc {
         return Err(bad());
     }
@@ -224,6 +275,7 @@ impl<S: Copy> ListSpec<S> {
 pub fn parse_list<S: Copy>(
     raw: CommonParams<'_>,
     spec: &ListSpec<S>,
+    key: &CursorKey,
     problems: &mut Problems,
 ) -> ListOptions<S> {
     let page = raw
@@ -275,7 +327,7 @@ pub fn parse_list<S: Copy>(
             None
         }
         (Some(raw_cursor), Some((name, desc))) => {
-            problems.check("cursor", decode_cursor(raw_cursor, name, *desc))
+            problems.check("cursor", decode_cursor(key, raw_cursor, name, *desc))
         }
     };
     ListOptions {
@@ -287,6 +339,7 @@ pub fn parse_list<S: Copy>(
         include,
         cursor_key,
         after,
+        key: key.clone(),
     }
 }
 
@@ -560,6 +613,10 @@ mod tests {
         includes: &["events", "events.parent"],
     };
 
+    fn key() -> CursorKey {
+        CursorKey(std::sync::Arc::from(&b"a test key"[..]))
+    }
+
     fn common<'a>(sort: Option<&'a str>, include: Option<&'a str>) -> CommonParams<'a> {
         CommonParams {
             page: Some("2"),
@@ -578,6 +635,7 @@ mod tests {
         let opts = parse_list(
             common(Some("-title,published_at"), Some("events.parent")),
             &SPEC,
+            &key(),
             &mut problems,
         );
         assert!(problems.0.is_empty());
@@ -598,12 +656,14 @@ mod tests {
         let long = parse_list(
             common(Some("title,-title,title"), None),
             &SPEC,
+            &key(),
             &mut problems,
         );
         assert_eq!(long.sort, vec![("title", false)], "repeats are ignored");
         parse_list(
             common(Some("title,published_at,title,title"), None),
             &SPEC,
+            &key(),
             &mut problems,
         );
         assert_eq!(problems.0.len(), 1, "more than three keys is an error");
@@ -617,7 +677,7 @@ mod tests {
             fields: Some("secret"),
             include: Some("events.parent.parent"),
         };
-        parse_list(raw, &SPEC, &mut problems);
+        parse_list(raw, &SPEC, &key(), &mut problems);
         let names: Vec<_> = problems
             .0
             .iter()
@@ -634,8 +694,8 @@ mod tests {
         let time = chrono::NaiveDate::from_ymd_opt(2022, 10, 21)
             .and_then(|d| d.and_hms_micro_opt(1, 24, 0, 5))
             .expect("time");
-        let cursor = encode_cursor("published_at", true, &KeyValue::Time(time), 7);
-        let after = decode_cursor(&cursor, "published_at", true).expect("decodes");
+        let cursor = encode_cursor(&key(), "published_at", true, &KeyValue::Time(time), 7);
+        let after = decode_cursor(&key(), &cursor, "published_at", true).expect("decodes");
         assert_eq!(
             after,
             After {
@@ -643,9 +703,26 @@ mod tests {
                 id: 7
             }
         );
-        assert!(decode_cursor(&cursor, "published_at", false).is_err());
-        assert!(decode_cursor(&cursor, "title", true).is_err());
-        assert!(decode_cursor("not-a-cursor", "published_at", true).is_err());
+        assert!(decode_cursor(&key(), &cursor, "published_at", false).is_err());
+        assert!(decode_cursor(&key(), &cursor, "title", true).is_err());
+        assert!(decode_cursor(&key(), "not-a-cursor", "published_at", true).is_err());
+    }
+
+    #[test]
+    fn cursors_are_signed() {
+        let value = KeyValue::Text("Hội nghị".into());
+        let cursor = encode_cursor(&key(), "title", false, &value, 7);
+        assert!(decode_cursor(&key(), &cursor, "title", false).is_ok());
+        // Well-formed but unsigned, as a crafted one would be.
+        let crafted = URL_SAFE_NO_PAD.encode(br#"{"s":"title","d":false,"v":"A","i":1}"#);
+        assert!(decode_cursor(&key(), &crafted, "title", false).is_err());
+        // Signed by another key (another database), or changed after signing.
+        let other = CursorKey(std::sync::Arc::from(&b"another key"[..]));
+        assert!(decode_cursor(&other, &cursor, "title", false).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&cursor).expect("base64");
+        bytes[10] ^= 1;
+        let changed = URL_SAFE_NO_PAD.encode(bytes);
+        assert!(decode_cursor(&key(), &changed, "title", false).is_err());
     }
 
     #[test]

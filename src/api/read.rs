@@ -204,7 +204,7 @@ pub async fn list<L: Listable>(
     let ctx = state.ctx();
     let viewer = viewer(caller, ctx);
     let mut problems = Problems::default();
-    let opts = parse_list(params.common(), &L::SPEC, &mut problems);
+    let opts = parse_list(params.common(), &L::SPEC, &state.cursor_key, &mut problems);
     let (filter, options) = L::parse(&params, &opts, ctx, &mut problems);
     problems.into_result()?;
     let cache = state.cache.clone();

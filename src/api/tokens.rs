@@ -49,10 +49,10 @@ pub struct CreatedToken {
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// Who or what uses it.
-    #[schema(example = "Ban biên tập trang chủ")]
+    #[schema(max_length = 200, example = "Ban biên tập trang chủ")]
     pub name: String,
     /// `content:preview`, `content:write` (includes preview), `admin` (everything).
-    #[schema(example = json!(["content:write"]))]
+    #[schema(max_items = 10, example = json!(["content:write"]))]
     pub scopes: Vec<String>,
     /// Days until it expires; without it the token lasts until revoked.
     #[schema(example = 90, minimum = 1, maximum = 3650)]
@@ -75,6 +75,9 @@ pub fn describe(row: &TokenRow, tz: PortalTz) -> Token {
     }
 }
 
+/// Scopes in one request: there are three, so more is a mistake (or an attack).
+const MAX_SCOPES: usize = 10;
+
 /// Checks a request for a token: a name, known scopes, a sane lifetime.
 pub fn validate(input: &NewToken) -> Result<(Vec<Scope>, Option<i64>), ApiError> {
     let mut errors = Vec::new();
@@ -87,7 +90,13 @@ pub fn validate(input: &NewToken) -> Result<(Vec<Scope>, Option<i64>), ApiError>
         ));
     }
     let mut scopes = Vec::new();
-    for (i, raw) in input.scopes.iter().enumerate() {
+    if input.scopes.len() > MAX_SCOPES {
+        errors.push(FieldError::pointer(
+            "/scopes",
+            format!("must have at most {MAX_SCOPES} items"),
+        ));
+    }
+    for (i, raw) in input.scopes.iter().enumerate().take(MAX_SCOPES) {
         match Scope::parse(raw) {
             Some(scope) if !scopes.contains(&scope) => scopes.push(scope),
             Some(_) => {}

@@ -680,13 +680,28 @@ pub fn add_revision(
     Ok(())
 }
 
-/// Revisions of an article, newest first.
-pub fn revisions(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<RevisionRow>> {
+/// One page of an article's revisions, newest first: `limit` rows from `offset`.
+pub fn revisions(
+    conn: &mut DbConnection,
+    article_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RevisionRow>> {
     article_revisions::table
         .filter(article_revisions::article_id.eq(article_id))
         .order(article_revisions::version.desc())
         .select(article_revisions::all_columns)
+        .offset(offset)
+        .limit(limit)
         .load(conn)
+}
+
+/// How many revisions an article has.
+pub fn count_revisions(conn: &mut DbConnection, article_id: i64) -> QueryResult<i64> {
+    article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .count()
+        .get_result(conn)
 }
 
 /// The next moment an article goes out by itself: the earliest publish time after `now` of a

@@ -2,9 +2,20 @@
 //! module of row types and query functions per resource. This is the only code that must
 //! compile for SQLite and PostgreSQL alike.
 
+/// Runs the same diesel statement on whichever backend the connection is.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConnection::Pg($c) => $body,
+            DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub mod articles;
 pub mod changes;
 pub mod events;
+pub mod keys;
 pub mod organizations;
 pub mod people;
 pub mod schema;

@@ -303,3 +303,11 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::table! {
+    service_keys (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}

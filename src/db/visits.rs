@@ -9,16 +9,6 @@ use std::collections::{HashMap, HashSet};
 use super::schema::{visit_daily, visit_keys, visit_salts};
 use super::DbConnection;
 
-/// Runs the same diesel statement on whichever backend the connection is.
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            DbConnection::Pg($c) => $body,
-            DbConnection::Sqlite($c) => $body,
-        }
-    };
-}
-
 /// The salt of a portal-local day, created by the first instance that needs it.
 pub fn salt_for(conn: &mut DbConnection, day: NaiveDate, fresh: &str) -> QueryResult<String> {
     on_backend!(conn, |c| diesel::insert_into(visit_salts::table)

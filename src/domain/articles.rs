@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Block;
-use super::check::{text, Checks};
+use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::ArticleStatus;
 use super::slug::{is_valid, slugify};
@@ -21,18 +21,22 @@ use super::tags::TagRef;
 #[serde(deny_unknown_fields)]
 pub struct NewArticle {
     /// Generated from the title when absent (Vietnamese transliteration).
-    #[schema(example = "to-lam-tham-du-amcc7")]
+    #[schema(max_length = 128, example = "to-lam-tham-du-amcc7")]
     pub slug: Option<String>,
-    #[schema(example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
+    #[schema(max_length = 500, example = "Đại tướng Tô Lâm dự Hội nghị AMCC7")]
     pub title: String,
-    #[schema(example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7.")]
+    #[schema(
+        max_length = 5000,
+        example = "Bộ trưởng Tô Lâm phát biểu tại phiên họp toàn thể Hội nghị AMCC7."
+    )]
     pub lead: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub body: Vec<Block>,
     /// The news agency (id or slug of an organization of kind `news_agency`).
     #[schema(example = "ttxvn")]
     pub source: Option<Reference>,
-    #[schema(example = "Phóng viên TTXVN tại Singapore")]
+    #[schema(max_length = 500, example = "Phóng viên TTXVN tại Singapore")]
     pub byline: Option<String>,
     /// BCP 47 language tag (default `vi`).
     #[schema(example = "vi")]
@@ -45,16 +49,16 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<FixedOffset>>,
     /// Tag names or slugs (or `{slug, name}` objects); new ones are created.
     #[serde(default)]
-    #[schema(value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
+    #[schema(max_items = 50, value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
     pub tags: Vec<Value>,
     #[serde(default)]
-    #[schema(example = json!(["amcc7", 1]))]
+    #[schema(max_items = 200, example = json!(["amcc7", 1]))]
     pub events: Vec<Reference>,
     #[serde(default)]
-    #[schema(example = json!(["to-lam"]))]
+    #[schema(max_items = 200, example = json!(["to-lam"]))]
     pub people: Vec<Reference>,
     #[serde(default)]
-    #[schema(example = json!(["asean"]))]
+    #[schema(max_items = 200, example = json!(["asean"]))]
     pub organizations: Vec<Reference>,
 }
 
@@ -79,7 +83,7 @@ impl NewArticle {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the language defaulted); returns what was parsed.
     pub fn validate(&mut self, checks: &mut Checks) -> ArticleValues {
-        self.title = checks.name(&self.title, "/title", 500);
+        self.title = checks.name(&self.title, "/title", max::LINE);
         checks.slug(self.slug.as_deref());
         let status = match self.status.as_deref() {
             None => Some(ArticleStatus::Draft),
@@ -87,25 +91,30 @@ impl NewArticle {
         };
         let language = self.language.get_or_insert_with(|| "vi".to_owned());
         checks.language(language, "/language");
-        check_blocks(&self.body, checks);
-        self.lead = text(self.lead.take());
-        self.byline = text(self.byline.take());
+        if checks.items(self.body.len(), "/body", max::BLOCKS) {
+            check_blocks(&self.body, checks);
+        }
+        self.lead = checks.prose(self.lead.take(), "/lead", max::PARAGRAPH);
+        self.byline = checks.line(self.byline.take(), "/byline", max::LINE);
+        for (list, pointer) in [
+            (self.events.len(), "/events"),
+            (self.people.len(), "/people"),
+            (self.organizations.len(), "/organizations"),
+        ] {
+            checks.items(list, pointer, max::LINKS);
+        }
         if self
             .published_at
             .is_some_and(|at| !super::check::date_in_range(at.naive_utc().date()))
         {
             checks.add("/published_at", super::check::DATE_RANGE);
         }
-        if self
-            .byline
-            .as_deref()
-            .is_some_and(|b| !super::check::single_line(b))
-        {
-            checks.add("/byline", super::check::SINGLE_LINE);
-        }
         ArticleValues {
             status: status.unwrap_or(ArticleStatus::Draft),
-            tags: check_tags(&self.tags, checks),
+            tags: match checks.items(self.tags.len(), "/tags", max::TAGS) {
+                true => check_tags(&self.tags, checks),
+                false => Vec::new(),
+            },
         }
     }
 
@@ -122,6 +131,7 @@ impl NewArticle {
 /// The checks of a body block's values (its shape is checked by decoding).
 fn check_blocks(body: &[Block], checks: &mut Checks) {
     for (i, block) in body.iter().enumerate() {
+        check_block_lengths(block, &format!("/body/{i}"), checks);
         let empty = |text: &str| text.trim().is_empty();
         match block {
             Block::Paragraph { text } | Block::Quote { text, .. } if empty(text) => {
@@ -150,6 +160,34 @@ fn check_blocks(body: &[Block], checks: &mut Checks) {
     }
 }
 
+/// The bound of each text a block carries.
+fn check_block_lengths(block: &Block, at: &str, checks: &mut Checks) {
+    let mut bound = |value: Option<&String>, field: &str, limit: usize| {
+        if let Some(value) = value {
+            checks.length(value, &format!("{at}/{field}"), limit);
+        }
+    };
+    match block {
+        Block::Paragraph { text } => bound(Some(text), "text", max::TEXT),
+        Block::Heading { text, .. } => bound(Some(text), "text", max::LINE),
+        Block::Quote { text, attribution } => {
+            bound(Some(text), "text", max::TEXT);
+            bound(attribution.as_ref(), "attribution", max::LINE);
+        }
+        Block::Image {
+            src,
+            caption,
+            credit,
+            alt,
+        } => {
+            bound(src.as_ref(), "src", max::URL);
+            bound(caption.as_ref(), "caption", max::PARAGRAPH);
+            bound(credit.as_ref(), "credit", max::LINE);
+            bound(alt.as_ref(), "alt", max::LINE);
+        }
+    }
+}
+
 /// Tags as `(slug, name)`, without repeats: a name, or `{slug, name}` as a GET returns them.
 fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
@@ -169,6 +207,11 @@ fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
             checks.add(
                 format!("/tags/{i}"),
                 "must be a tag name, slug or {slug, name}",
+            );
+        } else if name.chars().nth(max::NAME).is_some() || !super::check::single_line(&name) {
+            checks.add(
+                format!("/tags/{i}"),
+                format!("a tag name is one line of 1 to {} characters", max::NAME),
             );
         } else if !found.iter().any(|(s, _)| s == &slug) {
             found.push((slug, name));

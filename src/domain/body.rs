@@ -10,13 +10,14 @@ pub enum Block {
     /// A paragraph of plain text.
     Paragraph {
         #[schema(
+            max_length = 50000,
             example = "Phát biểu tại phiên họp toàn thể Hội nghị AMCC7, Bộ trưởng Tô Lâm cho rằng hợp tác an ninh mạng trong ASEAN cần tập trung vào thúc đẩy sự thống nhất về nhận thức và hành động."
         )]
         text: String,
     },
     /// A sub-heading inside the article (level 2 to 4).
     Heading {
-        #[schema(example = "Hợp tác song phương")]
+        #[schema(max_length = 500, example = "Hợp tác song phương")]
         text: String,
         #[schema(minimum = 2, maximum = 4, example = 2)]
         level: u8,
@@ -24,26 +25,27 @@ pub enum Block {
     /// An image with its caption. `src` is absent when the image file itself was not kept.
     Image {
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(example = "https://example.vn/anh/amcc7.jpg")]
+        #[schema(max_length = 2048, example = "https://example.vn/anh/amcc7.jpg")]
         src: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(
+            max_length = 5000,
             example = "Bộ trưởng Công an Tô Lâm tham dự Lễ khai mạc Hội nghị Bộ trưởng ASEAN về An ninh mạng ngày 20-10."
         )]
         caption: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(example = "TTXVN")]
+        #[schema(max_length = 500, example = "TTXVN")]
         credit: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(example = "Bộ trưởng Tô Lâm tại hội nghị")]
+        #[schema(max_length = 500, example = "Bộ trưởng Tô Lâm tại hội nghị")]
         alt: Option<String>,
     },
     /// A quotation, optionally attributed.
     Quote {
-        #[schema(example = "An ninh kỹ thuật số: Trách nhiệm chung")]
+        #[schema(max_length = 50000, example = "An ninh kỹ thuật số: Trách nhiệm chung")]
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(example = "Chủ đề SICW 2022")]
+        #[schema(max_length = 500, example = "Chủ đề SICW 2022")]
         attribution: Option<String>,
     },
 }

@@ -6,6 +6,31 @@ use crate::error::FieldError;
 
 use super::slug::is_valid;
 
+/// The documented bound of every text (in characters) and every list (in items) a body carries;
+/// past one a write is a 422 naming the field. The spec carries the same numbers (`maxLength`,
+/// `maxItems`, checked by `openapi::tests`). They keep one write cheap: the largest article is a
+/// few hundred rows to link and a few MiB to render, whatever its sender intends.
+pub mod max {
+    /// Names: people, organizations, events, tags, aliases, positions.
+    pub const NAME: usize = 300;
+    /// Other one-line texts: titles, English names, short names, bylines, captions' credits.
+    pub const LINE: usize = 500;
+    /// A lead, a caption, a theme.
+    pub const PARAGRAPH: usize = 5_000;
+    /// Long texts: a block's text, a description, a biography.
+    pub const TEXT: usize = 50_000;
+    /// A URL or site path.
+    pub const URL: usize = 2_048;
+    /// Blocks in an article's body.
+    pub const BLOCKS: usize = 1_000;
+    /// Tags on an article.
+    pub const TAGS: usize = 50;
+    /// Events, people or organizations linked from one article or event (each list).
+    pub const LINKS: usize = 200;
+    /// Aliases or positions of one person (each list).
+    pub const ENTRIES: usize = 100;
+}
+
 /// The problems found in one body so far.
 #[derive(Debug, Default)]
 pub struct Checks(pub Vec<FieldError>);
@@ -41,12 +66,49 @@ impl Checks {
     /// A name or title: trimmed, 1 to `max` characters, on one line.
     pub fn name(&mut self, value: &str, pointer: &str, max: usize) -> String {
         let value = value.trim().to_owned();
-        if value.is_empty() || value.chars().count() > max {
+        if value.is_empty() || value.chars().nth(max).is_some() {
             self.add(pointer, format!("must be 1 to {max} characters"));
         } else if !single_line(&value) {
             self.add(pointer, SINGLE_LINE);
         }
         value
+    }
+
+    /// An optional one-line text: trimmed (`None` when empty), at most `max` characters, no
+    /// control characters.
+    pub fn line(&mut self, value: Option<String>, pointer: &str, max: usize) -> Option<String> {
+        let value = text(value)?;
+        if value.chars().nth(max).is_some() {
+            self.add(pointer, format!("must be at most {max} characters"));
+        } else if !single_line(&value) {
+            self.add(pointer, SINGLE_LINE);
+        }
+        Some(value)
+    }
+
+    /// An optional text that may span lines: trimmed (`None` when empty), at most `max`
+    /// characters.
+    pub fn prose(&mut self, value: Option<String>, pointer: &str, max: usize) -> Option<String> {
+        let value = text(value)?;
+        self.length(&value, pointer, max);
+        Some(value)
+    }
+
+    /// A text of at most `max` characters (counted only as far as needed).
+    pub fn length(&mut self, value: &str, pointer: &str, max: usize) {
+        if value.len() > max && value.chars().nth(max).is_some() {
+            self.add(pointer, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// A list of at most `max` items; `false` when it is longer (its items are then not worth
+    /// checking one by one).
+    pub fn items(&mut self, len: usize, pointer: &str, max: usize) -> bool {
+        let fits = len <= max;
+        if !fits {
+            self.add(pointer, format!("must have at most {max} items"));
+        }
+        fits
     }
 
     /// A slug the caller chose: the shape `slugify` produces.

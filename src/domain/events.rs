@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::check::{text, Checks};
+use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::DatePrecision;
 
@@ -15,7 +15,7 @@ pub struct NewParticipant {
     /// The person: id, slug or reference.
     #[schema(example = "to-lam")]
     pub person: Reference,
-    #[schema(example = "Trưởng đoàn đại biểu Việt Nam")]
+    #[schema(max_length = 500, example = "Trưởng đoàn đại biểu Việt Nam")]
     pub role: Option<String>,
 }
 
@@ -23,18 +23,25 @@ pub struct NewParticipant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEvent {
-    #[schema(example = "amcc8")]
+    #[schema(max_length = 128, example = "amcc8")]
     pub slug: Option<String>,
-    #[schema(example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8")]
+    #[schema(
+        max_length = 300,
+        example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8"
+    )]
     pub name: String,
-    #[schema(example = "8th ASEAN Ministerial Conference on Cybersecurity")]
+    #[schema(
+        max_length = 500,
+        example = "8th ASEAN Ministerial Conference on Cybersecurity"
+    )]
     pub name_en: Option<String>,
-    #[schema(example = "AMCC8")]
+    #[schema(max_length = 300, example = "AMCC8")]
     pub short_name: Option<String>,
     #[schema(example = 8, minimum = 1)]
     pub edition: Option<i32>,
-    #[schema(example = "An ninh kỹ thuật số: Trách nhiệm chung")]
+    #[schema(max_length = 500, example = "An ninh kỹ thuật số: Trách nhiệm chung")]
     pub theme: Option<String>,
+    #[schema(max_length = 50000)]
     pub description: Option<String>,
     #[schema(example = "2023-10-18")]
     pub starts_on: Option<NaiveDate>,
@@ -43,7 +50,7 @@ pub struct NewEvent {
     /// `day` (default), `month` or `year`.
     #[schema(example = "day")]
     pub date_precision: Option<String>,
-    #[schema(example = "Singapore")]
+    #[schema(max_length = 300, example = "Singapore")]
     pub city: Option<String>,
     #[schema(example = "SG")]
     pub country: Option<String>,
@@ -51,9 +58,10 @@ pub struct NewEvent {
     #[schema(example = "sicw-2022")]
     pub parent: Option<Reference>,
     #[serde(default)]
-    #[schema(example = json!(["asean"]))]
+    #[schema(max_items = 200, example = json!(["asean"]))]
     pub organizers: Vec<Reference>,
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub participants: Vec<NewParticipant>,
 }
 
@@ -61,7 +69,7 @@ impl NewEvent {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed date precision.
     pub fn validate(&mut self, checks: &mut Checks) -> DatePrecision {
-        self.name = checks.name(&self.name, "/name", 300);
+        self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         self.country = checks.country(self.country.take());
         if self.edition.is_some_and(|e| e < 1) {
@@ -72,17 +80,17 @@ impl NewEvent {
             None => Some(DatePrecision::Day),
             Some(p) => checks.kind("/date_precision", p, DatePrecision::parse),
         };
-        for text_field in [
-            &mut self.name_en,
-            &mut self.short_name,
-            &mut self.theme,
-            &mut self.description,
-            &mut self.city,
-        ] {
-            *text_field = text(text_field.take());
-        }
-        for participant in &mut self.participants {
-            participant.role = text(participant.role.take());
+        self.name_en = checks.line(self.name_en.take(), "/name_en", max::LINE);
+        self.short_name = checks.line(self.short_name.take(), "/short_name", max::NAME);
+        self.theme = checks.line(self.theme.take(), "/theme", max::LINE);
+        self.description = checks.prose(self.description.take(), "/description", max::TEXT);
+        self.city = checks.line(self.city.take(), "/city", max::NAME);
+        checks.items(self.organizers.len(), "/organizers", max::LINKS);
+        if checks.items(self.participants.len(), "/participants", max::LINKS) {
+            for (i, participant) in self.participants.iter_mut().enumerate() {
+                let pointer = format!("/participants/{i}/role");
+                participant.role = checks.line(participant.role.take(), &pointer, max::LINE);
+            }
         }
         precision.unwrap_or(DatePrecision::Day)
     }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::check::{text, Checks};
+use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::OrganizationKind;
 
@@ -12,13 +12,13 @@ use super::kinds::OrganizationKind;
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     /// Generated from the name when absent.
-    #[schema(example = "bo-ngoai-giao-australia")]
+    #[schema(max_length = 128, example = "bo-ngoai-giao-australia")]
     pub slug: Option<String>,
-    #[schema(example = "Bộ Ngoại giao Australia")]
+    #[schema(max_length = 300, example = "Bộ Ngoại giao Australia")]
     pub name: String,
-    #[schema(example = "Department of Foreign Affairs and Trade")]
+    #[schema(max_length = 500, example = "Department of Foreign Affairs and Trade")]
     pub name_en: Option<String>,
-    #[schema(example = "DFAT")]
+    #[schema(max_length = 300, example = "DFAT")]
     pub short_name: Option<String>,
     /// One of the kinds in `OrganizationKind`.
     #[schema(example = "ministry")]
@@ -29,7 +29,10 @@ pub struct NewOrganization {
     /// The parent organization: id, slug or reference.
     #[schema(example = "asean")]
     pub parent: Option<Reference>,
-    #[schema(example = "Cơ quan phụ trách đối ngoại của Australia.")]
+    #[schema(
+        max_length = 50000,
+        example = "Cơ quan phụ trách đối ngoại của Australia."
+    )]
     pub description: Option<String>,
 }
 
@@ -37,13 +40,13 @@ impl NewOrganization {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind.
     pub fn validate(&mut self, checks: &mut Checks) -> OrganizationKind {
-        self.name = checks.name(&self.name, "/name", 300);
+        self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         let kind = checks.kind("/kind", &self.kind, OrganizationKind::parse);
-        self.name_en = text(self.name_en.take());
-        self.short_name = text(self.short_name.take());
+        self.name_en = checks.line(self.name_en.take(), "/name_en", max::LINE);
+        self.short_name = checks.line(self.short_name.take(), "/short_name", max::NAME);
         self.country = checks.country(self.country.take());
-        self.description = text(self.description.take());
+        self.description = checks.prose(self.description.take(), "/description", max::TEXT);
         kind.unwrap_or(OrganizationKind::Other)
     }
 }

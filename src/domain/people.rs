@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::check::{text, Checks};
+use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::AliasKind;
 
@@ -12,7 +12,7 @@ use super::kinds::AliasKind;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAlias {
-    #[schema(example = "Tiêu Chí Hiền")]
+    #[schema(max_length = 300, example = "Tiêu Chí Hiền")]
     pub name: String,
     /// BCP 47 language tag.
     #[schema(example = "vi")]
@@ -26,9 +26,9 @@ pub struct NewAlias {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPosition {
-    #[schema(example = "Bộ trưởng Bộ Công an")]
+    #[schema(max_length = 300, example = "Bộ trưởng Bộ Công an")]
     pub title: String,
-    #[schema(example = "Minister of Public Security")]
+    #[schema(max_length = 500, example = "Minister of Public Security")]
     pub title_en: Option<String>,
     /// The organization: id, slug or reference.
     #[schema(example = "bo-cong-an")]
@@ -43,19 +43,21 @@ pub struct NewPosition {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPerson {
-    #[schema(example = "tim-watts")]
+    #[schema(max_length = 128, example = "tim-watts")]
     pub slug: Option<String>,
-    #[schema(example = "Tim Watts")]
+    #[schema(max_length = 300, example = "Tim Watts")]
     pub name: String,
-    #[schema(example = "Đại tướng")]
+    #[schema(max_length = 300, example = "Đại tướng")]
     pub honorific: Option<String>,
     #[schema(example = "AU")]
     pub country: Option<String>,
-    #[schema(example = "Trợ lý Ngoại trưởng Australia.")]
+    #[schema(max_length = 50000, example = "Trợ lý Ngoại trưởng Australia.")]
     pub bio: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub aliases: Vec<NewAlias>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub positions: Vec<NewPosition>,
 }
 
@@ -64,23 +66,28 @@ impl NewPerson {
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind of each
     /// alias, in order.
     pub fn validate(&mut self, checks: &mut Checks) -> Vec<AliasKind> {
-        self.name = checks.name(&self.name, "/name", 300);
+        self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         self.country = checks.country(self.country.take());
-        self.honorific = text(self.honorific.take());
-        self.bio = text(self.bio.take());
+        self.honorific = checks.line(self.honorific.take(), "/honorific", max::NAME);
+        self.bio = checks.prose(self.bio.take(), "/bio", max::TEXT);
         let mut kinds = Vec::new();
+        if !checks.items(self.aliases.len(), "/aliases", max::ENTRIES)
+            | !checks.items(self.positions.len(), "/positions", max::ENTRIES)
+        {
+            return kinds;
+        }
         for (i, alias) in self.aliases.iter_mut().enumerate() {
             let at = format!("/aliases/{i}");
-            alias.name = checks.name(&alias.name, &format!("{at}/name"), 300);
+            alias.name = checks.name(&alias.name, &format!("{at}/name"), max::NAME);
             checks.language(&alias.language, &format!("{at}/language"));
             let kind = checks.kind(&format!("{at}/kind"), &alias.kind, AliasKind::parse);
             kinds.push(kind.unwrap_or(AliasKind::Other));
         }
         for (i, held) in self.positions.iter_mut().enumerate() {
             let at = format!("/positions/{i}");
-            held.title = checks.name(&held.title, &format!("{at}/title"), 300);
-            held.title_en = text(held.title_en.take());
+            held.title = checks.name(&held.title, &format!("{at}/title"), max::NAME);
+            held.title_en = checks.line(held.title_en.take(), &format!("{at}/title_en"), max::LINE);
             checks.span(held.starts_on, held.ends_on, &at, false);
         }
         kinds

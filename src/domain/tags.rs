@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::check::Checks;
+use super::check::{max, Checks};
 
 /// A tag on an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -19,16 +19,16 @@ pub struct TagRef {
 #[serde(deny_unknown_fields)]
 pub struct NewTag {
     /// Generated from the name when absent.
-    #[schema(example = "chuyen-doi-so")]
+    #[schema(max_length = 128, example = "chuyen-doi-so")]
     pub slug: Option<String>,
-    #[schema(example = "Chuyển đổi số")]
+    #[schema(max_length = 300, example = "Chuyển đổi số")]
     pub name: String,
 }
 
 impl NewTag {
     /// Checks every value, recording problems in `checks`, and trims the name in place.
     pub fn validate(&mut self, checks: &mut Checks) {
-        self.name = checks.name(&self.name, "/name", 300);
+        self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
     }
 }

@@ -64,6 +64,11 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
     Ok(bytes)
 }
 
+/// 256 random bits, base64url: a salt or a signing key.
+pub fn random_secret() -> Result<String, String> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+}
+
 pub fn generate() -> Result<NewToken, String> {
     let public_id: String = random_bytes::<8>()?
         .iter()

@@ -222,9 +222,7 @@ impl Recorder {
         for (beacon, _) in &batch {
             let day = self.tz.local_date(beacon.at);
             if let std::collections::hash_map::Entry::Vacant(slot) = salts.entry(day) {
-                let fresh = crate::domain::token::generate()
-                    .map_err(ApiError::Internal)?
-                    .secret_hash;
+                let fresh = crate::domain::token::random_secret().map_err(ApiError::Internal)?;
                 slot.insert(db::visits::salt_for(conn, day, &fresh)?);
             }
         }

@@ -102,6 +102,11 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The body as text, for assertion messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
@@ -227,6 +232,11 @@ impl TestApp {
         cache
             .poll(&mut pool.get().expect("connection"))
             .expect("change log");
+        let cursor_key = newsroom::api::query::CursorKey::load(
+            &mut pool.get().expect("connection"),
+            clock.now(),
+        )
+        .expect("cursor key");
         let state = AppState {
             editorial_pool: db::connect_pool(url, 2).expect("editorial pool"),
             pool: pool.clone(),
@@ -234,11 +244,12 @@ impl TestApp {
             tz: PortalTz::default(),
             visits: recorder.clone(),
             cache: cache.clone(),
+            cursor_key,
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
             visit_origins: Vec::new(),
-            body_limit: newsroom::api::write::BodyLimit(8 * 1024),
+            body_limit: newsroom::api::write::BodyLimit::default(),
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;

@@ -238,3 +238,78 @@ fn the_spec_allowlists_are_the_server_allowlists() {
         assert_eq!(listed, names, "{schema}");
     }
 }
+
+/// Every bound a write enforces (`domain::check::max`) is the one the spec documents.
+#[test]
+fn the_spec_bounds_are_the_server_bounds() {
+    use newsroom::domain::check::max;
+
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    let schemas = &spec["components"]["schemas"];
+    let bound = |schema: &str, field: &str, keyword: &str| {
+        let direct = &schemas[schema]["properties"][field][keyword];
+        if !direct.is_null() {
+            return direct.as_u64();
+        }
+        // An optional field is `oneOf [null, {...}]` or carries the keyword beside `type`.
+        schemas[schema]["properties"][field]["oneOf"]
+            .as_array()
+            .and_then(|alts| alts.iter().find_map(|a| a[keyword].as_u64()))
+    };
+    let texts = [
+        ("NewArticle", "title", max::LINE),
+        ("NewArticle", "lead", max::PARAGRAPH),
+        ("NewArticle", "byline", max::LINE),
+        ("NewEvent", "name", max::NAME),
+        ("NewEvent", "name_en", max::LINE),
+        ("NewEvent", "short_name", max::NAME),
+        ("NewEvent", "theme", max::LINE),
+        ("NewEvent", "description", max::TEXT),
+        ("NewEvent", "city", max::NAME),
+        ("NewParticipant", "role", max::LINE),
+        ("NewPerson", "name", max::NAME),
+        ("NewPerson", "honorific", max::NAME),
+        ("NewPerson", "bio", max::TEXT),
+        ("NewAlias", "name", max::NAME),
+        ("NewPosition", "title", max::NAME),
+        ("NewPosition", "title_en", max::LINE),
+        ("NewOrganization", "name", max::NAME),
+        ("NewOrganization", "name_en", max::LINE),
+        ("NewOrganization", "short_name", max::NAME),
+        ("NewOrganization", "description", max::TEXT),
+        ("NewTag", "name", max::NAME),
+    ];
+    for (schema, field, limit) in texts {
+        assert_eq!(
+            bound(schema, field, "maxLength"),
+            Some(limit as u64),
+            "{schema}.{field}"
+        );
+    }
+    let lists = [
+        ("NewArticle", "body", max::BLOCKS),
+        ("NewArticle", "tags", max::TAGS),
+        ("NewArticle", "events", max::LINKS),
+        ("NewArticle", "people", max::LINKS),
+        ("NewArticle", "organizations", max::LINKS),
+        ("NewEvent", "organizers", max::LINKS),
+        ("NewEvent", "participants", max::LINKS),
+        ("NewPerson", "aliases", max::ENTRIES),
+        ("NewPerson", "positions", max::ENTRIES),
+    ];
+    for (schema, field, limit) in lists {
+        assert_eq!(
+            bound(schema, field, "maxItems"),
+            Some(limit as u64),
+            "{schema}.{field}"
+        );
+    }
+    let blocks = serde_json::to_string(&schemas["Block"]).expect("Block");
+    for limit in [max::TEXT, max::LINE, max::URL, max::PARAGRAPH] {
+        assert!(
+            blocks.contains(&format!("\"maxLength\":{limit}")),
+            "Block documents {limit}"
+        );
+    }
+}
