@@ -88,6 +88,14 @@ fn serve(settings: Settings) -> CliResult {
     }));
     cache.poll(&mut *pool.get()?)?;
     let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, Clock::System.now())?;
+    let limits = Arc::new(crate::api::limits::Limits::new(
+        crate::api::limits::LimitSettings {
+            connections_per_client: settings.connections_per_client,
+            auth_failures_per_minute: settings.auth_failures_per_minute,
+            writes_per_minute: settings.writes_per_minute,
+            trusted_proxies: settings.trusted_proxies.clone(),
+        },
+    ));
     let state = AppState {
         editorial_pool: db::connect_pool(
             &settings.database_url,
@@ -99,11 +107,16 @@ fn serve(settings: Settings) -> CliResult {
         visits: recorder.clone(),
         cache: cache.clone(),
         cursor_key,
+        limits: limits.clone(),
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),
         visit_origins: settings.visit_origins.clone(),
-        body_limit: crate::api::write::BodyLimit(settings.body_limit),
+        body: crate::api::write::BodyRules {
+            max_bytes: settings.body_limit,
+            min_bytes: settings.body_min_bytes.max(1),
+            window: Duration::from_secs(settings.body_window.max(1)),
+        },
     };
     let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
@@ -112,6 +125,7 @@ fn serve(settings: Settings) -> CliResult {
     let workers = settings.workers;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
+            .on_connect(limits.on_connect())
             .shutdown_timeout(5)
             .client_request_timeout(Duration::from_secs(10));
         if let Some(workers) = workers {
@@ -120,6 +134,7 @@ fn serve(settings: Settings) -> CliResult {
         let server = server.bind(&bind)?.run();
         spawn_flusher(recorder.clone(), flush_every);
         spawn_cache_poller(cache, pool);
+        spawn_refused_reporter();
         server.await?;
         // A graceful stop (SIGTERM, Ctrl-C) flushes what was accepted before exiting.
         match flush_now(recorder.clone()).await {
@@ -199,6 +214,25 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
 
 /// Follows the change log once a second, so that writes by other instances and by the CLI clear
 /// this instance's cache (its own writes clear it at once).
+/// Once a minute, how many requests the HTTP layer refused before the app (malformed or
+/// oversized request lines and heads): one WARN line instead of an ERROR line each.
+fn spawn_refused_reporter() {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            let refused = crate::telemetry::take_refused();
+            if refused > 0 {
+                tracing::warn!(
+                    refused,
+                    "requests refused by the HTTP layer in the last minute (malformed request \
+                     line, URI or head too large, head too slow)"
+                );
+            }
+        }
+    });
+}
+
 fn spawn_cache_poller(cache: Arc<ResponseCache>, pool: db::DbPool) {
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));

@@ -5,7 +5,12 @@
 //! - `NEWSROOM_BIND` / `--bind`: address to listen on (default `127.0.0.1:8080`).
 //! - `NEWSROOM_TIME_ZONE` / `--time-zone`: the portal's IANA time zone (default `Asia/Ho_Chi_Minh`).
 //! - `NEWSROOM_CORS_ORIGINS` / `--cors-origins`: comma list of origins allowed beyond public GETs.
-//! - `NEWSROOM_BODY_LIMIT` / `--body-limit`: the largest write body in bytes (default 262144).
+//! - `NEWSROOM_BODY_LIMIT` / `--body-limit`: the largest write body in bytes (default 262144);
+//!   `NEWSROOM_BODY_MIN_BYTES` / `--body-min-bytes` and `NEWSROOM_BODY_WINDOW` /
+//!   `--body-window`: a body must arrive at 1024 bytes per 10 seconds at least (408 otherwise).
+//! - `NEWSROOM_CONNECTIONS_PER_CLIENT` (64), `NEWSROOM_AUTH_FAILURES_PER_MINUTE` (20, per
+//!   address), `NEWSROOM_WRITES_PER_MINUTE` (600, per token): past each, 429 with `Retry-After`;
+//!   0 turns one off.
 //! - `NEWSROOM_WORKERS` / `--workers`: HTTP worker threads (default: one per core).
 //! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections for public reads (default 8);
 //!   `NEWSROOM_EDITORIAL_POOL_SIZE` / `--editorial-pool-size`: more, kept for token holders
@@ -197,6 +202,46 @@ pub struct Settings {
     pub stale_while_revalidate: u64,
     #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
     pub body_limit: usize,
+    /// A body must arrive at this many bytes per `--body-window` at least (408 otherwise).
+    #[arg(
+        long,
+        env = "NEWSROOM_BODY_MIN_BYTES",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub body_min_bytes: usize,
+    /// Seconds of the window the body's minimum rate is measured over.
+    #[arg(
+        long,
+        env = "NEWSROOM_BODY_WINDOW",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_window: u64,
+    /// Open connections from one address (not a trusted proxy); past it 429. 0: no limit.
+    #[arg(
+        long,
+        env = "NEWSROOM_CONNECTIONS_PER_CLIENT",
+        default_value_t = 64,
+        global = true
+    )]
+    pub connections_per_client: u32,
+    /// Requests with a bad token from one address per minute; past it 429. 0: no limit.
+    #[arg(
+        long,
+        env = "NEWSROOM_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub auth_failures_per_minute: u32,
+    /// Writes with one token per minute; past it 429. 0: no limit.
+    #[arg(
+        long,
+        env = "NEWSROOM_WRITES_PER_MINUTE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub writes_per_minute: u32,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "NEWSROOM_WORKERS", global = true)]
     pub workers: Option<usize>,

@@ -63,7 +63,8 @@ pub struct Problem {
     /// One of a fixed list: `/problems/not-found`, `gone`, `invalid-parameter`, `invalid-body`,
     /// `validation`, `conflict`, `unauthorized`, `forbidden`, `precondition-failed`,
     /// `precondition-required`, `payload-too-large`, `unsupported-media-type`,
-    /// `method-not-allowed`, `rate-limited`, `unavailable`, `internal`.
+    /// `method-not-allowed`, `cors-rejected`, `request-timeout`, `rate-limited`, `unavailable`,
+    /// `internal`.
     #[serde(rename = "type")]
     #[schema(example = "/problems/not-found")]
     pub kind: String,
@@ -118,6 +119,15 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A cross-origin request (or its preflight) from an origin or with a method not allowed.
+    #[error("{0}")]
+    CorsRejected(String),
+    /// The body arrived too slowly (`api::write`).
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// Too many requests of a kind from one client or token; try again after `retry_after` s.
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -153,6 +163,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
             }
+            ApiError::CorsRejected(_) => ("cors-rejected", "Cross-origin request refused"),
+            ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
+            ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -216,6 +229,9 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::CorsRejected(_) => StatusCode::FORBIDDEN,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -243,6 +259,17 @@ impl ResponseError for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::RateLimited { retry_after, .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            // The client did not keep its side of the exchange: don't reuse the connection.
+            ApiError::RequestTimeout(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             ApiError::Unauthorized { invalid_token, .. } => {
                 let challenge = if *invalid_token {
@@ -310,7 +337,10 @@ pub async fn problem_middleware(
         Ok(res) => res,
         Err(error) => {
             // An error that escaped as `Err`: render it through its own response, then fix it up.
-            let response = error.error_response();
+            let response = match refused_cors(&error) {
+                Some(refused) => refused.error_response(),
+                None => error.error_response(),
+            };
             return Err(actix_web::error::InternalError::from_response(
                 "error",
                 fix_problem(response, &instance),
@@ -323,8 +353,29 @@ pub async fn problem_middleware(
         return Ok(res.map_into_boxed_body());
     }
     let (req, response) = res.into_parts();
-    let response = fix_problem(response.map_into_boxed_body(), &instance);
+    let refused = response.error().and_then(refused_cors);
+    let response = match refused {
+        Some(refused) => {
+            let mut fixed = refused.error_response().map_into_boxed_body();
+            for (name, value) in response.headers() {
+                if name.as_str().starts_with("access-control-") || name == header::VARY {
+                    fixed.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            fix_problem(fixed, &instance)
+        }
+        None => fix_problem(response.map_into_boxed_body(), &instance),
+    };
     Ok(ServiceResponse::new(req, response))
+}
+
+/// actix-cors answers a refused origin, method or header with a bare 400; it is a 403 of its
+/// own type here, which says what was refused.
+fn refused_cors(error: &actix_web::Error) -> Option<ApiError> {
+    let cors = error.as_error::<actix_cors::CorsError>()?;
+    Some(ApiError::CorsRejected(format!(
+        "{cors}; public reads are open to every origin, other requests only to the configured ones (NEWSROOM_CORS_ORIGINS)"
+    )))
 }
 
 fn fix_problem(response: HttpResponse<BoxBody>, instance: &str) -> HttpResponse<BoxBody> {

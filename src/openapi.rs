@@ -56,6 +56,50 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Problems any operation may answer whatever its handler does, added to each: `429` (too many
+/// connections from one address, bad tokens from one address, writes with one token: the
+/// middleware of `api::limits`) and, where there is a body, `408` (it arrived too slowly).
+fn add_shared_problems(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let too_many = ResponseBuilder::new()
+        .description("Too many connections or bad tokens from this address, or writes with this token (`Retry-After` says when to try again)")
+        .content("application/problem+json", problem())
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                .description(Some("Seconds to wait"))
+                .build(),
+        )
+        .build();
+    let too_slow = ResponseBuilder::new()
+        .description("The body arrived slower than the minimum rate (1 KiB per 10 s by default)")
+        .content("application/problem+json", problem())
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                responses.insert("408".into(), too_slow.clone().into());
+            }
+            responses.insert("429".into(), too_many.clone().into());
+        }
+    }
+}
+
 /// The generated document as served and committed (pretty JSON with a final newline).
 pub fn spec_json() -> String {
     let (_, doc) = App::new()
@@ -63,6 +107,8 @@ pub fn spec_json() -> String {
         .openapi(ApiDoc::openapi())
         .configure(crate::api::routes)
         .split_for_parts();
+    let mut doc = doc;
+    add_shared_problems(&mut doc);
     let mut json = doc.to_pretty_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot render the OpenAPI document");
         String::from("{}")

@@ -22,7 +22,7 @@ pub struct AppSettings {
     /// Origins allowed to send visit beacons; empty means any.
     pub visit_origins: Vec<String>,
     /// The largest write body.
-    pub body_limit: crate::api::write::BodyLimit,
+    pub body: crate::api::write::BodyRules,
 }
 
 /// The known paths and their methods, from the spec: a known path with another method is 405.
@@ -170,7 +170,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
-        .app_data(web::Data::new(settings.body_limit))
+        .app_data(web::Data::new(settings.body))
         .route("/docs", web::get().to(docs_redirect))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
@@ -180,6 +180,7 @@ pub fn app(
         .wrap(from_fn(crate::api::auth::authenticate))
         .wrap(from_fn(crate::api::caching::public_reads))
         .wrap(cors(settings))
+        .wrap(from_fn(crate::api::limits::refuse_excess_connections))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(problem_middleware))
         .wrap(from_fn(security_headers))

@@ -17,6 +17,8 @@ use crate::error::ApiError;
 /// A token holder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editor {
+    /// The token's id: what write budgets are counted against.
+    pub token_id: i64,
     pub name: String,
     pub scopes: Vec<Scope>,
 }
@@ -78,32 +80,34 @@ fn invalid(detail: &str) -> ApiError {
 }
 
 /// Resolves `Authorization: Bearer` into a `Caller`, checking revocation and expiry on every
-/// request (no cache), so that revoking takes effect at once.
+/// request (no cache), so that revoking takes effect at once. An address that keeps presenting
+/// bad tokens is refused (429) before its tokens are looked at; a token's writes have a budget.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let presented = match req.headers().get(header::AUTHORIZATION) {
-        None => None,
-        Some(value) => {
-            let value = value
-                .to_str()
-                .map_err(|_| invalid("the Authorization header is not text"))?;
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .ok_or_else(|| invalid("use `Authorization: Bearer <token>`"))?;
-            Some(token.trim().to_owned())
-        }
-    };
-    let caller = match presented {
+    let caller = match req.headers().get(header::AUTHORIZATION) {
         None => Caller::Anonymous,
-        Some(token) => {
+        Some(value) => {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("no app state".into()))?;
-            Caller::Editor(check(&state, token).await?)
+            let client = state.limits.client(req.request());
+            state.limits.check_auth(client)?;
+            let editor = match presented(value) {
+                Ok(token) => check(&state, token).await,
+                Err(error) => Err(error),
+            };
+            let editor = editor.inspect_err(|error| {
+                if matches!(error, ApiError::Unauthorized { .. }) {
+                    state.limits.auth_failed(client);
+                }
+            })?;
+            if is_write(req.method()) {
+                state.limits.write(editor.token_id)?;
+            }
+            Caller::Editor(editor)
         }
     };
     let authenticated = caller != Caller::Anonymous;
@@ -117,6 +121,23 @@ pub async fn authenticate(
         );
     }
     Ok(res)
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn presented(value: &header::HeaderValue) -> Result<String, ApiError> {
+    let value = value
+        .to_str()
+        .map_err(|_| invalid("the Authorization header is not text"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| invalid("use `Authorization: Bearer <token>`"))?;
+    Ok(token.trim().to_owned())
+}
+
+fn is_write(method: &actix_web::http::Method) -> bool {
+    use actix_web::http::Method;
+    [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method)
 }
 
 async fn check(state: &AppState, token: String) -> Result<Editor, ApiError> {
@@ -135,6 +156,7 @@ async fn check(state: &AppState, token: String) -> Result<Editor, ApiError> {
         }
         tokens::touch(conn, row.id, now)?;
         Ok(Editor {
+            token_id: row.id,
             name: row.name,
             scopes: scopes_from_string(&row.scopes),
         })

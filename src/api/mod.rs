@@ -8,6 +8,7 @@ pub mod caching;
 pub mod editing;
 pub mod events;
 pub mod health;
+pub mod limits;
 pub mod organizations;
 pub mod people;
 pub mod query;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub cache: std::sync::Arc<caching::ResponseCache>,
     /// What list cursors are signed with (the same on every instance).
     pub cursor_key: query::CursorKey,
+    /// What one client may take (`limits`).
+    pub limits: std::sync::Arc<limits::Limits>,
 }
 
 impl AppState {

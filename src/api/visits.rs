@@ -3,7 +3,6 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, FixedOffset};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -43,24 +42,16 @@ pub struct Beacon {
     pub referrer: Option<String>,
 }
 
-async fn read_beacon(req: &HttpRequest, mut payload: web::Payload) -> Result<Beacon, ApiError> {
+async fn read_beacon(req: &HttpRequest, payload: web::Payload) -> Result<Beacon, ApiError> {
     let media = super::write::media_type(req);
     if media != "application/json" && media != "text/plain" {
         return Err(ApiError::UnsupportedMediaType(
             "send the beacon as application/json or text/plain".into(),
         ));
     }
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-        if bytes.len() + chunk.len() > BEACON_LIMIT {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "a beacon is at most {BEACON_LIMIT} bytes"
-            )));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let too_large =
+        || ApiError::PayloadTooLarge(format!("a beacon is at most {BEACON_LIMIT} bytes"));
+    let bytes = super::write::read_body(req, payload, BEACON_LIMIT, too_large).await?;
     let invalid = |message: String| ApiError::InvalidBody(vec![FieldError::pointer("", message)]);
     let beacon: Beacon = serde_json::from_slice(&bytes).map_err(|e| {
         invalid(format!(

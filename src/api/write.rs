@@ -11,14 +11,80 @@ use serde_json::{Map, Value};
 use crate::domain::text::nfc;
 use crate::error::{ApiError, FieldError};
 
-/// The largest body a write accepts (`NEWSROOM_BODY_LIMIT`).
+/// What a request body must be: at most `max_bytes` (`NEWSROOM_BODY_LIMIT`), and arriving at
+/// `min_bytes` per `window` at least (`NEWSROOM_BODY_MIN_BYTES`, `NEWSROOM_BODY_WINDOW`). A rate,
+/// not a total time: a large body on a slow link keeps going, one trickled in to hold a
+/// connection open is a 408 within a window.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyRules {
+    pub max_bytes: usize,
+    pub min_bytes: usize,
+    pub window: std::time::Duration,
+}
 
-impl Default for BodyLimit {
+impl Default for BodyRules {
     fn default() -> Self {
-        BodyLimit(256 * 1024)
+        BodyRules {
+            max_bytes: 256 * 1024,
+            min_bytes: 1024,
+            window: std::time::Duration::from_secs(10),
+        }
     }
+}
+
+impl BodyRules {
+    fn of(req: &HttpRequest) -> BodyRules {
+        req.app_data::<web::Data<BodyRules>>()
+            .map(|rules| *rules.get_ref())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a body of at most `max_bytes` (`too_large` past it, checked against `Content-Length`
+/// first and again as it streams), at the pace `BodyRules` asks for (408 when it falls behind).
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max_bytes: usize,
+    too_large: impl Fn() -> ApiError,
+) -> Result<web::BytesMut, ApiError> {
+    let rules = BodyRules::of(req);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(too_large());
+    }
+    let mut bytes = web::BytesMut::new();
+    let mut window_started = std::time::Instant::now();
+    let mut in_window = 0;
+    loop {
+        let left = rules.window.saturating_sub(window_started.elapsed());
+        let next = actix_web::rt::time::timeout(left, payload.next())
+            .await
+            .map_err(|_| {
+                ApiError::RequestTimeout(format!(
+                    "the body arrived slower than {} bytes in {} s",
+                    rules.min_bytes,
+                    rules.window.as_secs_f64()
+                ))
+            })?;
+        let Some(chunk) = next else { break };
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+        in_window += chunk.len();
+        if in_window >= rules.min_bytes {
+            window_started = std::time::Instant::now();
+            in_window = 0;
+        }
+    }
+    Ok(bytes)
 }
 
 /// Reads a write's body as a JSON object, with all text in NFC. Called by handlers after the
@@ -27,12 +93,9 @@ impl Default for BodyLimit {
 /// refused before it is read whole.
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<Map<String, Value>, ApiError> {
-    let limit = req
-        .app_data::<web::Data<BodyLimit>>()
-        .map(|l| l.0)
-        .unwrap_or_else(|| BodyLimit::default().0);
+    let limit = BodyRules::of(req).max_bytes;
     let media = media_type(req);
     let is_patch = req.method() == Method::PATCH;
     let accepted =
@@ -48,23 +111,7 @@ pub async fn read_json(
         )));
     }
     let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = read_body(req, payload, limit, too_large).await?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::InvalidBody(vec![FieldError::pointer(
             "",

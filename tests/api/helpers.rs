@@ -182,7 +182,17 @@ impl TestApp {
 
     /// `another_instance` with its own cache settings.
     pub async fn another_instance_with(&self, cache: CacheSettings) -> TestApp {
-        let other = Self::start_with(&self.url, TestDb::Borrowed, cache).await;
+        let other = Self::start_with(&self.url, TestDb::Borrowed, cache, Default::default()).await;
+        other.clock.set(self.clock.now().and_utc());
+        other
+    }
+
+    /// `another_instance` with its own limits.
+    pub async fn another_instance_limited(
+        &self,
+        limits: newsroom::api::limits::LimitSettings,
+    ) -> TestApp {
+        let other = Self::start_with(&self.url, TestDb::Borrowed, Default::default(), limits).await;
         other.clock.set(self.clock.now().and_utc());
         other
     }
@@ -208,10 +218,15 @@ impl TestApp {
     }
 
     async fn start(url: &str, db: TestDb) -> TestApp {
-        Self::start_with(url, db, CacheSettings::default()).await
+        Self::start_with(url, db, CacheSettings::default(), Default::default()).await
     }
 
-    async fn start_with(url: &str, db: TestDb, cache: CacheSettings) -> TestApp {
+    async fn start_with(
+        url: &str,
+        db: TestDb,
+        cache: CacheSettings,
+        limits: newsroom::api::limits::LimitSettings,
+    ) -> TestApp {
         let pool = db::build_pool(url, 4).expect("pool");
         let clock = Clock::manual(test_start());
         {
@@ -245,11 +260,12 @@ impl TestApp {
             visits: recorder.clone(),
             cache: cache.clone(),
             cursor_key,
+            limits: Arc::new(newsroom::api::limits::Limits::new(limits)),
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
             visit_origins: Vec::new(),
-            body_limit: newsroom::api::write::BodyLimit::default(),
+            body: newsroom::api::write::BodyRules::default(),
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;

@@ -28,6 +28,7 @@ impl Server {
             std::env::temp_dir().join(format!("newsroom-http-{}-{port}", std::process::id()))
         });
         std::fs::create_dir_all(&dir).expect("dir");
+        let log = std::fs::File::create(dir.join(format!("server-{port}.log"))).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_newsroom"))
             .args([
                 "serve",
@@ -40,7 +41,7 @@ impl Server {
             .env("DATABASE_URL", dir.join("http.db"))
             .env("NEWSROOM_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("the binary starts");
         let server = Server {
@@ -62,13 +63,24 @@ impl Server {
         panic!("the server did not answer /livez");
     }
 
+    /// What the server has logged so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join(format!("server-{}.log", self.port)))
+            .unwrap_or_default()
+    }
+
     /// Sends raw bytes and reads the whole answer (the request must say `Connection: close`).
     fn raw(&self, request: &str) -> Option<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        stream.write_all(request.as_bytes()).ok()?;
+        // A server that refuses a request may answer and close before reading all of it: the
+        // write then fails, and the answer is still there to read.
+        let written = stream.write_all(request.as_bytes());
         let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).ok()?;
+        let read = stream.read_to_end(&mut answer);
+        if answer.is_empty() && (written.is_err() || read.is_err()) {
+            return None;
+        }
         Some(String::from_utf8_lossy(&answer).into_owned())
     }
 }
@@ -163,4 +175,176 @@ fn head_sends_headers_without_a_body_and_sigterm_stops_the_server() {
     assert!(wrong.contains("application/problem+json"));
 
     server.stop();
+}
+
+/// Requests actix refuses before the app (it cannot parse them) answer 400 or 431 and are
+/// counted, not logged as an ERROR line each: anyone could otherwise fill the error log.
+#[test]
+fn requests_refused_before_the_app_do_not_fill_the_error_log() {
+    let mut server = Server::start();
+    let many: Vec<String> = (0..10_000).map(|i| format!("p{i}=1")).collect();
+    let refused = [
+        ("GET /api/v1/articles?q=\"x\" HTTP/1.1".to_owned(), "400"),
+        (
+            format!("GET /api/v1/articles?{} HTTP/1.1", many.join("&")),
+            "400",
+        ),
+        (
+            format!("GET /api/v1/articles?q={} HTTP/1.1", "a".repeat(200_000)),
+            "431",
+        ),
+    ];
+    for (line, status) in &refused {
+        let answer = server
+            .raw(&format!("{line}\r\nHost: x\r\nConnection: close\r\n\r\n"))
+            .expect("answered");
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+    }
+    let fine = server
+        .raw("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("answers");
+    assert!(fine.starts_with("HTTP/1.1 200"), "{fine}");
+    server.stop();
+    let log = server.log();
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
+/// Sends `head`, then trickles `body` in `pieces` every `every`, and reads the answer; returns it
+/// with the time it took.
+fn trickle(
+    port: u16,
+    head: &str,
+    body: &[u8],
+    pieces: usize,
+    every: Duration,
+) -> (String, Duration) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).expect("head sent");
+    let mut writer = stream.try_clone().expect("clone");
+    let body = body.to_vec();
+    let sender = std::thread::spawn(move || {
+        for piece in body.chunks(body.len().div_ceil(pieces).max(1)) {
+            std::thread::sleep(every);
+            if writer.write_all(piece).is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let took = started.elapsed();
+    let _ = sender.join();
+    (String::from_utf8_lossy(&answer).into_owned(), took)
+}
+
+/// A body must keep coming at a minimum rate (here 1 KiB a second): trickled a byte at a time
+/// it is a 408 within the window; a large body sent steadily for longer than the window is
+/// read whole (a rate, not a total time).
+#[test]
+fn slow_bodies_are_timed_out_by_rate_not_by_total_time() {
+    let server = Server::start_with(None, &["--body-window", "1", "--body-min-bytes", "1024"]);
+    let beacon = br#"{"path": "/trang-chu"}"#;
+    let head = format!(
+        "POST /api/v1/visits HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        beacon.len()
+    );
+    let (answer, took) = trickle(
+        server.port,
+        &head,
+        beacon,
+        beacon.len(),
+        Duration::from_millis(300),
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("/problems/request-timeout"), "{answer}");
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+
+    let token = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .args([
+            "token",
+            "create",
+            "--name",
+            "Ban biên tập",
+            "--scope",
+            "content:write",
+        ])
+        .env("DATABASE_URL", server.dir.join("http.db"))
+        .env("NEWSROOM_LOG", "error")
+        .output()
+        .expect("token create runs");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    assert!(token.starts_with("nr_"), "{token}");
+    let write = |body: &[u8]| {
+        format!(
+            "POST /api/v1/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    let slow = r#"{"title": "Tin chậm"}"#.as_bytes();
+    let (answer, _) = trickle(
+        server.port,
+        &write(slow),
+        slow,
+        slow.len(),
+        Duration::from_millis(300),
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // 200 KB in ten pieces over about two seconds: twice the window, at a steady 100 KB/s.
+    let lead = "Đoàn đại biểu Việt Nam tham dự Hội nghị. ".repeat(4_000);
+    let steady =
+        serde_json::to_vec(&serde_json::json!({"title": "Tin dài", "lead": lead})).expect("json");
+    let (answer, took) = trickle(
+        server.port,
+        &write(&steady),
+        &steady,
+        10,
+        Duration::from_millis(200),
+    );
+    assert!(took > Duration::from_secs(1), "{took:?}");
+    // Read whole, then judged on its values: the lead is over its bound.
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+}
+
+/// Connections from one address are bounded (here 3): the next one is answered 429 and closed
+/// before anything else is read, and a freed slot serves again.
+#[test]
+fn connections_from_one_address_are_bounded() {
+    let server = Server::start_with(None, &["--connections-per-client", "3"]);
+    let mut held: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port)).expect("connects"))
+        .collect();
+    // Give the server a moment to accept them all.
+    std::thread::sleep(Duration::from_millis(200));
+    let refused = server
+        .raw("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("answered");
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(refused.contains("/problems/rate-limited"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after: 1"),
+        "{refused}"
+    );
+    held.pop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let answer = server
+            .raw("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("answered");
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a freed slot never served: {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

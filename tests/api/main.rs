@@ -2,6 +2,7 @@
 
 mod helpers;
 mod http;
+mod limits;
 
 mod articles;
 mod caching;

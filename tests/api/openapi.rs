@@ -62,6 +62,11 @@ fn the_spec_documents_every_route_with_its_problems() {
     }
     for (path, item) in paths {
         for (method, operation) in item.as_object().expect("path item") {
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("429"), "{method} {path} lacks 429");
+            if operation.get("requestBody").is_some() {
+                assert!(responses.contains_key("408"), "{method} {path} lacks 408");
+            }
             if operation.get("security").is_none() {
                 continue;
             }
