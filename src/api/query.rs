@@ -708,6 +708,40 @@ mod tests {
         assert!(decode_cursor(&key(), "not-a-cursor", "published_at", true).is_err());
     }
 
+    proptest::proptest! {
+        /// Every cursor decodes to what was encoded, for its own sort only, and any change to
+        /// its bytes is refused.
+        #[test]
+        fn cursors_round_trip_and_any_change_is_refused(
+            text in ".{0,40}",
+            id in proptest::prelude::any::<i64>(),
+            seconds in 0i64..253_402_300_799,
+            desc in proptest::prelude::any::<bool>(),
+            flip in proptest::prelude::any::<usize>(),
+        ) {
+            let time = chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.naive_utc());
+            let cases = [
+                ("title", KeyValue::Text(text)),
+                ("published_at", time.map(KeyValue::Time).unwrap_or(KeyValue::Null)),
+                ("id", KeyValue::Id),
+            ];
+            for (sort, value) in cases {
+                if value == KeyValue::Null {
+                    continue;
+                }
+                let cursor = encode_cursor(&key(), sort, desc, &value, id);
+                let after = decode_cursor(&key(), &cursor, sort, desc);
+                proptest::prop_assert_eq!(after, Ok(After { value, id }));
+                proptest::prop_assert!(decode_cursor(&key(), &cursor, sort, !desc).is_err());
+                let mut bytes = URL_SAFE_NO_PAD.decode(&cursor).expect("base64url");
+                let at = flip % bytes.len();
+                bytes[at] ^= 1 << (flip % 8);
+                let changed = URL_SAFE_NO_PAD.encode(bytes);
+                proptest::prop_assert!(decode_cursor(&key(), &changed, sort, desc).is_err());
+            }
+        }
+    }
+
     #[test]
     fn cursors_are_signed() {
         let value = KeyValue::Text("Hội nghị".into());

@@ -14,6 +14,7 @@ mod events;
 mod openapi;
 mod organizations;
 mod people;
+mod properties;
 mod races;
 mod service;
 mod tags;
