@@ -41,6 +41,26 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             Ok(())
         }
         Command::Token(command) => token(command, &settings),
+        Command::Backup { output } => {
+            let copied = db::backup::backup(&settings.database_url, &output)?;
+            println!(
+                "backed up {} articles ({} bytes) to {}",
+                copied.articles,
+                copied.bytes,
+                output.display()
+            );
+            Ok(())
+        }
+        Command::Restore { input } => {
+            let copied = db::backup::restore(&input, &settings.database_url)?;
+            println!(
+                "restored {} articles ({} bytes) from {}",
+                copied.articles,
+                copied.bytes,
+                input.display()
+            );
+            Ok(())
+        }
         Command::Openapi { output } => {
             let json = crate::openapi::spec_json();
             match output {

@@ -69,6 +69,20 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy a consistent snapshot of the embedded SQLite database to `--output` while the
+    /// service runs and writes go on (PostgreSQL: use pg_dump, docs/operations.md).
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Replace the embedded SQLite database with a backup. Stop the service first: a running
+    /// one would keep writing to the replaced file.
+    Restore {
+        /// A file `newsroom backup` wrote.
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ macro_rules! on_backend {
 }
 
 pub mod articles;
+pub mod backup;
 pub mod changes;
 pub mod events;
 pub mod keys;
@@ -85,7 +86,7 @@ impl Backend {
 }
 
 /// The SQLite file path of a `sqlite://` URL or a plain path.
-fn sqlite_path(url: &str) -> &str {
+pub(crate) fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)

@@ -63,6 +63,16 @@ impl Server {
         panic!("the server did not answer /livez");
     }
 
+    /// A handle that only sends requests to a server another thread owns.
+    fn client(port: u16) -> Server {
+        Server {
+            child: Command::new("true").spawn().expect("a placeholder process"),
+            port,
+            dir: std::path::PathBuf::new(),
+            keep: true,
+        }
+    }
+
     /// What the server has logged so far.
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join(format!("server-{}.log", self.port)))
@@ -347,4 +357,141 @@ fn connections_from_one_address_are_bounded() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Runs the binary with `args` on `database`; returns (success, stdout + stderr).
+fn newsroom(database: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .args(args)
+        .env("DATABASE_URL", database)
+        .env("NEWSROOM_LOG", "error")
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A backup taken while writes go on holds every write acknowledged before it began, and a
+/// restored copy serves them.
+#[test]
+fn a_backup_under_write_load_restores_every_acknowledged_write() {
+    let mut server = Server::start();
+    let database = server.dir.join("http.db");
+    let (ok, token) = newsroom(
+        &database,
+        &[
+            "token",
+            "create",
+            "--name",
+            "Sao lưu",
+            "--scope",
+            "content:write",
+        ],
+    );
+    assert!(ok, "{token}");
+    let token = token
+        .lines()
+        .find(|line| line.starts_with("nr_"))
+        .expect("the token is printed")
+        .to_owned();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let token = token.clone();
+        let (acknowledged, stop, port) = (acknowledged.clone(), stop.clone(), server.port);
+        std::thread::spawn(move || {
+            let writer = Server::client(port);
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = format!("{{\"name\": \"Sao lưu {i}\"}}");
+                let answer = writer.raw(&format!(
+                    "POST /api/v1/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ));
+                if answer.is_some_and(|a| a.starts_with("HTTP/1.1 201")) {
+                    acknowledged.lock().expect("lock").push(i);
+                }
+                i += 1;
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    let before: Vec<usize> = acknowledged.lock().expect("lock").clone();
+    let copy = server.dir.join("backup.db");
+    let (ok, said) = newsroom(
+        &database,
+        &["backup", "--output", copy.to_str().expect("utf-8")],
+    );
+    assert!(ok, "{said}");
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("the writer ends");
+    let after = acknowledged.lock().expect("lock").len();
+    assert!(
+        before.len() >= 5 && after > before.len(),
+        "writes went on: {} then {after}",
+        before.len()
+    );
+    // A backup never overwrites.
+    let (ok, said) = newsroom(
+        &database,
+        &["backup", "--output", copy.to_str().expect("utf-8")],
+    );
+    assert!(!ok && said.contains("already exists"), "{said}");
+    server.stop();
+
+    let restored_dir = server.dir.join("restored");
+    std::fs::create_dir_all(&restored_dir).expect("dir");
+    let (ok, said) = newsroom(
+        &restored_dir.join("http.db"),
+        &["restore", "--input", copy.to_str().expect("utf-8")],
+    );
+    assert!(ok, "{said}");
+    let restored = Server::start_with(Some(restored_dir), &[]);
+    for i in before {
+        let answer = restored
+            .raw(&format!(
+                "GET /api/v1/tags/sao-luu-{i} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+                 Connection: close\r\n\r\n"
+            ))
+            .expect("answers");
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "tag {i} acknowledged before the backup: {answer}"
+        );
+    }
+}
+
+#[test]
+fn restore_refuses_what_is_not_a_newsroom_database() {
+    let dir = std::env::temp_dir().join(format!("newsroom-restore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, "không phải cơ sở dữ liệu").expect("write");
+    let target = dir.join("target.db");
+    std::fs::write(&target, "the database in place").expect("write");
+    let (ok, said) = newsroom(
+        &target,
+        &["restore", "--input", junk.to_str().expect("utf-8")],
+    );
+    assert!(!ok && said.contains("not a newsroom database"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("still there"),
+        "the database in place"
+    );
+    let (ok, said) = newsroom(
+        std::path::Path::new("postgres://postgres@127.0.0.1:5432/test"),
+        &[
+            "backup",
+            "--output",
+            dir.join("pg.db").to_str().expect("utf-8"),
+        ],
+    );
+    assert!(!ok && said.contains("pg_dump"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
