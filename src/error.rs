@@ -316,7 +316,10 @@ impl From<diesel::result::Error> for ApiError {
             // write is rolled back whole, and it is the service that cannot take it now, not a
             // fault in the request. Reads go on.
             diesel::result::Error::DatabaseError(_, info) if is_out_of_space(info.message()) => {
-                tracing::warn!(error = info.message(), "the database cannot write: out of space");
+                tracing::warn!(
+                    error = info.message(),
+                    "the database cannot write: out of space"
+                );
                 ApiError::Unavailable
             }
             other => ApiError::Internal(other.to_string()),
@@ -326,9 +329,14 @@ impl From<diesel::result::Error> for ApiError {
 
 fn is_out_of_space(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
-    ["database or disk is full", "disk i/o error", "no space left on device", "could not extend file"]
-        .iter()
-        .any(|sign| message.contains(sign))
+    [
+        "database or disk is full",
+        "disk i/o error",
+        "no space left on device",
+        "could not extend file",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {

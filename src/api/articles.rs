@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::auth::{Caller, Editor};
 use super::editing::{write_routes, written, Checked, Editable};
 use super::query::{
-    editorial, list_params, parse_fields, parse_include, path_key, Fields, ListOptions, ListSpec,
-    Problems, QueryParams,
+    editorial, list_params, parse_fields, parse_include, path_key, search, Fields, ListOptions,
+    ListSpec, Problems, QueryParams,
 };
 use super::read::{get_item, item_route, list_route, lookup, viewer, Listable, Moved};
 use super::State;
@@ -27,7 +27,6 @@ use crate::domain::check::Checks;
 use crate::domain::derive;
 use crate::domain::key::parse_key;
 use crate::domain::kinds::{ArticleStatus, OrganizationKind};
-use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
@@ -138,7 +137,7 @@ impl Listable for Articles {
                 &params.updated_after,
                 Bound::Lower,
             ),
-            search: params.q.as_deref().and_then(search_pattern),
+            search: search(problems, params.q.as_deref()),
         };
         let options = ArticleOptions {
             include: list.include.clone(),
@@ -254,7 +253,7 @@ list_params! {
         #[param(example = "2022-10-21T00:00:00+07:00", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         updated_after,
         /// Words to find in title, lead and body, folded (`an ninh mang` finds `an ninh mạng`).
-        #[param(example = "an ninh mạng")]
+        #[param(max_length = 200, example = "an ninh mạng")]
         q,
     }
 }

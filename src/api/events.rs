@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
-use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::query::{list_params, search, ListOptions, ListSpec, Problems};
 use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::events::{
     self as db, EventChanges, EventFilter, EventRow, EventSort, ParticipantRow,
@@ -16,7 +16,6 @@ use crate::domain::check::Checks;
 use crate::domain::derive;
 use crate::domain::events::NewEvent;
 use crate::domain::key::parse_key;
-use crate::domain::text::search_pattern;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -90,7 +89,7 @@ impl Listable for Events {
             parent: key(problems, "parent", &params.parent),
             organization: key(problems, "organization", &params.organization),
             person: key(problems, "person", &params.person),
-            search: params.q.as_deref().and_then(search_pattern),
+            search: search(problems, params.q.as_deref()),
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to) {
             if from > to {
@@ -128,7 +127,7 @@ list_params! {
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
         person,
         /// Words to find in names, short names and themes, folded.
-        #[param(example = "an ninh mạng")]
+        #[param(max_length = 200, example = "an ninh mạng")]
         q,
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
-use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::query::{list_params, search, ListOptions, ListSpec, Problems};
 use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::{
     self as db, OrganizationChanges, OrganizationFilter, OrganizationRow, OrganizationSort,
@@ -15,7 +15,6 @@ use crate::domain::derive;
 use crate::domain::key::parse_key;
 use crate::domain::kinds::OrganizationKind;
 use crate::domain::organizations::NewOrganization;
-use crate::domain::text::search_pattern;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::organizations::{load, Organization};
@@ -76,7 +75,7 @@ impl Listable for Organizations {
                 .parent
                 .as_deref()
                 .and_then(|p| problems.check("parent", parse_key(p))),
-            search: params.q.as_deref().and_then(search_pattern),
+            search: search(problems, params.q.as_deref()),
         };
         (filter, list.include.clone())
     }
@@ -102,7 +101,7 @@ list_params! {
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
         parent,
         /// Words to find in the names, folded (`bo cong an` finds `Bộ Công an`).
-        #[param(example = "an ninh mạng")]
+        #[param(max_length = 200, example = "an ninh mạng")]
         q,
     }
 }

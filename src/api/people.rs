@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{write_routes, written, Checked, Editable};
-use super::query::{list_params, ListOptions, ListSpec, Problems};
+use super::query::{list_params, search, ListOptions, ListSpec, Problems};
 use super::read::{get_included, item_route, list_route, listed_from, Listable};
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::{
@@ -15,7 +15,6 @@ use crate::domain::check::{parse_country, Checks};
 use crate::domain::derive;
 use crate::domain::key::parse_key;
 use crate::domain::people::NewPerson;
-use crate::domain::text::search_pattern;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::people::{load, Person};
@@ -70,7 +69,7 @@ impl Listable for People {
                 .country
                 .as_deref()
                 .and_then(|c| problems.check("country", parse_country(c))),
-            search: params.q.as_deref().and_then(search_pattern),
+            search: search(problems, params.q.as_deref()),
             current_first_on: None,
         };
         (filter, list.include.clone())
@@ -94,7 +93,7 @@ list_params! {
         #[param(pattern = "^[A-Za-z]{2}$", example = "SG")]
         country,
         /// Words to find in names and aliases, folded (`tieu chi hien` finds Teo Chee Hean).
-        #[param(example = "Tiêu Chí Hiền")]
+        #[param(max_length = 200, example = "Tiêu Chí Hiền")]
         q,
     }
 }

@@ -377,6 +377,20 @@ fn parse_sort<S: Copy>(list: &str, spec: &ListSpec<S>, problems: &mut Problems) 
     keys
 }
 
+/// The longest `q`, in characters: a search is a few words, and a longer one only costs.
+pub const MAX_QUERY: usize = 200;
+
+/// The `LIKE` pattern of a `q` parameter (`domain::text::search_pattern`), at most `MAX_QUERY`
+/// characters.
+pub fn search(problems: &mut Problems, q: Option<&str>) -> Option<String> {
+    let q = q?;
+    if q.chars().nth(MAX_QUERY).is_some() {
+        problems.add("q", format!("must be at most {MAX_QUERY} characters"));
+        return None;
+    }
+    crate::domain::text::search_pattern(q)
+}
+
 /// Parses a `fields` list against its allowlist.
 pub fn parse_fields(raw: Option<&str>, allowed: &[&str], problems: &mut Problems) -> Fields {
     let Some(list) = raw else {

@@ -334,3 +334,21 @@ db_test!(bad_cursors_are_400s, |app| {
         .await;
     assert!(multi["meta"].get("next_cursor").is_none());
 });
+
+db_test!(a_search_is_at_most_200_characters, |app| {
+    for list in ["articles", "events", "people", "organizations"] {
+        let long = "a".repeat(201);
+        let problem = app
+            .get(&format!("/api/v1/{list}?q={long}"))
+            .await
+            .problem(400, "invalid-parameter");
+        assert_eq!(problem["errors"][0]["parameter"], "q", "{list}");
+        let fits = "ạ".repeat(200);
+        app.get_ok(&format!("/api/v1/{list}?q={}", urlencode(&fits)))
+            .await;
+    }
+});
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
