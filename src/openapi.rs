@@ -26,6 +26,7 @@ use crate::views::people::{Person, PersonRef};
         (name = "people", description = "Nhân vật: officials, with aliases and positions over time"),
         (name = "organizations", description = "Tổ chức: government bodies, agencies, forums"),
         (name = "tags", description = "Thẻ: tags with article counts"),
+        (name = "search", description = "Tìm kiếm: articles, events, people and organizations in one ranked list"),
         (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),

@@ -116,7 +116,8 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Logs the change in the write's own transaction (decision 0008).
+/// Logs the change (decision 0008) and brings the item's search index row up to date, in the
+/// write's own transaction.
 fn log<E: Editable>(
     conn: &mut DbConnection,
     id: i64,
@@ -126,6 +127,9 @@ fn log<E: Editable>(
 ) -> Result<(), ApiError> {
     let slug = json["slug"].as_str().unwrap_or_default();
     changes::record(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
+    if let Some(kind) = crate::db::search::Kind::of_collection(collection::<E>()) {
+        crate::db::search::reindex(conn, kind, id)?;
+    }
     Ok(())
 }
 

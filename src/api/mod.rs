@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod people;
 pub mod query;
 pub mod read;
+pub mod search;
 pub mod tags;
 pub mod tokens;
 pub mod visits;
@@ -94,6 +95,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(organizations::replace_organization)
         .service(organizations::update_organization)
         .service(organizations::delete_organization)
+        .service(search::search)
         .service(tags::list_tags)
         .service(tags::get_tag)
         .service(tags::create_tag)

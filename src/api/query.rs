@@ -380,15 +380,10 @@ fn parse_sort<S: Copy>(list: &str, spec: &ListSpec<S>, problems: &mut Problems) 
 /// The longest `q`, in characters: a search is a few words, and a longer one only costs.
 pub const MAX_QUERY: usize = 200;
 
-/// The `LIKE` pattern of a `q` parameter (`domain::text::search_pattern`), at most `MAX_QUERY`
-/// characters.
-pub fn search(problems: &mut Problems, q: Option<&str>) -> Option<String> {
-    let q = q?;
-    if q.chars().nth(MAX_QUERY).is_some() {
-        problems.add("q", format!("must be at most {MAX_QUERY} characters"));
-        return None;
-    }
-    crate::domain::text::search_pattern(q)
+/// A `q` parameter as a search query (`domain::search`): at most `MAX_QUERY` characters, with
+/// a word. Lists match it as `/search` does.
+pub fn search(problems: &mut Problems, q: Option<&str>) -> Option<crate::domain::search::Query> {
+    super::search::parse_q(q, problems)
 }
 
 /// Parses a `fields` list against its allowlist.

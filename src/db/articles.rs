@@ -94,7 +94,8 @@ pub struct ArticleFilter {
     pub published_before: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
-    pub search: Option<String>,
+    /// `q`: items the search index matches (`db::search`).
+    pub search: Option<crate::domain::search::Query>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,6 +167,7 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
 /// tightens the publish bound to one value: SQLite ranges an index over one upper bound only,
 /// and with `now` it scanned from the newest article down to the cursor.
 fn filtered(
+    backend: super::Backend,
     filter: &ArticleFilter,
     ids: &FilterIds,
     viewer: super::Viewer,
@@ -227,8 +229,13 @@ fn filtered(
     if let Some(after) = filter.updated_after {
         query = query.filter(articles::updated_at.ge(after));
     }
-    if let Some(pattern) = &filter.search {
-        query = query.filter(articles::search_key.like(pattern.clone()));
+    if let Some(search) = &filter.search {
+        query = query.filter(crate::db::search::matching(
+            backend,
+            crate::db::search::Kind::Article,
+            "articles.id",
+            search,
+        ));
     }
     query
 }
@@ -258,7 +265,7 @@ pub fn list(
         ) => Some(*t),
         _ => None,
     };
-    let mut query = filtered(filter, &ids, viewer, until);
+    let mut query = filtered(conn.backend(), filter, &ids, viewer, until);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
@@ -324,7 +331,7 @@ pub fn count(
     };
     match listed_link(filter, &ids, viewer, &[(ArticleSort::PublishedAt, true)]) {
         Some(link) => link_range!(link, filter, viewer.now, None).count(conn),
-        None => filtered(filter, &ids, viewer, None)
+        None => filtered(conn.backend(), filter, &ids, viewer, None)
             .count()
             .get_result(conn),
     }

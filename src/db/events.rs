@@ -68,7 +68,8 @@ pub struct EventFilter {
     pub organization: Option<Key>,
     pub person: Option<Key>,
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
-    pub search: Option<String>,
+    /// `q`: items the search index matches (`db::search`).
+    pub search: Option<crate::domain::search::Query>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,7 +105,7 @@ fn resolve(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<Option<
     }))
 }
 
-fn filtered(filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
+fn filtered(backend: super::Backend, filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
     let mut query = events::table
         .filter(events::deleted_at.is_null())
         .into_boxed();
@@ -137,8 +138,13 @@ fn filtered(filter: &EventFilter, ids: &FilterIds) -> Boxed<'static> {
             person_id == id
         );
     }
-    if let Some(pattern) = &filter.search {
-        query = query.filter(events::search_key.like(pattern.clone()));
+    if let Some(search) = &filter.search {
+        query = query.filter(crate::db::search::matching(
+            backend,
+            crate::db::search::Kind::Event,
+            "events.id",
+            search,
+        ));
     }
     query
 }
@@ -154,7 +160,7 @@ pub fn list(
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(Vec::new());
     };
-    let mut query = filtered(filter, &ids);
+    let mut query = filtered(conn.backend(), filter, &ids);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             // Undated events come last in either direction; ties go by id the same way.
@@ -212,7 +218,9 @@ pub fn list(
 
 pub fn count(conn: &mut DbConnection, filter: &EventFilter) -> QueryResult<i64> {
     match resolve(conn, filter)? {
-        Some(ids) => filtered(filter, &ids).count().get_result(conn),
+        Some(ids) => filtered(conn.backend(), filter, &ids)
+            .count()
+            .get_result(conn),
         None => Ok(0),
     }
 }

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod organizations;
 pub mod people;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod slugs;
 pub mod stored;
@@ -73,6 +74,15 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 pub enum Backend {
     Postgres,
     Sqlite,
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Pg(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
 }
 
 impl Backend {
@@ -158,6 +168,9 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
         c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     }
     migrate(&mut first)?;
+    if let Some(indexed) = search::backfill(&mut first, chrono::Utc::now().naive_utc())? {
+        tracing::info!(indexed, "filled the search index for existing rows (once)");
+    }
     drop(first);
     connect_pool(url, max_size)
 }

@@ -62,7 +62,8 @@ pub struct OrganizationFilter {
     pub country: Option<String>,
     pub parent: Option<Key>,
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
-    pub search: Option<String>,
+    /// `q`: items the search index matches (`db::search`).
+    pub search: Option<crate::domain::search::Query>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,7 +76,11 @@ pub enum OrganizationSort {
 
 type Boxed<'a> = organizations::BoxedQuery<'a, MultiBackend>;
 
-fn filtered(filter: &OrganizationFilter, parent: Option<i64>) -> Boxed<'static> {
+fn filtered(
+    backend: super::Backend,
+    filter: &OrganizationFilter,
+    parent: Option<i64>,
+) -> Boxed<'static> {
     let mut query = organizations::table
         .filter(organizations::deleted_at.is_null())
         .into_boxed();
@@ -88,8 +93,13 @@ fn filtered(filter: &OrganizationFilter, parent: Option<i64>) -> Boxed<'static> 
     if let Some(id) = parent {
         query = query.filter(organizations::parent_id.eq(id));
     }
-    if let Some(pattern) = &filter.search {
-        query = query.filter(organizations::search_key.like(pattern.clone()));
+    if let Some(search) = &filter.search {
+        query = query.filter(crate::db::search::matching(
+            backend,
+            crate::db::search::Kind::Organization,
+            "organizations.id",
+            search,
+        ));
     }
     query
 }
@@ -106,7 +116,7 @@ pub fn list(
         Some(None) => return Ok(Vec::new()),
         resolved => resolved.flatten(),
     };
-    let mut query = filtered(filter, parent);
+    let mut query = filtered(conn.backend(), filter, parent);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (OrganizationSort::Name, KeyValue::Text(t)) => crate::db::keyset!(
@@ -156,7 +166,7 @@ pub fn list(
 pub fn count(conn: &mut DbConnection, filter: &OrganizationFilter) -> QueryResult<i64> {
     match crate::db::resolve_filter!(conn, organizations, &filter.parent)? {
         Some(None) => Ok(0),
-        resolved => filtered(filter, resolved.flatten())
+        resolved => filtered(conn.backend(), filter, resolved.flatten())
             .count()
             .get_result(conn),
     }

@@ -60,7 +60,8 @@ pub struct PersonFilter {
     pub organization: Option<Key>,
     pub country: Option<String>,
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
-    pub search: Option<String>,
+    /// `q`: items the search index matches (`db::search`).
+    pub search: Option<crate::domain::search::Query>,
     /// Lists people with a current position at `organization` first (as of this date; a
     /// position with no known dates is not known to be current).
     pub current_first_on: Option<NaiveDate>,
@@ -75,7 +76,11 @@ pub enum PersonSort {
 
 type Boxed<'a> = people::BoxedQuery<'a, MultiBackend>;
 
-fn filtered(filter: &PersonFilter, organization: Option<i64>) -> Boxed<'static> {
+fn filtered(
+    backend: super::Backend,
+    filter: &PersonFilter,
+    organization: Option<i64>,
+) -> Boxed<'static> {
     let mut query = people::table
         .filter(people::deleted_at.is_null())
         .into_boxed();
@@ -90,8 +95,13 @@ fn filtered(filter: &PersonFilter, organization: Option<i64>) -> Boxed<'static> 
     if let Some(country) = &filter.country {
         query = query.filter(people::country.eq(country.clone()));
     }
-    if let Some(pattern) = &filter.search {
-        query = query.filter(people::search_key.like(pattern.clone()));
+    if let Some(search) = &filter.search {
+        query = query.filter(crate::db::search::matching(
+            backend,
+            crate::db::search::Kind::Person,
+            "people.id",
+            search,
+        ));
     }
     query
 }
@@ -109,7 +119,7 @@ pub fn list(
         Some(None) => return Ok(Vec::new()),
         resolved => resolved.flatten(),
     };
-    let mut query = filtered(filter, organization);
+    let mut query = filtered(conn.backend(), filter, organization);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             (PersonSort::Name, KeyValue::Text(t)) => {
@@ -153,7 +163,7 @@ pub fn list(
 pub fn count(conn: &mut DbConnection, filter: &PersonFilter) -> QueryResult<i64> {
     match crate::db::resolve_filter!(conn, organizations, &filter.organization)? {
         Some(None) => Ok(0),
-        resolved => filtered(filter, resolved.flatten())
+        resolved => filtered(conn.backend(), filter, resolved.flatten())
             .count()
             .get_result(conn),
     }

@@ -311,3 +311,10 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    maintenance_steps (name) {
+        name -> Text,
+        done_at -> Timestamp,
+    }
+}

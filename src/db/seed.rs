@@ -199,6 +199,7 @@ fn insert_all(
         },
         now,
     )?;
+    super::search::reindex_all(conn)?;
     Ok(SeedOutcome::Loaded {
         articles: file.articles.len(),
         events: file.events.len(),

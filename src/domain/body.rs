@@ -138,7 +138,8 @@ fn is_safe_url(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with('/')
 }
 
-fn escape_into(out: &mut String, text: &str) {
+/// HTML-escaped text: safe inside elements and quoted attributes.
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -9,6 +9,7 @@ pub mod key;
 pub mod kinds;
 pub mod organizations;
 pub mod people;
+pub mod search;
 pub mod slug;
 pub mod tags;
 pub mod text;

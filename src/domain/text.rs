@@ -15,7 +15,8 @@ pub fn fold(text: &str) -> String {
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'đ' => 'd',
+            // `Ð` (U+00D0) and `Ɖ` (U+0189) are often pasted for `Đ`; lowercased they are these.
+            'đ' | 'ð' | 'ɖ' => 'd',
             other => other,
         })
         .collect()

@@ -16,12 +16,19 @@ fn public_gets() -> Vec<String> {
             continue;
         }
         let mut url = path.clone();
+        let mut query = Vec::new();
         for param in get["parameters"].as_array().into_iter().flatten() {
+            let name = param["name"].as_str().unwrap_or("");
+            let example = param["example"].as_str().unwrap_or("");
             if param["in"] == "path" {
-                let name = param["name"].as_str().unwrap_or("");
-                let example = param["example"].as_str().unwrap_or("");
                 url = url.replace(&format!("{{{name}}}"), example);
+            } else if param["required"] == true {
+                let value: String = form_urlencoded::byte_serialize(example.as_bytes()).collect();
+                query.push(format!("{name}={value}"));
             }
+        }
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
         }
         paths.push(url);
     }

@@ -1,0 +1,361 @@
+//! `GET /api/v1/search`: articles, events, people and organizations in one ranked list
+//! (decision 0013). The index finds the newest matches of each type; `domain::search` ranks
+//! them, the same on both databases.
+
+use actix_web::{get, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::query::{list_response, ListSpec, PageOf, Problems, QueryParams, MAX_QUERY};
+use super::read::viewer;
+use super::State;
+use crate::db::search::{self as index, Candidate, Kind};
+use crate::db::{self as database, DbConnection, Viewer};
+use crate::domain::search::{score, snippet, Field, Query};
+use crate::error::{ApiError, Problem};
+use crate::views::envelope::ListResponse;
+
+/// Matches ranked per type at most: relevance is judged among each type's newest matches, so a
+/// query for a common word costs a bounded amount (decision 0013). Pages reach this far.
+pub const WINDOW: i64 = 500;
+
+/// Weights of a match in an item's title (names), lead (theme, positions) and body.
+const WEIGHTS: [f64; 3] = [4.0, 2.0, 1.0];
+
+/// The query parameters of `/search`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// What to find: words match whatever their case and diacritics; words in quotes match as
+    /// written in order, and the last unquoted word also as the start of a word (`mayork`).
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        example = "an ninh mạng"
+    )]
+    pub q: Option<String>,
+    /// The types to search, comma-separated (default all).
+    #[param(
+        pattern = "^(article|event|person|organization)(,(article|event|person|organization))*$",
+        example = "article,person"
+    )]
+    pub r#type: Option<String>,
+    /// Page number, from 1 (pages reach the 500 best of each type).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
+    pub page: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<String>,
+    /// `exact` (default) counts the matches; `none` skips it.
+    #[param(value_type = Option<super::query::CountMode>, example = "exact")]
+    pub count: Option<String>,
+}
+
+/// One result: an item of any type, its score and a snippet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    /// `article`, `event`, `person` or `organization`.
+    #[serde(rename = "type")]
+    #[schema(example = "article")]
+    pub kind: &'static str,
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(
+        example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
+    )]
+    pub slug: String,
+    /// An article's title; an event's, person's or organization's name.
+    #[schema(
+        example = "Đại tướng Tô Lâm dẫn đầu Đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7"
+    )]
+    pub title: String,
+    /// Higher is better: 4, 2 or 1 for each phrase found in the title, the lead or the body, 8
+    /// more when found with the query's own diacritics, a tenth for each further occurrence.
+    #[schema(example = 12.1)]
+    pub score: f64,
+    /// HTML: a piece of the text with the matched words in `<mark>`, everything else escaped.
+    #[schema(
+        example = "…hợp tác <mark>an</mark> <mark>ninh</mark> <mark>mạng</mark> trong ASEAN…"
+    )]
+    pub snippet: String,
+}
+
+/// Search articles, events, people and organizations.
+///
+/// Mixed results ranked by `score`, newer first among equals. Case and diacritics are ignored
+/// (`dai tuong` finds `Đại tướng`), and words typed with their diacritics rank matches written
+/// the same way first. The text between quotes is a phrase; unquoted words are one phrase too
+/// (Vietnamese words are syllables), cut into the longest phrases the index knows when no text
+/// holds it whole. Anonymous callers find what they may see.
+#[utoipa::path(
+    tag = "search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "One page of ranked results", body = ListResponse<SearchResult>),
+        (status = 400, description = "No `q`, a `q` without words or over 200 characters, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/search")]
+pub async fn search(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    params: QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.0;
+    let mut problems = Problems::default();
+    let query = parse_q(params.q.as_deref(), &mut problems);
+    let kinds = parse_types(params.r#type.as_deref(), &mut problems);
+    let common = super::query::CommonParams {
+        page: params.page.as_deref(),
+        cursor: None,
+        per_page: params.per_page.as_deref(),
+        count: params.count.as_deref(),
+        sort: None,
+        fields: None,
+        include: None,
+    };
+    let opts = super::query::parse_list(common, &RANKED, &state.cursor_key, &mut problems);
+    problems.into_result()?;
+    let query = query.ok_or_else(|| ApiError::invalid_parameter("q", "is required"))?;
+    let ctx = state.ctx();
+    let viewer = viewer(&caller, ctx);
+    let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
+    let page = database::run(&state.pool, move |conn| {
+        let query = segmented(conn, query, &kinds, viewer)?;
+        let ranked = rank(conn, &query, &kinds, viewer)?;
+        let total = match with_total {
+            true => Some(
+                kinds
+                    .iter()
+                    .map(|kind| index::count(conn, *kind, &query, viewer))
+                    .sum::<Result<i64, _>>()?,
+            ),
+            false => None,
+        };
+        let chosen: Vec<&Ranked> = ranked
+            .iter()
+            .skip(offset.max(0) as usize)
+            .take(per_page as usize + 1)
+            .collect();
+        let mut items = Vec::with_capacity(chosen.len());
+        for hit in chosen {
+            if let Some(result) = describe(conn, hit, &query)? {
+                items.push(
+                    serde_json::to_value(result)
+                        .map_err(|e| ApiError::Internal(format!("serialization: {e}")))?,
+                );
+            }
+        }
+        Ok::<_, ApiError>(PageOf::new(items, per_page, total))
+    })
+    .await?;
+    let response = list_response(&req, &opts, page);
+    Ok(if viewer.previews {
+        super::query::editorial(response, None)
+    } else {
+        response
+    })
+}
+
+/// Results are ranked: there is nothing to sort by.
+const RANKED: ListSpec<()> = ListSpec {
+    sorts: &[("relevance", ())],
+    cursor_sorts: &[],
+    default_sort: "relevance",
+    fields: &[],
+    includes: &[],
+};
+
+/// `q`: at most `MAX_QUERY` characters, with at least one word.
+pub fn parse_q(q: Option<&str>, problems: &mut Problems) -> Option<Query> {
+    let q = q?;
+    if q.chars().nth(MAX_QUERY).is_some() {
+        problems.add("q", format!("must be at most {MAX_QUERY} characters"));
+        return None;
+    }
+    let query = Query::parse(q);
+    if query.is_none() {
+        problems.add("q", "must have a word: letters or digits");
+    }
+    query
+}
+
+fn parse_types(raw: Option<&str>, problems: &mut Problems) -> Vec<Kind> {
+    let Some(raw) = raw else {
+        return Kind::ALL.to_vec();
+    };
+    let mut kinds = Vec::new();
+    for name in raw.split(',') {
+        match Kind::parse(name) {
+            Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
+            Some(_) => {}
+            None => problems.add(
+                "type",
+                format!("`{name}` is not a type; use article, event, person, organization"),
+            ),
+        }
+    }
+    kinds
+}
+
+/// The query as given when some item holds it whole; else each unquoted phrase cut, from its
+/// start, into the longest runs of words the index holds as phrases (`tô lâm singapore` becomes
+/// `"tô lâm" "singapore"` when no text has the three words in a row). A phrase that is found
+/// anywhere is never cut, so `tham nhũng` never becomes `tham` and `nhũng` while some text holds
+/// it.
+fn segmented(
+    conn: &mut DbConnection,
+    query: Query,
+    kinds: &[Kind],
+    viewer: Viewer,
+) -> Result<Query, ApiError> {
+    for kind in kinds {
+        if !index::candidates(conn, *kind, &query, viewer, 1)?.is_empty() {
+            return Ok(query);
+        }
+    }
+    let mut phrases = Vec::new();
+    for phrase in query.phrases {
+        if phrase.folded.len() < 2 || index::exists(conn, &single(&phrase))? {
+            phrases.push(phrase);
+            continue;
+        }
+        let mut start = 0;
+        while start < phrase.folded.len() {
+            let mut end = phrase.folded.len();
+            while end > start + 1 {
+                let part = slice(&phrase, start, end);
+                if index::exists(conn, &single(&part))? {
+                    break;
+                }
+                end -= 1;
+            }
+            phrases.push(slice(&phrase, start, end));
+            start = end;
+        }
+    }
+    Ok(Query { phrases })
+}
+
+fn single(phrase: &crate::domain::search::Phrase) -> Query {
+    Query {
+        phrases: vec![phrase.clone()],
+    }
+}
+
+fn slice(
+    phrase: &crate::domain::search::Phrase,
+    start: usize,
+    end: usize,
+) -> crate::domain::search::Phrase {
+    crate::domain::search::Phrase {
+        folded: phrase.folded[start..end].to_vec(),
+        exact: phrase.exact[start..end].to_vec(),
+        prefix: phrase.prefix && end == phrase.folded.len(),
+    }
+}
+
+/// A scored match.
+#[derive(Debug)]
+pub struct Ranked {
+    pub kind: Kind,
+    pub id: i64,
+    pub score: f64,
+    /// Its place among its type's matches, newest first: what breaks ties.
+    recency: usize,
+}
+
+/// Every kind's newest matches, scored, best first (newer first among equals).
+pub fn rank(
+    conn: &mut DbConnection,
+    query: &Query,
+    kinds: &[Kind],
+    viewer: Viewer,
+) -> Result<Vec<Ranked>, ApiError> {
+    let mut ranked = Vec::new();
+    for kind in kinds {
+        for (recency, candidate) in index::candidates(conn, *kind, query, viewer, WINDOW)?
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(score) = score(query, &fields(&candidate)) {
+                ranked.push(Ranked {
+                    kind: *kind,
+                    id: candidate.item_id,
+                    score,
+                    recency,
+                });
+            }
+        }
+    }
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.recency.cmp(&b.recency))
+            .then((a.kind as u8).cmp(&(b.kind as u8)))
+    });
+    Ok(ranked)
+}
+
+fn fields(candidate: &Candidate) -> [Field<'_>; 3] {
+    [
+        Field {
+            folded: &candidate.title,
+            exact: &candidate.title_exact,
+            weight: WEIGHTS[0],
+        },
+        Field {
+            folded: &candidate.lead,
+            exact: &candidate.lead_exact,
+            weight: WEIGHTS[1],
+        },
+        Field {
+            folded: &candidate.body,
+            exact: &candidate.body_exact,
+            weight: WEIGHTS[2],
+        },
+    ]
+}
+
+/// A result as shown: its slug and title, and a snippet of the first of its lead, body and
+/// title that holds a match.
+fn describe(
+    conn: &mut DbConnection,
+    hit: &Ranked,
+    query: &Query,
+) -> Result<Option<SearchResult>, ApiError> {
+    let Some((slug, title)) = index::label(conn, hit.kind, hit.id)? else {
+        return Ok(None);
+    };
+    let document = index::document(conn, hit.kind, hit.id)?.unwrap_or_default();
+    let holds = |text: &str| {
+        let words = crate::domain::search::folded_text(text);
+        let words: Vec<&str> = words.split(' ').collect();
+        query
+            .phrases
+            .iter()
+            .any(|p| !p.positions(&words).is_empty())
+    };
+    let text = [&document.lead, &document.body, &document.title]
+        .into_iter()
+        .find(|text| holds(text))
+        .or([&document.lead, &document.title]
+            .into_iter()
+            .find(|t| !t.is_empty()))
+        .map(String::as_str)
+        .unwrap_or("");
+    Ok(Some(SearchResult {
+        kind: hit.kind.as_str(),
+        id: hit.id,
+        slug,
+        title,
+        score: hit.score,
+        snippet: snippet(text, query),
+    }))
+}
