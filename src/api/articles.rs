@@ -138,6 +138,7 @@ impl Listable for Articles {
                 Bound::Lower,
             ),
             search: search(problems, params.q.as_deref()),
+            only: None,
         };
         let options = ArticleOptions {
             include: list.include.clone(),
@@ -180,6 +181,16 @@ impl Listable for Articles {
         (db::cursor_value(row, key), row.id)
     }
 
+    const SEARCH: Option<crate::db::search::Kind> = Some(crate::db::search::Kind::Article);
+
+    fn search(filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
+        filter.search.as_ref()
+    }
+
+    fn only(filter: &mut Self::Filter, ids: Vec<i64>) {
+        filter.only = Some(ids);
+    }
+
     fn load(
         conn: &mut DbConnection,
         rows: Vec<ArticleRow>,
@@ -215,8 +226,8 @@ fn parse_formats(raw: Option<&str>, problems: &mut Problems) -> Formats {
 list_params! {
     /// Filters and options of the article lists.
     pub struct ArticleListParams {
-        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`.", "-published_at",
-            "^-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2}$"),
+        sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
+            "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
             "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",

@@ -90,6 +90,7 @@ impl Listable for Events {
             organization: key(problems, "organization", &params.organization),
             person: key(problems, "person", &params.person),
             search: search(problems, params.q.as_deref()),
+            only: None,
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to) {
             if from > to {
@@ -99,14 +100,24 @@ impl Listable for Events {
         (filter, list.include.clone())
     }
 
+    const SEARCH: Option<crate::db::search::Kind> = Some(crate::db::search::Kind::Event);
+
+    fn search(filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
+        filter.search.as_ref()
+    }
+
+    fn only(filter: &mut Self::Filter, ids: Vec<i64>) {
+        filter.only = Some(ids);
+    }
+
     listed_from!(db, crate::views::events);
 }
 
 list_params! {
     /// Filters and options of the event lists.
     pub struct EventListParams {
-        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `-starts_on` (undated events last).", "-starts_on",
-            "^-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at)){0,2}$"),
+        sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `-starts_on` (undated events last). Or `relevance` (with `q`): ranked as `/search` ranks.", "-starts_on",
+            "^(relevance|-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent",
             "^(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at)(,(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent", "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"),

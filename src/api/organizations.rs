@@ -76,8 +76,19 @@ impl Listable for Organizations {
                 .as_deref()
                 .and_then(|p| problems.check("parent", parse_key(p))),
             search: search(problems, params.q.as_deref()),
+            only: None,
         };
         (filter, list.include.clone())
+    }
+
+    const SEARCH: Option<crate::db::search::Kind> = Some(crate::db::search::Kind::Organization);
+
+    fn search(filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
+        filter.search.as_ref()
+    }
+
+    fn only(filter: &mut Self::Filter, ids: Vec<i64>) {
+        filter.only = Some(ids);
     }
 
     listed_from!(db, crate::views::organizations);
@@ -86,8 +97,8 @@ impl Listable for Organizations {
 list_params! {
     /// Filters and options of `GET /api/v1/organizations`.
     pub struct OrganizationListParams {
-        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`.", "name",
-            "^-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at)){0,2}$"),
+        sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`. Or `relevance` (with `q`): ranked as `/search` ranks.", "name",
+            "^(relevance|-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the organization's fields.", "name,short_name",
             "^(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at)(,(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`.", "parent", "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"),

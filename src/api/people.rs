@@ -70,9 +70,20 @@ impl Listable for People {
                 .as_deref()
                 .and_then(|c| problems.check("country", parse_country(c))),
             search: search(problems, params.q.as_deref()),
+            only: None,
             current_first_on: None,
         };
         (filter, list.include.clone())
+    }
+
+    const SEARCH: Option<crate::db::search::Kind> = Some(crate::db::search::Kind::Person);
+
+    fn search(filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
+        filter.search.as_ref()
+    }
+
+    fn only(filter: &mut Self::Filter, ids: Vec<i64>) {
+        filter.only = Some(ids);
     }
 
     listed_from!(db, crate::views::people);
@@ -81,8 +92,8 @@ impl Listable for People {
 list_params! {
     /// Filters and options of the people lists.
     pub struct PersonListParams {
-        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`.", "name",
-            "^-?(name|id|updated_at)(,-?(name|id|updated_at)){0,2}$"),
+        sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`. Or `relevance` (with `q`): ranked as `/search` ranks.", "name",
+            "^(relevance|-?(name|id|updated_at)(,-?(name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the person's fields.", "name,positions",
             "^(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions", "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"),

@@ -181,6 +181,14 @@ pub trait Listable: 'static {
     fn keep(_options: &Self::Options) -> &'static [&'static str] {
         &[]
     }
+    /// What `/search` calls the items, when `q` and `sort=relevance` apply to the list.
+    const SEARCH: Option<crate::db::search::Kind> = None;
+    /// The filter's `q`.
+    fn search(_filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
+        None
+    }
+    /// Narrows the filter to these items.
+    fn only(_filter: &mut Self::Filter, _ids: Vec<i64>) {}
 }
 
 /// What a list may remember across requests (`ResponseCache::remembered`), as of this request.
@@ -204,13 +212,26 @@ pub async fn list<L: Listable>(
     let ctx = state.ctx();
     let viewer = viewer(caller, ctx);
     let mut problems = Problems::default();
-    let opts = parse_list(params.common(), &L::SPEC, &state.cursor_key, &mut problems);
+    let mut common = params.common();
+    // `sort=relevance` ranks as `/search` does; the rest of the list flow is the same.
+    let relevance = common.sort == Some("relevance") && L::SEARCH.is_some();
+    if relevance {
+        common.sort = None;
+        if common.cursor.is_some() {
+            problems.add("cursor", "a list sorted by relevance is paged by `page`");
+        }
+    }
+    let opts = parse_list(common, &L::SPEC, &state.cursor_key, &mut problems);
     let (filter, options) = L::parse(&params, &opts, ctx, &mut problems);
+    if relevance && L::search(&filter).is_none() {
+        problems.add("sort", "`relevance` ranks the matches of `q`: give `q`");
+    }
     problems.into_result()?;
     let cache = state.cache.clone();
     let (page, opts, shown) = database::run(&state.pool, move |conn| {
-        let (page, shown) = keys::collecting(|| {
-            list_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx)
+        let (page, shown) = keys::collecting(|| match relevance {
+            true => relevance_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx),
+            false => list_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx),
         });
         let (page, opts) = page?;
         Ok((page, opts, shown))
@@ -222,6 +243,57 @@ pub async fn list<L: Listable>(
     } else {
         surrogate_keys(response, Some(L::COLLECTION), shown)
     })
+}
+
+/// A list sorted by relevance: the matches `/search` ranks (at most its window), narrowed by
+/// the list's other filters, then paged, counted, loaded and projected as every list is.
+#[allow(clippy::too_many_arguments)]
+fn relevance_page<L: Listable>(
+    conn: &mut DbConnection,
+    cache: &ResponseCache,
+    scope: Option<Scope<L::Filter>>,
+    mut filter: L::Filter,
+    options: L::Options,
+    mut opts: ListOptions<L::Sort>,
+    viewer: Viewer,
+    ctx: Ctx,
+) -> Result<(PageOf<serde_json::Value>, ListOptions<L::Sort>), ApiError> {
+    if let Some(scope) = scope {
+        scope(conn, &mut filter, ctx)?;
+    }
+    let (Some(kind), Some(query)) = (L::SEARCH, L::search(&filter).cloned()) else {
+        return Err(ApiError::Internal("relevance without a search".into()));
+    };
+    let ranked = super::search::rank(conn, &query, &[kind], viewer)?;
+    let order: std::collections::HashMap<i64, usize> =
+        ranked.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let total = match opts.with_total {
+        true => Some(total::<L>(conn, cache, &filter, viewer, ctx)?),
+        false => None,
+    };
+    L::only(&mut filter, ranked.iter().map(|r| r.id).collect());
+    let page = opts.page;
+    opts.page = 1;
+    let memo = Memo { cache, ctx };
+    let limit = super::search::WINDOW + 1;
+    let mut rows = L::list(conn, &filter, viewer, &opts, limit, memo)?;
+    opts.page = page;
+    let key = L::SPEC.sorts.first().map(|(_, key)| *key);
+    let id_of = |row: &L::Row| key.map(|key| L::cursor_of(row, key).1).unwrap_or_default();
+    rows.sort_by_key(|row| order.get(&id_of(row)).copied().unwrap_or(usize::MAX));
+    let rows: Vec<L::Row> = rows
+        .into_iter()
+        .skip(opts.offset().max(0) as usize)
+        .take(opts.per_page as usize + 1)
+        .collect();
+    let mut page = PageOf::new(rows, opts.per_page, total);
+    let rows = std::mem::take(&mut page.items);
+    let keep = L::keep(&options);
+    let values = L::load(conn, rows, &options, viewer, ctx)?
+        .iter()
+        .map(|item| to_value(item).map(|v| opts.fields.project(v, keep)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((page.with_items(values), opts))
 }
 
 /// The database work of a list: narrow, page, count, load, project.

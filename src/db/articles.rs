@@ -96,6 +96,8 @@ pub struct ArticleFilter {
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
+    /// Only these items (a page ranked by relevance narrowed by the other filters).
+    pub only: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -229,6 +231,9 @@ fn filtered(
     if let Some(after) = filter.updated_after {
         query = query.filter(articles::updated_at.ge(after));
     }
+    if let Some(ids) = &filter.only {
+        query = query.filter(articles::id.eq_any(ids.clone()));
+    }
     if let Some(search) = &filter.search {
         query = query.filter(crate::db::search::matching(
             backend,
@@ -359,7 +364,8 @@ fn listed_link(
         && filter.status.is_none()
         && ids.source.is_none()
         && filter.updated_after.is_none()
-        && filter.search.is_none();
+        && filter.search.is_none()
+        && filter.only.is_none();
     let links = [
         ids.tag.map(ListedLink::Tag),
         ids.event.map(ListedLink::Event),

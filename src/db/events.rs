@@ -70,6 +70,8 @@ pub struct EventFilter {
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
+    /// Only these items (a page ranked by relevance narrowed by the other filters).
+    pub only: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,6 +139,9 @@ fn filtered(backend: super::Backend, filter: &EventFilter, ids: &FilterIds) -> B
             event_participants.event_id,
             person_id == id
         );
+    }
+    if let Some(ids) = &filter.only {
+        query = query.filter(events::id.eq_any(ids.clone()));
     }
     if let Some(search) = &filter.search {
         query = query.filter(crate::db::search::matching(

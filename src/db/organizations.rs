@@ -64,6 +64,8 @@ pub struct OrganizationFilter {
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
+    /// Only these items (a page ranked by relevance narrowed by the other filters).
+    pub only: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,6 +94,9 @@ fn filtered(
     }
     if let Some(id) = parent {
         query = query.filter(organizations::parent_id.eq(id));
+    }
+    if let Some(ids) = &filter.only {
+        query = query.filter(organizations::id.eq_any(ids.clone()));
     }
     if let Some(search) = &filter.search {
         query = query.filter(crate::db::search::matching(

@@ -62,6 +62,8 @@ pub struct PersonFilter {
     /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
+    /// Only these items (a page ranked by relevance narrowed by the other filters).
+    pub only: Option<Vec<i64>>,
     /// Lists people with a current position at `organization` first (as of this date; a
     /// position with no known dates is not known to be current).
     pub current_first_on: Option<NaiveDate>,
@@ -94,6 +96,9 @@ fn filtered(
     }
     if let Some(country) = &filter.country {
         query = query.filter(people::country.eq(country.clone()));
+    }
+    if let Some(ids) = &filter.only {
+        query = query.filter(people::id.eq_any(ids.clone()));
     }
     if let Some(search) = &filter.search {
         query = query.filter(crate::db::search::matching(

@@ -165,11 +165,13 @@ fn the_spec_allowlists_are_the_server_allowlists() {
                  list_fields: &[&str],
                  list_includes: &[&str]| {
         let sorts = alternatives(&sorts);
-        assert_eq!(
-            pattern(collection, "sort"),
-            Some(format!("^-?({sorts})(,-?({sorts})){{0,2}}$")),
-            "{collection} sort"
-        );
+        let keys = format!("-?({sorts})(,-?({sorts})){{0,2}}");
+        // Every searchable list also takes `relevance` (tags are not searched).
+        let sort = match collection == "/api/v1/tags" {
+            true => format!("^{keys}$"),
+            false => format!("^(relevance|{keys})$"),
+        };
+        assert_eq!(pattern(collection, "sort"), Some(sort), "{collection} sort");
         let fields = alternatives(list_fields);
         let fields = format!("^({fields})(,({fields}))*$");
         assert_eq!(
