@@ -222,7 +222,7 @@ fn segmented(
     }
     let mut phrases = Vec::new();
     for phrase in query.phrases {
-        if phrase.folded.len() < 2 || index::exists(conn, &single(&phrase))? {
+        if phrase.quoted || phrase.folded.len() < 2 || index::exists(conn, &single(&phrase))? {
             phrases.push(phrase);
             continue;
         }
@@ -258,6 +258,7 @@ fn slice(
         folded: phrase.folded[start..end].to_vec(),
         exact: phrase.exact[start..end].to_vec(),
         prefix: phrase.prefix && end == phrase.folded.len(),
+        quoted: false,
     }
 }
 

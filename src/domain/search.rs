@@ -113,6 +113,8 @@ pub struct Phrase {
     pub exact: Vec<String>,
     /// The last word matches any word it begins (type-ahead): the query's last word, unquoted.
     pub prefix: bool,
+    /// Written in quotes: matched as written, never cut (`api::search`).
+    pub quoted: bool,
 }
 
 /// At most this many words in a query: a search is a few words, and each costs.
@@ -141,10 +143,11 @@ impl Query {
         let phrases: Vec<Phrase> = phrases
             .into_iter()
             .enumerate()
-            .map(|(i, (_, words))| Phrase {
+            .map(|(i, (quoted, words))| Phrase {
                 folded: words.iter().map(|w| w.folded.clone()).collect(),
                 exact: words.iter().map(|w| w.exact.clone()).collect(),
                 prefix: last_unquoted && i + 1 == count,
+                quoted,
             })
             .collect();
         (!phrases.is_empty()).then_some(Query { phrases })

@@ -16,6 +16,7 @@ mod organizations;
 mod people;
 mod properties;
 mod races;
+mod search;
 mod service;
 mod tags;
 mod visibility;
