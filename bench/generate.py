@@ -84,7 +84,11 @@ def main():
         for i in ids:
             title = phrase(rng, 8, 16)
             lead = phrase(rng, 15, 30) + "."
-            body = json.dumps([{"type": "paragraph", "text": phrase(rng, 30, 60) + "."}], ensure_ascii=False)
+            text = phrase(rng, 30, 60) + "."
+            if i % max(count // 10, 1) == 1:
+                # A rare phrase in exactly ten articles at every size (the search benchmark).
+                text += " Kỳ lân xuất hiện ở vịnh Hạ Long."
+            body = json.dumps([{"type": "paragraph", "text": text}], ensure_ascii=False)
             at = (first + timedelta(seconds=rng.randint(0, span))).strftime("%Y-%m-%d %H:%M:%S")
             articles.append((i, slugify(title, i), title, lead, body, rng.choice(agencies), at,
                              search_key(title, lead), fold(title), at, at))

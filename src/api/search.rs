@@ -268,8 +268,9 @@ pub struct Ranked {
     pub kind: Kind,
     pub id: i64,
     pub score: f64,
-    /// Its place among its type's matches, newest first: what breaks ties.
-    recency: usize,
+    /// What breaks ties, newest first: the publish time or start day as sortable text, then
+    /// the id.
+    recency: String,
 }
 
 /// Every kind's newest matches, scored, best first (newer first among equals).
@@ -281,16 +282,13 @@ pub fn rank(
 ) -> Result<Vec<Ranked>, ApiError> {
     let mut ranked = Vec::new();
     for kind in kinds {
-        for (recency, candidate) in index::candidates(conn, *kind, query, viewer, WINDOW)?
-            .into_iter()
-            .enumerate()
-        {
+        for candidate in index::candidates(conn, *kind, query, viewer, WINDOW)? {
             if let Some(score) = score(query, &fields(&candidate)) {
                 ranked.push(Ranked {
                     kind: *kind,
                     id: candidate.item_id,
                     score,
-                    recency,
+                    recency: candidate.recency,
                 });
             }
         }
@@ -298,7 +296,8 @@ pub fn rank(
     ranked.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then(a.recency.cmp(&b.recency))
+            .then(b.recency.cmp(&a.recency))
+            .then(b.id.cmp(&a.id))
             .then((a.kind as u8).cmp(&(b.kind as u8)))
     });
     Ok(ranked)

@@ -53,8 +53,8 @@ impl Kind {
         self as i64
     }
 
-    /// The table, its recency column for ordering candidates, and its visibility condition for
-    /// anonymous callers (`?` is the moment).
+    /// The table, its recency column for ties (none: the id decides), and its visibility
+    /// condition for anonymous callers (`?` is the moment).
     fn table(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Kind::Article => (
@@ -63,8 +63,8 @@ impl Kind {
                 "t.status = 'published' AND t.published_at <= ?",
             ),
             Kind::Event => ("events", "starts_on", ""),
-            Kind::Person => ("people", "id", ""),
-            Kind::Organization => ("organizations", "id", ""),
+            Kind::Person => ("people", "", ""),
+            Kind::Organization => ("organizations", "", ""),
         }
     }
 }
@@ -286,6 +286,9 @@ pub fn backfill(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Opti
 pub struct Candidate {
     #[diesel(sql_type = BigInt)]
     pub item_id: i64,
+    /// The publish time (articles) or start day (events) as sortable text; empty otherwise.
+    #[diesel(sql_type = Text)]
+    pub recency: String,
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Text)]
@@ -378,8 +381,10 @@ fn expression(conn: &DbConnection, query: &Query) -> String {
     }
 }
 
-/// The newest `limit` items of `kind` that match every phrase of the query (by the index: the
-/// words are checked again when scored), newest first.
+/// The last-created `limit` items of `kind` that match every phrase of the query (by the index:
+/// the words are checked again when scored), last first. Creation order is the index's own
+/// order, so the window costs the same whatever the number of matches (a sort by publish time
+/// would read every match); each candidate carries its recency for ties.
 pub fn candidates(
     conn: &mut DbConnection,
     kind: Kind,
@@ -392,8 +397,13 @@ pub fn candidates(
         DbConnection::Sqlite(_) => "s.rowid / 4",
         DbConnection::Pg(_) => "s.item_id",
     };
+    let recency = match recency {
+        "" => "''".to_owned(),
+        column => format!("COALESCE(CAST(t.{column} AS TEXT), '')"),
+    };
     let select = format!(
-        "{id} AS item_id, s.title, s.lead, s.body, s.title_exact, s.lead_exact, s.body_exact"
+        "{id} AS item_id, {recency} AS recency, \
+         s.title, s.lead, s.body, s.title_exact, s.lead_exact, s.body_exact"
     );
     let limit_placeholder = match conn {
         DbConnection::Sqlite(_) => "?".to_owned(),
@@ -401,7 +411,7 @@ pub fn candidates(
         DbConnection::Pg(_) => "$3".to_owned(),
     };
     let sql = format!(
-        "{} ORDER BY t.{recency} DESC, t.id DESC LIMIT {limit_placeholder}",
+        "{} ORDER BY {id} DESC LIMIT {limit_placeholder}",
         matching_sql(conn, kind, viewer, &select)
     );
     let expression = expression(conn, query);
