@@ -23,6 +23,17 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             println!("{applied} migration(s) applied");
             Ok(())
         }
+        Command::Reindex => {
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let started = std::time::Instant::now();
+            let indexed = db::search::reindex_all_now(&mut conn)?;
+            println!(
+                "indexed {indexed} items for search in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Seed { file } => {
             let json = match file {
                 Some(path) => std::fs::read_to_string(path)?,

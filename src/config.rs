@@ -61,6 +61,9 @@ pub enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Rebuild the search index from the stored content (after rows were written behind the
+    /// API's back; writes through the API keep it by themselves).
+    Reindex,
     /// Print the OpenAPI document (or write it to `--output`).
     Openapi {
         #[arg(long)]

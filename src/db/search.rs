@@ -184,47 +184,44 @@ pub fn reindex(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<()> 
     let document = document(conn, kind, id)?;
     let rowid = id * 4 + kind.code();
     match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::sql_query("DELETE FROM search_index WHERE rowid = ?")
-                .bind::<BigInt, _>(rowid)
-                .execute(c)?;
-            if let Some(d) = document {
-                diesel::sql_query(
-                    "INSERT INTO search_index (rowid, title, lead, body, title_exact, lead_exact, body_exact) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind::<BigInt, _>(rowid)
-                .bind::<Text, _>(folded_text(&d.title))
-                .bind::<Text, _>(folded_text(&d.lead))
-                .bind::<Text, _>(folded_text(&d.body))
-                .bind::<Text, _>(exact_text(&d.title))
-                .bind::<Text, _>(exact_text(&d.lead))
-                .bind::<Text, _>(exact_text(&d.body))
-                .execute(c)?;
-            }
-        }
+        DbConnection::Sqlite(c) => diesel::sql_query("DELETE FROM search_index WHERE rowid = ?")
+            .bind::<BigInt, _>(rowid)
+            .execute(c)?,
         DbConnection::Pg(c) => {
             diesel::sql_query("DELETE FROM search_index WHERE kind = $1 AND item_id = $2")
                 .bind::<diesel::sql_types::SmallInt, _>(kind.code() as i16)
                 .bind::<BigInt, _>(id)
-                .execute(c)?;
-            if let Some(d) = document {
-                diesel::sql_query(
-                    "INSERT INTO search_index (kind, item_id, title, lead, body, title_exact, lead_exact, body_exact) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind::<diesel::sql_types::SmallInt, _>(kind.code() as i16)
-                .bind::<BigInt, _>(id)
-                .bind::<Text, _>(folded_text(&d.title))
-                .bind::<Text, _>(folded_text(&d.lead))
-                .bind::<Text, _>(folded_text(&d.body))
-                .bind::<Text, _>(exact_text(&d.title))
-                .bind::<Text, _>(exact_text(&d.lead))
-                .bind::<Text, _>(exact_text(&d.body))
-                .execute(c)?;
-            }
+                .execute(c)?
         }
+    };
+    match document {
+        Some(document) => insert(conn, kind, id, &document),
+        None => Ok(()),
     }
+}
+
+/// Adds the item's row (there is none yet).
+fn insert(conn: &mut DbConnection, kind: Kind, id: i64, d: &Document) -> QueryResult<()> {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO search_index (rowid, title, lead, body, title_exact, lead_exact, body_exact) \
+             VALUES (? * 4 + ?, ?, ?, ?, ?, ?, ?)"
+        }
+        DbConnection::Pg(_) => {
+            "INSERT INTO search_index (item_id, kind, title, lead, body, title_exact, lead_exact, body_exact) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<BigInt, _>(id)
+        .bind::<diesel::sql_types::SmallInt, _>(kind.code() as i16)
+        .bind::<Text, _>(folded_text(&d.title))
+        .bind::<Text, _>(folded_text(&d.lead))
+        .bind::<Text, _>(folded_text(&d.body))
+        .bind::<Text, _>(exact_text(&d.title))
+        .bind::<Text, _>(exact_text(&d.lead))
+        .bind::<Text, _>(exact_text(&d.body))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -248,11 +245,18 @@ pub fn reindex_all(conn: &mut DbConnection) -> QueryResult<usize> {
         ))
         .load(conn)?;
         for Id { id } in ids {
-            reindex(conn, kind, id)?;
-            indexed += 1;
+            if let Some(document) = document(conn, kind, id)? {
+                insert(conn, kind, id, &document)?;
+                indexed += 1;
+            }
         }
     }
     Ok(indexed)
+}
+
+/// `reindex_all` in one transaction (`newsroom reindex`).
+pub fn reindex_all_now(conn: &mut DbConnection) -> QueryResult<usize> {
+    conn.transaction(reindex_all)
 }
 
 /// The name under which filling the index for existing rows is recorded.

@@ -121,3 +121,62 @@ fn token_names_with_control_characters_are_refused_and_old_ones_printed_escaped(
     assert!(list.contains("cu\\n\\u{1b}[31m"), "{list:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The search index of rows written before it existed is filled once, at the first start, and
+/// recorded like a migration; `newsroom reindex` rebuilds it whenever asked.
+#[test]
+fn the_search_index_is_filled_once_and_rebuilt_on_demand() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |db: &str, sql: &str| -> i64 {
+        let mut conn = diesel::SqliteConnection::establish(db).expect("open");
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .expect("count")
+            .n
+    };
+    let dir = std::env::temp_dir().join(format!("newsroom-reindex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("index.db").display().to_string();
+    let (ok, _, err) = newsroom(&db, &["seed"]);
+    assert!(ok, "{err}");
+    let indexed = count(&db, "SELECT count(*) AS n FROM search_index");
+    assert_eq!(indexed, 2 + 10 + 6 + 14, "the seed indexes what it loads");
+    // As before the index existed: rows, no index, the step not done.
+    diesel::SqliteConnection::establish(&db)
+        .expect("open")
+        .batch_execute("DELETE FROM search_index; DELETE FROM maintenance_steps;")
+        .expect("clear");
+    let (ok, _, err) = newsroom(&db, &["migrate"]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = newsroom(&db, &["seed"]);
+    assert!(ok && out.contains("already has content"), "{out}");
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM search_index"),
+        indexed
+    );
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM maintenance_steps"), 1);
+    // Done once: later starts only read the step.
+    diesel::SqliteConnection::establish(&db)
+        .expect("open")
+        .batch_execute("DELETE FROM search_index;")
+        .expect("clear");
+    let (ok, _, _) = newsroom(&db, &["seed"]);
+    assert!(ok);
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM search_index"), 0);
+    let (ok, out, err) = newsroom(&db, &["reindex"]);
+    assert!(
+        ok && out.contains(&format!("indexed {indexed} items")),
+        "{out}{err}"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS n FROM search_index"),
+        indexed
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
