@@ -23,6 +23,17 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             println!("{applied} migration(s) applied");
             Ok(())
         }
+        Command::Relink => {
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let started = std::time::Instant::now();
+            let (scanned, changed) = db::mentions::relink_all(&mut conn)?;
+            println!(
+                "scanned {scanned} articles for mentions, {changed} changed, in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Reindex => {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
@@ -164,6 +175,7 @@ fn serve(settings: Settings) -> CliResult {
         }
         let server = server.bind(&bind)?.run();
         spawn_flusher(recorder.clone(), flush_every);
+        spawn_relinker(pool.clone(), cache.clone());
         spawn_cache_poller(cache, pool);
         spawn_refused_reporter();
         server.await?;
@@ -245,6 +257,28 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
 
 /// Follows the change log once a second, so that writes by other instances and by the CLI clear
 /// this instance's cache (its own writes clear it at once).
+/// Scans articles again when a name changed (decision 0014). The requests are rows written by
+/// the writes themselves, so work asked for before a restart is done after it.
+fn spawn_relinker(pool: db::DbPool, cache: Arc<ResponseCache>) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            let relinked = db::run(&pool, |conn| Ok(db::mentions::relink_pending(conn)?)).await;
+            match relinked {
+                Ok(Some((scanned, changed))) => {
+                    if changed > 0 {
+                        cache.invalidate();
+                    }
+                    tracing::info!(scanned, changed, "relinked mentions after a name changed");
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "cannot relink mentions; will retry"),
+            }
+        }
+    });
+}
+
 /// Once a minute, how many requests the HTTP layer refused before the app (malformed or
 /// oversized request lines and heads): one WARN line instead of an ERROR line each.
 fn spawn_refused_reporter() {

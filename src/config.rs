@@ -61,6 +61,9 @@ pub enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Find every article's mentions again (the service does it by itself after a name
+    /// changes; this does it now, for everything).
+    Relink,
     /// Rebuild the search index from the stored content (after rows were written behind the
     /// API's back; writes through the API keep it by themselves).
     Reindex,

@@ -70,6 +70,8 @@ impl Listable for Articles {
             "events",
             "people",
             "organizations",
+            "mentions",
+            "mention_exclusions",
             "view_count",
             "version",
             "created_at",
@@ -119,6 +121,7 @@ impl Listable for Articles {
                 .as_deref()
                 .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
             source: key(problems, "source", &params.source),
+            mentions: key(problems, "mentions", &params.mentions),
             published_after: time(
                 problems,
                 "published_after",
@@ -229,7 +232,7 @@ list_params! {
         sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
             "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -254,6 +257,10 @@ list_params! {
         /// Only articles from this source (id or slug of a news agency).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "ttxvn")]
         source,
+        /// Only articles whose text names this person, else organization, else event (id or
+        /// slug): the derived `mentions`, not the editor's links.
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
+        mentions,
         /// Published at or after: `YYYY-MM-DD` (a portal-local day) or RFC 3339.
         #[param(example = "2022-10-21", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
         published_after,
@@ -277,7 +284,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|view_count|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
@@ -380,6 +387,8 @@ pub struct CheckedArticle {
     events: Vec<i64>,
     people: Vec<i64>,
     organizations: Vec<i64>,
+    /// `(kind, id)` as the search index numbers kinds.
+    mention_exclusions: Vec<(i16, i64)>,
 }
 
 impl Checked for CheckedArticle {
@@ -408,6 +417,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     let people = refer_all::<PersonRow>(conn, &article.people, "people", &mut checks)?;
     let organizations =
         refer_all::<OrganizationRow>(conn, &article.organizations, "organizations", &mut checks)?;
+    let mention_exclusions = excluded(conn, &article.mention_exclusions, &mut checks)?;
     checks.into_result()?;
     let keys = derive::article_keys(&article.title, article.lead.as_deref(), &article.body);
     Ok(CheckedArticle {
@@ -431,7 +441,48 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
         events,
         people,
         organizations,
+        mention_exclusions,
     })
+}
+
+/// The exclusions of a body resolved to `(kind, id)`; problems at `/mention_exclusions/i`.
+fn excluded(
+    conn: &mut DbConnection,
+    references: &[crate::domain::articles::MentionReference],
+    checks: &mut Checks,
+) -> Result<Vec<(i16, i64)>, ApiError> {
+    use crate::db::search::Kind;
+    use crate::domain::key::Reference;
+    let mut found = Vec::new();
+    for (i, reference) in references.iter().enumerate() {
+        let at = format!("/mention_exclusions/{i}");
+        let key = match (&reference.id, &reference.slug) {
+            (Some(id), _) => Reference::Id(*id),
+            (None, Some(slug)) => Reference::Slug(slug.clone()),
+            (None, None) => {
+                checks.add(&at, "needs an `id` or a `slug`");
+                continue;
+            }
+        };
+        let id = match Kind::parse(&reference.kind) {
+            Some(Kind::Person) => refer::<PersonRow>(conn, &key, &at, checks)?.map(|r| r.id),
+            Some(Kind::Event) => refer::<EventRow>(conn, &key, &at, checks)?.map(|r| r.id),
+            Some(Kind::Organization) => {
+                refer::<OrganizationRow>(conn, &key, &at, checks)?.map(|r| r.id)
+            }
+            _ => {
+                checks.add(
+                    format!("{at}/type"),
+                    "must be person, organization or event",
+                );
+                None
+            }
+        };
+        if let (Some(id), Some(kind)) = (id, Kind::parse(&reference.kind)) {
+            found.push((kind as i16, id));
+        }
+    }
+    Ok(found)
 }
 
 /// Writes an article's links (a new article's, or changed ones of an edited article).
@@ -457,6 +508,14 @@ fn link_all(
     db::relink(conn, Relation::Events, id, &checked.events)?;
     db::relink(conn, Relation::People, id, &checked.people)?;
     db::relink(conn, Relation::Organizations, id, &checked.organizations)?;
+    Ok(())
+}
+
+/// Stores the editor's exclusions and finds the article's mentions, in the write's transaction.
+fn mention(conn: &mut DbConnection, id: i64, checked: &CheckedArticle) -> Result<(), ApiError> {
+    crate::db::mentions::set_excluded(conn, id, &checked.mention_exclusions)?;
+    let matcher = crate::db::mentions::matcher(conn)?;
+    crate::db::mentions::relink(conn, &matcher, id)?;
     Ok(())
 }
 
@@ -488,6 +547,7 @@ impl Editable for Articles {
     ) -> Result<i64, ApiError> {
         let id = Self::Row::insert(conn, &checked.changes)?;
         link_all(conn, id, checked, ctx)?;
+        mention(conn, id, checked)?;
         Ok(id)
     }
 
@@ -502,6 +562,7 @@ impl Editable for Articles {
             return Ok(false);
         }
         link_all(conn, id, checked, ctx)?;
+        mention(conn, id, checked)?;
         Ok(true)
     }
 

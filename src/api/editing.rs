@@ -129,6 +129,11 @@ fn log<E: Editable>(
     changes::record(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
     if let Some(kind) = crate::db::search::Kind::of_collection(collection::<E>()) {
         crate::db::search::reindex(conn, kind, id)?;
+        // A name may have changed: articles are scanned again after the commit (decision 0014).
+        if kind != crate::db::search::Kind::Article {
+            let reason = format!("{} {id} {}", kind.as_str(), action.as_str());
+            crate::db::mentions::request_relink(conn, &reason, ctx.now)?;
+        }
     }
     Ok(())
 }

@@ -93,7 +93,9 @@ pub struct ArticleFilter {
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
-    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
+    /// Only articles whose text names this person, else organization, else event (its id or
+    /// slug): `mentions`.
+    pub mentions: Option<Key>,
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).
@@ -135,6 +137,8 @@ struct FilterIds {
     organization: Option<i64>,
     source: Option<i64>,
     tag: Option<i64>,
+    /// `(kind, id)` of the `mentions` filter.
+    mentioned: Option<(i16, i64)>,
 }
 
 fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Option<FilterIds>> {
@@ -152,6 +156,24 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
                 .optional()?,
         ),
     };
+    let mentioned = match &filter.mentions {
+        None => None,
+        Some(key) => {
+            use crate::db::search::Kind;
+            let mut found = None;
+            if let Some(id) = crate::db::resolve_key!(conn, people, key)? {
+                found = Some((Kind::Person as i16, id));
+            } else if let Some(id) = crate::db::resolve_key!(conn, organizations, key)? {
+                found = Some((Kind::Organization as i16, id));
+            } else if let Some(id) = crate::db::resolve_key!(conn, events, key)? {
+                found = Some((Kind::Event as i16, id));
+            }
+            match found {
+                Some(target) => Some(target),
+                None => return Ok(None),
+            }
+        }
+    };
     let all = [event, person, organization, source, tag];
     if all.iter().any(|k| matches!(k, Some(None))) {
         return Ok(None);
@@ -162,6 +184,7 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
         organization: organization.flatten(),
         source: source.flatten(),
         tag: tag.flatten(),
+        mentioned,
     }))
 }
 
@@ -230,6 +253,17 @@ fn filtered(
     }
     if let Some(after) = filter.updated_after {
         query = query.filter(articles::updated_at.ge(after));
+    }
+    if let Some((kind, item)) = ids.mentioned {
+        use crate::db::schema::article_mentions as mentions;
+        query = query.filter(
+            articles::id.eq_any(
+                mentions::table
+                    .filter(mentions::kind.eq(kind))
+                    .filter(mentions::item_id.eq(item))
+                    .select(mentions::article_id),
+            ),
+        );
     }
     if let Some(ids) = &filter.only {
         query = query.filter(articles::id.eq_any(ids.clone()));
@@ -365,6 +399,7 @@ fn listed_link(
         && ids.source.is_none()
         && filter.updated_after.is_none()
         && filter.search.is_none()
+        && ids.mentioned.is_none()
         && filter.only.is_none();
     let links = [
         ids.tag.map(ListedLink::Tag),

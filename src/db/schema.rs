@@ -318,3 +318,30 @@ diesel::table! {
         done_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    article_mentions (article_id, kind, item_id) {
+        article_id -> BigInt,
+        kind -> SmallInt,
+        item_id -> BigInt,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    article_mention_exclusions (article_id, kind, item_id) {
+        article_id -> BigInt,
+        kind -> SmallInt,
+        item_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    relink_jobs (id) {
+        id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(articles, article_mentions);

@@ -200,6 +200,13 @@ fn insert_all(
         now,
     )?;
     super::search::reindex_all(conn)?;
+    let matcher = super::mentions::matcher(conn)?;
+    let ids: Vec<i64> = super::schema::articles::table
+        .select(super::schema::articles::id)
+        .load(conn)?;
+    for id in ids {
+        super::mentions::relink(conn, &matcher, id)?;
+    }
     Ok(SeedOutcome::Loaded {
         articles: file.articles.len(),
         events: file.events.len(),

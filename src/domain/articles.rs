@@ -60,6 +60,31 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 200, example = json!(["asean"]))]
     pub organizations: Vec<Reference>,
+    /// People, organizations and events never to link as mentions of this article, however
+    /// its text names them: `{type, id}` or `{type, slug}` (what `mention_exclusions` returns).
+    #[serde(default)]
+    #[schema(max_items = 200, example = json!([{"type": "organization", "slug": "asean"}]))]
+    pub mention_exclusions: Vec<MentionReference>,
+    /// Derived by the service: accepted and ignored, so that a GET can be sent back as it is.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub mentions: Option<Value>,
+}
+
+/// A person, organization or event named by type and id or slug.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MentionReference {
+    /// `person`, `organization` or `event`.
+    #[serde(rename = "type")]
+    #[schema(example = "organization")]
+    pub kind: String,
+    #[schema(example = 4)]
+    pub id: Option<i64>,
+    #[schema(example = "asean")]
+    pub slug: Option<String>,
+    /// Ignored (a GET returns it).
+    pub name: Option<String>,
 }
 
 /// How an article names a tag: its name or slug, or `{slug, name}` as a GET returns it.
@@ -100,6 +125,7 @@ impl NewArticle {
             (self.events.len(), "/events"),
             (self.people.len(), "/people"),
             (self.organizations.len(), "/organizations"),
+            (self.mention_exclusions.len(), "/mention_exclusions"),
         ] {
             checks.items(list, pointer, max::LINKS);
         }

@@ -84,6 +84,13 @@ pub struct Article {
     /// The organizations the article is about.
     #[schema(required = false)]
     pub organizations: Vec<RelatedOrganization>,
+    /// The people, organizations and events the title, lead and body name, found by the
+    /// service (read-only, derived: changing it bumps no `version`; ignored in writes).
+    #[schema(required = false)]
+    pub mentions: Vec<Mention>,
+    /// Mentions the editor silenced: never linked however the text names them.
+    #[schema(required = false)]
+    pub mention_exclusions: Vec<MentionRef>,
     /// Page views since the article went out (public representation only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(required = false, example = 1520)]
@@ -94,6 +101,46 @@ pub struct Article {
     pub created_at: DateTime<FixedOffset>,
     #[schema(required = false)]
     pub updated_at: DateTime<FixedOffset>,
+}
+
+/// Something an article's text names.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Mention {
+    /// `person`, `organization` or `event`.
+    #[serde(rename = "type")]
+    #[schema(example = "person")]
+    pub kind: &'static str,
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "to-lam")]
+    pub slug: String,
+    #[schema(example = "Tô Lâm")]
+    pub name: String,
+    /// How many times the text names it.
+    #[schema(example = 3)]
+    pub count: i32,
+}
+
+/// A person, organization or event, as `mention_exclusions` lists them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MentionRef {
+    #[serde(rename = "type")]
+    #[schema(example = "organization")]
+    pub kind: &'static str,
+    #[schema(example = 4)]
+    pub id: i64,
+    #[schema(example = "asean")]
+    pub slug: String,
+    #[schema(example = "Hiệp hội các quốc gia Đông Nam Á")]
+    pub name: String,
+}
+
+fn kind_name(kind: i16) -> &'static str {
+    match kind {
+        1 => "event",
+        2 => "person",
+        _ => "organization",
+    }
 }
 
 /// Which renderings of the body to add.
@@ -144,6 +191,8 @@ pub struct ArticleParts {
     pub events: Vec<RelatedEvent>,
     pub people: Vec<RelatedPerson>,
     pub organizations: Vec<RelatedOrganization>,
+    pub mentions: Vec<Mention>,
+    pub mention_exclusions: Vec<MentionRef>,
     pub view_count: Option<i64>,
 }
 
@@ -167,6 +216,8 @@ pub fn build(
         events: parts.events,
         people: parts.people,
         organizations: parts.organizations,
+        mentions: parts.mentions,
+        mention_exclusions: parts.mention_exclusions,
         view_count: parts.view_count,
         status: row.status,
         published_at: row.published_at.map(|t| ctx.tz.render(t)),
@@ -213,6 +264,7 @@ pub fn load(
     )?;
     let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
+    let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
 
     rows.into_iter()
         .map(|row| {
@@ -223,11 +275,66 @@ pub fn load(
                 events: events.remove(&id).unwrap_or_default(),
                 people: people.remove(&id).unwrap_or_default(),
                 organizations: orgs.remove(&id).unwrap_or_default(),
+                mentions: mentions.remove(&id).unwrap_or_default(),
+                mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
                 view_count: options.view_counts.then_some(row.view_count),
             };
             build(row, parts, options, ctx)
         })
         .collect()
+}
+
+type MentionsOf = (HashMap<i64, Vec<Mention>>, HashMap<i64, Vec<MentionRef>>);
+
+/// The mentions and exclusions of several articles: three queries however many.
+fn mentions_of(conn: &mut DbConnection, ids: &[i64]) -> Result<MentionsOf, ApiError> {
+    let found = crate::db::mentions::of_articles(conn, ids)?;
+    let excluded = crate::db::mentions::exclusions_of(conn, ids)?;
+    let targets: Vec<(i16, i64)> = found
+        .values()
+        .flat_map(|m| m.iter().map(|(t, _)| *t))
+        .chain(excluded.values().flatten().copied())
+        .collect();
+    let labels = crate::db::mentions::labels(conn, &targets)?;
+    let label = |target: &(i16, i64)| labels.get(target).cloned().unwrap_or_default();
+    let mentions = found
+        .into_iter()
+        .map(|(article, list)| {
+            let list = list
+                .iter()
+                .map(|(target, count)| {
+                    let (slug, name) = label(target);
+                    Mention {
+                        kind: kind_name(target.0),
+                        id: target.1,
+                        slug,
+                        name,
+                        count: *count,
+                    }
+                })
+                .collect();
+            (article, list)
+        })
+        .collect();
+    let exclusions = excluded
+        .into_iter()
+        .map(|(article, list)| {
+            let list = list
+                .iter()
+                .map(|target| {
+                    let (slug, name) = label(target);
+                    MentionRef {
+                        kind: kind_name(target.0),
+                        id: target.1,
+                        slug,
+                        name,
+                    }
+                })
+                .collect();
+            (article, list)
+        })
+        .collect();
+    Ok((mentions, exclusions))
 }
 
 /// The items of one link table for several articles, in link order.

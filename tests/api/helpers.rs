@@ -340,6 +340,16 @@ impl TestApp {
     }
 
     /// Reads the change log as the poller would; true when it cleared the cache.
+    /// What the relink task does each second: the pending relink, if any (and the cache
+    /// dropped when mentions changed).
+    pub fn relink(&self) -> Option<(usize, usize)> {
+        let done = newsroom::db::mentions::relink_pending(&mut self.conn()).expect("relink");
+        if done.is_some_and(|(_, changed)| changed > 0) {
+            self.cache.invalidate();
+        }
+        done
+    }
+
     pub fn poll_changes(&self) -> bool {
         self.cache.poll(&mut self.conn()).expect("poll")
     }

@@ -1,0 +1,1 @@
+DROP TABLE relink_jobs; DROP TABLE article_mention_exclusions; DROP TABLE article_mentions;
