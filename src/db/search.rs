@@ -397,9 +397,11 @@ pub fn candidates(
     limit: i64,
 ) -> QueryResult<Vec<Candidate>> {
     let (_, recency, public) = kind.table();
-    let id = match conn {
-        DbConnection::Sqlite(_) => "s.rowid / 4",
-        DbConnection::Pg(_) => "s.item_id",
+    // The index's own order: FTS5 walks its rowids backwards and stops at the limit (ordering
+    // by `rowid / 4` instead made it sort every match: 300 ms for a common word at 100k).
+    let (id, order) = match conn {
+        DbConnection::Sqlite(_) => ("s.rowid / 4", "s.rowid"),
+        DbConnection::Pg(_) => ("s.item_id", "s.item_id"),
     };
     let recency = match recency {
         "" => "''".to_owned(),
@@ -415,7 +417,7 @@ pub fn candidates(
         DbConnection::Pg(_) => "$3".to_owned(),
     };
     let sql = format!(
-        "{} ORDER BY {id} DESC LIMIT {limit_placeholder}",
+        "{} ORDER BY {order} DESC LIMIT {limit_placeholder}",
         matching_sql(conn, kind, viewer, &select)
     );
     let expression = expression(conn, query);
