@@ -108,6 +108,8 @@ first=${sizes%% *}
 echo "== cost at each size over the cost at $first articles (req/s at $first over req/s here)"
 for n in $sizes; do
   for name in rare rare-prefix rare-list common; do
-    python3 -c "print('%-9s %-13s x%.2f' % ($n, '$name', ${rps[$first,$name]} / ${rps[$n,$name]}))"
+    python3 -c "
+here = ${rps[$n,$name]}
+print('%-9s %-13s %s' % ($n, '$name', 'x%.2f' % (${rps[$first,$name]} / here) if here > 0 else 'no request answered within the run'))"
   done
 done

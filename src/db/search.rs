@@ -53,6 +53,12 @@ impl Kind {
         self as i64
     }
 
+    /// The first SQLite rowid of the kind: rowid = kind × 2⁴⁰ + item id, so each kind is one
+    /// range of the FTS5 table and a search of one kind never walks another's matches.
+    fn base(self) -> i64 {
+        self.code() << 40
+    }
+
     /// The table, its recency column for ties (none: the id decides), and its visibility
     /// condition for anonymous callers (`?` is the moment).
     fn table(self) -> (&'static str, &'static str, &'static str) {
@@ -182,7 +188,7 @@ pub fn document(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<Opt
 /// inside the write's transaction.
 pub fn reindex(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<()> {
     let document = document(conn, kind, id)?;
-    let rowid = id * 4 + kind.code();
+    let rowid = kind.base() + id;
     match conn {
         DbConnection::Sqlite(c) => diesel::sql_query("DELETE FROM search_index WHERE rowid = ?")
             .bind::<BigInt, _>(rowid)
@@ -205,7 +211,7 @@ fn insert(conn: &mut DbConnection, kind: Kind, id: i64, d: &Document) -> QueryRe
     let sql = match conn {
         DbConnection::Sqlite(_) => {
             "INSERT INTO search_index (rowid, title, lead, body, title_exact, lead_exact, body_exact) \
-             VALUES (? * 4 + ?, ?, ?, ?, ?, ?, ?)"
+             VALUES (? + ? * 1099511627776, ?, ?, ?, ?, ?, ?)"
         }
         DbConnection::Pg(_) => {
             "INSERT INTO search_index (item_id, kind, title, lead, body, title_exact, lead_exact, body_exact) \
@@ -260,7 +266,7 @@ pub fn reindex_all_now(conn: &mut DbConnection) -> QueryResult<usize> {
 }
 
 /// The name under which filling the index for existing rows is recorded.
-const BACKFILL: &str = "search-index-1";
+const BACKFILL: &str = "search-index-2";
 
 /// Fills the index for rows written before it existed, once per database: afterwards start-up
 /// only reads `maintenance_steps`. Returns how many items were indexed, `None` when it was done.
@@ -361,9 +367,10 @@ fn matching_sql(conn: &DbConnection, kind: Kind, viewer: Viewer, select: &str) -
     }
     match conn {
         DbConnection::Sqlite(_) => format!(
-            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.rowid / 4 \
-             WHERE search_index MATCH ? AND s.rowid % 4 = {code} AND {conditions}",
-            code = kind.code(),
+            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.rowid - {base} \
+             WHERE search_index MATCH ? AND s.rowid BETWEEN {base} AND {last} AND {conditions}",
+            base = kind.base(),
+            last = kind.base() + (1 << 40) - 1,
             conditions = conditions.join(" AND "),
         ),
         DbConnection::Pg(_) => {
@@ -398,10 +405,10 @@ pub fn candidates(
 ) -> QueryResult<Vec<Candidate>> {
     let (_, recency, public) = kind.table();
     // The index's own order: FTS5 walks its rowids backwards and stops at the limit (ordering
-    // by `rowid / 4` instead made it sort every match: 300 ms for a common word at 100k).
+    // by an expression of the rowid made it sort every match: 300 ms for a common word at 100k).
     let (id, order) = match conn {
-        DbConnection::Sqlite(_) => ("s.rowid / 4", "s.rowid"),
-        DbConnection::Pg(_) => ("s.item_id", "s.item_id"),
+        DbConnection::Sqlite(_) => (format!("s.rowid - {}", kind.base()), "s.rowid"),
+        DbConnection::Pg(_) => ("s.item_id".to_owned(), "s.item_id"),
     };
     let recency = match recency {
         "" => "''".to_owned(),
@@ -521,8 +528,15 @@ pub fn matching<QS>(
     let code = kind.code();
     let (open, close, expression) = match backend {
         super::Backend::Sqlite => (
-            format!("{id_column} IN (SELECT rowid / 4 FROM search_index WHERE search_index MATCH "),
-            format!(" AND rowid % 4 = {code})"),
+            format!(
+                "{id_column} IN (SELECT rowid - {base} FROM search_index WHERE search_index MATCH ",
+                base = kind.base()
+            ),
+            format!(
+                " AND rowid BETWEEN {} AND {})",
+                kind.base(),
+                kind.base() + (1 << 40) - 1
+            ),
             fts5_expression(query),
         ),
         super::Backend::Postgres => (

@@ -1,7 +1,7 @@
 -- Search (decision 0013): one row per searchable item, its words tokenized and folded in Rust.
 -- The columns FTS5 indexes hold folded words (what matches); the unindexed ones the exact words
--- (what ranks). rowid = item id * 4 + kind (0 article, 1 event, 2 person, 3 organization), so a
--- write replaces its item's row by key.
+-- (what ranks). rowid = kind × 2^40 + item id (kind 0 article, 1 event, 2 person, 3
+-- organization): a write replaces its item's row by key, and each kind is one rowid range.
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, lead, body,
     title_exact UNINDEXED, lead_exact UNINDEXED, body_exact UNINDEXED,
