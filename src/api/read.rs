@@ -286,14 +286,27 @@ fn relevance_page<L: Listable>(
         .skip(opts.offset().max(0) as usize)
         .take(opts.per_page as usize + 1)
         .collect();
-    let mut page = PageOf::new(rows, opts.per_page, total);
+    let page = PageOf::new(rows, opts.per_page, total);
+    let page = loaded::<L>(conn, page, &options, &opts, viewer, ctx)?;
+    Ok((page, opts))
+}
+
+/// A page of rows loaded into items and projected by `fields`.
+fn loaded<L: Listable>(
+    conn: &mut DbConnection,
+    mut page: PageOf<L::Row>,
+    options: &L::Options,
+    opts: &ListOptions<L::Sort>,
+    viewer: Viewer,
+    ctx: Ctx,
+) -> Result<PageOf<serde_json::Value>, ApiError> {
     let rows = std::mem::take(&mut page.items);
-    let keep = L::keep(&options);
-    let values = L::load(conn, rows, &options, viewer, ctx)?
+    let keep = L::keep(options);
+    let values = L::load(conn, rows, options, viewer, ctx)?
         .iter()
         .map(|item| to_value(item).map(|v| opts.fields.project(v, keep)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((page.with_items(values), opts))
+    Ok(page.with_items(values))
 }
 
 /// The database work of a list: narrow, page, count, load, project.
@@ -320,13 +333,8 @@ fn list_page<L: Listable>(
         };
         let mut page = PageOf::new(rows, opts.per_page, total);
         page.next_cursor = opts.next_cursor(&page, L::cursor_of);
-        let rows = std::mem::take(&mut page.items);
-        let keep = L::keep(&options);
-        let values = L::load(conn, rows, &options, viewer, ctx)?
-            .iter()
-            .map(|item| to_value(item).map(|v| opts.fields.project(v, keep)))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((page.with_items(values), opts))
+        let page = loaded::<L>(conn, page, &options, &opts, viewer, ctx)?;
+        Ok((page, opts))
     }
 }
 
