@@ -383,7 +383,21 @@ pub const MAX_QUERY: usize = 200;
 /// A `q` parameter as a search query (`domain::search`): at most `MAX_QUERY` characters, with
 /// a word. Lists match it as `/search` does.
 pub fn search(problems: &mut Problems, q: Option<&str>) -> Option<crate::domain::search::Query> {
-    super::search::parse_q(q, problems)
+    parse_q(q, problems)
+}
+
+/// `q`: at most `MAX_QUERY` characters, with at least one word.
+pub fn parse_q(q: Option<&str>, problems: &mut Problems) -> Option<crate::domain::search::Query> {
+    let q = q?;
+    if q.chars().nth(MAX_QUERY).is_some() {
+        problems.add("q", format!("must be at most {MAX_QUERY} characters"));
+        return None;
+    }
+    let query = crate::domain::search::Query::parse(q);
+    if query.is_none() {
+        problems.add("q", "must have a word: letters or digits");
+    }
+    query
 }
 
 /// Parses a `fields` list against its allowlist.

@@ -264,7 +264,7 @@ fn relevance_page<L: Listable>(
     let (Some(kind), Some(query)) = (L::SEARCH, L::search(&filter).cloned()) else {
         return Err(ApiError::Internal("relevance without a search".into()));
     };
-    let ranked = super::search::rank(conn, &query, &[kind], viewer)?;
+    let ranked = crate::db::search::rank(conn, &query, &[kind], viewer)?;
     let order: std::collections::HashMap<i64, usize> =
         ranked.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let total = match opts.with_total {
@@ -275,7 +275,7 @@ fn relevance_page<L: Listable>(
     let page = opts.page;
     opts.page = 1;
     let memo = Memo { cache, ctx };
-    let limit = super::search::WINDOW + 1;
+    let limit = crate::db::search::WINDOW + 1;
     let mut rows = L::list(conn, &filter, viewer, &opts, limit, memo)?;
     opts.page = page;
     let key = L::SPEC.sorts.first().map(|(_, key)| *key);

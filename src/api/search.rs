@@ -7,21 +7,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::query::{list_response, ListSpec, PageOf, Problems, QueryParams, MAX_QUERY};
+use super::query::{list_response, parse_q, ListSpec, PageOf, Problems, QueryParams};
 use super::read::viewer;
 use super::State;
-use crate::db::search::{self as index, Candidate, Kind};
+use crate::db::search::{self as index, rank, Kind, Ranked};
 use crate::db::{self as database, DbConnection, Viewer};
-use crate::domain::search::{score, snippet, Field, Query};
+use crate::domain::search::{snippet, Query};
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::ListResponse;
-
-/// Matches ranked per type at most: relevance is judged among each type's newest matches, so a
-/// query for a common word costs a bounded amount (decision 0013). Pages reach this far.
-pub const WINDOW: i64 = 500;
-
-/// Weights of a match in an item's title (names), lead (theme, positions) and body.
-const WEIGHTS: [f64; 3] = [4.0, 2.0, 1.0];
 
 /// The query parameters of `/search`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -172,20 +165,6 @@ const RANKED: ListSpec<()> = ListSpec {
     includes: &[],
 };
 
-/// `q`: at most `MAX_QUERY` characters, with at least one word.
-pub fn parse_q(q: Option<&str>, problems: &mut Problems) -> Option<Query> {
-    let q = q?;
-    if q.chars().nth(MAX_QUERY).is_some() {
-        problems.add("q", format!("must be at most {MAX_QUERY} characters"));
-        return None;
-    }
-    let query = Query::parse(q);
-    if query.is_none() {
-        problems.add("q", "must have a word: letters or digits");
-    }
-    query
-}
-
 fn parse_types(raw: Option<&str>, problems: &mut Problems) -> Vec<Kind> {
     let Some(raw) = raw else {
         return Kind::ALL.to_vec();
@@ -260,67 +239,6 @@ fn slice(
         prefix: phrase.prefix && end == phrase.folded.len(),
         quoted: false,
     }
-}
-
-/// A scored match.
-#[derive(Debug)]
-pub struct Ranked {
-    pub kind: Kind,
-    pub id: i64,
-    pub score: f64,
-    /// What breaks ties, newest first: the publish time or start day as sortable text, then
-    /// the id.
-    recency: String,
-}
-
-/// Every kind's newest matches, scored, best first (newer first among equals).
-pub fn rank(
-    conn: &mut DbConnection,
-    query: &Query,
-    kinds: &[Kind],
-    viewer: Viewer,
-) -> Result<Vec<Ranked>, ApiError> {
-    let mut ranked = Vec::new();
-    for kind in kinds {
-        for candidate in index::candidates(conn, *kind, query, viewer, WINDOW)? {
-            if let Some(score) = score(query, &fields(&candidate)) {
-                ranked.push(Ranked {
-                    kind: *kind,
-                    id: candidate.item_id,
-                    score,
-                    recency: candidate.recency,
-                });
-            }
-        }
-    }
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.recency.cmp(&a.recency))
-            .then(b.id.cmp(&a.id))
-            .then((a.kind as u8).cmp(&(b.kind as u8)))
-    });
-    Ok(ranked)
-}
-
-fn fields(candidate: &Candidate) -> [Field<'_>; 3] {
-    [
-        Field {
-            folded: &candidate.title,
-            exact: &candidate.title_exact,
-            weight: WEIGHTS[0],
-        },
-        Field {
-            folded: &candidate.lead,
-            exact: &candidate.lead_exact,
-            weight: WEIGHTS[1],
-        },
-        Field {
-            folded: &candidate.body,
-            exact: &candidate.body_exact,
-            weight: WEIGHTS[2],
-        },
-    ]
 }
 
 /// A result as shown: its slug and title, and a snippet of the first of its lead, body and

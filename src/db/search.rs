@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{articles, events, organizations, people, person_aliases, positions};
 use super::{DbConnection, Viewer};
-use crate::domain::search::{exact_text, folded_text, Query};
+use crate::domain::search::{exact_text, folded_text, score, Field, Query};
 
 /// What can be searched, with its code in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -552,4 +552,72 @@ pub fn matching<QS>(
             .bind::<Text, _>(expression)
             .sql(&close),
     )
+}
+
+/// Matches ranked per type at most: relevance is judged among each type's newest matches, so a
+/// query for a common word costs a bounded amount (decision 0013). Pages reach this far.
+pub const WINDOW: i64 = 500;
+
+/// Weights of a match in an item's title (names), lead (theme, positions) and body.
+const WEIGHTS: [f64; 3] = [4.0, 2.0, 1.0];
+
+/// A scored match.
+#[derive(Debug)]
+pub struct Ranked {
+    pub kind: Kind,
+    pub id: i64,
+    pub score: f64,
+    /// What breaks ties, newest first: the publish time or start day as sortable text, then
+    /// the id.
+    recency: String,
+}
+
+/// Every kind's newest matches, scored, best first (newer first among equals).
+pub fn rank(
+    conn: &mut DbConnection,
+    query: &Query,
+    kinds: &[Kind],
+    viewer: Viewer,
+) -> QueryResult<Vec<Ranked>> {
+    let mut ranked = Vec::new();
+    for kind in kinds {
+        for candidate in candidates(conn, *kind, query, viewer, WINDOW)? {
+            if let Some(score) = score(query, &fields(&candidate)) {
+                ranked.push(Ranked {
+                    kind: *kind,
+                    id: candidate.item_id,
+                    score,
+                    recency: candidate.recency,
+                });
+            }
+        }
+    }
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.recency.cmp(&a.recency))
+            .then(b.id.cmp(&a.id))
+            .then((a.kind as u8).cmp(&(b.kind as u8)))
+    });
+    Ok(ranked)
+}
+
+fn fields(candidate: &Candidate) -> [Field<'_>; 3] {
+    [
+        Field {
+            folded: &candidate.title,
+            exact: &candidate.title_exact,
+            weight: WEIGHTS[0],
+        },
+        Field {
+            folded: &candidate.lead,
+            exact: &candidate.lead_exact,
+            weight: WEIGHTS[1],
+        },
+        Field {
+            folded: &candidate.body,
+            exact: &candidate.body_exact,
+            weight: WEIGHTS[2],
+        },
+    ]
 }
