@@ -65,9 +65,9 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 200, example = json!([{"type": "organization", "slug": "asean"}]))]
     pub mention_exclusions: Vec<MentionReference>,
-    /// Derived by the service: accepted and ignored, so that a GET can be sent back as it is.
+    /// Derived by the service: any value is accepted and ignored, so that a GET can be sent
+    /// back as it is.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Object>>)]
     pub mentions: Option<Value>,
 }
 
