@@ -64,9 +64,11 @@ impl Checks {
     }
 
     /// A name or title: trimmed, 1 to `max` characters, on one line.
+    /// The bound applies to the text as sent, before trimming: what the spec's `maxLength` says.
     pub fn name(&mut self, value: &str, pointer: &str, max: usize) -> String {
+        let sent_too_long = value.chars().nth(max).is_some();
         let value = value.trim().to_owned();
-        if value.is_empty() || value.chars().nth(max).is_some() {
+        if value.is_empty() || sent_too_long {
             self.add(pointer, format!("must be 1 to {max} characters"));
         } else if !single_line(&value) {
             self.add(pointer, SINGLE_LINE);
@@ -77,8 +79,11 @@ impl Checks {
     /// An optional one-line text: trimmed (`None` when empty), at most `max` characters, no
     /// control characters.
     pub fn line(&mut self, value: Option<String>, pointer: &str, max: usize) -> Option<String> {
+        let sent_too_long = value
+            .as_deref()
+            .is_some_and(|v| v.chars().nth(max).is_some());
         let value = text(value)?;
-        if value.chars().nth(max).is_some() {
+        if sent_too_long {
             self.add(pointer, format!("must be at most {max} characters"));
         } else if !single_line(&value) {
             self.add(pointer, SINGLE_LINE);
@@ -89,9 +94,10 @@ impl Checks {
     /// An optional text that may span lines: trimmed (`None` when empty), at most `max`
     /// characters.
     pub fn prose(&mut self, value: Option<String>, pointer: &str, max: usize) -> Option<String> {
-        let value = text(value)?;
-        self.length(&value, pointer, max);
-        Some(value)
+        if let Some(sent) = &value {
+            self.length(sent, pointer, max);
+        }
+        text(value)
     }
 
     /// A text of at most `max` characters (counted only as far as needed).
@@ -224,6 +230,8 @@ mod tests {
         assert_eq!(checks.country(Some("sg".into())), Some("SG".into()));
         assert!(checks.is_empty());
         checks.name(" ", "/name", 300);
+        // The bound is on what was sent (the spec's maxLength), not on what trimming leaves.
+        checks.name(&format!("\u{c}{}", "n".repeat(300)), "/name", 300);
         checks.name("Tô\nLâm", "/name", 300);
         checks.name("\u{1b}[31mTô Lâm", "/name", 300);
         assert!(single_line("Tô Lâm (TTXVN)") && !single_line("a\tb") && !single_line("\u{85}"));
@@ -232,7 +240,7 @@ mod tests {
         let pointers: Vec<_> = checks.0.iter().filter_map(|e| e.pointer.clone()).collect();
         assert_eq!(
             pointers,
-            ["/name", "/name", "/name", "/country", "/language"]
+            ["/name", "/name", "/name", "/name", "/country", "/language"]
         );
         assert!(language_ok("zh-Hant") && !language_ok("v"));
     }
