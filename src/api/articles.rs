@@ -645,15 +645,11 @@ pub async fn list_article_revisions(
     let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
     let params = params.0;
     let mut problems = Problems::default();
-    let common = super::query::CommonParams {
-        page: params.page.as_deref(),
-        cursor: None,
-        per_page: params.per_page.as_deref(),
-        count: params.count.as_deref(),
-        sort: None,
-        fields: None,
-        include: None,
-    };
+    let common = super::query::CommonParams::paging(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        params.count.as_deref(),
+    );
     let opts = super::query::parse_list(common, &REVISIONS, &state.cursor_key, &mut problems);
     problems.into_result()?;
     let ctx = state.ctx();

@@ -248,6 +248,25 @@ pub struct CommonParams<'a> {
     pub include: Option<&'a str>,
 }
 
+impl<'a> CommonParams<'a> {
+    /// Only paging: for lists with one fixed order and nothing to project (revisions, search).
+    pub fn paging(
+        page: Option<&'a str>,
+        per_page: Option<&'a str>,
+        count: Option<&'a str>,
+    ) -> Self {
+        CommonParams {
+            page,
+            cursor: None,
+            per_page,
+            count,
+            sort: None,
+            fields: None,
+            include: None,
+        }
+    }
+}
+
 fn parse_positive(value: &str, max: i64) -> Result<i64, String> {
     match value.parse::<i64>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),

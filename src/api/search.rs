@@ -11,7 +11,7 @@ use super::query::{list_response, parse_q, ListSpec, PageOf, Problems, QueryPara
 use super::read::viewer;
 use super::State;
 use crate::db::search::{self as index, rank, Kind, Ranked};
-use crate::db::{self as database, DbConnection, Viewer};
+use crate::db::{self as database, DbConnection};
 use crate::domain::search::{snippet, Query};
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::ListResponse;
@@ -104,15 +104,11 @@ pub async fn search(
     let mut problems = Problems::default();
     let query = parse_q(params.q.as_deref(), &mut problems);
     let kinds = parse_types(params.r#type.as_deref(), &mut problems);
-    let common = super::query::CommonParams {
-        page: params.page.as_deref(),
-        cursor: None,
-        per_page: params.per_page.as_deref(),
-        count: params.count.as_deref(),
-        sort: None,
-        fields: None,
-        include: None,
-    };
+    let common = super::query::CommonParams::paging(
+        params.page.as_deref(),
+        params.per_page.as_deref(),
+        params.count.as_deref(),
+    );
     let opts = super::query::parse_list(common, &RANKED, &state.cursor_key, &mut problems);
     problems.into_result()?;
     let query = query.ok_or_else(|| ApiError::invalid_parameter("q", "is required"))?;
@@ -120,8 +116,15 @@ pub async fn search(
     let viewer = viewer(&caller, ctx);
     let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
     let page = database::run(&state.pool, move |conn| {
-        let query = segmented(conn, query, &kinds, viewer)?;
-        let ranked = rank(conn, &query, &kinds, viewer)?;
+        let mut ranked = rank(conn, &query, &kinds, viewer)?;
+        let mut query = query;
+        if ranked.is_empty() {
+            let cut = segmented(conn, &query)?;
+            if cut != query {
+                ranked = rank(conn, &cut, &kinds, viewer)?;
+                query = cut;
+            }
+        }
         let total = match with_total {
             true => Some(
                 kinds
@@ -183,24 +186,14 @@ fn parse_types(raw: Option<&str>, problems: &mut Problems) -> Vec<Kind> {
     kinds
 }
 
-/// The query as given when some item holds it whole; else each unquoted phrase cut, from its
+/// For a query nothing matched: each unquoted phrase cut, from its
 /// start, into the longest runs of words the index holds as phrases (`tô lâm singapore` becomes
 /// `"tô lâm" "singapore"` when no text has the three words in a row). A phrase that is found
 /// anywhere is never cut, so `tham nhũng` never becomes `tham` and `nhũng` while some text holds
 /// it.
-fn segmented(
-    conn: &mut DbConnection,
-    query: Query,
-    kinds: &[Kind],
-    viewer: Viewer,
-) -> Result<Query, ApiError> {
-    for kind in kinds {
-        if !index::candidates(conn, *kind, &query, viewer, 1)?.is_empty() {
-            return Ok(query);
-        }
-    }
+fn segmented(conn: &mut DbConnection, query: &Query) -> Result<Query, ApiError> {
     let mut phrases = Vec::new();
-    for phrase in query.phrases {
+    for phrase in query.phrases.iter().cloned() {
         if phrase.quoted || phrase.folded.len() < 2 || index::exists(conn, &single(&phrase))? {
             phrases.push(phrase);
             continue;

@@ -67,7 +67,6 @@ pub struct EventFilter {
     pub parent: Option<Key>,
     pub organization: Option<Key>,
     pub person: Option<Key>,
-    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).

@@ -61,7 +61,6 @@ pub struct OrganizationFilter {
     pub kind: Option<OrganizationKind>,
     pub country: Option<String>,
     pub parent: Option<Key>,
-    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).

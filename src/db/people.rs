@@ -59,7 +59,6 @@ pub struct PersonRefRow {
 pub struct PersonFilter {
     pub organization: Option<Key>,
     pub country: Option<String>,
-    /// A `LIKE` pattern over the folded search key (`domain::text::search_pattern`).
     /// `q`: items the search index matches (`db::search`).
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).

@@ -37,20 +37,6 @@ pub fn search_key<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     key
 }
 
-/// The `LIKE` pattern for a query: its folded words as a phrase that starts at a word boundary
-/// of the search key (`an ninh mang` finds `an ninh mạng`, `amcc` finds `AMCC7`). Vietnamese
-/// words are syllables, so matching them one by one would find `tham dự` and `những` for
-/// `tham nhũng`. `None` when the query has no words. The pattern holds only letters, digits and
-/// spaces: nothing for `LIKE` to misread.
-pub fn search_pattern(query: &str) -> Option<String> {
-    let words: Vec<String> = fold(query)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
-    (!words.is_empty()).then(|| format!("% {}%", words.join(" ")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,13 +57,8 @@ mod tests {
     }
 
     #[test]
-    fn search_key_and_terms_agree() {
+    fn search_key_holds_the_folded_words() {
         let key = search_key(["Hội nghị Bộ trưởng ASEAN về An ninh mạng"]);
         assert_eq!(key, " hoi nghi bo truong asean ve an ninh mang ");
-        assert_eq!(
-            search_pattern("An-ninh  MẠNG").as_deref(),
-            Some("% an ninh mang%")
-        );
-        assert_eq!(search_pattern(" %_ "), None);
     }
 }
