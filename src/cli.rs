@@ -38,7 +38,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
             let started = std::time::Instant::now();
-            let indexed = db::search::reindex_all_now(&mut conn)?;
+            let indexed = db::search::reindex_all_now(&mut conn, Clock::System.now())?;
             println!(
                 "indexed {indexed} items for search in {:.1} s",
                 started.elapsed().as_secs_f64()
@@ -97,6 +97,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
 fn serve(settings: Settings) -> CliResult {
     let tz = PortalTz::parse(&settings.time_zone)?;
     let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+    let search_fill = db::search::start_fill(&pool, settings.search_fill_inline)?;
     let seed_demo = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Never => false,
@@ -150,6 +151,7 @@ fn serve(settings: Settings) -> CliResult {
         cache: cache.clone(),
         cursor_key,
         limits: limits.clone(),
+        search_fill,
     };
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),

@@ -277,6 +277,16 @@ pub struct Settings {
         global = true
     )]
     pub editorial_pool_size: u32,
+    /// When the search index must be filled for existing content (after an upgrade), start-up
+    /// does it before serving if there are at most this many items, otherwise it runs in the
+    /// background and search answers `503 search-filling` until it is done.
+    #[arg(
+        long,
+        env = "NEWSROOM_SEARCH_FILL_INLINE",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub search_fill_inline: u64,
     /// Load the demo content into an empty database at start.
     #[arg(long, env = "NEWSROOM_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,

@@ -64,7 +64,7 @@ pub struct Problem {
     /// `validation`, `conflict`, `unauthorized`, `forbidden`, `precondition-failed`,
     /// `precondition-required`, `payload-too-large`, `unsupported-media-type`,
     /// `method-not-allowed`, `cors-rejected`, `request-timeout`, `rate-limited`, `unavailable`,
-    /// `internal`.
+    /// `search-filling`, `internal`.
     #[serde(rename = "type")]
     #[schema(example = "/problems/not-found")]
     pub kind: String,
@@ -130,6 +130,9 @@ pub enum ApiError {
     RateLimited { detail: String, retry_after: u64 },
     #[error("the database is unavailable")]
     Unavailable,
+    /// The search index is still being filled for content written before it (`db::search`).
+    #[error("the search index is being filled for existing content ({filled} of {total} items); search answers once it is complete")]
+    SearchFilling { filled: u64, total: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -167,6 +170,7 @@ impl ApiError {
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
+            ApiError::SearchFilling { .. } => ("search-filling", "Search not ready yet"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -232,7 +236,9 @@ impl ResponseError for ApiError {
             ApiError::CorsRejected(_) => StatusCode::FORBIDDEN,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::SearchFilling { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -259,6 +265,11 @@ impl ResponseError for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::SearchFilling { .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
             }
             ApiError::RateLimited { retry_after, .. } => {
                 response

@@ -42,6 +42,8 @@ pub struct AppState {
     pub cursor_key: query::CursorKey,
     /// What one client may take (`limits`).
     pub limits: std::sync::Arc<limits::Limits>,
+    /// Whether search may answer yet (`db::search::start_fill`).
+    pub search_fill: std::sync::Arc<crate::db::search::FillState>,
 }
 
 impl AppState {

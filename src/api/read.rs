@@ -227,6 +227,9 @@ pub async fn list<L: Listable>(
         problems.add("sort", "`relevance` ranks the matches of `q`: give `q`");
     }
     problems.into_result()?;
+    if L::search(&filter).is_some() {
+        state.search_fill.check()?;
+    }
     let cache = state.cache.clone();
     let (page, opts, shown) = database::run(&state.pool, move |conn| {
         let (page, shown) = keys::collecting(|| match relevance {
@@ -482,7 +485,7 @@ macro_rules! list_route {
                         ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is unavailable", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable (`unavailable`), or, for a list with `q`, the search index is still being filled for content written before an upgrade (`search-filling`); both with `Retry-After`", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[get($path)]

@@ -90,7 +90,7 @@ pub struct SearchResult {
         (status = 200, description = "One page of ranked results", body = ListResponse<SearchResult>),
         (status = 400, description = "No `q`, a `q` without words or over 200 characters, or another bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable (`unavailable`), or the search index is still being filled for content written before an upgrade (`search-filling`, with the progress in `detail`); both with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/search")]
@@ -111,6 +111,7 @@ pub async fn search(
     );
     let opts = super::query::parse_list(common, &RANKED, &state.cursor_key, &mut problems);
     problems.into_result()?;
+    state.search_fill.check()?;
     let query = query.ok_or_else(|| ApiError::invalid_parameter("q", "is required"))?;
     let ctx = state.ctx();
     let viewer = viewer(&caller, ctx);

@@ -169,9 +169,6 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
         c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     }
     migrate(&mut first)?;
-    if let Some(indexed) = search::backfill(&mut first, chrono::Utc::now().naive_utc())? {
-        tracing::info!(indexed, "filled the search index for existing rows (once)");
-    }
     drop(first);
     connect_pool(url, max_size)
 }

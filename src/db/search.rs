@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{articles, events, organizations, people, person_aliases, positions};
-use super::{DbConnection, Viewer};
-use crate::domain::search::{exact_text, folded_text, score, Field, Query};
+use super::{Backend, DbConnection, Viewer};
+use crate::domain::search::{exact_text, folded_pairs, folded_text, score, Field, Query};
 
 /// What can be searched, with its code in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -201,22 +201,55 @@ pub fn reindex(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<()> 
         }
     };
     match document {
-        Some(document) => insert(conn, kind, id, &document),
+        Some(document) => insert(conn, kind, id, &document, Conflict::Replace),
         None => Ok(()),
     }
 }
 
-/// Adds the item's row (there is none yet).
-fn insert(conn: &mut DbConnection, kind: Kind, id: i64, d: &Document) -> QueryResult<()> {
-    let sql = match conn {
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO search_index (rowid, title, lead, body, title_exact, lead_exact, body_exact) \
-             VALUES (? + ? * 1099511627776, ?, ?, ?, ?, ?, ?)"
-        }
-        DbConnection::Pg(_) => {
-            "INSERT INTO search_index (item_id, kind, title, lead, body, title_exact, lead_exact, body_exact) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        }
+/// What an insert does when the item has a row already: a write's row replaces it (the fill
+/// may have added one from before the write), the fill's row gives way (a write was first).
+#[derive(Clone, Copy, PartialEq)]
+enum Conflict {
+    Replace,
+    Keep,
+}
+
+/// Adds the item's row. On SQLite writers take turns, so the caller knows there is none; on
+/// PostgreSQL the fill and a write may meet, and `conflict` says who wins.
+fn insert(
+    conn: &mut DbConnection,
+    kind: Kind,
+    id: i64,
+    d: &Document,
+    conflict: Conflict,
+) -> QueryResult<()> {
+    // Pairs of each field, never across two: a phrase is inside one field, as the words are.
+    let mut pairs = folded_pairs(&d.title);
+    pairs.extend(folded_pairs(&d.lead));
+    pairs.extend(folded_pairs(&d.body));
+    let (sql, pairs) = match conn {
+        DbConnection::Sqlite(_) => (
+            "INSERT INTO search_index \
+             (rowid, title, lead, body, title_exact, lead_exact, body_exact, pairs) \
+             VALUES (? + ? * 1099511627776, ?, ?, ?, ?, ?, ?, ?)",
+            pairs.join(" "),
+        ),
+        DbConnection::Pg(_) => (
+            "INSERT INTO search_index \
+             (item_id, kind, title, lead, body, title_exact, lead_exact, body_exact, pairs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS tsvector)) \
+             ON CONFLICT (kind, item_id) DO NOTHING",
+            pairs_vector(&pairs),
+        ),
+    };
+    let sql = match (conn.backend(), conflict) {
+        (Backend::Postgres, Conflict::Replace) => sql.replace(
+            "DO NOTHING",
+            "DO UPDATE SET title = excluded.title, lead = excluded.lead, body = excluded.body, \
+             title_exact = excluded.title_exact, lead_exact = excluded.lead_exact, \
+             body_exact = excluded.body_exact, pairs = excluded.pairs",
+        ),
+        _ => sql.to_owned(),
     };
     diesel::sql_query(sql)
         .bind::<BigInt, _>(id)
@@ -227,6 +260,7 @@ fn insert(conn: &mut DbConnection, kind: Kind, id: i64, d: &Document) -> QueryRe
         .bind::<Text, _>(exact_text(&d.title))
         .bind::<Text, _>(exact_text(&d.lead))
         .bind::<Text, _>(exact_text(&d.body))
+        .bind::<Text, _>(pairs)
         .execute(conn)?;
     Ok(())
 }
@@ -238,57 +272,274 @@ struct Id {
 }
 
 /// Indexes every item of every kind again; returns how many items are indexed.
-pub fn reindex_all(conn: &mut DbConnection) -> QueryResult<usize> {
+pub fn reindex_all(conn: &mut DbConnection) -> QueryResult<u64> {
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute("DELETE FROM search_index")?,
         DbConnection::Pg(c) => c.batch_execute("DELETE FROM search_index")?,
     }
     let mut indexed = 0;
     for kind in Kind::ALL {
-        let (table, _, _) = kind.table();
-        let ids: Vec<Id> = diesel::sql_query(format!(
-            "SELECT id FROM {table} WHERE deleted_at IS NULL ORDER BY id"
-        ))
-        .load(conn)?;
-        for Id { id } in ids {
-            if let Some(document) = document(conn, kind, id)? {
-                insert(conn, kind, id, &document)?;
-                indexed += 1;
-            }
+        let mut after = 0;
+        while let Some(filled) = fill_batch(conn, kind, after, FILL_BATCH)? {
+            after = filled.last;
+            indexed += filled.added;
         }
     }
     Ok(indexed)
 }
 
-/// `reindex_all` in one transaction (`newsroom reindex`).
-pub fn reindex_all_now(conn: &mut DbConnection) -> QueryResult<usize> {
-    conn.transaction(reindex_all)
+/// `reindex_all` in one transaction (`newsroom reindex`), which also completes a pending fill.
+pub fn reindex_all_now(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u64> {
+    conn.transaction(|conn| {
+        let indexed = reindex_all(conn)?;
+        if fill_pending(conn)? {
+            finish_fill(conn, now)?;
+        }
+        Ok(indexed)
+    })
 }
 
-/// The name under which filling the index for existing rows is recorded.
-const BACKFILL: &str = "search-index-2";
+/// The name under which filling the index for existing rows is recorded. A migration that
+/// changes the index's layout empties it and the step's name changes with it.
+const BACKFILL: &str = "search-index-3";
 
-/// Fills the index for rows written before it existed, once per database: afterwards start-up
-/// only reads `maintenance_steps`. Returns how many items were indexed, `None` when it was done.
-pub fn backfill(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Option<usize>> {
+/// Items read per transaction by the fill: short turns, so writes wait little behind it.
+pub const FILL_BATCH: i64 = 500;
+
+/// Whether the one-time fill for rows written before the index (or its layout) is still to do.
+pub fn fill_pending(conn: &mut DbConnection) -> QueryResult<bool> {
     use super::schema::maintenance_steps;
     let done: i64 = maintenance_steps::table
         .filter(maintenance_steps::name.eq(BACKFILL))
         .count()
         .get_result(conn)?;
-    if done > 0 {
-        return Ok(None);
+    Ok(done == 0)
+}
+
+/// How many items the fill reads: every item that is not deleted.
+pub fn fill_size(conn: &mut DbConnection) -> QueryResult<u64> {
+    let mut total = 0;
+    for kind in Kind::ALL {
+        let (table, _, _) = kind.table();
+        let counted: Total = diesel::sql_query(format!(
+            "SELECT count(*) AS total FROM {table} WHERE deleted_at IS NULL"
+        ))
+        .get_result(conn)?;
+        total += counted.total.max(0) as u64;
     }
-    conn.transaction(|conn| {
-        let indexed = reindex_all(conn)?;
-        diesel::insert_into(maintenance_steps::table)
-            .values((
-                maintenance_steps::name.eq(BACKFILL),
-                maintenance_steps::done_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(Some(indexed))
-    })
+    Ok(total)
+}
+
+/// One batch of the fill.
+pub struct Filled {
+    /// The last id read: the next batch starts after it.
+    pub last: i64,
+    pub read: u64,
+    pub added: u64,
+}
+
+/// Adds the missing rows of up to `limit` items of `kind` with ids after `after`; `None` when
+/// the kind has no more. Rows present are kept:
+/// a write since the layout changed made them, from the item as it is.
+pub fn fill_batch(
+    conn: &mut DbConnection,
+    kind: Kind,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Option<Filled>> {
+    let (table, _, _) = kind.table();
+    let backend = conn.backend();
+    let ids: Vec<Id> = diesel::sql_query(numbered(
+        backend,
+        &format!("SELECT id FROM {table} WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?"),
+    ))
+    .bind::<BigInt, _>(after)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+        return Ok(None);
+    };
+    let present = match backend {
+        Backend::Sqlite => format!(
+            "SELECT rowid - {base} AS id FROM search_index WHERE rowid BETWEEN ? AND ?",
+            base = kind.base()
+        ),
+        Backend::Postgres => format!(
+            "SELECT item_id AS id FROM search_index WHERE kind = {} AND item_id BETWEEN $1 AND $2",
+            kind.code()
+        ),
+    };
+    let offset = match backend {
+        Backend::Sqlite => kind.base(),
+        Backend::Postgres => 0,
+    };
+    let present: std::collections::HashSet<i64> = diesel::sql_query(present)
+        .bind::<BigInt, _>(offset + first.id)
+        .bind::<BigInt, _>(offset + last.id)
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let mut added = 0;
+    for Id { id } in &ids {
+        if present.contains(id) {
+            continue;
+        }
+        if let Some(document) = document(conn, kind, *id)? {
+            insert(conn, kind, *id, &document, Conflict::Keep)?;
+            added += 1;
+        }
+    }
+    Ok(Some(Filled {
+        last: last.id,
+        read: ids.len() as u64,
+        added,
+    }))
+}
+
+/// Records the fill as done: from then on start-up only reads `maintenance_steps`.
+pub fn finish_fill(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
+    use super::schema::maintenance_steps;
+    diesel::insert_into(maintenance_steps::table)
+        .values((
+            maintenance_steps::name.eq(BACKFILL),
+            maintenance_steps::done_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Does the whole fill now, a batch per transaction, and records it; `progress` hears the
+/// number of items read so far. Returns how many rows were added.
+pub fn fill(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    progress: &dyn Fn(u64),
+) -> QueryResult<u64> {
+    let mut added = 0;
+    let mut read = 0;
+    for kind in Kind::ALL {
+        let mut after = 0;
+        while let Some(filled) =
+            conn.transaction(|conn| fill_batch(conn, kind, after, FILL_BATCH))?
+        {
+            after = filled.last;
+            added += filled.added;
+            read += filled.read;
+            progress(read);
+        }
+    }
+    finish_fill(conn, now)?;
+    Ok(added)
+}
+
+/// Where the one-time fill stands, shared by the requests that search: until it is complete
+/// they answer `503 search-filling` rather than results that miss older content.
+#[derive(Debug, Default)]
+pub struct FillState {
+    pending: std::sync::atomic::AtomicBool,
+    read: std::sync::atomic::AtomicU64,
+    total: std::sync::atomic::AtomicU64,
+}
+
+impl FillState {
+    /// Nothing to fill.
+    pub fn complete() -> std::sync::Arc<FillState> {
+        std::sync::Arc::new(FillState::default())
+    }
+
+    /// The fill of `total` items has begun: search waits for it.
+    pub fn begin(&self, total: u64) {
+        use std::sync::atomic::Ordering;
+        self.read.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// `read` items are done; returns how many were done before.
+    pub fn progress(&self, read: u64) -> u64 {
+        self.read.swap(read, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The fill is complete: search answers.
+    pub fn finish(&self) {
+        self.pending
+            .store(false, std::sync::atomic::Ordering::Release);
+    }
+
+    /// `Err(SearchFilling)` while the fill runs.
+    pub fn check(&self) -> Result<(), crate::error::ApiError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.pending.load(std::sync::atomic::Ordering::Acquire) {
+            false => Ok(()),
+            true => Err(crate::error::ApiError::SearchFilling {
+                filled: self.read.load(Relaxed),
+                total: self.total.load(Relaxed),
+            }),
+        }
+    }
+}
+
+/// Fills what the index lacks: at once when it is at most `inline` items (a new or small
+/// database: start-up waits a moment), otherwise on a thread of its own while the service
+/// answers everything but search (decision 0013).
+pub fn start_fill(
+    pool: &super::DbPool,
+    inline: u64,
+) -> Result<std::sync::Arc<FillState>, super::DbSetupError> {
+    let mut conn = pool.get()?;
+    if !fill_pending(&mut conn)? {
+        return Ok(FillState::complete());
+    }
+    let total = fill_size(&mut conn)?;
+    if total <= inline {
+        let added = fill(&mut conn, chrono::Utc::now().naive_utc(), &|_| {})?;
+        tracing::info!(added, "filled the search index for existing rows (once)");
+        return Ok(FillState::complete());
+    }
+    drop(conn);
+    let state = FillState::complete();
+    state.begin(total);
+    let pool = pool.clone();
+    let shared = state.clone();
+    tracing::info!(
+        total,
+        "filling the search index in the background; search answers 503 until it is done"
+    );
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let tenth = (total / 10).max(1);
+        loop {
+            let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                let progress = |read: u64| {
+                    let before = shared.progress(read);
+                    if read / tenth != before / tenth {
+                        tracing::info!(read, total, "filling the search index");
+                    }
+                };
+                fill(&mut conn, chrono::Utc::now().naive_utc(), &progress)
+                    .map_err(|e| e.to_string())
+            });
+            match done {
+                Ok(added) => {
+                    shared.finish();
+                    tracing::info!(
+                        added,
+                        seconds = started.elapsed().as_secs(),
+                        "filled the search index for existing rows (once); search answers"
+                    );
+                    return;
+                }
+                // A batch that met a writer (SQLite) or a lost connection: the rows it added
+                // are kept, the next pass skips them.
+                Err(error) => {
+                    tracing::warn!(%error, "filling the search index failed; retrying");
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            }
+        }
+    });
+    Ok(state)
 }
 
 /// A matching item, with the words ranking reads.
@@ -313,83 +564,146 @@ pub struct Candidate {
     pub body_exact: String,
 }
 
-/// The FTS5 expression of a query: each phrase quoted (its words are letters and digits only,
-/// so nothing in it is syntax), a prefix phrase followed by `*`, all of them required.
+/// How the index is asked for a query's items: a condition on `search_index s` with a `?` for
+/// each bind (numbered on PostgreSQL by `numbered`), and the binds in order.
+struct Match {
+    condition: String,
+    binds: Vec<String>,
+}
+
+/// Each phrase of two words or more is asked for by its pair tokens (`an_ninh ninh_mang`: short
+/// lists even when each syllable is in most articles), a one-word phrase by its word; a prefix
+/// is the last token's (`vinh_ha ha_lo*` finds `vịnh Hạ Long`). Every phrase is required.
+fn match_of(backend: Backend, query: &Query) -> Match {
+    match backend {
+        Backend::Sqlite => Match {
+            condition: "search_index MATCH ?".to_owned(),
+            binds: vec![fts5_expression(query)],
+        },
+        Backend::Postgres => {
+            let (words, pairs) = tsquery_expressions(query);
+            let mut conditions = Vec::new();
+            let mut binds = Vec::new();
+            if let Some(words) = words {
+                conditions.push("s.words @@ to_tsquery('simple', ?)");
+                binds.push(words);
+            }
+            if let Some(pairs) = pairs {
+                conditions.push("s.pairs @@ CAST(? AS tsquery)");
+                binds.push(pairs);
+            }
+            Match {
+                condition: conditions.join(" AND "),
+                binds,
+            }
+        }
+    }
+}
+
+/// The FTS5 expression of a query: each phrase quoted (its tokens are letters, digits and the
+/// pair joiner `_`, so nothing in it is syntax), a prefix phrase followed by `*`, all required.
 fn fts5_expression(query: &Query) -> String {
     query
         .phrases
         .iter()
         .map(|p| {
-            let words = p.folded.join(" ");
-            if p.prefix {
-                format!("\"{words}\" *")
-            } else {
-                format!("\"{words}\"")
-            }
+            let (column, tokens) = match p.folded.len() {
+                1 => ("{title lead body}", p.folded.join(" ")),
+                _ => ("pairs", p.pairs().join(" ")),
+            };
+            let star = if p.prefix { " *" } else { "" };
+            format!("{column} : \"{tokens}\"{star}")
         })
         .collect::<Vec<_>>()
         .join(" AND ")
 }
 
-/// The `to_tsquery` expression of a query: each word quoted, words of a phrase adjacent
-/// (`<->`), a prefix ending in `:*`, all phrases required.
-fn tsquery_expression(query: &Query) -> String {
-    query
-        .phrases
-        .iter()
-        .map(|p| {
-            let n = p.folded.len();
-            let words: Vec<String> = p
-                .folded
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    if p.prefix && i + 1 == n {
-                        format!("'{w}':*")
-                    } else {
-                        format!("'{w}'")
-                    }
-                })
-                .collect();
-            format!("({})", words.join(" <-> "))
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
+/// The two `tsquery` expressions of a query: one-word phrases over `words`, the pairs of the
+/// longer ones over `pairs`, each token quoted, a phrase's pairs adjacent (`<->`), a prefix
+/// ending in `:*`.
+fn tsquery_expressions(query: &Query) -> (Option<String>, Option<String>) {
+    let mut words = Vec::new();
+    let mut pairs = Vec::new();
+    for p in &query.phrases {
+        let star = if p.prefix { ":*" } else { "" };
+        match p.folded.len() {
+            1 => words.push(format!("'{}'{star}", p.folded[0])),
+            _ => pairs.push(format!(
+                "({}{star})",
+                p.pairs()
+                    .iter()
+                    .map(|t| format!("'{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            )),
+        }
+    }
+    let all = |parts: Vec<String>| (!parts.is_empty()).then(|| parts.join(" & "));
+    (all(words), all(pairs))
 }
 
-/// The SQL that finds `kind`'s matching items the viewer may see: `select` columns, then the
-/// joins and conditions; binds are the match expression, then the moment for anonymous viewers.
-fn matching_sql(conn: &DbConnection, kind: Kind, viewer: Viewer, select: &str) -> String {
-    let (table, _, public) = kind.table();
-    let mut conditions = vec!["t.deleted_at IS NULL".to_owned()];
-    if !viewer.previews && !public.is_empty() {
-        conditions.push(public.to_owned());
+/// The pair tokens of a document as a `tsvector` literal, positions in order (PostgreSQL: the
+/// `pairs` column, written as Rust split it, as FTS5 receives it).
+fn pairs_vector(pairs: &[String]) -> String {
+    let mut vector = String::new();
+    for (i, pair) in pairs.iter().enumerate() {
+        if i > 0 {
+            vector.push(' ');
+        }
+        // Positions above 16383 are 16383 to PostgreSQL: phrases deeper than that in a very
+        // long body match as if their pairs were anywhere there.
+        vector.push_str(&format!("'{pair}':{}", (i + 1).min(16383)));
     }
-    match conn {
-        DbConnection::Sqlite(_) => format!(
-            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.rowid - {base} \
-             WHERE search_index MATCH ? AND s.rowid BETWEEN {base} AND {last} AND {conditions}",
-            base = kind.base(),
-            last = kind.base() + (1 << 40) - 1,
-            conditions = conditions.join(" AND "),
-        ),
-        DbConnection::Pg(_) => {
-            // Numbered placeholders: the moment is the second bind.
-            let conditions = conditions.join(" AND ").replace('?', "$2");
-            format!(
-                "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.item_id \
-                 WHERE s.words @@ to_tsquery('simple', $1) AND s.kind = {code} AND {conditions}",
-                code = kind.code(),
-            )
+    vector
+}
+
+/// `?` placeholders as PostgreSQL numbers them (`$1`, `$2`, ...); SQLite keeps them.
+fn numbered(backend: Backend, sql: &str) -> String {
+    match backend {
+        Backend::Sqlite => sql.to_owned(),
+        Backend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
         }
     }
 }
 
-fn expression(conn: &DbConnection, query: &Query) -> String {
-    match conn {
-        DbConnection::Sqlite(_) => fts5_expression(query),
-        DbConnection::Pg(_) => tsquery_expression(query),
+/// The SQL that finds `kind`'s matching items the viewer may see: `select` columns, then the
+/// joins and conditions; binds are the match's, then the moment for anonymous viewers.
+fn matching_sql(backend: Backend, kind: Kind, viewer: Viewer, select: &str, m: &Match) -> String {
+    let (table, _, public) = kind.table();
+    let mut conditions = vec![m.condition.clone(), "t.deleted_at IS NULL".to_owned()];
+    if !viewer.previews && !public.is_empty() {
+        conditions.push(public.to_owned());
     }
+    let conditions = conditions.join(" AND ");
+    match backend {
+        Backend::Sqlite => format!(
+            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.rowid - {base} \
+             WHERE {conditions} AND s.rowid BETWEEN {base} AND {last}",
+            base = kind.base(),
+            last = kind.base() + (1 << 40) - 1,
+        ),
+        Backend::Postgres => format!(
+            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.item_id \
+             WHERE {conditions} AND s.kind = {code}",
+            code = kind.code(),
+        ),
+    }
+}
+
+/// Whether anonymous viewers of `kind` are limited by the moment (a bind after the match's).
+fn timed(kind: Kind, viewer: Viewer) -> bool {
+    !viewer.previews && !kind.table().2.is_empty()
 }
 
 /// The last-created `limit` items of `kind` that match every phrase of the query (by the index:
@@ -403,12 +717,13 @@ pub fn candidates(
     viewer: Viewer,
     limit: i64,
 ) -> QueryResult<Vec<Candidate>> {
-    let (_, recency, public) = kind.table();
+    let backend = conn.backend();
+    let (_, recency, _) = kind.table();
     // The index's own order: FTS5 walks its rowids backwards and stops at the limit (ordering
     // by an expression of the rowid made it sort every match: 300 ms for a common word at 100k).
-    let (id, order) = match conn {
-        DbConnection::Sqlite(_) => (format!("s.rowid - {}", kind.base()), "s.rowid"),
-        DbConnection::Pg(_) => ("s.item_id".to_owned(), "s.item_id"),
+    let (id, order) = match backend {
+        Backend::Sqlite => (format!("s.rowid - {}", kind.base()), "s.rowid"),
+        Backend::Postgres => ("s.item_id".to_owned(), "s.item_id"),
     };
     let recency = match recency {
         "" => "''".to_owned(),
@@ -418,27 +733,19 @@ pub fn candidates(
         "{id} AS item_id, {recency} AS recency, \
          s.title, s.lead, s.body, s.title_exact, s.lead_exact, s.body_exact"
     );
-    let limit_placeholder = match conn {
-        DbConnection::Sqlite(_) => "?".to_owned(),
-        DbConnection::Pg(_) if viewer.previews || public.is_empty() => "$2".to_owned(),
-        DbConnection::Pg(_) => "$3".to_owned(),
-    };
+    let m = match_of(backend, query);
     let sql = format!(
-        "{} ORDER BY {order} DESC LIMIT {limit_placeholder}",
-        matching_sql(conn, kind, viewer, &select)
+        "{} ORDER BY {order} DESC LIMIT ?",
+        matching_sql(backend, kind, viewer, &select, &m)
     );
-    let expression = expression(conn, query);
-    let timed = !viewer.previews && !public.is_empty();
-    let statement = diesel::sql_query(sql).into_boxed();
-    let statement = statement.bind::<Text, _>(expression);
-    if timed {
-        statement
-            .bind::<Timestamp, _>(viewer.now)
-            .bind::<BigInt, _>(limit)
-            .load(conn)
-    } else {
-        statement.bind::<BigInt, _>(limit).load(conn)
+    let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
+    for bind in m.binds {
+        statement = statement.bind::<Text, _>(bind);
     }
+    if timed(kind, viewer) {
+        statement = statement.bind::<Timestamp, _>(viewer.now);
+    }
+    statement.bind::<BigInt, _>(limit).load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -454,37 +761,34 @@ pub fn count(
     query: &Query,
     viewer: Viewer,
 ) -> QueryResult<i64> {
-    let (_, _, public) = kind.table();
-    let sql = matching_sql(conn, kind, viewer, "count(*) AS total");
-    let expression = expression(conn, query);
-    let statement = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Text, _>(expression);
-    let total: Total = if !viewer.previews && !public.is_empty() {
-        statement
-            .bind::<Timestamp, _>(viewer.now)
-            .get_result(conn)?
-    } else {
-        statement.get_result(conn)?
-    };
+    let backend = conn.backend();
+    let m = match_of(backend, query);
+    let sql = matching_sql(backend, kind, viewer, "count(*) AS total", &m);
+    let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
+    for bind in m.binds {
+        statement = statement.bind::<Text, _>(bind);
+    }
+    if timed(kind, viewer) {
+        statement = statement.bind::<Timestamp, _>(viewer.now);
+    }
+    let total: Total = statement.get_result(conn)?;
     Ok(total.total)
 }
 
 /// Whether any row of the index holds the phrase: how a query without a whole-phrase match is
 /// cut into the longest phrases that do exist (`api::search`).
 pub fn exists(conn: &mut DbConnection, query: &Query) -> QueryResult<bool> {
-    let sql = match conn {
-        DbConnection::Sqlite(_) => {
-            "SELECT count(*) AS total FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT 1)"
-        }
-        DbConnection::Pg(_) => {
-            "SELECT count(*) AS total FROM (SELECT 1 FROM search_index WHERE words @@ to_tsquery('simple', $1) LIMIT 1) AS found"
-        }
-    };
-    let expression = expression(conn, query);
-    let total: Total = diesel::sql_query(sql)
-        .bind::<Text, _>(expression)
-        .get_result(conn)?;
+    let backend = conn.backend();
+    let m = match_of(backend, query);
+    let sql = format!(
+        "SELECT count(*) AS total FROM (SELECT 1 FROM search_index s WHERE {} LIMIT 1) AS found",
+        m.condition
+    );
+    let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
+    for bind in m.binds {
+        statement = statement.bind::<Text, _>(bind);
+    }
+    let total: Total = statement.get_result(conn)?;
     Ok(total.total > 0)
 }
 
@@ -520,38 +824,46 @@ pub fn label(
 
 /// A condition on `id_column` (as SQL, `articles.id`): the item is one the index matches.
 pub fn matching<QS>(
-    backend: super::Backend,
+    backend: Backend,
     kind: Kind,
     id_column: &str,
     query: &Query,
 ) -> Box<dyn BoxableExpression<QS, super::MultiBackend, SqlType = diesel::sql_types::Bool>> {
-    let code = kind.code();
-    let (open, close, expression) = match backend {
-        super::Backend::Sqlite => (
-            format!(
-                "{id_column} IN (SELECT rowid - {base} FROM search_index WHERE search_index MATCH ",
-                base = kind.base()
-            ),
-            format!(
-                " AND rowid BETWEEN {} AND {})",
-                kind.base(),
-                kind.base() + (1 << 40) - 1
-            ),
-            fts5_expression(query),
+    let m = match_of(backend, query);
+    let open = match backend {
+        Backend::Sqlite => format!(
+            "{id_column} IN (SELECT s.rowid - {base} FROM search_index s \
+             WHERE s.rowid BETWEEN {base} AND {last} AND ",
+            base = kind.base(),
+            last = kind.base() + (1 << 40) - 1,
         ),
-        super::Backend::Postgres => (
-            format!(
-                "{id_column} IN (SELECT item_id FROM search_index WHERE kind = {code} AND words @@ to_tsquery('simple', "
-            ),
-            "))".to_owned(),
-            tsquery_expression(query),
+        Backend::Postgres => format!(
+            "{id_column} IN (SELECT s.item_id FROM search_index s WHERE s.kind = {} AND ",
+            kind.code()
         ),
     };
-    Box::new(
-        diesel::dsl::sql::<diesel::sql_types::Bool>(&open)
-            .bind::<Text, _>(expression)
-            .sql(&close),
-    )
+    // The condition's text between its binds: diesel numbers the binds itself here.
+    let mut pieces = m.condition.split('?');
+    let mut binds = m.binds.into_iter();
+    let first = format!("{open}{}", pieces.next().unwrap_or_default());
+    let condition = match (binds.next(), binds.next()) {
+        (Some(a), None) => Box::new(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&first)
+                .bind::<Text, _>(a)
+                .sql(&format!("{})", pieces.next().unwrap_or_default())),
+        )
+            as Box<dyn BoxableExpression<QS, super::MultiBackend, SqlType = _>>,
+        (Some(a), Some(b)) => Box::new(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&first)
+                .bind::<Text, _>(a)
+                .sql(pieces.next().unwrap_or_default())
+                .bind::<Text, _>(b)
+                .sql(&format!("{})", pieces.next().unwrap_or_default())),
+        ),
+        // A query always has a phrase, so a match has a bind; without one nothing matches.
+        _ => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")),
+    };
+    condition
 }
 
 /// Matches ranked per type at most: relevance is judged among each type's newest matches, so a

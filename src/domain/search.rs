@@ -58,6 +58,26 @@ pub fn exact_text(text: &str) -> String {
     join(words(text).into_iter().map(|w| w.exact))
 }
 
+/// The adjacent pairs of a text's folded words, each joined by `_` (never inside a word): the
+/// index's pair tokens, so that a phrase of common syllables reads the short list of its pairs
+/// rather than the long lists of each syllable (decision 0013).
+pub fn folded_pairs(text: &str) -> Vec<String> {
+    pairs_of(
+        &words(text)
+            .into_iter()
+            .map(|w| w.folded)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `a b c` -> `a_b`, `b_c`.
+fn pairs_of(words: &[String]) -> Vec<String> {
+    words
+        .windows(2)
+        .map(|w| format!("{}_{}", w[0], w[1]))
+        .collect()
+}
+
 fn join(words: impl Iterator<Item = String>) -> String {
     let mut joined = String::new();
     for word in words {
@@ -155,6 +175,11 @@ impl Query {
 }
 
 impl Phrase {
+    /// The phrase's pair tokens (none for one word): `an ninh mạng` -> `an_ninh`, `ninh_mang`.
+    pub fn pairs(&self) -> Vec<String> {
+        pairs_of(&self.folded)
+    }
+
     /// Where the phrase occurs among `words` (folded forms): the index of each first word.
     pub fn positions(&self, words: &[&str]) -> Vec<usize> {
         let n = self.folded.len();
@@ -317,6 +342,20 @@ mod tests {
 
     fn q(text: &str) -> Query {
         Query::parse(text).expect("a query")
+    }
+
+    #[test]
+    fn pairs_join_adjacent_folded_words_and_a_phrase_asks_for_its_own() {
+        assert_eq!(
+            folded_pairs("An ninh mạng, Đà Nẵng"),
+            ["an_ninh", "ninh_mang", "mang_da", "da_nang"]
+        );
+        assert!(folded_pairs("một").is_empty());
+        assert_eq!(
+            q("an ninh mạng").phrases[0].pairs(),
+            ["an_ninh", "ninh_mang"]
+        );
+        assert!(q("mạng").phrases[0].pairs().is_empty());
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct TestApp {
     pub cache: Arc<ResponseCache>,
     pub visits: Arc<Recorder>,
     pub url: String,
+    /// Whether search answers yet (`db::search::start_fill`).
+    pub search_fill: Arc<newsroom::db::search::FillState>,
     _db: TestDb,
 }
 
@@ -228,6 +230,7 @@ impl TestApp {
         limits: newsroom::api::limits::LimitSettings,
     ) -> TestApp {
         let pool = db::build_pool(url, 4).expect("pool");
+        let search_fill = db::search::start_fill(&pool, u64::MAX).expect("search index");
         let clock = Clock::manual(test_start());
         {
             let mut conn = pool.get().expect("connection");
@@ -261,6 +264,7 @@ impl TestApp {
             cache: cache.clone(),
             cursor_key,
             limits: Arc::new(newsroom::api::limits::Limits::new(limits)),
+            search_fill: search_fill.clone(),
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
@@ -277,6 +281,7 @@ impl TestApp {
             cache,
             visits: recorder,
             url: url.to_owned(),
+            search_fill,
             _db: db,
         }
     }

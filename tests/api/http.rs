@@ -495,3 +495,78 @@ fn restore_refuses_what_is_not_a_newsroom_database() {
     assert!(!ok && said.contains("pg_dump"), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The search index of rows written before it (or before its layout changed) is filled once
+/// and recorded like a migration: before serving when the database is small, on a thread when
+/// it is large (here: `--search-fill-inline 0`), search answering `503` until it is done, and
+/// never again after.
+#[test]
+fn the_search_index_is_filled_once_at_start_up() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let dir = std::env::temp_dir().join(format!("newsroom-fill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("http.db");
+    let db_url = db.display().to_string();
+    let count = |sql: &str| -> i64 {
+        let mut conn = diesel::SqliteConnection::establish(&db_url).expect("open");
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .expect("count")
+            .n
+    };
+    let clear = |sql: &str| {
+        diesel::SqliteConnection::establish(&db_url)
+            .expect("open")
+            .batch_execute(sql)
+            .expect("clear")
+    };
+    let (ok, out) = newsroom(&db, &["seed"]);
+    assert!(ok, "{out}");
+    let indexed = count("SELECT count(*) AS n FROM search_index");
+    let rows = "SELECT count(*) AS n FROM search_index";
+    let steps = "SELECT count(*) AS n FROM maintenance_steps";
+
+    // Small: filled before the service answers.
+    clear("DELETE FROM search_index; DELETE FROM maintenance_steps;");
+    let mut server = Server::start_with(Some(dir.clone()), &[]);
+    server.keep = true;
+    assert_eq!(count(rows), indexed);
+    assert_eq!(count(steps), 1);
+    server.stop();
+
+    // Large: in the background, search saying so until it is done.
+    clear("DELETE FROM search_index; DELETE FROM maintenance_steps;");
+    let mut server = Server::start_with(Some(dir.clone()), &["--search-fill-inline", "0"]);
+    server.keep = true;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answer = server
+            .raw("GET /api/v1/search?q=amcc7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("an answer");
+        if answer.starts_with("HTTP/1.1 200") {
+            assert!(answer.contains("amcc7"), "{answer}");
+            break;
+        }
+        assert!(
+            answer.starts_with("HTTP/1.1 503") && answer.contains("search-filling"),
+            "{answer}"
+        );
+        assert!(Instant::now() < deadline, "the fill did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(count(rows), indexed);
+    assert_eq!(count(steps), 1);
+    server.stop();
+
+    // Done once: later starts only read the step.
+    clear("DELETE FROM search_index;");
+    let mut server = Server::start_with(Some(dir.clone()), &[]);
+    server.stop();
+    assert_eq!(count(rows), 0);
+}

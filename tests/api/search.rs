@@ -418,3 +418,113 @@ db_test!(search_shows_each_caller_what_they_may_see, |app| {
     );
     assert_eq!(found(&app, "ba sai gon").await, ["person:nguyen-van-a"]);
 });
+
+// While the one-time fill runs in the background (a large database after an upgrade), search
+// says so rather than answering from a half-filled index; everything else answers.
+db_test!(search_answers_503_while_the_index_is_being_filled, |app| {
+    app.search_fill.begin(1_000_000);
+    app.search_fill.progress(250_000);
+    for uri in [
+        "/api/v1/search?q=amcc7",
+        "/api/v1/articles?q=amcc7",
+        "/api/v1/articles?q=amcc7&sort=relevance",
+        "/api/v1/people?q=teo",
+    ] {
+        let res = app.get(uri).await;
+        assert_eq!(res.status, 503, "{uri}");
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+        assert_eq!(res.header("retry-after"), Some("30"));
+        let problem = res.json();
+        assert_eq!(problem["type"], "/problems/search-filling");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("250000 of 1000000")),
+            "{problem}"
+        );
+    }
+    app.get_ok("/api/v1/articles").await;
+    app.search_fill.finish();
+    let body = app.get_ok("/api/v1/search?q=amcc7").await;
+    assert!(!results(&body).is_empty());
+});
+
+// The fill adds the rows that are missing and keeps those a write made, even while writers
+// are at work (on PostgreSQL they really run at the same time: a fill's row gives way to a
+// write's, a write's replaces a fill's).
+db_test!(the_fill_adds_missing_rows_beside_concurrent_writes, |app| {
+    use diesel::connection::SimpleConnection;
+    use newsroom::db::{search, DbConnection};
+    let clear = |conn: &mut DbConnection| match conn {
+        DbConnection::Sqlite(c) => c
+            .batch_execute("DELETE FROM search_index; DELETE FROM maintenance_steps;")
+            .expect("clear"),
+        DbConnection::Pg(c) => c
+            .batch_execute("DELETE FROM search_index; DELETE FROM maintenance_steps;")
+            .expect("clear"),
+    };
+    let writer = app.writer();
+    for i in 0..40 {
+        publish(
+            &app,
+            &writer,
+            &format!("Bài cũ số {i}"),
+            "Tin.",
+            "Nội dung.",
+            3,
+        )
+        .await;
+    }
+    clear(&mut app.conn());
+    assert!(search::fill_pending(&mut app.conn()).expect("step"));
+    assert!(found(&app, "amcc7").await.is_empty(), "the index is empty");
+    let mut conn = app.conn();
+    let filler = std::thread::spawn(move || {
+        let mut passes = 0;
+        // As the background fill does: a pass that meets a writer (SQLite) is run again.
+        loop {
+            passes += 1;
+            match search::fill(&mut conn, chrono::Utc::now().naive_utc(), &|_| {}) {
+                Ok(added) => return (added, passes),
+                Err(_) if passes < 50 => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("fill: {e}"),
+            }
+        }
+    });
+    for i in 0..10 {
+        publish(
+            &app,
+            &writer,
+            &format!("Tin mới zyxw{i}"),
+            "Tin.",
+            "Nội dung.",
+            1,
+        )
+        .await;
+    }
+    let (added, _) = filler.join().expect("the fill ends");
+    assert!(added >= 40, "the fill added the older rows: {added}");
+    assert!(!search::fill_pending(&mut app.conn()).expect("step"));
+    for i in 0..10 {
+        assert_eq!(found(&app, &format!("zyxw{i}")).await.len(), 1, "zyxw{i}");
+    }
+    assert_eq!(found(&app, "bài cũ số 7").await.len(), 1);
+    assert!(!found(&app, "amcc7").await.is_empty());
+    // One row per item, whoever wrote it.
+    let total = search::fill_size(&mut app.conn()).expect("size");
+    let rows: i64 = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS n FROM search_index")
+            .get_result::<N>(&mut *app.conn())
+            .expect("count")
+            .n
+    };
+    assert_eq!(rows as u64, total);
+});

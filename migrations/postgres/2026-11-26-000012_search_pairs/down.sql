@@ -1,0 +1,3 @@
+DROP INDEX search_index_pairs_idx;
+ALTER TABLE search_index DROP COLUMN pairs;
+DELETE FROM maintenance_steps WHERE name LIKE 'search-index-%';
