@@ -72,7 +72,11 @@ for n in $sizes; do
   server=$!
   pids+=("$server")
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/livez" 2>/dev/null; do sleep 0.2; done
-  echo "   ($n articles: ready $(( $(date +%s) - started )) s after launch, the search index filled on the first start)"
+  echo "   ($n articles: answering $(( $(date +%s) - started )) s after launch)"
+  # A database new to this build's index layout is filled on the first start: at once when
+  # small, in the background when large (search answers 503 meanwhile).
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/search?q=x")" = 200 ]; do sleep 1; done
+  echo "   ($n articles: search answering $(( $(date +%s) - started )) s after launch)"
   python3 - "$port" "$work/manifest-$n.json" "${paths[@]}" <<'PY'
 import base64, json, sys, urllib.request
 port, out, named = sys.argv[1], sys.argv[2], sys.argv[3:]

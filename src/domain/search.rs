@@ -58,9 +58,10 @@ pub fn exact_text(text: &str) -> String {
     join(words(text).into_iter().map(|w| w.exact))
 }
 
-/// The adjacent pairs of a text's folded words, each joined by `_` (never inside a word): the
-/// index's pair tokens, so that a phrase of common syllables reads the short list of its pairs
-/// rather than the long lists of each syllable (decision 0013).
+/// The adjacent pairs of a text's folded words, each written `_a_b` (`_` is never inside a
+/// word): the index's pair tokens, so that a phrase of common syllables reads the short list of
+/// its pairs rather than the long lists of each syllable (decision 0013). The leading `_` keeps
+/// them apart from words in the index's term order, so a word's prefix (`x*`) never walks them.
 pub fn folded_pairs(text: &str) -> Vec<String> {
     pairs_of(
         &words(text)
@@ -70,11 +71,11 @@ pub fn folded_pairs(text: &str) -> Vec<String> {
     )
 }
 
-/// `a b c` -> `a_b`, `b_c`.
+/// `a b c` -> `_a_b`, `_b_c`.
 fn pairs_of(words: &[String]) -> Vec<String> {
     words
         .windows(2)
-        .map(|w| format!("{}_{}", w[0], w[1]))
+        .map(|w| format!("_{}_{}", w[0], w[1]))
         .collect()
 }
 
@@ -175,7 +176,7 @@ impl Query {
 }
 
 impl Phrase {
-    /// The phrase's pair tokens (none for one word): `an ninh mạng` -> `an_ninh`, `ninh_mang`.
+    /// The phrase's pair tokens (none for one word): `an ninh mạng` -> `_an_ninh`, `_ninh_mang`.
     pub fn pairs(&self) -> Vec<String> {
         pairs_of(&self.folded)
     }
@@ -348,12 +349,12 @@ mod tests {
     fn pairs_join_adjacent_folded_words_and_a_phrase_asks_for_its_own() {
         assert_eq!(
             folded_pairs("An ninh mạng, Đà Nẵng"),
-            ["an_ninh", "ninh_mang", "mang_da", "da_nang"]
+            ["_an_ninh", "_ninh_mang", "_mang_da", "_da_nang"]
         );
         assert!(folded_pairs("một").is_empty());
         assert_eq!(
             q("an ninh mạng").phrases[0].pairs(),
-            ["an_ninh", "ninh_mang"]
+            ["_an_ninh", "_ninh_mang"]
         );
         assert!(q("mạng").phrases[0].pairs().is_empty());
     }

@@ -528,3 +528,34 @@ db_test!(the_fill_adds_missing_rows_beside_concurrent_writes, |app| {
     };
     assert_eq!(rows as u64, total);
 });
+
+// A one-word prefix stands for the words it begins (from `search_terms`); one that begins more
+// than the index should expand is the index's own prefix match. Both find the same items.
+db_test!(
+    a_prefix_finds_what_it_begins_however_many_words_it_begins,
+    |app| {
+        let writer = app.writer();
+        let many: Vec<String> = (0..70).map(|i| format!("zq{i}")).collect();
+        publish(&app, &writer, "Mã số kiểm thử", "Tin.", &many.join(" "), 2).await;
+        publish(&app, &writer, "Một bài khác", "Tin.", "zq70 zqx", 2).await;
+        assert_eq!(
+            found(&app, "zq").await.len(),
+            2,
+            "70+ words: the index's prefix"
+        );
+        assert_eq!(found(&app, "zq7").await.len(), 2, "zq7, zq70");
+        assert_eq!(found(&app, "zq69").await.len(), 1);
+        assert_eq!(found(&app, "zqx").await.len(), 1);
+        assert!(found(&app, "zqy").await.is_empty(), "no word: nothing");
+        assert_eq!(
+            found(&app, "kiểm zq1").await.len(),
+            1,
+            "no item holds the phrase: cut into `kiểm` and the prefix `zq1`"
+        );
+        assert_eq!(
+            found(&app, "\"thử\" zq1").await.len(),
+            1,
+            "two phrases, the last a prefix"
+        );
+    }
+);

@@ -1,3 +1,4 @@
+DROP TABLE search_terms;
 DROP TABLE search_index;
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, lead, body,
