@@ -542,6 +542,11 @@ pub fn fill(
         }
     }
     finish_fill(conn, now)?;
+    // PostgreSQL plans by statistics: without them, right after a bulk fill, a common word was
+    // planned as a rare one (a bitmap of every match, then a sort: 0.63 s instead of 3 ms).
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute("ANALYZE search_index; ANALYZE search_terms")?;
+    }
     Ok(added)
 }
 
