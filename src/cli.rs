@@ -131,6 +131,17 @@ fn serve(settings: Settings) -> CliResult {
     }));
     cache.poll(&mut *pool.get()?)?;
     let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, Clock::System.now())?;
+    let media = crate::media::Media::open(
+        &mut *pool.get()?,
+        &settings.media_store,
+        settings.media_public_url.clone(),
+        crate::media::MediaSettings {
+            max_bytes: settings.media_max_bytes,
+            max_pixels: settings.media_max_pixels,
+        },
+        Clock::System.now(),
+    )?;
+    tracing::info!(store = %media.store.describe, "media store");
     let limits = Arc::new(crate::api::limits::Limits::new(
         crate::api::limits::LimitSettings {
             connections_per_client: settings.connections_per_client,
@@ -151,6 +162,7 @@ fn serve(settings: Settings) -> CliResult {
         cache: cache.clone(),
         cursor_key,
         limits: limits.clone(),
+        media: media.clone(),
         search_fill,
     };
     let app_settings = AppSettings {
@@ -178,6 +190,7 @@ fn serve(settings: Settings) -> CliResult {
         let server = server.bind(&bind)?.run();
         spawn_flusher(recorder.clone(), flush_every);
         spawn_relinker(pool.clone(), cache.clone());
+        crate::media::spawn_worker(media, pool.clone(), Clock::System);
         spawn_cache_poller(cache, pool);
         spawn_refused_reporter();
         server.await?;

@@ -287,6 +287,35 @@ pub struct Settings {
         global = true
     )]
     pub search_fill_inline: u64,
+    /// Where media files are kept: a directory, or `s3://bucket/prefix` (credentials, region
+    /// and endpoint from the usual `AWS_*` variables: `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`
+    /// for a local S3-compatible server).
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_STORE",
+        default_value = "data/media",
+        global = true
+    )]
+    pub media_store: String,
+    /// Serve media URLs under this base (a CDN or a public bucket) instead of `/media/`.
+    #[arg(long, env = "NEWSROOM_MEDIA_PUBLIC_URL", global = true)]
+    pub media_public_url: Option<String>,
+    /// The largest upload, in bytes (413 past it, found while the body streams).
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_MAX_BYTES",
+        default_value_t = 20 * 1024 * 1024,
+        global = true
+    )]
+    pub media_max_bytes: usize,
+    /// The most pixels an upload may have (422 past it, said before decoding).
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_MAX_PIXELS",
+        default_value_t = 50_000_000,
+        global = true
+    )]
+    pub media_max_pixels: u64,
     /// Load the demo content into an empty database at start.
     #[arg(long, env = "NEWSROOM_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,

@@ -64,7 +64,7 @@ pub struct Problem {
     /// `validation`, `conflict`, `unauthorized`, `forbidden`, `precondition-failed`,
     /// `precondition-required`, `payload-too-large`, `unsupported-media-type`,
     /// `method-not-allowed`, `cors-rejected`, `request-timeout`, `rate-limited`, `unavailable`,
-    /// `search-filling`, `internal`.
+    /// `search-filling`, `range-not-satisfiable`, `internal`.
     #[serde(rename = "type")]
     #[schema(example = "/problems/not-found")]
     pub kind: String,
@@ -130,6 +130,9 @@ pub enum ApiError {
     RateLimited { detail: String, retry_after: u64 },
     #[error("the database is unavailable")]
     Unavailable,
+    /// A `Range` outside the file.
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     /// The search index is still being filled for content written before it (`db::search`).
     #[error("the search index is being filled for existing content ({filled} of {total} items); search answers once it is complete")]
     SearchFilling { filled: u64, total: u64 },
@@ -171,6 +174,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
             ApiError::SearchFilling { .. } => ("search-filling", "Search not ready yet"),
+            ApiError::RangeNotSatisfiable(_) => ("range-not-satisfiable", "Range not satisfiable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -236,6 +240,7 @@ impl ResponseError for ApiError {
             ApiError::CorsRejected(_) => StatusCode::FORBIDDEN,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Unavailable | ApiError::SearchFilling { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -27,6 +27,7 @@ use crate::views::people::{Person, PersonRef};
         (name = "organizations", description = "Tổ chức: government bodies, agencies, forums"),
         (name = "tags", description = "Thẻ: tags with article counts"),
         (name = "search", description = "Tìm kiếm: articles, events, people and organizations in one ranked list"),
+        (name = "media", description = "Ảnh: the image library, its variants and its files"),
         (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),

@@ -389,6 +389,8 @@ pub struct CheckedArticle {
     organizations: Vec<i64>,
     /// `(kind, id)` as the search index numbers kinds.
     mention_exclusions: Vec<(i16, i64)>,
+    /// The media items the body names.
+    media: Vec<i64>,
 }
 
 impl Checked for CheckedArticle {
@@ -418,6 +420,17 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     let organizations =
         refer_all::<OrganizationRow>(conn, &article.organizations, "organizations", &mut checks)?;
     let mention_exclusions = excluded(conn, &article.mention_exclusions, &mut checks)?;
+    let media = crate::domain::body::media_items(&article.body);
+    let ids: Vec<i64> = media.iter().map(|(_, id)| *id).collect();
+    let usable = crate::db::media::usable_locked(conn, &ids)?;
+    for (i, id) in &media {
+        if !usable.contains(id) {
+            checks.add(
+                format!("/body/{i}/media"),
+                format!("no media item {id} in the library (missing or deleted)"),
+            );
+        }
+    }
     checks.into_result()?;
     let keys = derive::article_keys(&article.title, article.lead.as_deref(), &article.body);
     Ok(CheckedArticle {
@@ -442,6 +455,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
         people,
         organizations,
         mention_exclusions,
+        media: ids,
     })
 }
 
@@ -508,6 +522,7 @@ fn link_all(
     db::relink(conn, Relation::Events, id, &checked.events)?;
     db::relink(conn, Relation::People, id, &checked.people)?;
     db::relink(conn, Relation::Organizations, id, &checked.organizations)?;
+    crate::db::media::set_article_media(conn, id, &checked.media)?;
     Ok(())
 }
 

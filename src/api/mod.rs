@@ -9,6 +9,7 @@ pub mod editing;
 pub mod events;
 pub mod health;
 pub mod limits;
+pub mod media;
 pub mod organizations;
 pub mod people;
 pub mod query;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub cursor_key: query::CursorKey,
     /// What one client may take (`limits`).
     pub limits: std::sync::Arc<limits::Limits>,
+    /// The media library: its store and bounds (`media`).
+    pub media: std::sync::Arc<crate::media::Media>,
     /// Whether search may answer yet (`db::search::start_fill`).
     pub search_fill: std::sync::Arc<crate::db::search::FillState>,
 }
@@ -63,6 +66,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(health::livez)
         .service(health::readyz)
         .service(health::openapi_json)
+        .service(media::get_media_file)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 
@@ -98,6 +102,13 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(organizations::update_organization)
         .service(organizations::delete_organization)
         .service(search::search)
+        .service(media::upload_media)
+        .service(media::list_media)
+        .service(media::get_media)
+        .service(media::update_media)
+        .service(media::replace_media)
+        .service(media::delete_media)
+        .service(media::purge_media)
         .service(tags::list_tags)
         .service(tags::get_tag)
         .service(tags::create_tag)

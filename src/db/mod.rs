@@ -17,6 +17,7 @@ pub mod backup;
 pub mod changes;
 pub mod events;
 pub mod keys;
+pub mod media;
 pub mod mentions;
 pub mod organizations;
 pub mod people;

@@ -345,3 +345,52 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(articles, article_mentions);
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        name -> Text,
+        content_type -> Text,
+        bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        has_alpha -> Bool,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        search_key -> Text,
+        color -> Text,
+        blurhash -> Text,
+        variants_done_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    media_purges (id) {
+        id -> BigInt,
+        media_id -> BigInt,
+        sha256 -> Text,
+        token_id -> BigInt,
+        token_name -> Text,
+        reason -> Text,
+        purged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_media (article_id, media_id) {
+        article_id -> BigInt,
+        media_id -> BigInt,
+    }
+}
+
+diesel::joinable!(article_media -> media (media_id));
+diesel::joinable!(article_media -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(media, article_media, articles, media_purges);

@@ -472,12 +472,13 @@ fn normalize_block(block: &Block) -> Block {
             caption,
             credit,
             alt,
-        } => Block::Image {
-            src: src.clone(),
-            caption: caption.as_deref().map(nfc),
-            credit: credit.as_deref().map(nfc),
-            alt: alt.as_deref().map(nfc),
-        },
+            ..
+        } => Block::image(
+            src.clone(),
+            caption.as_deref().map(nfc),
+            credit.as_deref().map(nfc),
+            alt.as_deref().map(nfc),
+        ),
         Block::Quote { text, attribution } => Block::Quote {
             text: nfc(text),
             attribution: attribution.as_deref().map(nfc),

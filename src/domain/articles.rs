@@ -117,6 +117,7 @@ impl NewArticle {
         let language = self.language.get_or_insert_with(|| "vi".to_owned());
         checks.language(language, "/language");
         if checks.items(self.body.len(), "/body", max::BLOCKS) {
+            super::body::drop_renditions(&mut self.body);
             check_blocks(&self.body, checks);
         }
         self.lead = checks.prose(self.lead.take(), "/lead", max::PARAGRAPH);
@@ -171,6 +172,11 @@ fn check_blocks(body: &[Block], checks: &mut Checks) {
                     checks.add(format!("/body/{i}/level"), "must be 2, 3 or 4");
                 }
             }
+            Block::Image {
+                media: Some(id), ..
+            } if *id < 1 => {
+                checks.add(format!("/body/{i}/media"), "must be a media item's id");
+            }
             Block::Image { src: Some(src), .. }
                 if !(src.starts_with("https://")
                     || src.starts_with("http://")
@@ -205,6 +211,7 @@ fn check_block_lengths(block: &Block, at: &str, checks: &mut Checks) {
             caption,
             credit,
             alt,
+            ..
         } => {
             bound(src.as_ref(), "src", max::URL);
             bound(caption.as_ref(), "caption", max::PARAGRAPH);

@@ -39,6 +39,35 @@ pub enum Block {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(max_length = 500, example = "Bộ trưởng Tô Lâm tại hội nghị")]
         alt: Option<String>,
+        /// A media item of the library (`/api/v1/media`): the service fills `src`, `width`,
+        /// `height`, `srcset`, `sources` and `placeholder` from it. A missing or deleted item is
+        /// a 422.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 1, example = 12)]
+        media: Option<i64>,
+        /// Filled from the media item (read-only: a write may send it back as read; it is
+        /// dropped and made again). Pixels after orientation, so a page keeps its layout.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(read_only, example = 1600)]
+        width: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(read_only, example = 1067)]
+        height: Option<u32>,
+        /// The JPEG or PNG files by width, for `<img srcset>` (read-only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(
+            read_only,
+            example = "/media/3f9ac2d1e0b74a5f8c6d2e1f0a9b8c7d-320.jpg 320w, /media/3f9ac2d1e0b74a5f8c6d2e1f0a9b8c7d-640.jpg 640w"
+        )]
+        srcset: Option<String>,
+        /// Per format, for `<picture><source>`, WebP first (read-only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(read_only)]
+        sources: Option<Vec<ImageSource>>,
+        /// What shows while the image loads (read-only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(read_only)]
+        placeholder: Option<ImagePlaceholder>,
     },
     /// A quotation, optionally attributed.
     Quote {
@@ -50,9 +79,102 @@ pub enum Block {
     },
 }
 
+impl Block {
+    /// An image block from its texts and an outside `src` (no media item).
+    pub fn image(
+        src: Option<String>,
+        caption: Option<String>,
+        credit: Option<String>,
+        alt: Option<String>,
+    ) -> Block {
+        Block::Image {
+            src,
+            caption,
+            credit,
+            alt,
+            media: None,
+            width: None,
+            height: None,
+            srcset: None,
+            sources: None,
+            placeholder: None,
+        }
+    }
+}
+
+/// Drops what the service fills in image blocks (a body sent back as it was read carries it):
+/// a block naming a media item keeps only the item and its texts; one with an outside `src`
+/// keeps the `width` and `height` its editor gave.
+pub fn drop_renditions(blocks: &mut [Block]) {
+    for block in blocks {
+        if let Block::Image {
+            src,
+            media,
+            width,
+            height,
+            srcset,
+            sources,
+            placeholder,
+            ..
+        } = block
+        {
+            if media.is_some() {
+                *src = None;
+                *width = None;
+                *height = None;
+            }
+            *srcset = None;
+            *sources = None;
+            *placeholder = None;
+        }
+    }
+}
+
+/// The media items a body names: `(block index, media id)`.
+pub fn media_items(blocks: &[Block]) -> Vec<(usize, i64)> {
+    blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, block)| match block {
+            Block::Image {
+                media: Some(id), ..
+            } => Some((i, *id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One format of an image, in every width.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSource {
+    #[serde(rename = "type")]
+    #[schema(example = "image/webp")]
+    pub content_type: String,
+    #[schema(
+        example = "/media/3f9ac2d1e0b74a5f8c6d2e1f0a9b8c7d-320.webp 320w, /media/3f9ac2d1e0b74a5f8c6d2e1f0a9b8c7d-640.webp 640w"
+    )]
+    pub srcset: String,
+}
+
+/// What shows while an image loads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePlaceholder {
+    #[schema(example = "#5a6b7c")]
+    pub color: String,
+    #[schema(example = "LEHV6nWB2yk8pyo0adR*.7kCMdnj")]
+    pub blurhash: String,
+}
+
+/// `sizes` for a body image: the column is at most 1024 pixels wide.
+const SIZES: &str = "(max-width: 1024px) 100vw, 1024px";
+
 /// HTML for the blocks, every text escaped: safe to insert into a page as it is.
 pub fn to_html(blocks: &[Block]) -> String {
     let mut html = String::new();
+    // Every image after the first loads lazily (the first is likely on the first screen).
+    let mut images_before = 0;
     for block in blocks {
         match block {
             Block::Paragraph { text } => {
@@ -71,17 +193,23 @@ pub fn to_html(blocks: &[Block]) -> String {
                 caption,
                 credit,
                 alt,
+                width,
+                height,
+                srcset,
+                sources,
+                ..
             } => {
                 html.push_str("<figure>");
                 if let Some(src) = src.as_deref().filter(|s| is_safe_url(s)) {
-                    html.push_str("<img src=\"");
-                    escape_into(&mut html, src);
-                    html.push_str("\" alt=\"");
-                    escape_into(
-                        &mut html,
-                        alt.as_deref().or(caption.as_deref()).unwrap_or(""),
-                    );
-                    html.push_str("\">");
+                    let alt = alt.as_deref().or(caption.as_deref()).unwrap_or("");
+                    let sized = Sized {
+                        width: *width,
+                        height: *height,
+                        srcset: srcset.as_deref(),
+                        sources: sources.as_deref().unwrap_or_default(),
+                    };
+                    image_html(&mut html, src, alt, &sized, images_before > 0);
+                    images_before += 1;
                 }
                 if caption.is_some() || credit.is_some() {
                     html.push_str("<figcaption>");
@@ -111,6 +239,51 @@ pub fn to_html(blocks: &[Block]) -> String {
         }
     }
     html
+}
+
+/// What an image block knows of its files, for its HTML.
+struct Sized<'a> {
+    width: Option<u32>,
+    height: Option<u32>,
+    srcset: Option<&'a str>,
+    sources: &'a [ImageSource],
+}
+
+/// An `<img>`, inside a `<picture>` with its sources when it has them: `srcset`, `sizes`,
+/// `width` and `height` (no layout shift), `loading="lazy"` unless it is the first image.
+fn image_html(html: &mut String, src: &str, alt: &str, rendition: &Sized<'_>, lazy: bool) {
+    let picture = !rendition.sources.is_empty();
+    if picture {
+        html.push_str("<picture>");
+        for source in rendition.sources {
+            html.push_str("<source type=\"");
+            escape_into(html, &source.content_type);
+            html.push_str("\" srcset=\"");
+            escape_into(html, &source.srcset);
+            html.push_str(&format!("\" sizes=\"{SIZES}\">"));
+        }
+    }
+    html.push_str("<img src=\"");
+    escape_into(html, src);
+    html.push('"');
+    if let Some(srcset) = rendition.srcset {
+        html.push_str(" srcset=\"");
+        escape_into(html, srcset);
+        html.push_str(&format!("\" sizes=\"{SIZES}\""));
+    }
+    if let (Some(w), Some(h)) = (rendition.width, rendition.height) {
+        html.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+    }
+    html.push_str(" alt=\"");
+    escape_into(html, alt);
+    html.push('"');
+    if lazy {
+        html.push_str(" loading=\"lazy\" decoding=\"async\"");
+    }
+    html.push('>');
+    if picture {
+        html.push_str("</picture>");
+    }
 }
 
 /// Plain text for scripts and search: one block a paragraph, captions included.
@@ -162,12 +335,12 @@ mod tests {
             Block::Paragraph {
                 text: "<script>alert('x')</script> & \"mạng\"".into(),
             },
-            Block::Image {
-                src: Some("javascript:alert(1)".into()),
-                caption: Some("Tô Lâm <b>".into()),
-                credit: None,
-                alt: None,
-            },
+            Block::image(
+                Some("javascript:alert(1)".into()),
+                Some("Tô Lâm <b>".into()),
+                None,
+                None,
+            ),
         ];
         let html = to_html(&blocks);
         assert_eq!(
@@ -180,12 +353,7 @@ mod tests {
     #[test]
     fn text_joins_blocks_and_keeps_captions() {
         let blocks = vec![
-            Block::Image {
-                src: None,
-                caption: Some("Chú thích".into()),
-                credit: None,
-                alt: None,
-            },
+            Block::image(None, Some("Chú thích".into()), None, None),
             Block::Paragraph {
                 text: "Đoạn một.".into(),
             },

@@ -7,6 +7,7 @@ pub mod derive;
 pub mod events;
 pub mod key;
 pub mod kinds;
+pub mod media;
 pub mod mentions;
 pub mod organizations;
 pub mod people;

@@ -194,6 +194,8 @@ pub struct ArticleParts {
     pub mentions: Vec<Mention>,
     pub mention_exclusions: Vec<MentionRef>,
     pub view_count: Option<i64>,
+    /// The media items its body names, by id.
+    pub media: HashMap<i64, crate::db::media::MediaRow>,
 }
 
 /// The wire form of one row, its relations already loaded.
@@ -204,8 +206,9 @@ pub fn build(
     ctx: Ctx,
 ) -> Result<Article, ApiError> {
     super::keys::mark("article", row.id);
-    let blocks: Vec<Block> = serde_json::from_str(&row.body)
+    let mut blocks: Vec<Block> = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::Internal(format!("article {} has a bad body: {e}", row.id)))?;
+    show_media(&mut blocks, &parts.media);
     Ok(Article {
         body_html: options.formats.html.then(|| body::to_html(&blocks)),
         body_text: options.formats.text.then(|| body::to_text(&blocks)),
@@ -265,6 +268,7 @@ pub fn load(
     let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
     let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
+    let mut media = crate::db::media::of_articles(conn, &ids)?;
 
     rows.into_iter()
         .map(|row| {
@@ -278,10 +282,53 @@ pub fn load(
                 mentions: mentions.remove(&id).unwrap_or_default(),
                 mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
                 view_count: options.view_counts.then_some(row.view_count),
+                media: media.remove(&id).unwrap_or_default(),
             };
             build(row, parts, options, ctx)
         })
         .collect()
+}
+
+/// Fills each image block that names a media item from the item: its files, size and
+/// placeholder. An item purged from the store leaves the block its texts only.
+fn show_media(blocks: &mut [Block], media: &HashMap<i64, crate::db::media::MediaRow>) {
+    for block in blocks {
+        let Block::Image {
+            src,
+            media: Some(id),
+            width,
+            height,
+            srcset,
+            sources,
+            placeholder,
+            ..
+        } = block
+        else {
+            continue;
+        };
+        let Some(row) = media.get(id).filter(|row| row.purged_at.is_none()) else {
+            continue;
+        };
+        let shown = crate::media::rendition(row);
+        *src = Some(shown.src);
+        *width = Some(shown.width);
+        *height = Some(shown.height);
+        *srcset = shown.srcset;
+        *sources = (!shown.sources.is_empty()).then(|| {
+            shown
+                .sources
+                .into_iter()
+                .map(|(content_type, srcset)| body::ImageSource {
+                    content_type: content_type.to_owned(),
+                    srcset,
+                })
+                .collect()
+        });
+        *placeholder = Some(body::ImagePlaceholder {
+            color: shown.color,
+            blurhash: shown.blurhash,
+        });
+    }
 }
 
 type MentionsOf = (HashMap<i64, Vec<Mention>>, HashMap<i64, Vec<MentionRef>>);

@@ -8,6 +8,7 @@ pub mod articles;
 pub mod envelope;
 pub mod events;
 pub mod keys;
+pub mod media;
 pub mod organizations;
 pub mod people;
 pub mod related;

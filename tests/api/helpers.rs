@@ -93,6 +93,8 @@ pub struct TestApp {
     pub url: String,
     /// Whether search answers yet (`db::search::start_fill`).
     pub search_fill: Arc<newsroom::db::search::FillState>,
+    /// The media library (a fresh directory, or a fresh prefix of `TEST_S3_BUCKET`).
+    pub media: Arc<newsroom::media::Media>,
     _db: TestDb,
 }
 
@@ -151,6 +153,18 @@ fn unique_name() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// Where a test app keeps media: a fresh prefix of the S3 bucket `TEST_S3_BUCKET` names (CI
+/// runs the media tests against a local S3-compatible server too), or a fresh directory.
+fn media_store() -> String {
+    match std::env::var("TEST_S3_BUCKET") {
+        Ok(bucket) if !bucket.is_empty() => format!("s3://{bucket}/{}", unique_name()),
+        _ => std::env::temp_dir()
+            .join(format!("newsroom-media-{}", unique_name()))
+            .display()
+            .to_string(),
+    }
 }
 
 impl TestApp {
@@ -255,6 +269,14 @@ impl TestApp {
             clock.now(),
         )
         .expect("cursor key");
+        let media = newsroom::media::Media::open(
+            &mut pool.get().expect("connection"),
+            &media_store(),
+            None,
+            newsroom::media::MediaSettings::default(),
+            clock.now(),
+        )
+        .expect("media store");
         let state = AppState {
             editorial_pool: db::connect_pool(url, 2).expect("editorial pool"),
             pool: pool.clone(),
@@ -265,6 +287,7 @@ impl TestApp {
             cursor_key,
             limits: Arc::new(newsroom::api::limits::Limits::new(limits)),
             search_fill: search_fill.clone(),
+            media: media.clone(),
         };
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
@@ -282,6 +305,7 @@ impl TestApp {
             visits: recorder,
             url: url.to_owned(),
             search_fill,
+            media,
             _db: db,
         }
     }

@@ -3,6 +3,7 @@
 mod helpers;
 mod http;
 mod limits;
+mod media;
 mod mentions;
 
 mod articles;

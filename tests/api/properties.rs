@@ -46,12 +46,7 @@ fn block() -> impl Strategy<Value = Block> {
             optional.clone(),
             optional.clone()
         )
-            .prop_map(|(src, caption, credit, alt)| Block::Image {
-                src,
-                caption,
-                credit,
-                alt
-            }),
+            .prop_map(|(src, caption, credit, alt)| Block::image(src, caption, credit, alt)),
         (text, optional).prop_map(|(text, attribution)| Block::Quote { text, attribution }),
     ]
 }

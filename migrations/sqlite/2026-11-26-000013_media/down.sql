@@ -1,0 +1,3 @@
+DROP TABLE article_media;
+DROP TABLE media_purges;
+DROP TABLE media;

@@ -1,0 +1,196 @@
+//! Decoding, orienting, sizing and encoding images (the `image` crate, libwebp for lossy WebP).
+//! Everything here is CPU work: callers run it off the async workers.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader};
+
+use crate::domain::media::{family, scaled_height, strip, variant_widths, Format};
+
+/// Why an upload is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejected {
+    /// Not JPEG, PNG, WebP or GIF, judged from the bytes (415).
+    Unsupported,
+    /// More pixels than decoding may hold in memory (422, said before decoding).
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    /// Truncated or corrupt (422).
+    Corrupt(String),
+}
+
+/// An upload as it is kept: its facts, the stored original (metadata stripped, pixels upright),
+/// and its placeholder.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The uploaded file's format (the stored original keeps it).
+    pub format: Format,
+    /// After orientation.
+    pub width: u32,
+    pub height: u32,
+    pub has_alpha: bool,
+    pub original: Vec<u8>,
+    /// `#rrggbb`: the image's average colour.
+    pub color: String,
+    pub blurhash: String,
+}
+
+fn image_format(format: Format) -> image::ImageFormat {
+    match format {
+        Format::Jpeg => image::ImageFormat::Jpeg,
+        Format::Png => image::ImageFormat::Png,
+        Format::Webp => image::ImageFormat::WebP,
+        Format::Gif => image::ImageFormat::Gif,
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> Rejected {
+    Rejected::Corrupt(e.to_string())
+}
+
+/// Judges, decodes and strips an upload. The pixel count is read from the header and refused
+/// before anything is decoded (a decompression bomb never allocates), and the decoder is held
+/// to the memory that pixel count needs.
+pub fn prepare(bytes: &[u8], max_pixels: u64) -> Result<Prepared, Rejected> {
+    let format = Format::sniff(bytes).ok_or(Rejected::Unsupported)?;
+    let reader = || ImageReader::with_format(Cursor::new(bytes), image_format(format));
+    let (width, height) = match crate::domain::media::declared_size(format, bytes) {
+        Some(size) => size,
+        None => reader().into_dimensions().map_err(corrupt)?,
+    };
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(Rejected::TooLarge {
+            width,
+            height,
+            max_pixels,
+        });
+    }
+    // Metadata out first: a file whose structure does not hold together stops here.
+    let stripped = strip(format, bytes).map_err(corrupt)?;
+    let mut decoder = reader().into_decoder().map_err(corrupt)?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(max_pixels.saturating_mul(8));
+    decoder.set_limits(limits).map_err(corrupt)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let has_alpha = decoded.color().has_alpha();
+    let original = if orientation == image::metadata::Orientation::NoTransforms {
+        stripped
+    } else {
+        // The orientation lived in the EXIF block that is gone: the pixels turn instead.
+        decoded.apply_orientation(orientation);
+        encode(&decoded, format, ORIGINAL_QUALITY)?
+    };
+    let (color, blurhash) = placeholder(&decoded);
+    Ok(Prepared {
+        format,
+        width: decoded.width(),
+        height: decoded.height(),
+        has_alpha,
+        original,
+        color,
+        blurhash,
+    })
+}
+
+/// Quality of an original that had to be encoded again (turned upright).
+const ORIGINAL_QUALITY: u8 = 92;
+/// Quality of the variants (JPEG and lossy WebP).
+const VARIANT_QUALITY: u8 = 80;
+
+/// The average colour and a BlurHash of 4 × 3 components, from a 32-pixel thumbnail.
+fn placeholder(image: &DynamicImage) -> (String, String) {
+    let small = image.thumbnail(32, 32).to_rgba8();
+    let pixels = u64::from(small.width() * small.height()).max(1);
+    let mut sum = [0u64; 3];
+    for p in small.pixels() {
+        for (total, channel) in sum.iter_mut().zip(p.0) {
+            *total += u64::from(channel);
+        }
+    }
+    let color = format!(
+        "#{:02x}{:02x}{:02x}",
+        sum[0] / pixels,
+        sum[1] / pixels,
+        sum[2] / pixels
+    );
+    let blurhash =
+        blurhash::encode(4, 3, small.width(), small.height(), small.as_raw()).unwrap_or_default();
+    (color, blurhash)
+}
+
+/// One encoded variant.
+#[derive(Debug)]
+pub struct Rendered {
+    pub width: u32,
+    pub height: u32,
+    pub format: Format,
+    pub bytes: Vec<u8>,
+}
+
+/// Every variant of a stored original: each width below its own, in WebP and in its family
+/// (JPEG or PNG), each width made from the next larger one (an animated GIF gives its first
+/// frame). Largest first.
+pub fn render_variants(original: &[u8], format: Format) -> Result<Vec<Rendered>, Rejected> {
+    let decoded = ImageReader::with_format(Cursor::new(original), image_format(format))
+        .decode()
+        .map_err(corrupt)?;
+    let family = family(format, decoded.color().has_alpha());
+    let (w, h) = (decoded.width(), decoded.height());
+    let mut rendered = Vec::new();
+    let mut source = decoded;
+    for width in variant_widths(w).into_iter().rev() {
+        let height = scaled_height(w, h, width);
+        let sized = source.resize_exact(width, height, image::imageops::FilterType::Triangle);
+        for format in [Format::Webp, family] {
+            rendered.push(Rendered {
+                width,
+                height,
+                format,
+                bytes: encode(&sized, format, VARIANT_QUALITY)?,
+            });
+        }
+        source = sized;
+    }
+    Ok(rendered)
+}
+
+/// Encodes in `format` (JPEG and WebP lossy at `quality`; PNG and GIF lossless).
+fn encode(image: &DynamicImage, format: Format, quality: u8) -> Result<Vec<u8>, Rejected> {
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => {
+            let rgb = image.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+                .encode_image(&rgb)
+                .map_err(corrupt)?;
+        }
+        Format::Webp => {
+            let memory = if image.color().has_alpha() {
+                let rgba = image.to_rgba8();
+                webp::Encoder::from_rgba(rgba.as_raw(), rgba.width(), rgba.height())
+                    .encode(f32::from(quality))
+            } else {
+                let rgb = image.to_rgb8();
+                webp::Encoder::from_rgb(rgb.as_raw(), rgb.width(), rgb.height())
+                    .encode(f32::from(quality))
+            };
+            out.extend_from_slice(&memory);
+        }
+        Format::Png | Format::Gif => {
+            let format = match format {
+                Format::Gif => image::ImageFormat::Gif,
+                _ => image::ImageFormat::Png,
+            };
+            image
+                .write_to(&mut Cursor::new(&mut out), format)
+                .map_err(corrupt)?;
+        }
+    }
+    Ok(out)
+}
