@@ -62,13 +62,18 @@ python3 -c "print('uploads/s: %.2f (%.2f s each, variants included)' % ($uploads
 
 echo "== 4 uploads at once: resident memory of the server"
 peak=0
-for i in $(seq "$uploads" $((uploads + 3))); do upload_and_wait "$work/photo-$i.jpg" >/dev/null & done
-while [ "$(jobs -r | wc -l)" -gt 0 ]; do
+running=()
+for i in $(seq "$uploads" $((uploads + 3))); do
+  upload_and_wait "$work/photo-$i.jpg" >/dev/null &
+  running+=("$!")
+done
+alive() { for p in "${running[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while alive; do
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
   [ "$rss" -gt "$peak" ] && peak=$rss
   sleep 0.05
 done
-wait
+for p in "${running[@]}"; do wait "$p"; done
 echo "peak resident memory while 4 uploads ran: $((peak / 1024)) MiB (target: under 400 MiB)"
 
 echo "== a variant served (640 px WebP), cache and ceiling on core 0, wrk -t1 -c8 on core 1"

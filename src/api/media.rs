@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -20,6 +19,7 @@ use crate::domain::media::Format;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::media::image::{prepare, Rejected};
+use crate::media::store::Fetched;
 use crate::media::{files, make_variants, Media};
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::media::{build, MediaItem};
@@ -286,7 +286,7 @@ pub async fn upload_media(
         .await
         .map_err(store_error)?;
     let (status, row) = database::run(&state.editorial_pool, move |conn| {
-        conn.transaction(|conn| match db::by_sha256(conn, &new.sha256)? {
+        database::write_transaction(conn, |conn| match db::by_sha256(conn, &new.sha256)? {
             // Another upload of the same bytes won the race.
             Some(row) => Ok((actix_web::http::StatusCode::OK, row)),
             None => {
@@ -682,7 +682,7 @@ pub async fn delete_media(
         // The deletion first, then the check: on PostgreSQL the update holds the row, so an
         // article write naming the item either committed before (and is seen here) or waits
         // and then sees the item deleted (`db::media::usable_locked`).
-        conn.transaction(|conn| {
+        database::write_transaction(conn, |conn| {
             if !db::soft_delete(conn, id, version, now)? {
                 return Err(stale(version));
             }
@@ -776,7 +776,7 @@ pub async fn purge_media(
     let reason = reason.unwrap_or_default();
     let now = state.ctx().now;
     let row = database::run(&state.editorial_pool, move |conn| {
-        conn.transaction(|conn| {
+        database::write_transaction(conn, |conn| {
             let row = db::find(conn, id)?.ok_or_else(|| ApiError::not_found(NOUN, id))?;
             if row.purged_at.is_some() {
                 return Err(ApiError::Gone(format!(
@@ -792,6 +792,7 @@ pub async fn purge_media(
     let mut removed = 0;
     for file in files(&row) {
         state.media.store.delete(&file).await.map_err(store_error)?;
+        state.media.forget_hot(&file);
         removed += 1;
     }
     tracing::warn!(id, purged_by = %purged_by, "purged a media item from the store");
@@ -871,21 +872,30 @@ pub async fn get_media_file(
         Some(raw) => parse_range(raw),
         None => None,
     };
-    let mut fetched = state
-        .media
-        .store
-        .get(&file, range.map(|r| r.request()))
-        .await
-        .map_err(store_error)?;
+    // Small files are kept in memory once read: a name's bytes never change.
+    let hot = state.media.hot(&file);
+    let (mut fetched, mut from) = match (&hot, range) {
+        (Some(bytes), _) => (
+            Some(Fetched {
+                size: bytes.len() as u64,
+                bytes: bytes.clone(),
+            }),
+            0,
+        ),
+        (None, range) => (fetch(&state, &file, range).await?, 0),
+    };
     if fetched.is_none() && width.is_some() {
         // A variant not made yet: make it now (or wait for whoever is making it).
         if make_on_request(&state, name).await? {
-            fetched = state
-                .media
-                .store
-                .get(&file, range.map(|r| r.request()))
-                .await
-                .map_err(store_error)?;
+            fetched = fetch(&state, &file, range).await?;
+        }
+    }
+    if hot.is_none() {
+        match (&fetched, range) {
+            (Some(whole), None) => state.media.keep_hot(&file, whole.bytes.clone()),
+            // What was fetched begins where the request began (a suffix range read it all).
+            (_, Some(range)) => from = range.request().start,
+            _ => {}
         }
     }
     let fetched = fetched.ok_or_else(missing)?;
@@ -894,8 +904,6 @@ pub async fn get_media_file(
     };
     match range.resolve(fetched.size) {
         Some((start, end)) => {
-            // What was fetched begins where the request began (a suffix range read it all).
-            let from = range.request().start;
             let part = fetched.bytes.slice(
                 (start - from) as usize..((end - from + 1) as usize).min(fetched.bytes.len()),
             );
@@ -934,6 +942,20 @@ fn file_headers(
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     builder
+}
+
+/// The file, or the part of it a range asks for.
+async fn fetch(
+    state: &State,
+    file: &str,
+    range: Option<ByteRange>,
+) -> Result<Option<Fetched>, ApiError> {
+    state
+        .media
+        .store
+        .get(file, range.map(|r| r.request()))
+        .await
+        .map_err(store_error)
 }
 
 /// Makes the variants of the item named `name` on this request when nobody is making them,

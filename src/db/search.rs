@@ -532,9 +532,14 @@ pub fn fill(
     let mut read = 0;
     for kind in Kind::ALL {
         let mut after = 0;
-        while let Some(filled) =
-            conn.transaction(|conn| fill_batch(conn, kind, after, FILL_BATCH))?
-        {
+        while let Some(filled) = conn.transaction(|conn| {
+            // Hold SQLite's write lock from the start: a batch reads, then writes, and a
+            // transaction that reads first cannot wait for a concurrent writer.
+            if let DbConnection::Sqlite(c) = conn {
+                c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
+            }
+            fill_batch(conn, kind, after, FILL_BATCH)
+        })? {
             after = filled.last;
             added += filled.added;
             read += filled.read;

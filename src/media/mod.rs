@@ -43,7 +43,14 @@ pub struct Media {
     pub settings: MediaSettings,
     name_key: Vec<u8>,
     wake: tokio::sync::Notify,
+    /// Small files as last read (their names' bytes never change), so that serving a variant
+    /// is a memory read: at most `HOT_BYTES` in all, files up to `HOT_FILE_BYTES` each, for a
+    /// minute (a purge on another instance reaches this one within it).
+    hot: moka::sync::Cache<String, bytes::Bytes>,
 }
+
+const HOT_BYTES: u64 = 64 * 1024 * 1024;
+const HOT_FILE_BYTES: usize = 1024 * 1024;
 
 /// How long a worker holds the job of making one item's variants before another may take it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -55,6 +62,14 @@ impl Media {
             settings,
             name_key,
             wake: tokio::sync::Notify::new(),
+            hot: moka::sync::Cache::builder()
+                .max_capacity(HOT_BYTES)
+                // Another instance's purge reaches this one's memory within a minute.
+                .time_to_live(Duration::from_secs(60))
+                .weigher(|_: &String, bytes: &bytes::Bytes| {
+                    u32::try_from(bytes.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
         })
     }
 
@@ -96,6 +111,23 @@ impl Media {
             let _ = PUBLIC_BASE.set(base);
         }
         Ok(Media::new(store, settings, key.into_bytes()))
+    }
+
+    /// A file kept in memory, if it is.
+    pub fn hot(&self, file: &str) -> Option<bytes::Bytes> {
+        self.hot.get(file)
+    }
+
+    /// Keeps a small file in memory.
+    pub fn keep_hot(&self, file: &str, bytes: bytes::Bytes) {
+        if bytes.len() <= HOT_FILE_BYTES {
+            self.hot.insert(file.to_owned(), bytes);
+        }
+    }
+
+    /// Forgets a file (purged).
+    pub fn forget_hot(&self, file: &str) {
+        self.hot.invalidate(file);
     }
 
     /// Rings the worker: an upload is waiting for its variants.

@@ -11,6 +11,30 @@ use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload};
 
+/// Removes what a killed process left half-written in a local store: `object_store` writes a
+/// file aside as `<name>#<n>` and renames it when whole, so every `#` file is a write that
+/// never finished (served names never hold one).
+fn sweep_staged(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sweep_staged(&path);
+        } else if entry.file_name().to_string_lossy().contains('#') {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    tracing::warn!(file = %path.display(), "removed a half-written media file")
+                }
+                Err(error) => {
+                    tracing::warn!(file = %path.display(), %error, "cannot remove a half-written media file")
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct MediaStore {
     inner: Arc<dyn ObjectStore>,
@@ -55,6 +79,7 @@ impl MediaStore {
         }
         std::fs::create_dir_all(spec)
             .map_err(|e| StoreError(format!("cannot create {spec}: {e}")))?;
+        sweep_staged(std::path::Path::new(spec));
         let local = object_store::local::LocalFileSystem::new_with_prefix(spec)?;
         Ok(MediaStore {
             inner: Arc::new(local),
@@ -110,5 +135,23 @@ impl MediaStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_store_opens_without_what_a_kill_left_half_written() {
+        let dir = std::env::temp_dir().join(format!("newsroom-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("0123abcd.jpg"), b"whole").expect("file");
+        std::fs::write(dir.join("0123abcd-320.webp#3"), b"half").expect("staged");
+        let store = MediaStore::open(&dir.display().to_string()).expect("opens");
+        assert!(store.describe.starts_with("local:"));
+        assert!(dir.join("0123abcd.jpg").exists());
+        assert!(!dir.join("0123abcd-320.webp#3").exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

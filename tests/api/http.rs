@@ -570,3 +570,71 @@ fn the_search_index_is_filled_once_at_start_up() {
     server.stop();
     assert_eq!(count(rows), 0);
 }
+
+/// With `NEWSROOM_MEDIA_PUBLIC_URL` (a CDN, a public bucket) every media URL is under it.
+#[test]
+fn media_urls_follow_the_public_base() {
+    let dir = std::env::temp_dir().join(format!("newsroom-cdn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (ok, out) = newsroom(&dir.join("http.db"), &["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = newsroom(
+        &dir.join("http.db"),
+        &[
+            "token",
+            "create",
+            "--name",
+            "cdn",
+            "--scope",
+            "content:write",
+        ],
+    );
+    assert!(ok, "{out}");
+    let token = out.trim().lines().next().unwrap_or_default().to_owned();
+    let store = dir.join("media").display().to_string();
+    let server = Server::start_with(
+        Some(dir.clone()),
+        &[
+            "--media-store",
+            &store,
+            "--media-public-url",
+            "https://cdn.example.vn/anh/",
+        ],
+    );
+    let image = {
+        let img = image::RgbImage::from_pixel(700, 500, image::Rgb([10, 120, 200]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut out)
+            .encode_image(&img)
+            .expect("jpeg");
+        out
+    };
+    let mut request = format!(
+        "POST /api/v1/media HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+        image.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&image);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream.write_all(&request).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let item: serde_json::Value = serde_json::from_str(body).expect("json");
+    let src = item["data"]["src"].as_str().unwrap_or_default();
+    assert!(
+        src.starts_with("https://cdn.example.vn/anh/") && src.ends_with(".jpg"),
+        "{src}"
+    );
+    assert!(item["data"]["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|v| v["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://cdn.example.vn/anh/"))));
+    // The files are in the store all the same (the CDN pulls them from there or from /media/).
+    let file = src.rsplit('/').next().unwrap_or_default();
+    assert!(dir.join("media").join(file).exists());
+}
