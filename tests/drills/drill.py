@@ -197,11 +197,12 @@ def full_disk_drill(workdir):
             if request(service.port, "POST", "/api/v1/tags", {"name": f"disk {i}"}, token)[0] == 201:
                 written.append(i)
         filler = os.path.join(mount, "filler")
-        with open(filler, "wb") as f:
+        # Unbuffered: a buffered file still holding what did not fit raised ENOSPC again when
+        # it closed (whether it did depended on how the free space fell against the buffer).
+        with open(filler, "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         statuses, types = [], set()
