@@ -84,6 +84,17 @@ fn add_shared_problems(doc: &mut utoipa::openapi::OpenApi) {
         .description("The body arrived slower than the minimum rate (1 KiB per 10 s by default)")
         .content("application/problem+json", problem())
         .build();
+    let request_id = HeaderBuilder::new()
+        .schema(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .examples([serde_json::json!("4f1c2a9e7b3d5f60a8c1e2d3b4f5a697")]),
+        )
+        .description(Some(
+            "The request's id, in every response and every log line of the request: the caller's \
+             own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise",
+        ))
+        .build();
     for item in doc.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -98,6 +109,13 @@ fn add_shared_problems(doc: &mut utoipa::openapi::OpenApi) {
                 responses.insert("408".into(), too_slow.clone().into());
             }
             responses.insert("429".into(), too_many.clone().into());
+            for response in responses.values_mut() {
+                if let utoipa::openapi::RefOr::T(response) = response {
+                    response
+                        .headers
+                        .insert("X-Request-Id".into(), request_id.clone());
+                }
+            }
         }
     }
 }

@@ -86,24 +86,61 @@ async fn head_as_get(
     next.call(req).await
 }
 
-/// One log line a request: method, path, status, time. Query strings and headers are not logged
-/// (they may carry tokens later).
+/// One log line a request: method, path, status, time, and the request's id. Query strings and
+/// headers are not logged (they may carry tokens). Every response carries `X-Request-Id`: the
+/// caller's own when it sent a usable one (a proxy's or a front end's), a fresh one otherwise;
+/// every log line written while the request runs carries it too.
 async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let res = next.call(req).await?;
-    tracing::info!(
-        %method,
-        %path,
-        status = res.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    let id = request_id(req.headers().get(REQUEST_ID));
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID), value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            %path,
+            status = res.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "request"
+        )
+    });
     Ok(res)
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// The caller's request id when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; otherwise 16 random
+/// bytes in hex.
+fn request_id(given: Option<&header::HeaderValue>) -> String {
+    let usable = given.and_then(|v| v.to_str().ok()).filter(|id| {
+        (1..=128).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+    });
+    if let Some(id) = usable {
+        return id.to_owned();
+    }
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: a time-based id still tells requests apart in the log.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        return format!("{nanos:032x}");
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn cors(settings: &AppSettings) -> Cors {
@@ -144,6 +181,7 @@ fn cors(settings: &AppSettings) -> Cors {
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::HeaderName::from_static(REQUEST_ID),
         ])
         .max_age(3600)
 }

@@ -120,3 +120,41 @@ db_test!(times_use_the_portal_offset, |app| {
         .as_str()
         .is_some_and(|t| t.starts_with("2026-11-25T10:00:00")));
 });
+
+// Every response carries an X-Request-Id: the caller's when usable, a fresh one otherwise.
+db_test!(every_response_carries_a_request_id, |app| {
+    let fresh = app.get("/api/v1/articles?per_page=1").await;
+    let id = fresh.header("x-request-id").expect("an id").to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+    let other = app.get("/api/v1/articles?per_page=1").await;
+    assert_ne!(
+        other.header("x-request-id"),
+        Some(id.as_str()),
+        "one per request"
+    );
+    let kept = app
+        .request(
+            actix_web::test::TestRequest::get()
+                .uri("/api/v1/nothing-here")
+                .insert_header(("X-Request-Id", "cdn-7f3a.42:edge_1")),
+        )
+        .await;
+    assert_eq!(kept.status, 404);
+    assert_eq!(
+        kept.header("x-request-id"),
+        Some("cdn-7f3a.42:edge_1"),
+        "problems too"
+    );
+    for unusable in ["x".repeat(129), "có dấu".to_owned(), "a b".to_owned()] {
+        let res = app
+            .request(
+                actix_web::test::TestRequest::get()
+                    .uri("/livez")
+                    .insert_header(("X-Request-Id", unusable.clone())),
+            )
+            .await;
+        let id = res.header("x-request-id").unwrap_or_default();
+        assert!(id != unusable && id.len() == 32, "{unusable:?} -> {id:?}");
+    }
+});
