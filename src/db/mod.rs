@@ -313,12 +313,18 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 {
     conn.transaction(|conn| {
-        if let DbConnection::Sqlite(c) = conn {
-            // A write that changes nothing, to hold the lock (waiting up to busy_timeout).
-            c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
-        }
+        take_write_lock(conn)?;
         work(conn)
     })
+}
+
+/// On SQLite, takes the write lock inside the current transaction with a write that changes
+/// nothing (waiting up to busy_timeout); PostgreSQL needs nothing.
+pub fn take_write_lock(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
+    }
+    Ok(())
 }
 
 /// A transaction that changes content: a write transaction that first takes the change log's

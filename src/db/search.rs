@@ -535,9 +535,7 @@ pub fn fill(
         while let Some(filled) = conn.transaction(|conn| {
             // Hold SQLite's write lock from the start: a batch reads, then writes, and a
             // transaction that reads first cannot wait for a concurrent writer.
-            if let DbConnection::Sqlite(c) = conn {
-                c.batch_execute("UPDATE slug_history SET id = id WHERE 0")?;
-            }
+            super::take_write_lock(conn)?;
             fill_batch(conn, kind, after, FILL_BATCH)
         })? {
             after = filled.last;
