@@ -150,7 +150,23 @@ fn serve(settings: Settings) -> CliResult {
             trusted_proxies: settings.trusted_proxies.clone(),
         },
     ));
+    let webhooks = Arc::new(crate::webhooks::Dispatcher::new(
+        pool.clone(),
+        Clock::System,
+        tz,
+        crate::webhooks::WebhookSettings {
+            allow_private: settings.webhook_allow_private,
+            timeout: Duration::from_secs(settings.webhook_timeout.clamp(1, 300)),
+            api_base: settings
+                .api_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", settings.bind))
+                .trim_end_matches('/')
+                .to_owned(),
+        },
+    )?);
     let state = AppState {
+        webhooks: webhooks.clone(),
         editorial_pool: db::connect_pool(
             &settings.database_url,
             settings.editorial_pool_size.max(1),
@@ -191,6 +207,8 @@ fn serve(settings: Settings) -> CliResult {
         spawn_flusher(recorder.clone(), flush_every);
         spawn_relinker(pool.clone(), cache.clone());
         crate::media::spawn_worker(media, pool.clone(), Clock::System);
+        crate::webhooks::spawn_worker(webhooks.clone());
+        spawn_publication_watch(pool.clone(), cache.clone(), webhooks);
         spawn_cache_poller(cache, pool);
         spawn_refused_reporter();
         server.await?;
@@ -289,6 +307,41 @@ fn spawn_relinker(pool: db::DbPool, cache: Arc<ResponseCache>) {
                 }
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "cannot relink mentions; will retry"),
+            }
+        }
+    });
+}
+
+/// Each second, logs the scheduled publications whose moment came (decision 0016): the change
+/// feed and webhooks learn of them without any job an operator runs. Every instance looks; the
+/// change log's lock and the check in `log_due_publications` log each once.
+fn spawn_publication_watch(
+    pool: db::DbPool,
+    cache: Arc<ResponseCache>,
+    webhooks: Arc<crate::webhooks::Dispatcher>,
+) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            let logged = db::run(&pool, |conn| {
+                let now = Clock::System.now();
+                if db::changes::next_due_publication(conn)?.is_none_or(|at| at > now) {
+                    return Ok(0);
+                }
+                db::content_transaction(conn, |conn| {
+                    Ok(db::changes::log_due_publications(conn, now)?)
+                })
+            })
+            .await;
+            match logged {
+                Ok(0) => {}
+                Ok(published) => {
+                    cache.invalidate();
+                    webhooks.wake();
+                    tracing::info!(published, "scheduled articles went out");
+                }
+                Err(error) => tracing::warn!(%error, "cannot log due publications; will retry"),
             }
         }
     });

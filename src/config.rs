@@ -28,6 +28,12 @@
 //!   64 MiB; 0 turns the cache off); `NEWSROOM_CACHE_TTL` / `--cache-ttl`: their longest life in
 //!   seconds (default 10); `NEWSROOM_MAX_AGE`, `NEWSROOM_S_MAXAGE`,
 //!   `NEWSROOM_STALE_WHILE_REVALIDATE`: `Cache-Control` of public reads (10, 60, 30 seconds).
+//! - `NEWSROOM_API_URL`: the API's public base URL in webhook messages;
+//!   `NEWSROOM_WEBHOOK_ALLOW_PRIVATE`: let deliveries reach private addresses (tests);
+//!   `NEWSROOM_WEBHOOK_TIMEOUT`: seconds one attempt may take (default 10).
+//! - `NEWSROOM_SITE_URL`, `NEWSROOM_ARTICLE_PATH` (default `/{slug}`), `NEWSROOM_SITE_NAME`: the
+//!   portal's links and name in feeds and sitemaps.
+//! - `NEWSROOM_METRICS_BIND`: serve `/metrics` on its own address (and not on the main one).
 //! - `NEWSROOM_LOG` / `--log`: log filter (default `info`); `NEWSROOM_LOG_FORMAT` / `--log-format`:
 //!   `text` or `json`.
 
@@ -316,6 +322,46 @@ pub struct Settings {
         global = true
     )]
     pub media_max_pixels: u64,
+    /// The API's public base URL, for the `url` of webhook messages (default: `http://` and
+    /// the bind address).
+    #[arg(long, env = "NEWSROOM_API_URL", global = true)]
+    pub api_url: Option<String>,
+    /// Let webhook deliveries reach loopback, private and link-local addresses (refused by
+    /// default, checked after the name is resolved).
+    #[arg(long, env = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: bool,
+    /// The longest one webhook attempt may take, in seconds.
+    #[arg(
+        long,
+        env = "NEWSROOM_WEBHOOK_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub webhook_timeout: u64,
+    /// The portal's public site, for links in feeds and sitemaps (default: the API's own base
+    /// URL, from the request).
+    #[arg(long, env = "NEWSROOM_SITE_URL", global = true)]
+    pub site_url: Option<String>,
+    /// Where an article lives on the portal's site: `{slug}` and `{id}` are replaced.
+    #[arg(
+        long,
+        env = "NEWSROOM_ARTICLE_PATH",
+        default_value = "/{slug}",
+        global = true
+    )]
+    pub article_path: String,
+    /// The portal's name in feeds and the news sitemap (`news:publication`).
+    #[arg(
+        long,
+        env = "NEWSROOM_SITE_NAME",
+        default_value = "newsroom",
+        global = true
+    )]
+    pub site_name: String,
+    /// Serve `/metrics` on this address too (a port kept off the public network); it is
+    /// served on the main address as well unless this is set.
+    #[arg(long, env = "NEWSROOM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
     /// Load the demo content into an empty database at start.
     #[arg(long, env = "NEWSROOM_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,

@@ -29,6 +29,8 @@ use crate::views::people::{Person, PersonRef};
         (name = "search", description = "Tìm kiếm: articles, events, people and organizations in one ranked list"),
         (name = "media", description = "Ảnh: the image library, its variants and its files"),
         (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
+        (name = "changes", description = "Thay đổi: every content change in commit order, for mirrors and caches"),
+        (name = "webhooks", description = "Webhooks (admin): signed deliveries of content changes, with retries"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),
     ),

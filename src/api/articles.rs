@@ -609,21 +609,6 @@ write_routes! {
 }
 
 /// Paging of an article's revisions (newest first): like every list, by page.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RevisionParams {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
-    pub page: Option<String>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<String>,
-    /// `exact` (default) counts the total; `none` skips it.
-    #[param(value_type = Option<super::query::CountMode>, example = "exact")]
-    pub count: Option<String>,
-}
-
 /// Revisions have one order, newest first.
 const REVISIONS: ListSpec<()> = ListSpec {
     sorts: &[("version", ())],
@@ -637,7 +622,7 @@ const REVISIONS: ListSpec<()> = ListSpec {
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = ["content:preview"])),
-    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"), RevisionParams),
+    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7"), super::query::PagingParams),
     responses(
         (status = 200, description = "One page of revisions", body = ListResponse<Revision>),
         (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
@@ -654,7 +639,7 @@ pub async fn list_article_revisions(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    params: QueryParams<RevisionParams>,
+    params: QueryParams<super::query::PagingParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ContentPreview)?;
     let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;

@@ -272,7 +272,8 @@ impl ResponseCache {
     }
 
     /// The invalidation count a response or fact is built under.
-    fn generation(&self) -> u64 {
+    /// A number that moves whenever content changed (here, or as the change log showed).
+    pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
@@ -472,7 +473,10 @@ pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
 fn is_public_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
-        && !matches!(req.path(), "/livez" | "/readyz")
+        && !matches!(
+            req.path(),
+            "/livez" | "/readyz" | "/metrics" | "/api/v1/changes" | "/api/v1/export"
+        )
 }
 
 /// The response for `entry` at `now` in `coding`: `304` when `If-None-Match` names that form,

@@ -116,17 +116,32 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Logs the change (decision 0008) and brings the item's search index row up to date, in the
-/// write's own transaction.
+/// Logs the change (decisions 0008, 0016) with whether the public saw the item before it, and
+/// brings the item's search index row up to date, in the write's own transaction.
 fn log<E: Editable>(
     conn: &mut DbConnection,
     id: i64,
     (version, json): &(i32, Value),
     action: ChangeAction,
+    public_before: bool,
     ctx: Ctx,
 ) -> Result<(), ApiError> {
     let slug = json["slug"].as_str().unwrap_or_default();
-    changes::record(conn, collection::<E>(), id, slug, action, *version, ctx.now)?;
+    let public_after =
+        action != ChangeAction::Deleted && is_public(&written::<E::Row>(conn, id)?, ctx);
+    changes::record(
+        conn,
+        changes::Change {
+            resource: collection::<E>(),
+            item_id: id,
+            slug,
+            action,
+            version: *version,
+            at: ctx.now,
+            public_before,
+            public_after,
+        },
+    )?;
     if let Some(kind) = crate::db::search::Kind::of_collection(collection::<E>()) {
         crate::db::search::reindex(conn, kind, id)?;
         // A name may have changed: articles are scanned again after the commit (decision 0014).
@@ -136,6 +151,14 @@ fn log<E: Editable>(
         }
     }
     Ok(())
+}
+
+/// Whether an anonymous reader sees the item now.
+fn is_public<R: Record>(row: &R, ctx: Ctx) -> bool {
+    row.seen(crate::db::Viewer {
+        previews: false,
+        now: ctx.now,
+    }) == crate::db::Seen::Visible
 }
 
 fn stale<E: Editable>(stored: &E::Row) -> ApiError {
@@ -179,7 +202,7 @@ fn create<E: Editable>(
     let id = E::insert(conn, &checked, ctx)?;
     let written = E::represent(conn, id, ctx)?;
     E::after_write(conn, id, &written, editor, ctx)?;
-    log::<E>(conn, id, &written, ChangeAction::Created, ctx)?;
+    log::<E>(conn, id, &written, ChangeAction::Created, false, ctx)?;
     Ok(written)
 }
 
@@ -228,7 +251,14 @@ fn replace<E: Editable>(
     }
     let written = E::represent(conn, stored.id(), ctx)?;
     E::after_write(conn, stored.id(), &written, editor, ctx)?;
-    log::<E>(conn, stored.id(), &written, ChangeAction::Updated, ctx)?;
+    log::<E>(
+        conn,
+        stored.id(),
+        &written,
+        ChangeAction::Updated,
+        is_public(&stored, ctx),
+        ctx,
+    )?;
     Ok(written)
 }
 
@@ -247,6 +277,7 @@ pub async fn create_item<E: Editable + 'static>(
     })
     .await?;
     state.cache.invalidate();
+    state.webhooks.wake();
     let location = format!(
         "/api/v1/{}/{}",
         collection::<E>(),
@@ -278,6 +309,7 @@ pub async fn write_item<E: Editable + 'static>(
     })
     .await?;
     state.cache.invalidate();
+    state.webhooks.wake();
     Ok(changed(version, json))
 }
 
@@ -304,11 +336,19 @@ pub async fn delete_item<E: Editable + 'static>(
             }
             let written = E::represent(conn, stored.id(), ctx)?;
             E::after_write(conn, stored.id(), &written, &editor, ctx)?;
-            log::<E>(conn, stored.id(), &written, ChangeAction::Deleted, ctx)
+            log::<E>(
+                conn,
+                stored.id(),
+                &written,
+                ChangeAction::Deleted,
+                is_public(&stored, ctx),
+                ctx,
+            )
         })
     })
     .await?;
     state.cache.invalidate();
+    state.webhooks.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 

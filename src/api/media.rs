@@ -15,6 +15,7 @@ use super::State;
 use crate::db::media::{self as db, MediaOrder, MediaRow, MediaTexts, NewMedia};
 use crate::db::{self as database};
 use crate::domain::check::{max, Checks};
+use crate::domain::kinds::ChangeAction;
 use crate::domain::media::Format;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
@@ -235,14 +236,18 @@ pub async fn upload_media(
     let ctx = state.ctx();
     let known = sha256.clone();
     let existing = database::run(&state.editorial_pool, move |conn| {
-        let row = db::by_sha256(conn, &known)?;
-        if let Some(row) = &row {
-            if row.deleted_at.is_some() {
-                db::restore(conn, row.id, ctx.now)?;
-                return Ok(db::find(conn, row.id)?);
+        database::content_transaction(conn, |conn| {
+            let row = db::by_sha256(conn, &known)?;
+            if let Some(row) = &row {
+                if row.deleted_at.is_some() {
+                    // It comes back: a creation for whoever mirrors the library.
+                    db::restore(conn, row.id, ctx.now)?;
+                    db::log(conn, row.id, ChangeAction::Created, ctx.now)?;
+                    return Ok(db::find(conn, row.id)?);
+                }
             }
-        }
-        Ok(row)
+            Ok(row)
+        })
     })
     .await?;
     if let Some(row) = existing {
@@ -286,11 +291,12 @@ pub async fn upload_media(
         .await
         .map_err(store_error)?;
     let (status, row) = database::run(&state.editorial_pool, move |conn| {
-        database::write_transaction(conn, |conn| match db::by_sha256(conn, &new.sha256)? {
+        database::content_transaction(conn, |conn| match db::by_sha256(conn, &new.sha256)? {
             // Another upload of the same bytes won the race.
             Some(row) => Ok((actix_web::http::StatusCode::OK, row)),
             None => {
                 let id = db::insert(conn, &new)?;
+                db::log(conn, id, ChangeAction::Created, new.created_at)?;
                 let row = db::find(conn, id)?
                     .ok_or_else(|| ApiError::Internal("the new media item vanished".into()))?;
                 Ok((actix_web::http::StatusCode::CREATED, row))
@@ -550,10 +556,13 @@ async fn edit(
     }
     let version = row.version;
     let written = database::run(&state.editorial_pool, move |conn| {
-        Ok(db::update_texts(conn, id, version, &texts, ctx.now)?
-            .then(|| db::find(conn, id))
-            .transpose()?
-            .flatten())
+        database::content_transaction(conn, |conn| {
+            if !db::update_texts(conn, id, version, &texts, ctx.now)? {
+                return Ok(None);
+            }
+            db::log(conn, id, ChangeAction::Updated, ctx.now)?;
+            Ok(db::find(conn, id)?)
+        })
     })
     .await?;
     let row = written.ok_or_else(|| stale(version))?;
@@ -682,10 +691,11 @@ pub async fn delete_media(
         // The deletion first, then the check: on PostgreSQL the update holds the row, so an
         // article write naming the item either committed before (and is seen here) or waits
         // and then sees the item deleted (`db::media::usable_locked`).
-        database::write_transaction(conn, |conn| {
+        database::content_transaction(conn, |conn| {
             if !db::soft_delete(conn, id, version, now)? {
                 return Err(stale(version));
             }
+            db::log(conn, id, ChangeAction::Deleted, now)?;
             let users = db::users(conn, id)?;
             if !users.is_empty() {
                 let named: Vec<String> = users.iter().map(|(_, slug)| slug.clone()).collect();

@@ -5,6 +5,7 @@
 pub mod articles;
 pub mod auth;
 pub mod caching;
+pub mod changes;
 pub mod editing;
 pub mod events;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod search;
 pub mod tags;
 pub mod tokens;
 pub mod visits;
+pub mod webhooks;
 pub mod write;
 
 use actix_web::web;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub media: std::sync::Arc<crate::media::Media>,
     /// Whether search may answer yet (`db::search::start_fill`).
     pub search_fill: std::sync::Arc<crate::db::search::FillState>,
+    /// Sends webhook deliveries (`webhooks`); woken by every content change.
+    pub webhooks: std::sync::Arc<crate::webhooks::Dispatcher>,
 }
 
 impl AppState {
@@ -118,6 +122,14 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(visits::record_visit)
         .service(visits::get_visit_totals)
         .service(visits::list_popular_articles)
+        .service(changes::list_changes)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::retry_delivery)
         .service(tokens::list_tokens)
         .service(tokens::create_token)
         .service(tokens::revoke_token);

@@ -225,7 +225,7 @@ fn decode_cursor(key: &CursorKey, raw: &str, sort: &str, desc: bool) -> Result<A
         return Err(bad());
     }
     let value = match (sort, data.v) {
-        ("id", _) => KeyValue::Id,
+        ("id" | "seq", _) => KeyValue::Id,
         ("published_at" | "updated_at", Some(v)) => KeyValue::Time(
             chrono::NaiveDateTime::parse_from_str(&v, TIME_FORMAT).map_err(|_| bad())?,
         ),
@@ -235,6 +235,16 @@ fn decode_cursor(key: &CursorKey, raw: &str, sort: &str, desc: bool) -> Result<A
         _ => return Err(bad()),
     };
     Ok(After { value, id: data.i })
+}
+
+/// A signed cursor standing for a position in the change log (`seq`).
+pub fn seq_cursor(key: &CursorKey, seq: i64) -> String {
+    encode_cursor(key, "seq", false, &KeyValue::Id, seq)
+}
+
+/// The change-log position a `seq_cursor` stands for.
+pub fn parse_seq_cursor(key: &CursorKey, raw: &str) -> Result<i64, String> {
+    decode_cursor(key, raw, "seq", false).map(|after| after.id)
 }
 
 /// Raw values of the parameters every list takes.
@@ -542,7 +552,7 @@ pub fn normalized_query(raw: &str) -> String {
 }
 
 /// `path?query`, or the path alone for an empty query.
-fn with_query(path: &str, query: &str) -> String {
+pub(crate) fn with_query(path: &str, query: &str) -> String {
     match query {
         "" => path.to_owned(),
         q => format!("{path}?{q}"),
@@ -550,7 +560,7 @@ fn with_query(path: &str, query: &str) -> String {
 }
 
 /// The URL of the same request at another position: `page=N` or `cursor=C`.
-fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
+pub(crate) fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
     let mut pairs: Vec<(String, String)> = normalized_pairs(req.query_string())
         .into_iter()
         .filter(|(k, _)| k != "page" && k != "cursor")
@@ -909,4 +919,20 @@ pub fn path_key(raw: &str, what: &str) -> Result<Key, ApiError> {
             "no {what} with that id or slug"
         )))
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+/// The parameters of a list with one fixed order: only paging.
+pub struct PagingParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000, example = 1)]
+    pub page: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<String>,
+    /// `exact` (default) counts the total; `none` skips it.
+    #[param(value_type = Option<CountMode>, example = "exact")]
+    pub count: Option<String>,
 }

@@ -351,3 +351,29 @@ pub fn set_article_media(conn: &mut DbConnection, article_id: i64, ids: &[i64]) 
     }
     Ok(())
 }
+
+/// Logs a change of an item (the change feed and webhooks; decision 0016). Media is seen by
+/// token holders only, so the public feed never shows it. The caller holds a content
+/// transaction.
+pub fn log(
+    conn: &mut DbConnection,
+    id: i64,
+    action: crate::domain::kinds::ChangeAction,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let version: i32 = media::table.find(id).select(media::version).first(conn)?;
+    super::changes::record(
+        conn,
+        super::changes::Change {
+            resource: "media",
+            item_id: id,
+            slug: "",
+            action,
+            version,
+            at: now,
+            public_before: false,
+            public_after: false,
+        },
+    )?;
+    Ok(())
+}

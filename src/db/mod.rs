@@ -29,6 +29,7 @@ pub mod stored;
 pub mod tags;
 pub mod tokens;
 pub mod visits;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};

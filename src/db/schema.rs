@@ -289,6 +289,7 @@ diesel::table! {
     change_log_head (id) {
         id -> Integer,
         seq -> BigInt,
+        published_through -> Nullable<Timestamp>,
     }
 }
 
@@ -301,8 +302,58 @@ diesel::table! {
         action -> Text,
         version -> Integer,
         at -> Timestamp,
+        public_action -> Nullable<Text>,
+        event -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        seq -> BigInt,
+        event -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> change_log (seq));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries, change_log, articles);
 
 diesel::table! {
     service_keys (name) {

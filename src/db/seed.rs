@@ -428,7 +428,25 @@ fn logged<R: Record>(
     slug: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    super::changes::record(conn, R::COLLECTION, id, slug, ChangeAction::Created, 1, now)?;
+    let public = R::find(conn, &super::Key::Id(id))?.is_some_and(|row| {
+        row.seen(super::Viewer {
+            previews: false,
+            now,
+        }) == super::Seen::Visible
+    });
+    super::changes::record(
+        conn,
+        super::changes::Change {
+            resource: R::COLLECTION,
+            item_id: id,
+            slug,
+            action: ChangeAction::Created,
+            version: 1,
+            at: now,
+            public_before: false,
+            public_after: public,
+        },
+    )?;
     Ok(())
 }
 

@@ -131,7 +131,19 @@ pub fn ensure(
             };
             let id = <TagRow as super::Record>::insert(conn, &changes)?;
             // A tag an article brings in is a change of its own (the caller holds the log).
-            super::changes::record(conn, "tags", id, slug, ChangeAction::Created, 1, now)?;
+            super::changes::record(
+                conn,
+                super::changes::Change {
+                    resource: "tags",
+                    item_id: id,
+                    slug,
+                    action: ChangeAction::Created,
+                    version: 1,
+                    at: now,
+                    public_before: false,
+                    public_after: true,
+                },
+            )?;
             Ok(Some(id))
         }
     }

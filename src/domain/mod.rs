@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod body;
+pub mod changes;
 pub mod check;
 pub mod derive;
 pub mod events;

@@ -145,7 +145,11 @@ impl Clock {
 
     pub fn now(&self) -> NaiveDateTime {
         match self {
-            Clock::System => Utc::now().naive_utc(),
+            // Microseconds: what PostgreSQL keeps, so both backends store the same instant
+            // (exports of either are byte-identical).
+            Clock::System => DateTime::from_timestamp_micros(Utc::now().timestamp_micros())
+                .unwrap_or_default()
+                .naive_utc(),
             Clock::Manual(micros) => DateTime::from_timestamp_micros(micros.load(Ordering::SeqCst))
                 .unwrap_or_default()
                 .naive_utc(),

@@ -12,10 +12,14 @@ fn public_gets() -> Vec<String> {
     let mut paths = Vec::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         let Some(get) = item.get("get") else { continue };
-        // Media files exist only after an upload: `media::` tests their ETags and 304s.
+        // Media files exist only after an upload: `media::` tests their ETags and 304s. The
+        // change feed is `no-store` (it long-polls; its cursor is the caller's place), metrics
+        // are for a scraper.
         if get.get("security").is_some()
             || path == "/livez"
             || path == "/readyz"
+            || path == "/metrics"
+            || path == "/api/v1/changes"
             || path.starts_with("/media/")
         {
             continue;

@@ -95,6 +95,8 @@ pub struct TestApp {
     pub search_fill: Arc<newsroom::db::search::FillState>,
     /// The media library (a fresh directory, or a fresh prefix of `TEST_S3_BUCKET`).
     pub media: Arc<newsroom::media::Media>,
+    /// The webhook dispatcher (no worker runs: tests call `deliver_due`).
+    pub webhooks: Arc<newsroom::webhooks::Dispatcher>,
     _db: TestDb,
 }
 
@@ -249,6 +251,10 @@ impl TestApp {
         {
             let mut conn = pool.get().expect("connection");
             seed::load(&mut conn, seed::DEMO, clock.now()).expect("seed");
+            // The migration marked scheduled publications as looked at up to the wall clock;
+            // the tests' clock runs a day behind it, so the look starts from the beginning.
+            conn.batch_execute("UPDATE change_log_head SET published_through = NULL")
+                .expect("publication watermark");
         }
         let recorder = Arc::new(Recorder::new(
             pool.clone(),
@@ -277,7 +283,21 @@ impl TestApp {
             clock.now(),
         )
         .expect("media store");
+        let webhooks = Arc::new(
+            newsroom::webhooks::Dispatcher::new(
+                pool.clone(),
+                clock.clone(),
+                PortalTz::default(),
+                newsroom::webhooks::WebhookSettings {
+                    allow_private: true,
+                    timeout: std::time::Duration::from_secs(5),
+                    api_base: "https://api.example.vn".into(),
+                },
+            )
+            .expect("webhook dispatcher"),
+        );
         let state = AppState {
+            webhooks: webhooks.clone(),
             editorial_pool: db::connect_pool(url, 2).expect("editorial pool"),
             pool: pool.clone(),
             clock: clock.clone(),
@@ -306,6 +326,7 @@ impl TestApp {
             url: url.to_owned(),
             search_fill,
             media,
+            webhooks,
             _db: db,
         }
     }
