@@ -189,11 +189,14 @@ fn serve(settings: Settings) -> CliResult {
             min_bytes: settings.body_min_bytes.max(1),
             window: Duration::from_secs(settings.body_window.max(1)),
         },
+        metrics_elsewhere: settings.metrics_bind.is_some(),
     };
     let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
     let flush_every = Duration::from_millis(settings.visit_flush_ms.max(10));
     let bind = settings.bind.clone();
+    let metrics_bind = settings.metrics_bind.clone();
+    let metrics_state = state.clone();
     let workers = settings.workers;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
@@ -204,6 +207,17 @@ fn serve(settings: Settings) -> CliResult {
             server = server.workers(workers);
         }
         let server = server.bind(&bind)?.run();
+        if let Some(metrics_bind) = &metrics_bind {
+            let state = metrics_state.clone();
+            let metrics_server =
+                HttpServer::new(move || crate::startup::metrics_app(state.clone()))
+                    .workers(1)
+                    .shutdown_timeout(1)
+                    .bind(metrics_bind)?
+                    .run();
+            tracing::info!(bind = %metrics_bind, "serving /metrics");
+            actix_web::rt::spawn(metrics_server);
+        }
         spawn_flusher(recorder.clone(), flush_every);
         spawn_relinker(pool.clone(), cache.clone());
         crate::media::spawn_worker(media, pool.clone(), Clock::System);

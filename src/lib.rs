@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;

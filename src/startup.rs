@@ -23,6 +23,8 @@ pub struct AppSettings {
     pub visit_origins: Vec<String>,
     /// The largest write body.
     pub body: crate::api::write::BodyRules,
+    /// `/metrics` has an address of its own (`NEWSROOM_METRICS_BIND`): not served here.
+    pub metrics_elsewhere: bool,
 }
 
 /// The known paths and their methods, from the spec: a known path with another method is 405.
@@ -105,6 +107,13 @@ async fn access_log(
         res.headers_mut()
             .insert(header::HeaderName::from_static(REQUEST_ID), value);
     }
+    let route = res.request().match_pattern();
+    crate::metrics::METRICS.request(
+        route.as_deref().unwrap_or("unmatched"),
+        method.as_str(),
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     span.in_scope(|| {
         tracing::info!(
             %method,
@@ -209,6 +218,9 @@ pub fn app(
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(settings.body))
+        .app_data(web::Data::new(crate::api::health::MetricsHere(
+            !settings.metrics_elsewhere,
+        )))
         .route("/docs", web::get().to(docs_redirect))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
@@ -223,6 +235,25 @@ pub fn app(
         .wrap(from_fn(problem_middleware))
         .wrap(from_fn(security_headers))
         .wrap(from_fn(access_log))
+}
+
+/// The app of the metrics address (`NEWSROOM_METRICS_BIND`): `/metrics` alone.
+pub fn metrics_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(crate::api::health::MetricsHere(true)))
+        .service(crate::api::health::metrics)
+        .wrap(from_fn(problem_middleware))
 }
 
 /// The documentation page's policy: its own scripts and styles (Swagger UI sets some styles

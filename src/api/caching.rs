@@ -551,6 +551,7 @@ pub async fn public_reads(
         )
     };
     if let Some(entry) = cache.get(&key, now) {
+        crate::metrics::METRICS.cache_hits.inc();
         return Ok(req.into_response(from_entry(&entry)));
     }
     let generation = cache.generation();
@@ -572,6 +573,7 @@ pub async fn public_reads(
         }
     };
     cache.builds.fetch_add(1, Ordering::Relaxed);
+    crate::metrics::METRICS.cache_misses.inc();
     let res = next.call(req).await?;
     let private = res
         .headers()

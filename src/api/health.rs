@@ -77,3 +77,70 @@ pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse 
         .content_type("application/json")
         .body(spec.0.as_str().to_owned())
 }
+
+/// Whether this app answers `/metrics` (false on the main address when the metrics have an
+/// address of their own, `NEWSROOM_METRICS_BIND`).
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsHere(pub bool);
+
+/// Prometheus metrics in the text exposition format: requests by route template, method and
+/// status, latency histograms, database pool connections and waits, response cache hits,
+/// misses and bytes, the visit queue and flush time, the webhook outbox and failed attempts,
+/// build info. With `NEWSROOM_METRICS_BIND` set it is served there and not here (404).
+#[utoipa::path(
+    tag = "service",
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String,
+            example = "# HELP newsroom_http_requests_total HTTP requests answered, by route template, method and status\n# TYPE newsroom_http_requests_total counter\nnewsroom_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"} 42\n"),
+        (status = 404, description = "The metrics are served on their own address", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    state: State,
+    here: Option<actix_web::web::Data<MetricsHere>>,
+) -> Result<HttpResponse, ApiError> {
+    if here.is_some_and(|h| !h.0) {
+        return Err(ApiError::NotFound("no resource at /metrics".into()));
+    }
+    let metrics = &crate::metrics::METRICS;
+    let (depth, backend) = db::run(&state.editorial_pool, |conn| {
+        Ok((db::webhooks::pending(conn)?, conn.backend()))
+    })
+    .await?;
+    metrics.outbox_depth.set(depth);
+    for (name, pool) in [
+        ("public", &state.pool),
+        ("editorial", &state.editorial_pool),
+    ] {
+        let pool_state = pool.state();
+        let idle = i64::from(pool_state.idle_connections);
+        let open = i64::from(pool_state.connections);
+        metrics
+            .pool_connections
+            .with_label_values(&[name, "in_use"])
+            .set(open - idle);
+        metrics
+            .pool_connections
+            .with_label_values(&[name, "idle"])
+            .set(idle);
+    }
+    metrics.cache_bytes.set(state.cache.weighted_size() as i64);
+    metrics.visit_queue.set(state.visits.pending() as i64);
+    let backend = match backend {
+        db::Backend::Postgres => "postgres",
+        db::Backend::Sqlite => "sqlite",
+    };
+    metrics
+        .build_info
+        .with_label_values(&[env!("CARGO_PKG_VERSION"), backend])
+        .set(1);
+    let text = metrics
+        .render()
+        .map_err(|e| ApiError::Internal(format!("cannot render the metrics: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(text))
+}

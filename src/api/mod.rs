@@ -70,6 +70,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(health::livez)
         .service(health::readyz)
         .service(health::openapi_json)
+        .service(health::metrics)
         .service(media::get_media_file)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }

@@ -199,11 +199,23 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let permit =
-        actix_web::rt::time::timeout(CONNECTION_WAIT, pool.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| ApiError::Unavailable)?
-            .map_err(|_| ApiError::Unavailable)?;
+    let permit = match pool.permits.clone().try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => {
+            let metrics = &crate::metrics::METRICS;
+            metrics.pool_waits.inc();
+            let waited = std::time::Instant::now();
+            let permit =
+                actix_web::rt::time::timeout(CONNECTION_WAIT, pool.permits.clone().acquire_owned())
+                    .await;
+            metrics
+                .pool_wait_seconds
+                .observe(waited.elapsed().as_secs_f64());
+            permit
+                .map_err(|_| ApiError::Unavailable)?
+                .map_err(|_| ApiError::Unavailable)?
+        }
+    };
     let pool = pool.pool.clone();
     actix_web::web::block(move || {
         let _permit = permit;

@@ -351,7 +351,12 @@ struct PublicArticles {
 /// Flushes off the async workers (the database work runs on the blocking pool).
 pub async fn flush_now(recorder: std::sync::Arc<Recorder>) -> Result<Flushed, ApiError> {
     let pool = recorder.pool.clone();
-    db::run(&pool, move |conn| recorder.flush(conn)).await
+    let started = std::time::Instant::now();
+    let flushed = db::run(&pool, move |conn| recorder.flush(conn)).await;
+    crate::metrics::METRICS
+        .visit_flush_seconds
+        .observe(started.elapsed().as_secs_f64());
+    flushed
 }
 
 /// Flushes every `every` until the process ends; the final flush on a graceful stop is the

@@ -167,8 +167,6 @@ pub struct Dispatcher {
     client: reqwest::Client,
     pub settings: WebhookSettings,
     wake: tokio::sync::Notify,
-    /// Attempts that failed since start (metrics).
-    pub failed_attempts: std::sync::atomic::AtomicU64,
 }
 
 /// Deliveries one pass takes at most.
@@ -199,7 +197,6 @@ impl Dispatcher {
             client,
             settings,
             wake: tokio::sync::Notify::new(),
-            failed_attempts: Default::default(),
         })
     }
 
@@ -271,9 +268,10 @@ impl Dispatcher {
         } else {
             FAILED
         };
-        if !delivered {
-            self.failed_attempts
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if delivered {
+            crate::metrics::METRICS.webhook_deliveries.inc();
+        } else {
+            crate::metrics::METRICS.webhook_failures.inc();
             tracing::warn!(
                 webhook = job.webhook.id,
                 delivery = id,

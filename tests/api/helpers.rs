@@ -313,6 +313,7 @@ impl TestApp {
             cors_origins: vec!["https://bientap.example.vn".into()],
             visit_origins: Vec::new(),
             body: newsroom::api::write::BodyRules::default(),
+            metrics_elsewhere: false,
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;

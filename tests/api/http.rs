@@ -638,3 +638,97 @@ fn media_urls_follow_the_public_base() {
     let file = src.rsplit('/').next().unwrap_or_default();
     assert!(dir.join("media").join(file).exists());
 }
+
+#[test]
+fn metrics_can_have_an_address_of_their_own() {
+    let metrics_port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let server = Server::start_with(
+        None,
+        &["--metrics-bind", &format!("127.0.0.1:{metrics_port}")],
+    );
+    let get = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let main = server.raw(get).expect("an answer");
+    assert!(main.starts_with("HTTP/1.1 404"), "{main}");
+    let own = Server::client(metrics_port).raw(get).expect("an answer");
+    assert!(own.starts_with("HTTP/1.1 200"), "{own}");
+    assert!(
+        own.contains("newsroom_build_info{backend=\"sqlite\""),
+        "{own}"
+    );
+    assert!(
+        own.contains(
+            "newsroom_http_requests_total{method=\"GET\",route=\"/livez\",status=\"200\"}"
+        ),
+        "{own}"
+    );
+}
+
+/// `POST` of a JSON body with a token; the whole answer.
+fn post_json(server: &Server, token: &str, path: &str, body: &serde_json::Value) -> String {
+    let body = body.to_string();
+    server
+        .raw(&format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+        .expect("an answer")
+}
+
+#[test]
+fn a_kill_while_a_delivery_is_in_flight_loses_nothing() {
+    let dir = std::env::temp_dir().join(format!("newsroom-outbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("http.db");
+    let (ok, out) = newsroom(&db, &["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = newsroom(
+        &db,
+        &["token", "create", "--name", "ops", "--scope", "admin"],
+    );
+    assert!(ok, "{out}");
+    let token = out.trim().lines().next().unwrap_or_default().to_owned();
+    // The receiver holds the first delivery without answering: it is in flight when the
+    // server is killed.
+    let receiver = crate::webhooks::Receiver::start_on(
+        TcpListener::bind("127.0.0.1:0").expect("bind"),
+        vec![],
+        true,
+    );
+    let flags = ["--webhook-allow-private", "--webhook-timeout", "1"];
+    let mut server = Server::start_with(Some(dir.clone()), &flags);
+    server.keep = true;
+    let hook = post_json(
+        &server,
+        &token,
+        "/api/v1/webhooks",
+        &serde_json::json!({"url": receiver.url, "events": ["tag.created"]}),
+    );
+    assert!(hook.starts_with("HTTP/1.1 201"), "{hook}");
+    let tag = post_json(
+        &server,
+        &token,
+        "/api/v1/tags",
+        &serde_json::json!({"name": "Giữa chừng"}),
+    );
+    assert!(tag.starts_with("HTTP/1.1 201"), "{tag}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(receiver.received().is_empty(), "the first attempt is held");
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+
+    let mut again = Server::start_with(Some(dir.clone()), &flags);
+    again.keep = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.received().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = receiver.received();
+    assert_eq!(got.len(), 1, "delivered after the restart, once");
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).expect("JSON");
+    assert_eq!(body["type"], "tag.created");
+    assert_eq!(body["data"]["slug"], "giua-chung");
+    assert_eq!(got[0].headers["webhook-id"].starts_with("msg_"), true);
+}

@@ -24,5 +24,5 @@ mod service;
 mod tags;
 mod visibility;
 mod visits;
-mod webhooks;
+pub mod webhooks;
 mod writes;

@@ -158,3 +158,37 @@ db_test!(every_response_carries_a_request_id, |app| {
         assert!(id != unusable && id.len() == 32, "{unusable:?} -> {id:?}");
     }
 });
+
+db_test!(metrics_count_requests_by_route_template, |app| {
+    for _ in 0..2 {
+        app.get("/api/v1/articles/amcc7-khong-co").await;
+    }
+    app.get("/api/v1/khong-co-gi").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = res.text();
+    for expected in [
+        "newsroom_http_requests_total{method=\"GET\",route=\"/api/v1/articles/{id_or_slug}\",status=\"404\"}",
+        "newsroom_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
+        "newsroom_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/articles/{id_or_slug}\",le=\"0.005\"}",
+        "newsroom_db_pool_connections{pool=\"public\",state=\"idle\"}",
+        "newsroom_cache_hits_total",
+        "newsroom_cache_misses_total",
+        "newsroom_cache_bytes",
+        "newsroom_visit_queue_depth",
+        "newsroom_visit_flush_seconds_count",
+        "newsroom_webhook_outbox_depth 0",
+        "newsroom_webhook_failed_attempts_total",
+        "newsroom_build_info{backend=",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+    assert!(
+        !text.contains("amcc7-khong-co") && !text.contains("khong-co-gi"),
+        "raw paths never become labels"
+    );
+});

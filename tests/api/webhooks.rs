@@ -18,21 +18,30 @@ use crate::helpers::TestApp;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
+pub struct Received {
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 /// A webhook endpoint on loopback: answers each request with the next scripted status (200
 /// once the script is spent) and keeps what it got.
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    fn start(script: Vec<u16>) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    pub fn start(script: Vec<u16>) -> Receiver {
+        Self::start_on(
+            TcpListener::bind("127.0.0.1:0").expect("bind"),
+            script,
+            false,
+        )
+    }
+
+    /// A receiver on `listener` that, when `hang_first`, reads the first request and never
+    /// answers it (a delivery in flight when its sender dies).
+    pub fn start_on(listener: TcpListener, script: Vec<u16>, hang_first: bool) -> Receiver {
         let url = format!(
             "http://{}/hooks/newsroom",
             listener.local_addr().expect("addr")
@@ -41,6 +50,7 @@ impl Receiver {
         let kept = got.clone();
         std::thread::spawn(move || {
             let mut script = script.into_iter();
+            let mut held = Vec::new();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let mut reader = BufReader::new(stream.try_clone().expect("clone"));
@@ -64,6 +74,10 @@ impl Receiver {
                     .unwrap_or(0);
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
+                if hang_first && held.is_empty() {
+                    held.push(stream);
+                    continue;
+                }
                 kept.lock().expect("lock").push(Received { headers, body });
                 let status = script.next().unwrap_or(200);
                 let _ = write!(
@@ -75,7 +89,7 @@ impl Receiver {
         Receiver { url, got }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.got.lock().expect("lock").clone()
     }
 }

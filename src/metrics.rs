@@ -1,0 +1,161 @@
+//! Prometheus metrics (`/metrics`, decision 0016): counters and histograms updated where things
+//! happen, gauges read when scraped. One registry per process: every app in it adds to the same
+//! series, as the service runs one app.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use std::sync::LazyLock;
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: IntCounterVec,
+    pub latency: HistogramVec,
+    pub pool_connections: IntGaugeVec,
+    pub pool_waits: IntCounter,
+    pub pool_wait_seconds: Histogram,
+    pub cache_hits: IntCounter,
+    pub cache_misses: IntCounter,
+    pub cache_bytes: IntGauge,
+    pub visit_queue: IntGauge,
+    pub visit_flush_seconds: Histogram,
+    pub outbox_depth: IntGauge,
+    pub webhook_failures: IntCounter,
+    pub webhook_deliveries: IntCounter,
+    pub build_info: IntGaugeVec,
+}
+
+/// Latency buckets, seconds: from a cache hit to a slow search.
+const LATENCY: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+fn build() -> Result<Metrics, prometheus::Error> {
+    let registry = Registry::new();
+    let requests = IntCounterVec::new(
+        Opts::new(
+            "newsroom_http_requests_total",
+            "HTTP requests answered, by route template, method and status",
+        ),
+        &["route", "method", "status"],
+    )?;
+    let latency = HistogramVec::new(
+        HistogramOpts::new(
+            "newsroom_http_request_duration_seconds",
+            "Time to answer, by route template and method",
+        )
+        .buckets(LATENCY.to_vec()),
+        &["route", "method"],
+    )?;
+    let pool_connections = IntGaugeVec::new(
+        Opts::new(
+            "newsroom_db_pool_connections",
+            "Database connections, by pool (public, editorial) and state (in_use, idle)",
+        ),
+        &["pool", "state"],
+    )?;
+    let pool_waits = IntCounter::new(
+        "newsroom_db_pool_waits_total",
+        "Database work that had to wait for a free connection",
+    )?;
+    let pool_wait_seconds = Histogram::with_opts(
+        HistogramOpts::new(
+            "newsroom_db_pool_wait_seconds",
+            "Time waited for a connection",
+        )
+        .buckets(LATENCY.to_vec()),
+    )?;
+    let cache_hits = IntCounter::new(
+        "newsroom_cache_hits_total",
+        "Public reads answered from the response cache",
+    )?;
+    let cache_misses = IntCounter::new(
+        "newsroom_cache_misses_total",
+        "Public reads built by their handler",
+    )?;
+    let cache_bytes = IntGauge::new("newsroom_cache_bytes", "Bytes the response cache holds")?;
+    let visit_queue = IntGauge::new(
+        "newsroom_visit_queue_depth",
+        "Visit beacons accepted and not yet counted",
+    )?;
+    let visit_flush_seconds = Histogram::with_opts(
+        HistogramOpts::new(
+            "newsroom_visit_flush_seconds",
+            "Time to count the queued beacons",
+        )
+        .buckets(LATENCY.to_vec()),
+    )?;
+    let outbox_depth = IntGauge::new(
+        "newsroom_webhook_outbox_depth",
+        "Webhook deliveries waiting to be sent",
+    )?;
+    let webhook_failures = IntCounter::new(
+        "newsroom_webhook_failed_attempts_total",
+        "Webhook attempts that did not get a 2xx",
+    )?;
+    let webhook_deliveries = IntCounter::new(
+        "newsroom_webhook_delivered_total",
+        "Webhook deliveries that got a 2xx",
+    )?;
+    let build_info = IntGaugeVec::new(
+        Opts::new("newsroom_build_info", "The running build: always 1"),
+        &["version", "backend"],
+    )?;
+    registry.register(Box::new(requests.clone()))?;
+    registry.register(Box::new(latency.clone()))?;
+    registry.register(Box::new(pool_connections.clone()))?;
+    registry.register(Box::new(pool_waits.clone()))?;
+    registry.register(Box::new(pool_wait_seconds.clone()))?;
+    registry.register(Box::new(cache_hits.clone()))?;
+    registry.register(Box::new(cache_misses.clone()))?;
+    registry.register(Box::new(cache_bytes.clone()))?;
+    registry.register(Box::new(visit_queue.clone()))?;
+    registry.register(Box::new(visit_flush_seconds.clone()))?;
+    registry.register(Box::new(outbox_depth.clone()))?;
+    registry.register(Box::new(webhook_failures.clone()))?;
+    registry.register(Box::new(webhook_deliveries.clone()))?;
+    registry.register(Box::new(build_info.clone()))?;
+    Ok(Metrics {
+        registry,
+        requests,
+        latency,
+        pool_connections,
+        pool_waits,
+        pool_wait_seconds,
+        cache_hits,
+        cache_misses,
+        cache_bytes,
+        visit_queue,
+        visit_flush_seconds,
+        outbox_depth,
+        webhook_failures,
+        webhook_deliveries,
+        build_info,
+    })
+}
+
+/// The process's metrics. Building them only fails on a programming error (a bad name or a
+/// name registered twice), which every test run would show.
+pub static METRICS: LazyLock<Metrics> =
+    LazyLock::new(|| build().unwrap_or_else(|e| panic!("the metric definitions are wrong: {e}")));
+
+impl Metrics {
+    /// One answered request. `route` is the matched template (`/api/v1/articles/{id_or_slug}`),
+    /// never the raw path, so that the series stay few.
+    pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.latency
+            .with_label_values(&[route, method])
+            .observe(seconds);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
