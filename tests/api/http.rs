@@ -730,5 +730,5 @@ fn a_kill_while_a_delivery_is_in_flight_loses_nothing() {
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).expect("JSON");
     assert_eq!(body["type"], "tag.created");
     assert_eq!(body["data"]["slug"], "giua-chung");
-    assert_eq!(got[0].headers["webhook-id"].starts_with("msg_"), true);
+    assert!(got[0].headers["webhook-id"].starts_with("msg_"));
 }
