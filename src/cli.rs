@@ -190,6 +190,11 @@ fn serve(settings: Settings) -> CliResult {
             window: Duration::from_secs(settings.body_window.max(1)),
         },
         metrics_elsewhere: settings.metrics_bind.is_some(),
+        site: crate::api::feeds::SiteSettings {
+            url: settings.site_url.clone(),
+            article_path: settings.article_path.clone(),
+            name: settings.site_name.clone(),
+        },
     };
     let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");

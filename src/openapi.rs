@@ -30,6 +30,7 @@ use crate::views::people::{Person, PersonRef};
         (name = "media", description = "Ảnh: the image library, its variants and its files"),
         (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
         (name = "changes", description = "Thay đổi: every content change in commit order, for mirrors and caches"),
+        (name = "feeds", description = "Nguồn tin: RSS, Atom and JSON feeds, sitemaps and the Google News sitemap of the portal's articles"),
         (name = "webhooks", description = "Webhooks (admin): signed deliveries of content changes, with retries"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),

@@ -25,6 +25,8 @@ pub struct AppSettings {
     pub body: crate::api::write::BodyRules,
     /// `/metrics` has an address of its own (`NEWSROOM_METRICS_BIND`): not served here.
     pub metrics_elsewhere: bool,
+    /// The portal's site, for feeds and sitemaps.
+    pub site: crate::api::feeds::SiteSettings,
 }
 
 /// The known paths and their methods, from the spec: a known path with another method is 405.
@@ -218,6 +220,7 @@ pub fn app(
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(settings.body))
+        .app_data(web::Data::new(settings.site.clone()))
         .app_data(web::Data::new(crate::api::health::MetricsHere(
             !settings.metrics_elsewhere,
         )))

@@ -530,7 +530,18 @@ pub async fn public_reads(
     };
     let cache = state.cache.clone();
     let now = state.clock.now();
-    let key = format!("{}?{}", req.path(), normalized_query(req.query_string()));
+    // The scheme and host are part of the key: feeds and sitemaps carry this API's base URL
+    // as the caller reached it, and one caller's `Host` must not reach another's answer.
+    let key = {
+        let info = req.connection_info();
+        format!(
+            "{}://{}{}?{}",
+            info.scheme(),
+            info.host(),
+            req.path(),
+            normalized_query(req.query_string())
+        )
+    };
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -8,6 +8,7 @@ pub mod caching;
 pub mod changes;
 pub mod editing;
 pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod limits;
 pub mod media;
@@ -72,6 +73,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(health::openapi_json)
         .service(health::metrics)
         .service(media::get_media_file)
+        .service(feeds::rss_feed)
+        .service(feeds::atom_feed)
+        .service(feeds::json_feed)
+        .service(feeds::sitemap_index)
+        .service(feeds::news_sitemap)
+        .service(feeds::article_sitemap)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 

@@ -765,3 +765,29 @@ pub fn next_publish(
         .select(diesel::dsl::min(articles::published_at))
         .first(conn)
 }
+
+/// How many articles are listed in public at `now` (the sitemap index).
+pub fn listed_count(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
+    articles::table
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::published_at.le(now))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// `(id, slug, updated_at)` of the listed articles in id order, `limit` from `offset`: one
+/// article sitemap. Id order keeps an article in the same sitemap as others are published.
+pub fn listed_for_sitemap(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
+    listed_article_ids!(now)
+        .order(articles::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select((articles::id, articles::slug, articles::updated_at))
+        .load(conn)
+}

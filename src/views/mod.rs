@@ -7,6 +7,7 @@
 pub mod articles;
 pub mod envelope;
 pub mod events;
+pub mod feeds;
 pub mod keys;
 pub mod media;
 pub mod organizations;

@@ -28,7 +28,11 @@ fn public_gets() -> Vec<String> {
         let mut query = Vec::new();
         for param in get["parameters"].as_array().into_iter().flatten() {
             let name = param["name"].as_str().unwrap_or("");
-            let example = param["example"].as_str().unwrap_or("");
+            let example = match &param["example"] {
+                serde_json::Value::Number(n) => n.to_string(),
+                other => other.as_str().unwrap_or("").to_owned(),
+            };
+            let example = example.as_str();
             if param["in"] == "path" {
                 url = url.replace(&format!("{{{name}}}"), example);
             } else if param["required"] == true {

@@ -314,6 +314,11 @@ impl TestApp {
             visit_origins: Vec::new(),
             body: newsroom::api::write::BodyRules::default(),
             metrics_elsewhere: false,
+            site: newsroom::api::feeds::SiteSettings {
+                url: Some("https://portal.example.vn".into()),
+                article_path: "/tin/{slug}-{id}.html".into(),
+                name: "Cổng thông tin thử".into(),
+            },
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;

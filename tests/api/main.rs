@@ -14,6 +14,7 @@ mod editing;
 mod errors;
 mod events;
 mod feed;
+mod feeds;
 mod openapi;
 mod organizations;
 mod people;

@@ -1,0 +1,373 @@
+//! Feeds and sitemaps for the portal's public site (decision 0016): `/feeds/articles.rss`,
+//! `.atom`, `.json` (filterable like the article list), `/sitemap.xml` with article sitemaps of
+//! at most 50,000 URLs, and `/sitemaps/news.xml` (the last two days, Google News). Links point
+//! at the portal (`NEWSROOM_SITE_URL`, `NEWSROOM_ARTICLE_PATH`); sitemap locations at this API.
+//! Public reads: cached, with ETags, like every other.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::query::{Problems, QueryParams};
+use super::State;
+use crate::db::articles::{self as db, ArticleFilter, ArticleSort};
+use crate::db::{self as database, Viewer};
+use crate::domain::key::parse_key;
+use crate::error::{ApiError, Problem};
+use crate::views::articles::{load, ArticleOptions, Formats};
+use crate::views::feeds::{self, Channel, FeedItem};
+
+/// Where the portal's pages are, and its name.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    /// The portal's base URL; `None`: this API's own, from the request.
+    pub url: Option<String>,
+    /// An article's path on the portal, `{slug}` and `{id}` replaced.
+    pub article_path: String,
+    /// The portal's name (feed titles, `news:publication`).
+    pub name: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            url: None,
+            article_path: "/{slug}".into(),
+            name: "newsroom".into(),
+        }
+    }
+}
+
+/// Articles in a feed.
+const FEED_ITEMS: i64 = 50;
+/// URLs in one sitemap (the protocol's limit).
+pub const SITEMAP_URLS: i64 = 50_000;
+/// Articles in the news sitemap (Google's limit) and how far back it reaches.
+const NEWS_ITEMS: i64 = 1_000;
+const NEWS_HOURS: i64 = 48;
+
+/// The feeds' filters, as on the article list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Only articles with this tag (slug).
+    #[param(pattern = "^[a-z0-9-]{1,128}$", example = "an-ninh-mang")]
+    pub tag: Option<String>,
+    /// Only articles about this event (id or slug).
+    #[param(pattern = "^[a-z0-9-]{1,128}$", example = "amcc7")]
+    pub event: Option<String>,
+    /// Only articles about this person (id or slug).
+    #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
+    pub person: Option<String>,
+    /// Only articles about this organization (id or slug).
+    #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
+    pub organization: Option<String>,
+}
+
+fn site(req: &HttpRequest) -> SiteSettings {
+    req.app_data::<web::Data<SiteSettings>>()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default()
+}
+
+/// This API's base URL as the caller reached it (the response cache keys on it too).
+fn api_base(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn article_url(site_base: &str, path: &str, id: i64, slug: &str) -> String {
+    let path = path
+        .replace("{slug}", slug)
+        .replace("{id}", &id.to_string());
+    format!("{}{}", site_base.trim_end_matches('/'), path)
+}
+
+fn filter(params: &FeedParams) -> Result<ArticleFilter, ApiError> {
+    let mut problems = Problems::default();
+    let mut key = |name: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .and_then(|raw| problems.check(name, parse_key(raw)))
+    };
+    let filter = ArticleFilter {
+        event: key("event", &params.event),
+        person: key("person", &params.person),
+        organization: key("organization", &params.organization),
+        tag: params
+            .tag
+            .as_deref()
+            .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
+        ..ArticleFilter::default()
+    };
+    problems.into_result()?;
+    Ok(filter)
+}
+
+/// The newest listed articles the filter selects, as feed items.
+async fn items(
+    state: &State,
+    req: &HttpRequest,
+    filter: ArticleFilter,
+    limit: i64,
+    with_html: bool,
+) -> Result<Vec<FeedItem>, ApiError> {
+    let ctx = state.ctx();
+    let site = site(req);
+    let site_base = site.url.clone().unwrap_or_else(|| api_base(req));
+    let articles = database::run(&state.pool, move |conn| {
+        let viewer = Viewer {
+            previews: false,
+            now: ctx.now,
+        };
+        let rows = db::list(
+            conn,
+            &filter,
+            viewer,
+            &[(ArticleSort::PublishedAt, true)],
+            None,
+            0,
+            limit,
+        )?;
+        let options = ArticleOptions {
+            formats: Formats {
+                html: with_html,
+                text: false,
+            },
+            ..ArticleOptions::default()
+        };
+        load(conn, rows, &options, ctx)
+    })
+    .await?;
+    Ok(articles
+        .into_iter()
+        .map(|a| FeedItem {
+            id: a.id,
+            url: article_url(&site_base, &site.article_path, a.id, &a.slug),
+            published: a.published_at.unwrap_or(a.updated_at),
+            updated: a.updated_at,
+            title: a.title,
+            lead: a.lead,
+            content_html: a.body_html.unwrap_or_default(),
+            tags: a.tags.into_iter().map(|t| t.name).collect(),
+            byline: a.byline,
+        })
+        .collect())
+}
+
+async fn feed(
+    state: State,
+    req: HttpRequest,
+    params: FeedParams,
+) -> Result<(Vec<FeedItem>, SiteSettings, String, String), ApiError> {
+    let filter = filter(&params)?;
+    let items = items(&state, &req, filter, FEED_ITEMS, true).await?;
+    let site = site(&req);
+    let home = site.url.clone().unwrap_or_else(|| api_base(&req));
+    let self_url = format!("{}{}", api_base(&req), req.uri());
+    Ok((items, site, home, self_url))
+}
+
+fn channel<'a>(
+    state: &State,
+    site: &'a SiteSettings,
+    home: &'a str,
+    self_url: &'a str,
+    items: &[FeedItem],
+) -> Channel<'a> {
+    Channel {
+        title: &site.name,
+        description: "Tin bài mới nhất",
+        home,
+        self_url,
+        updated: items
+            .iter()
+            .map(|i| i.updated)
+            .max()
+            .unwrap_or_else(|| state.tz.render(state.clock.now())),
+    }
+}
+
+/// The newest articles as RSS 2.0.
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The 50 newest listed articles", content_type = "application/rss+xml; charset=utf-8", body = String,
+            example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>newsroom</title><item><title>Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7</title></item></channel></rss>"),
+        (status = 400, description = "A bad or unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feeds/articles.rss")]
+pub async fn rss_feed(
+    state: State,
+    req: HttpRequest,
+    params: QueryParams<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
+    let channel = channel(&state, &site, &home, &self_url, &items);
+    Ok(HttpResponse::Ok()
+        .content_type("application/rss+xml; charset=utf-8")
+        .body(feeds::rss(&channel, &items)))
+}
+
+/// The newest articles as Atom.
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The 50 newest listed articles", content_type = "application/atom+xml; charset=utf-8", body = String,
+            example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\"><title>newsroom</title><entry><title>Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7</title></entry></feed>"),
+        (status = 400, description = "A bad or unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feeds/articles.atom")]
+pub async fn atom_feed(
+    state: State,
+    req: HttpRequest,
+    params: QueryParams<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
+    let channel = channel(&state, &site, &home, &self_url, &items);
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(feeds::atom(&channel, &items)))
+}
+
+/// The newest articles as JSON Feed 1.1.
+#[utoipa::path(
+    tag = "feeds",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "The 50 newest listed articles", content_type = "application/feed+json", body = Object,
+            example = json!({"version": "https://jsonfeed.org/version/1.1", "title": "newsroom", "home_page_url": "https://portal.example.vn", "feed_url": "https://api.example.vn/feeds/articles.json", "language": "vi", "items": [{"id": "https://portal.example.vn/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7", "url": "https://portal.example.vn/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7", "title": "Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7", "content_html": "<p>…</p>", "date_published": "2022-10-21T08:24:00+07:00"}]})),
+        (status = 400, description = "A bad or unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feeds/articles.json")]
+pub async fn json_feed(
+    state: State,
+    req: HttpRequest,
+    params: QueryParams<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
+    let channel = channel(&state, &site, &home, &self_url, &items);
+    let body = serde_json::to_vec(&feeds::json_feed(&channel, &items))
+        .map_err(|e| ApiError::Internal(format!("cannot write the feed: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/feed+json")
+        .body(body))
+}
+
+/// The sitemap index: the article sitemaps (50,000 URLs each) and the news sitemap.
+#[utoipa::path(
+    tag = "feeds",
+    responses(
+        (status = 200, description = "A sitemap index", content_type = "application/xml; charset=utf-8", body = String,
+            example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><sitemap><loc>https://api.example.vn/sitemaps/articles-1.xml</loc></sitemap></sitemapindex>"),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sitemap.xml")]
+pub async fn sitemap_index(
+    state: State,
+    req: HttpRequest,
+    _params: QueryParams<super::query::NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let count = database::run(&state.pool, move |conn| Ok(db::listed_count(conn, now)?)).await?;
+    let base = api_base(&req);
+    let pages = ((count + SITEMAP_URLS - 1) / SITEMAP_URLS).max(1);
+    let mut children: Vec<_> = (1..=pages)
+        .map(|n| (format!("{base}/sitemaps/articles-{n}.xml"), None))
+        .collect();
+    children.push((format!("{base}/sitemaps/news.xml"), None));
+    Ok(xml(feeds::sitemap_index(&children)))
+}
+
+fn xml(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(body)
+}
+
+/// One article sitemap: listed articles in id order, 50,000 a page, with when each changed.
+#[utoipa::path(
+    tag = "feeds",
+    params(("page" = i64, Path, minimum = 1, description = "The sitemap's number, from 1", example = 1)),
+    responses(
+        (status = 200, description = "A sitemap", content_type = "application/xml; charset=utf-8", body = String,
+            example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>https://portal.example.vn/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7</loc><lastmod>2022-10-21T08:24:00+07:00</lastmod></url></urlset>"),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such sitemap", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sitemaps/articles-{page}.xml")]
+pub async fn article_sitemap(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    _params: QueryParams<super::query::NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let missing = || ApiError::NotFound(format!("no sitemap at {}", req.path()));
+    let page: i64 = path
+        .parse()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(missing)?;
+    let (now, tz) = (state.clock.now(), state.tz);
+    let rows = database::run(&state.pool, move |conn| {
+        Ok(db::listed_for_sitemap(
+            conn,
+            now,
+            (page - 1) * SITEMAP_URLS,
+            SITEMAP_URLS,
+        )?)
+    })
+    .await?;
+    if rows.is_empty() && page > 1 {
+        return Err(missing());
+    }
+    let site = site(&req);
+    let site_base = site.url.clone().unwrap_or_else(|| api_base(&req));
+    let urls: Vec<_> = rows
+        .into_iter()
+        .map(|(id, slug, updated)| {
+            (
+                article_url(&site_base, &site.article_path, id, &slug),
+                tz.render(updated),
+            )
+        })
+        .collect();
+    Ok(xml(feeds::sitemap(&urls)))
+}
+
+/// The Google News sitemap: articles published in the last two days (at most 1,000).
+#[utoipa::path(
+    tag = "feeds",
+    responses(
+        (status = 200, description = "A news sitemap", content_type = "application/xml; charset=utf-8", body = String,
+            example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"><url><loc>https://portal.example.vn/khai-mac-amcc7</loc><news:news><news:publication><news:name>newsroom</news:name><news:language>vi</news:language></news:publication><news:publication_date>2026-11-25T10:00:00+07:00</news:publication_date><news:title>Khai mạc AMCC7</news:title></news:news></url></urlset>"),
+        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sitemaps/news.xml")]
+pub async fn news_sitemap(
+    state: State,
+    req: HttpRequest,
+    _params: QueryParams<super::query::NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let since = state.clock.now() - chrono::Duration::hours(NEWS_HOURS);
+    let filter = ArticleFilter {
+        published_after: Some(since),
+        ..ArticleFilter::default()
+    };
+    let items = items(&state, &req, filter, NEWS_ITEMS, false).await?;
+    Ok(xml(feeds::news_sitemap(&site(&req).name, &items)))
+}
