@@ -34,6 +34,40 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             );
             Ok(())
         }
+        Command::Export { output } => {
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let lines = match output {
+                Some(path) => {
+                    // Written beside and renamed: a failed export leaves no partial file.
+                    let partial = path.with_extension("partial");
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+                    let lines = db::export::export(&mut conn, &mut file)?;
+                    std::io::Write::flush(&mut file)?;
+                    file.get_ref().sync_all()?;
+                    std::fs::rename(&partial, &path)?;
+                    lines
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    let lines = db::export::export(&mut conn, &mut out)?;
+                    std::io::Write::flush(&mut out)?;
+                    lines
+                }
+            };
+            eprintln!("exported {lines} lines");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let mut input = std::io::BufReader::new(std::fs::File::open(&file)?);
+            let rows = db::export::import(&mut conn, &mut input)?;
+            let indexed = db::search::reindex_all_now(&mut conn, Clock::System.now())?;
+            println!("imported {rows} rows; indexed {indexed} items for search");
+            Ok(())
+        }
         Command::Reindex => {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;

@@ -78,6 +78,15 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Write everything as NDJSON (content, relations, revisions, media metadata, visit
+    /// totals, the change log; never tokens or webhooks) to `--output` or standard output.
+    Export {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Load an export into an empty database (either backend), keeping ids, versions and
+    /// times; the search index is rebuilt after.
+    Import { file: PathBuf },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),

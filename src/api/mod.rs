@@ -8,6 +8,7 @@ pub mod caching;
 pub mod changes;
 pub mod editing;
 pub mod events;
+pub mod export;
 pub mod feeds;
 pub mod health;
 pub mod limits;
@@ -131,6 +132,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(visits::get_visit_totals)
         .service(visits::list_popular_articles)
         .service(changes::list_changes)
+        .service(export::export_all)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)

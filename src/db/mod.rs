@@ -16,6 +16,7 @@ pub mod articles;
 pub mod backup;
 pub mod changes;
 pub mod events;
+pub mod export;
 pub mod keys;
 pub mod media;
 pub mod mentions;

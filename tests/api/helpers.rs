@@ -84,6 +84,44 @@ impl Drop for TestDb {
     }
 }
 
+/// An empty database with every migration applied, dropped with the value.
+pub struct Scratch {
+    pub url: String,
+    _db: TestDb,
+}
+
+impl Scratch {
+    pub fn new(backend: Backend) -> Scratch {
+        let (url, db) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("newsroom-{}", unique_name()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                (
+                    dir.join("scratch.db").display().to_string(),
+                    TestDb::Sqlite(dir),
+                )
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let schema = unique_name();
+                let mut conn = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create schema");
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+                (url, TestDb::Postgres { admin_url, schema })
+            }
+        };
+        drop(db::build_pool(&url, 1).expect("migrations"));
+        Scratch { url, _db: db }
+    }
+
+    pub fn conn(&self) -> DbConnection {
+        db::establish(&self.url).expect("connection")
+    }
+}
+
 pub struct TestApp {
     service: RcService<actix_http::Request, ServiceResponse<BoxBody>, actix_web::Error>,
     pub pool: DbPool,

@@ -3,7 +3,7 @@
 mod helpers;
 mod http;
 mod limits;
-mod media;
+pub mod media;
 mod mentions;
 
 mod articles;
@@ -13,6 +13,7 @@ mod cli;
 mod editing;
 mod errors;
 mod events;
+mod export;
 mod feed;
 mod feeds;
 mod openapi;

@@ -151,10 +151,13 @@ proptest! {
             rest = &tail[1..];
         }
         // Attribute values never close their quotes early: the only `"` are the ones written
-        // around `src` and `alt`.
+        // around `src` and `alt`, and around `loading` and `decoding` of every image after the
+        // first.
         let quotes = html.matches('"').count();
         let images = html.matches("<img src=\"").count();
-        prop_assert_eq!(quotes, images * 4);
+        let lazy = html.matches(" loading=\"lazy\" decoding=\"async\"").count();
+        prop_assert_eq!(lazy, images.saturating_sub(1));
+        prop_assert_eq!(quotes, images * 4 + lazy * 4);
         // Only http(s) and site paths become a `src` (never `javascript:` and such).
         for src in html.split("<img src=\"").skip(1) {
             let src = src.split('"').next().unwrap_or("").trim_start().to_ascii_lowercase();
