@@ -155,37 +155,33 @@ async fn items(
         .collect())
 }
 
+/// A feed of the newest articles the parameters select, written by `render`.
 async fn feed(
     state: State,
     req: HttpRequest,
     params: FeedParams,
-) -> Result<(Vec<FeedItem>, SiteSettings, String, String), ApiError> {
+    content_type: &str,
+    render: impl FnOnce(&Channel<'_>, &[FeedItem]) -> Vec<u8>,
+) -> Result<HttpResponse, ApiError> {
     let filter = filter(&params)?;
     let items = items(&state, &req, filter, FEED_ITEMS, true).await?;
     let site = site(&req);
     let home = site.url.clone().unwrap_or_else(|| api_base(&req));
     let self_url = format!("{}{}", api_base(&req), req.uri());
-    Ok((items, site, home, self_url))
-}
-
-fn channel<'a>(
-    state: &State,
-    site: &'a SiteSettings,
-    home: &'a str,
-    self_url: &'a str,
-    items: &[FeedItem],
-) -> Channel<'a> {
-    Channel {
+    let channel = Channel {
         title: &site.name,
         description: "Tin bài mới nhất",
-        home,
-        self_url,
+        home: &home,
+        self_url: &self_url,
         updated: items
             .iter()
             .map(|i| i.updated)
             .max()
             .unwrap_or_else(|| state.tz.render(state.clock.now())),
-    }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type.to_owned())
+        .body(render(&channel, &items)))
 }
 
 /// The newest articles as RSS 2.0.
@@ -205,11 +201,14 @@ pub async fn rss_feed(
     req: HttpRequest,
     params: QueryParams<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
-    let channel = channel(&state, &site, &home, &self_url, &items);
-    Ok(HttpResponse::Ok()
-        .content_type("application/rss+xml; charset=utf-8")
-        .body(feeds::rss(&channel, &items)))
+    feed(
+        state,
+        req,
+        params.0,
+        "application/rss+xml; charset=utf-8",
+        |c, i| feeds::rss(c, i).into_bytes(),
+    )
+    .await
 }
 
 /// The newest articles as Atom.
@@ -229,11 +228,14 @@ pub async fn atom_feed(
     req: HttpRequest,
     params: QueryParams<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
-    let channel = channel(&state, &site, &home, &self_url, &items);
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .body(feeds::atom(&channel, &items)))
+    feed(
+        state,
+        req,
+        params.0,
+        "application/atom+xml; charset=utf-8",
+        |c, i| feeds::atom(c, i).into_bytes(),
+    )
+    .await
 }
 
 /// The newest articles as JSON Feed 1.1.
@@ -253,13 +255,10 @@ pub async fn json_feed(
     req: HttpRequest,
     params: QueryParams<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (items, site, home, self_url) = feed(state.clone(), req, params.0).await?;
-    let channel = channel(&state, &site, &home, &self_url, &items);
-    let body = serde_json::to_vec(&feeds::json_feed(&channel, &items))
-        .map_err(|e| ApiError::Internal(format!("cannot write the feed: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/feed+json")
-        .body(body))
+    feed(state, req, params.0, "application/feed+json", |c, i| {
+        serde_json::to_vec(&feeds::json_feed(c, i)).unwrap_or_default()
+    })
+    .await
 }
 
 /// The sitemap index: the article sitemaps (50,000 URLs each) and the news sitemap.

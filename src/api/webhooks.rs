@@ -231,6 +231,9 @@ fn validate(
     }
 }
 
+/// Live endpoints at most.
+const MAX_WEBHOOKS: i64 = 100;
+
 fn not_found(id: i64) -> ApiError {
     ApiError::NotFound(format!("no webhook {id}"))
 }
@@ -253,6 +256,7 @@ fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token is not admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "There are 100 endpoints already", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad URL, unknown events, a description over 500 characters", body = Problem, content_type = "application/problem+json"),
@@ -273,8 +277,16 @@ pub async fn create_webhook(
     let (now, tz) = (state.clock.now(), state.tz);
     let stored = secret.clone();
     let row = database::run(&state.editorial_pool, move |conn| {
-        let id = db::insert(conn, &url, &description, &events, &stored, now)?;
-        live(conn, id)
+        database::write_transaction(conn, |conn| {
+            // Each change is queued once per endpoint: their number bounds that work.
+            if db::count(conn)? >= MAX_WEBHOOKS {
+                return Err(ApiError::Conflict(format!(
+                    "there are {MAX_WEBHOOKS} endpoints already; delete one first"
+                )));
+            }
+            let id = db::insert(conn, &url, &description, &events, &stored, now)?;
+            live(conn, id)
+        })
     })
     .await?;
     let body = to_value(&CreatedWebhook {

@@ -6,8 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::changes::ChangeRow;
-use super::schema::{change_log, webhook_attempts, webhook_deliveries, webhooks};
+use super::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -277,14 +276,11 @@ pub fn claim_due(
     Ok(claimed.into_iter().map(|c| c.id).collect())
 }
 
-/// What a worker needs to send one delivery.
-pub struct Job {
-    pub delivery: DeliveryRow,
-    pub webhook: WebhookRow,
-    pub change: ChangeRow,
-}
-
-pub fn job(conn: &mut DbConnection, delivery_id: i64) -> QueryResult<Option<Job>> {
+/// A delivery and its endpoint: what a worker needs beside the change itself.
+pub fn job(
+    conn: &mut DbConnection,
+    delivery_id: i64,
+) -> QueryResult<Option<(DeliveryRow, WebhookRow)>> {
     let Some(delivery) = webhook_deliveries::table
         .find(delivery_id)
         .select(DeliveryRow::as_select())
@@ -297,15 +293,7 @@ pub fn job(conn: &mut DbConnection, delivery_id: i64) -> QueryResult<Option<Job>
         .find(delivery.webhook_id)
         .select(WebhookRow::as_select())
         .first(conn)?;
-    let change = change_log::table
-        .find(delivery.seq)
-        .select(change_log::all_columns)
-        .first(conn)?;
-    Ok(Some(Job {
-        delivery,
-        webhook,
-        change,
-    }))
+    Ok(Some((delivery, webhook)))
 }
 
 /// How one attempt went.
@@ -435,4 +423,24 @@ pub fn next_due(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
         .filter(webhook_deliveries::status.eq(PENDING))
         .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
         .first(conn)
+}
+
+/// Forgets up to 10,000 deliveries that ended (delivered or failed) before `before`, with
+/// their attempts: the outbox keeps what is pending and a month of history.
+pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        super::take_write_lock(conn)?;
+        let ended: Vec<i64> = webhook_deliveries::table
+            .filter(webhook_deliveries::status.ne(PENDING))
+            .filter(webhook_deliveries::created_at.lt(before))
+            .select(webhook_deliveries::id)
+            .limit(10_000)
+            .load(conn)?;
+        diesel::delete(
+            webhook_attempts::table.filter(webhook_attempts::delivery_id.eq_any(ended.clone())),
+        )
+        .execute(conn)?;
+        diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ended)))
+            .execute(conn)
+    })
 }

@@ -169,6 +169,16 @@ pub struct Dispatcher {
     wake: tokio::sync::Notify,
 }
 
+/// Days a delivery that ended is kept (`GET .../deliveries` shows them).
+pub const KEEP_DAYS: i64 = 30;
+
+/// What a worker needs to send one delivery.
+struct Job {
+    delivery: crate::db::webhooks::DeliveryRow,
+    webhook: crate::db::webhooks::WebhookRow,
+    change: ChangeRow,
+}
+
 /// Deliveries one pass takes at most.
 const BATCH: i64 = 32;
 
@@ -226,8 +236,19 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, id: i64) -> Result<(), ApiError> {
-        let Some(job) = crate::db::run(&self.pool, move |conn| Ok(db::job(conn, id)?)).await?
-        else {
+        let job = crate::db::run(&self.pool, move |conn| {
+            let Some((delivery, webhook)) = db::job(conn, id)? else {
+                return Ok(None);
+            };
+            let change = crate::db::changes::find(conn, delivery.seq)?;
+            Ok(change.map(|change| Job {
+                delivery,
+                webhook,
+                change,
+            }))
+        })
+        .await?;
+        let Some(job) = job else {
             return Ok(());
         };
         let body = payload(
@@ -365,7 +386,17 @@ fn jitter() -> f64 {
 /// other instances' changes and ended leases are seen) or until a change wakes it.
 pub fn spawn_worker(dispatcher: Arc<Dispatcher>) {
     actix_web::rt::spawn(async move {
+        let mut pruned = Instant::now();
         loop {
+            if pruned.elapsed() >= Duration::from_secs(3600) {
+                pruned = Instant::now();
+                let before = dispatcher.clock.now() - Span::days(KEEP_DAYS);
+                let pruning =
+                    crate::db::run(&dispatcher.pool, move |conn| Ok(db::prune(conn, before)?));
+                if let Err(error) = pruning.await {
+                    tracing::warn!(%error, "cannot prune old webhook deliveries");
+                }
+            }
             match dispatcher.deliver_due().await {
                 Ok(n) if n as i64 == BATCH => continue,
                 Ok(_) => {}

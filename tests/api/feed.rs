@@ -415,3 +415,40 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    instances_noticing_a_publication_together_log_it_once,
+    |app| {
+        let writer = app.writer();
+        let at = (app.now() + chrono::Duration::minutes(5))
+            .and_utc()
+            .to_rfc3339();
+        for n in 0..3 {
+            let body = with(
+                article(&format!("Cùng lúc {n}")),
+                json!({"status": "published", "published_at": at}),
+            );
+            assert_eq!(app.create_article(&writer, &body).await.status, 201);
+        }
+        app.clock
+            .set((app.now() + chrono::Duration::minutes(10)).and_utc());
+        let now = app.now();
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = app.pool.clone();
+                std::thread::spawn(move || {
+                    let mut conn = pool.get().expect("connection");
+                    newsroom::db::content_transaction(&mut conn, |conn| {
+                        Ok(newsroom::db::changes::log_due_publications(conn, now)?)
+                    })
+                    .expect("due publications")
+                })
+            })
+            .collect();
+        let logged: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+        assert_eq!(
+            logged, 3,
+            "each publication logged by exactly one of the instances"
+        );
+    }
+);

@@ -92,33 +92,37 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(backend: Backend) -> Scratch {
-        let (url, db) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("newsroom-{}", unique_name()));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                (
-                    dir.join("scratch.db").display().to_string(),
-                    TestDb::Sqlite(dir),
-                )
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-                let schema = unique_name();
-                let mut conn = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-                    .expect("create schema");
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
-                (url, TestDb::Postgres { admin_url, schema })
-            }
-        };
+        let (url, db) = fresh_database(backend, "scratch");
         drop(db::build_pool(&url, 1).expect("migrations"));
         Scratch { url, _db: db }
     }
 
     pub fn conn(&self) -> DbConnection {
         db::establish(&self.url).expect("connection")
+    }
+}
+
+/// A new empty database (an SQLite file in a fresh directory, or a fresh PostgreSQL schema) and
+/// what drops it.
+fn fresh_database(backend: Backend, name: &str) -> (String, TestDb) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("newsroom-{}", unique_name()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let url = dir.join(format!("{name}.db")).display().to_string();
+            (url, TestDb::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let schema = unique_name();
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
+            conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .expect("create schema");
+            let separator = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+            (url, TestDb::Postgres { admin_url, schema })
+        }
     }
 }
 
@@ -209,25 +213,8 @@ fn media_store() -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("newsroom-{}", unique_name()));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = dir.join("test.db").display().to_string();
-                Self::start(&url, TestDb::Sqlite(dir)).await
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-                let schema = unique_name();
-                let mut conn = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-                    .expect("create schema");
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
-                Self::start(&url, TestDb::Postgres { admin_url, schema }).await
-            }
-        }
+        let (url, db) = fresh_database(backend, "test");
+        Self::start(&url, db).await
     }
 
     /// A second instance on the same database (as behind a load balancer), with its own clock

@@ -451,3 +451,43 @@ db_test!(webhook_requests_are_checked, |app| {
     assert_eq!(listed.status, 200);
     assert_eq!(listed.header("cache-control"), Some("private, no-store"));
 });
+
+db_test!(endpoints_are_bounded_and_old_deliveries_pruned, |app| {
+    let admin = app.token("Quản trị", &["admin"]);
+    let receiver = Receiver::start(vec![]);
+    let first = register(&app, &admin, &receiver.url, &["tag.created"]).await;
+    for n in 1..100 {
+        register(
+            &app,
+            &admin,
+            &format!("https://portal.example.vn/hook/{n}"),
+            &["event.deleted"],
+        )
+        .await;
+    }
+    let over = app
+        .with_token(
+            &admin,
+            post(
+                "/api/v1/webhooks",
+                &json!({"url": "https://x.example.vn/", "events": ["tag.created"]}),
+            ),
+        )
+        .await;
+    over.problem(409, "conflict");
+
+    let writer = app.writer();
+    app.create(&writer, "/api/v1/tags", &json!({"name": "Thẻ cũ"}))
+        .await;
+    assert_eq!(app.webhooks.deliver_due().await.expect("deliver"), 1);
+    let id = first["id"].as_i64().expect("id");
+    assert_eq!(deliveries(&app, &admin, id).await.len(), 1);
+    let now = app.now();
+    let kept = newsroom::db::webhooks::prune(&mut app.conn(), now - chrono::Duration::days(30))
+        .expect("prune");
+    assert_eq!(kept, 0, "a fresh delivery stays");
+    let pruned = newsroom::db::webhooks::prune(&mut app.conn(), now + chrono::Duration::days(1))
+        .expect("prune");
+    assert_eq!(pruned, 1);
+    assert!(deliveries(&app, &admin, id).await.is_empty());
+});
