@@ -50,6 +50,9 @@ paths=(
   "/api/v1/events/sicw-2022/children"
   "/api/v1/people/to-lam/articles"
   "/api/v1/stats/visits"
+  "/feeds/articles.rss"
+  "/sitemaps/news.xml"
+  "/api/v1/changes?per_page=100"
 )
 # The ceiling answers with newsroom's own bytes and headers for each path.
 python3 - "$port" "$work/manifest.json" "${paths[@]}" <<'PY'

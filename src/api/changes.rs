@@ -62,8 +62,8 @@ pub struct ChangeParams {
     /// at the beginning.
     #[param(example = "eyJzIjoic2VxIiwiZCI6ZmFsc2UsInYiOm51bGwsImkiOjQyfQ")]
     pub cursor: Option<String>,
-    /// Changes per page, 1 to 1000 (default 100).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000, example = 100)]
+    /// Changes per page, 1 to 100 (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 100)]
     pub per_page: Option<String>,
     /// Long polling: when nothing follows the cursor, wait up to this many seconds (0 to 30,
     /// default 0) for a change before answering an empty page.
@@ -71,7 +71,7 @@ pub struct ChangeParams {
     pub wait: Option<String>,
 }
 
-const MAX_PER_PAGE: i64 = 1000;
+const MAX_PER_PAGE: i64 = 100;
 const MAX_WAIT: u64 = 30;
 
 fn item(row: ChangeRow, public: bool, tz: crate::domain::time::PortalTz) -> ChangeItem {

@@ -227,7 +227,7 @@ db_test!(bad_feed_parameters_are_problems, |app| {
         "type=story",
         "cursor=abc",
         "per_page=0",
-        "per_page=1001",
+        "per_page=101",
         "wait=31",
         "wait=-1",
         "since=1",
