@@ -37,7 +37,7 @@ PY
 echo "== 12-megapixel JPEGs (4000 x 3000): $(du -h "$work/photo-0.jpg" | cut -f1) each"
 
 "$bin" migrate --database-url "$work/media.db" >/dev/null
-token=$("$bin" token create --database-url "$work/media.db" --name bench --scope content:write 2>/dev/null)
+token=$("$bin" token create --database-url "$work/media.db" --name bench --scope content:write --scope content:publish 2>/dev/null)
 taskset -c 0 "$bin" serve --database-url "$work/media.db" --bind "127.0.0.1:$port" --seed-demo never \
   --media-store "$work/store" --log warn --writes-per-minute 0 >"$work/server.log" 2>&1 &
 server=$!

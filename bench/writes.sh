@@ -20,7 +20,7 @@ pid=""
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bin" migrate --database-url "$url" >/dev/null
 "$bin" seed --database-url "$url" >/dev/null
-token=$("$bin" token create --database-url "$url" --name "bench writer" --scope content:write)
+token=$("$bin" token create --database-url "$url" --name "bench writer" --scope content:write --scope content:publish)
 slug="dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
 
 # Cold start: launch to the first 200 of an article, on an existing database.

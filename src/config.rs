@@ -113,7 +113,7 @@ pub enum TokenCommand {
         /// Who or what uses it.
         #[arg(long)]
         name: String,
-        /// `content:preview`, `content:write` or `admin`; repeat for several.
+        /// `content:preview`, `content:write`, `content:publish` or `admin`; repeat for several.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Days until it expires (default: until revoked).

@@ -53,7 +53,7 @@ impl utoipa::Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "`Authorization: Bearer nr_...` from `newsroom token create` or POST /api/v1/tokens. Scopes: content:preview, content:write (includes preview), admin (everything).",
+                        "`Authorization: Bearer nr_...` from `newsroom token create` or POST /api/v1/tokens. Scopes: content:preview, content:write (drafts; includes preview), content:publish (publishing, scheduling, unpublishing, changing or deleting what is out; includes write), admin (everything).",
                     ))
                     .build(),
             ),

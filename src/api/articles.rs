@@ -540,6 +540,15 @@ impl Editable for Articles {
     type Input = NewArticle;
     type Checked = CheckedArticle;
 
+    /// Publishing, scheduling, unpublishing, and editing or deleting an article that is out
+    /// (published or archived, due or scheduled) need `content:publish`; drafts need only
+    /// `content:write`.
+    fn extra_scope(stored: Option<&ArticleRow>, written: Option<&CheckedArticle>) -> Option<Scope> {
+        let out_before = stored.is_some_and(|row| row.status.is_out());
+        let out_after = written.is_some_and(|checked| checked.changes.status.is_out());
+        (out_before || out_after).then_some(Scope::ContentPublish)
+    }
+
     fn represent(conn: &mut DbConnection, id: i64, ctx: Ctx) -> Result<(i32, Value), ApiError> {
         let row = written::<ArticleRow>(conn, id)?;
         let options = ArticleOptions::editorial();

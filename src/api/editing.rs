@@ -62,6 +62,11 @@ pub trait Editable {
     ) -> Result<bool, ApiError> {
         Ok(<Self::Row as Record>::soft_delete(conn, id, expected, now)?)
     }
+    /// A scope the write needs beyond `content:write`, from the item as stored (`None`: it is
+    /// being created) and as it will be written (`None`: it is being deleted).
+    fn extra_scope(_stored: Option<&Self::Row>, _written: Option<&Self::Checked>) -> Option<Scope> {
+        None
+    }
     /// A 409 when something still depends on the item.
     fn deletable(_conn: &mut DbConnection, _id: i64) -> Result<(), ApiError> {
         Ok(())
@@ -161,6 +166,22 @@ fn is_public<R: Record>(row: &R, ctx: Ctx) -> bool {
     }) == crate::db::Seen::Visible
 }
 
+/// A 403 when the write needs a scope the editor lacks (`Editable::extra_scope`).
+fn allowed<E: Editable>(
+    editor: &Editor,
+    stored: Option<&E::Row>,
+    written: Option<&E::Checked>,
+) -> Result<(), ApiError> {
+    match E::extra_scope(stored, written) {
+        Some(scope) if !editor.has(scope) => Err(ApiError::Forbidden(format!(
+            "publishing, scheduling, unpublishing, and changing or deleting a {} that is out need the `{}` scope",
+            <E::Row as Record>::NOUN,
+            scope.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn stale<E: Editable>(stored: &E::Row) -> ApiError {
     ApiError::PreconditionFailed(format!(
         "If-Match does not name the current version of the {}: it is at {}; fetch it again and redo the change",
@@ -198,6 +219,7 @@ fn create<E: Editable>(
 ) -> Result<(i32, Value), ApiError> {
     let input: E::Input = decode(prepare(body, None, E::READ_ONLY, false, true)?)?;
     let mut checked = E::check(conn, input, ctx)?;
+    allowed::<E>(editor, None, Some(&checked))?;
     settle_slug::<E>(conn, &mut checked, None)?;
     let id = E::insert(conn, &checked, ctx)?;
     let written = E::represent(conn, id, ctx)?;
@@ -227,6 +249,7 @@ fn replace<E: Editable>(
     }
     let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, true)?)?;
     let mut checked = E::check(conn, input, ctx)?;
+    allowed::<E>(editor, Some(&stored), Some(&checked))?;
     {
         let (slug, given) = checked.slug();
         if !given {
@@ -330,6 +353,7 @@ pub async fn delete_item<E: Editable + 'static>(
             if !expected.matches(stored.version()) {
                 return Err(stale::<E>(&stored));
             }
+            allowed::<E>(&editor, Some(&stored), None)?;
             E::deletable(conn, stored.id())?;
             if !E::soft_delete(conn, stored.id(), stored.version(), ctx.now)? {
                 return Err(stale::<E>(&stored));
@@ -373,7 +397,7 @@ macro_rules! write_routes {
                 (status = 200, description = $ok, body = $crate::views::envelope::ItemResponse<$output>, headers(("ETag" = String, description = "The new editorial ETag"))),
                 (status = 400, description = "Malformed JSON, wrong types, unknown or changed read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write; publishing, scheduling, unpublishing, and changing or deleting an article that is out need content:publish", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 410, description = "The item was deleted", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -418,7 +442,7 @@ macro_rules! write_routes {
                     headers(("Location" = String, description = "The new item's URL"), ("ETag" = String, description = "Editorial ETag, `\"<version>\"`"))),
                 (status = 400, description = "Malformed JSON, wrong types, unknown or read-only fields", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write; publishing, scheduling, unpublishing, and changing or deleting an article that is out need content:publish", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The slug is taken", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 413, description = "Body too large", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "Not application/json", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -454,7 +478,7 @@ macro_rules! write_routes {
             responses(
                 (status = 204, description = "Deleted (soft: it answers 410 from now on and its slug stays taken)"),
                 (status = 401, description = "No token, or a bad one", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "The token lacks content:write", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The token lacks content:write; publishing, scheduling, unpublishing, and changing or deleting an article that is out need content:publish", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such item", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Something still depends on it", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 410, description = "Already deleted", body = $crate::error::Problem, content_type = "application/problem+json"),

@@ -51,7 +51,8 @@ pub struct NewToken {
     /// Who or what uses it.
     #[schema(max_length = 200, example = "Ban biên tập trang chủ")]
     pub name: String,
-    /// `content:preview`, `content:write` (includes preview), `admin` (everything).
+    /// `content:preview`, `content:write` (drafts; includes preview), `content:publish`
+    /// (publishing and what is out; includes write), `admin` (everything).
     #[schema(max_items = 10, example = json!(["content:write"]))]
     pub scopes: Vec<String>,
     /// Days until it expires; without it the token lasts until revoked.
@@ -102,7 +103,7 @@ pub fn validate(input: &NewToken) -> Result<(Vec<Scope>, Option<i64>), ApiError>
             Some(_) => {}
             None => errors.push(FieldError::pointer(
                 format!("/scopes/{i}"),
-                "must be content:preview, content:write or admin",
+                "must be content:preview, content:write, content:publish or admin",
             )),
         }
     }

@@ -501,5 +501,25 @@ fn normalize_block(block: &Block) -> Block {
             text: nfc(text),
             attribution: attribution.as_deref().map(nfc),
         },
+        Block::List { ordered, items } => Block::List {
+            ordered: *ordered,
+            items: items.iter().map(|i| nfc(i)).collect(),
+        },
+        Block::Table {
+            caption,
+            header,
+            rows,
+        } => Block::Table {
+            caption: caption.as_deref().map(nfc),
+            header: header.as_ref().map(|h| h.iter().map(|c| nfc(c)).collect()),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| nfc(c)).collect())
+                .collect(),
+        },
+        Block::Embed { url, caption } => Block::Embed {
+            url: url.clone(),
+            caption: caption.as_deref().map(nfc),
+        },
     }
 }

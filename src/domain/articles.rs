@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::body::Block;
+use super::body::{Block, Embedded};
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::ArticleStatus;
@@ -155,6 +155,12 @@ impl NewArticle {
     }
 }
 
+/// Items in a list block.
+const MAX_LIST_ITEMS: usize = 100;
+/// Rows and cells of a table block.
+const MAX_TABLE_ROWS: usize = 200;
+const MAX_TABLE_CELLS: usize = 20;
+
 /// The checks of a body block's values (its shape is checked by decoding).
 fn check_blocks(body: &[Block], checks: &mut Checks) {
     for (i, block) in body.iter().enumerate() {
@@ -176,6 +182,48 @@ fn check_blocks(body: &[Block], checks: &mut Checks) {
                 media: Some(id), ..
             } if *id < 1 => {
                 checks.add(format!("/body/{i}/media"), "must be a media item's id");
+            }
+            Block::List { items, .. } => {
+                if items.is_empty() || items.len() > MAX_LIST_ITEMS {
+                    checks.add(
+                        format!("/body/{i}/items"),
+                        format!("must have 1 to {MAX_LIST_ITEMS} items"),
+                    );
+                }
+                for (j, item) in items.iter().enumerate().take(MAX_LIST_ITEMS) {
+                    if empty(item) {
+                        checks.add(format!("/body/{i}/items/{j}"), "must not be empty");
+                    }
+                }
+            }
+            Block::Table { header, rows, .. } => {
+                let width = header.as_ref().or(rows.first()).map_or(0, Vec::len);
+                if rows.is_empty() || rows.len() > MAX_TABLE_ROWS {
+                    checks.add(
+                        format!("/body/{i}/rows"),
+                        format!("must have 1 to {MAX_TABLE_ROWS} rows"),
+                    );
+                }
+                if !(1..=MAX_TABLE_CELLS).contains(&width) {
+                    checks.add(
+                        format!("/body/{i}"),
+                        format!("rows must have 1 to {MAX_TABLE_CELLS} cells"),
+                    );
+                }
+                for (j, row) in rows.iter().enumerate().take(MAX_TABLE_ROWS) {
+                    if row.len() != width {
+                        checks.add(
+                            format!("/body/{i}/rows/{j}"),
+                            format!("must have {width} cells, as the first row or the header has"),
+                        );
+                    }
+                }
+            }
+            Block::Embed { url, .. } if Embedded::of(url).is_none() => {
+                checks.add(
+                    format!("/body/{i}/url"),
+                    "must be an https URL of a YouTube video, a Facebook post or video, an X (Twitter) post or a TikTok video",
+                );
             }
             Block::Image { src: Some(src), .. }
                 if !(src.starts_with("https://")
@@ -205,6 +253,30 @@ fn check_block_lengths(block: &Block, at: &str, checks: &mut Checks) {
         Block::Quote { text, attribution } => {
             bound(Some(text), "text", max::TEXT);
             bound(attribution.as_ref(), "attribution", max::LINE);
+        }
+        Block::List { items, .. } => {
+            for (j, item) in items.iter().enumerate().take(MAX_LIST_ITEMS) {
+                bound(Some(item), &format!("items/{j}"), max::PARAGRAPH);
+            }
+        }
+        Block::Table {
+            caption,
+            header,
+            rows,
+        } => {
+            bound(caption.as_ref(), "caption", max::LINE);
+            for (j, cell) in header.iter().flatten().enumerate().take(MAX_TABLE_CELLS) {
+                bound(Some(cell), &format!("header/{j}"), max::PARAGRAPH);
+            }
+            for (r, row) in rows.iter().enumerate().take(MAX_TABLE_ROWS) {
+                for (j, cell) in row.iter().enumerate().take(MAX_TABLE_CELLS) {
+                    bound(Some(cell), &format!("rows/{r}/{j}"), max::PARAGRAPH);
+                }
+            }
+        }
+        Block::Embed { url, caption } => {
+            bound(Some(url), "url", max::URL);
+            bound(caption.as_ref(), "caption", max::PARAGRAPH);
         }
         Block::Image {
             src,

@@ -77,6 +77,119 @@ pub enum Block {
         #[schema(max_length = 500, example = "Chủ đề SICW 2022")]
         attribution: Option<String>,
     },
+    /// A list of short texts, numbered when `ordered`.
+    List {
+        #[serde(default)]
+        #[schema(example = false)]
+        ordered: bool,
+        /// 1 to 100 items of at most 5,000 characters.
+        #[schema(min_items = 1, max_items = 100, example = json!(["Lễ khai mạc SICW 2022", "Hội nghị AMCC7", "Triển lãm an ninh mạng 2022"]))]
+        items: Vec<String>,
+    },
+    /// A table: rows of cells, all rows as wide as the first (and the header, when there is
+    /// one), at most 200 rows of at most 20 cells of at most 5,000 characters.
+    Table {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 500, example = "Các sự kiện chính của SICW 2022")]
+        caption: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_items = 20, example = json!(["Sự kiện", "Ngày"]))]
+        header: Option<Vec<String>>,
+        #[schema(min_items = 1, max_items = 200, example = json!([["Lễ khai mạc SICW", "19/10/2022"], ["Hội nghị AMCC7", "20/10/2022"]]))]
+        rows: Vec<Vec<String>>,
+    },
+    /// Content from YouTube, Facebook, X (Twitter) or TikTok, by its `https` URL (any other
+    /// site is a 422). `body_html` shows a YouTube or TikTok video in a sandboxed `iframe`, a
+    /// Facebook or X post as a link.
+    Embed {
+        #[schema(
+            max_length = 2048,
+            example = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+        )]
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(
+            max_length = 5000,
+            example = "Phát biểu của Bộ trưởng Tô Lâm tại AMCC7"
+        )]
+        caption: Option<String>,
+    },
+}
+
+/// Where an embed comes from, as its URL says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Embedded {
+    /// A YouTube video by id.
+    YouTube(String),
+    /// A TikTok video by id.
+    TikTok(String),
+    Facebook,
+    X,
+}
+
+impl Embedded {
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Embedded::YouTube(_) => "youtube",
+            Embedded::TikTok(_) => "tiktok",
+            Embedded::Facebook => "facebook",
+            Embedded::X => "x",
+        }
+    }
+
+    /// What an embed URL shows, when it is one of the allowed providers' (https only).
+    pub fn of(raw: &str) -> Option<Embedded> {
+        let url = url::Url::parse(raw).ok()?;
+        if url.scheme() != "https" || !url.username().is_empty() || url.password().is_some() {
+            return None;
+        }
+        let host = url.host_str()?.to_ascii_lowercase();
+        let host = host
+            .strip_prefix("www.")
+            .or_else(|| host.strip_prefix("m."))
+            .unwrap_or(&host);
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        let video_id = |id: &str| {
+            (!id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| id.to_owned())
+        };
+        match host {
+            "youtube.com" => match segments.as_slice() {
+                ["watch"] => url
+                    .query_pairs()
+                    .find(|(k, _)| k == "v")
+                    .and_then(|(_, v)| video_id(&v))
+                    .map(Embedded::YouTube),
+                ["shorts" | "embed" | "live", id] => video_id(id).map(Embedded::YouTube),
+                _ => None,
+            },
+            "youtu.be" => match segments.as_slice() {
+                [id] => video_id(id).map(Embedded::YouTube),
+                _ => None,
+            },
+            "tiktok.com" => match segments.as_slice() {
+                [user, "video", id]
+                    if user.starts_with('@') && id.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    video_id(id).map(Embedded::TikTok)
+                }
+                _ => None,
+            },
+            "facebook.com" | "fb.watch" if !segments.is_empty() => Some(Embedded::Facebook),
+            "x.com" | "twitter.com" => match segments.as_slice() {
+                [_, "status", id] if id.bytes().all(|b| b.is_ascii_digit()) => Some(Embedded::X),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 impl Block {
@@ -225,6 +338,49 @@ pub fn to_html(blocks: &[Block]) -> String {
                 }
                 html.push_str("</figure>\n");
             }
+            Block::List { ordered, items } => {
+                let tag = if *ordered { "ol" } else { "ul" };
+                html.push_str(&format!("<{tag}>"));
+                for item in items {
+                    html.push_str("<li>");
+                    escape_into(&mut html, item);
+                    html.push_str("</li>");
+                }
+                html.push_str(&format!("</{tag}>\n"));
+            }
+            Block::Table {
+                caption,
+                header,
+                rows,
+            } => {
+                html.push_str("<table>");
+                if let Some(caption) = caption {
+                    html.push_str("<caption>");
+                    escape_into(&mut html, caption);
+                    html.push_str("</caption>");
+                }
+                if let Some(header) = header {
+                    html.push_str("<thead><tr>");
+                    for cell in header {
+                        html.push_str("<th scope=\"col\">");
+                        escape_into(&mut html, cell);
+                        html.push_str("</th>");
+                    }
+                    html.push_str("</tr></thead>");
+                }
+                html.push_str("<tbody>");
+                for row in rows {
+                    html.push_str("<tr>");
+                    for cell in row {
+                        html.push_str("<td>");
+                        escape_into(&mut html, cell);
+                        html.push_str("</td>");
+                    }
+                    html.push_str("</tr>");
+                }
+                html.push_str("</tbody></table>\n");
+            }
+            Block::Embed { url, caption } => embed_html(&mut html, url, caption.as_deref()),
             Block::Quote { text, attribution } => {
                 html.push_str("<blockquote><p>");
                 escape_into(&mut html, text);
@@ -239,6 +395,36 @@ pub fn to_html(blocks: &[Block]) -> String {
         }
     }
     html
+}
+
+/// An embed: a sandboxed `iframe` for the videos that have one (no cookies from YouTube), a
+/// link otherwise; the link is there in both, for readers without frames.
+fn embed_html(html: &mut String, url: &str, caption: Option<&str>) {
+    let Some(embedded) = Embedded::of(url) else {
+        // Checked on every write; a body stored before the check shows nothing unsafe.
+        return;
+    };
+    html.push_str(&format!(
+        "<figure class=\"embed embed-{}\">",
+        embedded.provider()
+    ));
+    let frame = match &embedded {
+        Embedded::YouTube(id) => Some(format!("https://www.youtube-nocookie.com/embed/{id}")),
+        Embedded::TikTok(id) => Some(format!("https://www.tiktok.com/embed/v2/{id}")),
+        Embedded::Facebook | Embedded::X => None,
+    };
+    if let Some(frame) = frame {
+        html.push_str("<iframe src=\"");
+        escape_into(html, &frame);
+        html.push_str("\" title=\"");
+        escape_into(html, caption.unwrap_or(embedded.provider()));
+        html.push_str("\" sandbox=\"allow-scripts allow-same-origin allow-presentation allow-popups\" allow=\"encrypted-media; picture-in-picture; fullscreen\" loading=\"lazy\" referrerpolicy=\"strict-origin-when-cross-origin\"></iframe>");
+    }
+    html.push_str("<figcaption><a href=\"");
+    escape_into(html, url);
+    html.push_str("\" rel=\"noopener nofollow\" target=\"_blank\">");
+    escape_into(html, caption.unwrap_or(url));
+    html.push_str("</a></figcaption></figure>\n");
 }
 
 /// What an image block knows of its files, for its HTML.
@@ -288,13 +474,37 @@ fn image_html(html: &mut String, src: &str, alt: &str, rendition: &Sized<'_>, la
 
 /// Plain text for scripts and search: one block a paragraph, captions included.
 pub fn to_text(blocks: &[Block]) -> String {
-    let parts: Vec<&str> = blocks
+    let parts: Vec<String> = blocks
         .iter()
         .filter_map(|block| match block {
             Block::Paragraph { text } | Block::Heading { text, .. } | Block::Quote { text, .. } => {
-                Some(text.as_str())
+                Some(text.clone())
             }
-            Block::Image { caption, .. } => caption.as_deref(),
+            Block::Image { caption, .. } => caption.clone(),
+            Block::List { ordered, items } => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match ordered {
+                        true => format!("{}. {item}", i + 1),
+                        false => format!("- {item}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Block::Table {
+                caption,
+                header,
+                rows,
+            } => Some(
+                caption
+                    .iter()
+                    .cloned()
+                    .chain(header.iter().chain(rows).map(|row| row.join(" | ")))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Block::Embed { url, caption } => Some(caption.clone().unwrap_or_else(|| url.clone())),
         })
         .collect();
     parts.join("\n\n")
@@ -328,6 +538,83 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embeds_come_from_the_allowed_providers_only() {
+        let youtube = Some(Embedded::YouTube("dQw4w9WgXcQ".into()));
+        for url in [
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://youtube.com/watch?feature=share&v=dQw4w9WgXcQ",
+            "https://m.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://youtu.be/dQw4w9WgXcQ",
+            "https://www.youtube.com/shorts/dQw4w9WgXcQ",
+        ] {
+            assert_eq!(Embedded::of(url), youtube, "{url}");
+        }
+        assert_eq!(
+            Embedded::of("https://www.tiktok.com/@vtv24/video/7150000000000000000"),
+            Some(Embedded::TikTok("7150000000000000000".into()))
+        );
+        assert_eq!(
+            Embedded::of("https://twitter.com/MPS_VN/status/1583000000000000000"),
+            Some(Embedded::X)
+        );
+        assert_eq!(
+            Embedded::of("https://x.com/MPS_VN/status/1583000000000000000"),
+            Some(Embedded::X)
+        );
+        assert_eq!(
+            Embedded::of("https://www.facebook.com/bocongan/videos/123"),
+            Some(Embedded::Facebook)
+        );
+        for refused in [
+            "http://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
+            "https://evil.example/youtube.com/watch?v=x",
+            "https://www.youtube.com/watch?v=%22%3E%3Cscript%3E",
+            "https://user@www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://vimeo.com/123",
+            "https://x.com/MPS_VN",
+            "https://www.facebook.com/",
+            "javascript:alert(1)",
+            "https://www.tiktok.com/@vtv24/video/abc",
+        ] {
+            assert_eq!(Embedded::of(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn new_blocks_render_escaped() {
+        let html = to_html(&[
+            Block::List {
+                ordered: true,
+                items: vec!["<b>một</b>".into(), "hai & ba".into()],
+            },
+            Block::Table {
+                caption: Some("Bảng <1>".into()),
+                header: Some(vec!["Sự kiện".into(), "Ngày\"".into()]),
+                rows: vec![vec!["AMCC7".into(), "<script>".into()]],
+            },
+            Block::Embed {
+                url: "https://youtu.be/dQw4w9WgXcQ".into(),
+                caption: Some("Video \"AMCC7\" <i>".into()),
+            },
+        ]);
+        assert!(
+            html.contains("<ol><li>&lt;b&gt;một&lt;/b&gt;</li><li>hai &amp; ba</li></ol>"),
+            "{html}"
+        );
+        assert!(html.contains("<caption>Bảng &lt;1&gt;</caption>"), "{html}");
+        assert!(html.contains("<th scope=\"col\">Ngày&quot;</th>"), "{html}");
+        assert!(html.contains("<td>&lt;script&gt;</td>"), "{html}");
+        assert!(html.contains("<iframe src=\"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ\" title=\"Video &quot;AMCC7&quot; &lt;i&gt;\" sandbox=\""), "{html}");
+        assert!(!html.contains("<script>") && !html.contains("<i>"));
+        let text = to_text(&[Block::List {
+            ordered: false,
+            items: vec!["một".into(), "hai".into()],
+        }]);
+        assert_eq!(text, "- một\n- hai");
+    }
 
     #[test]
     fn html_is_escaped() {

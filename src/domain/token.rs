@@ -10,16 +10,24 @@ use sha2::{Digest, Sha256};
 pub enum Scope {
     ContentPreview,
     ContentWrite,
+    /// Publishing, scheduling, unpublishing, and changing or deleting what is out (articles).
+    ContentPublish,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::ContentPreview, Scope::ContentWrite, Scope::Admin];
+    pub const ALL: [Scope; 4] = [
+        Scope::ContentPreview,
+        Scope::ContentWrite,
+        Scope::ContentPublish,
+        Scope::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::ContentPreview => "content:preview",
             Scope::ContentWrite => "content:write",
+            Scope::ContentPublish => "content:publish",
             Scope::Admin => "admin",
         }
     }
@@ -32,7 +40,8 @@ impl Scope {
     pub fn grants(self, needed: Scope) -> bool {
         match self {
             Scope::Admin => true,
-            Scope::ContentWrite => needed != Scope::Admin,
+            Scope::ContentPublish => needed != Scope::Admin,
+            Scope::ContentWrite => matches!(needed, Scope::ContentPreview | Scope::ContentWrite),
             Scope::ContentPreview => needed == Scope::ContentPreview,
         }
     }
@@ -129,6 +138,10 @@ mod tests {
         assert!(Scope::ContentWrite.grants(Scope::ContentPreview));
         assert!(!Scope::ContentWrite.grants(Scope::Admin));
         assert!(!Scope::ContentPreview.grants(Scope::ContentWrite));
+        assert!(!Scope::ContentWrite.grants(Scope::ContentPublish));
+        assert!(Scope::ContentPublish.grants(Scope::ContentWrite));
+        assert!(!Scope::ContentPublish.grants(Scope::Admin));
+        assert!(Scope::Admin.grants(Scope::ContentPublish));
         let stored = scopes_to_string(&[Scope::ContentPreview, Scope::Admin]);
         assert_eq!(
             scopes_from_string(&stored),

@@ -560,8 +560,13 @@ impl TestApp {
         res.location()
     }
 
-    /// A token that may write content.
+    /// A token that may write and publish content (an editor who decides what goes out).
     pub fn writer(&self) -> String {
-        self.token("Ban biên tập", &["content:write"])
+        self.token("Ban biên tập", &["content:write", "content:publish"])
+    }
+
+    /// A token that may write drafts only (a reporter).
+    pub fn drafter(&self) -> String {
+        self.token("Phóng viên", &["content:write"])
     }
 }

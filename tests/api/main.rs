@@ -7,6 +7,7 @@ pub mod media;
 mod mentions;
 
 mod articles;
+mod blocks;
 mod caching;
 mod changes;
 mod cli;
@@ -20,6 +21,7 @@ mod openapi;
 mod organizations;
 mod people;
 mod properties;
+mod publishing;
 mod races;
 mod search;
 mod service;

@@ -47,7 +47,30 @@ fn block() -> impl Strategy<Value = Block> {
             optional.clone()
         )
             .prop_map(|(src, caption, credit, alt)| Block::image(src, caption, credit, alt)),
-        (text, optional).prop_map(|(text, attribution)| Block::Quote { text, attribution }),
+        (text.clone(), optional.clone())
+            .prop_map(|(text, attribution)| Block::Quote { text, attribution }),
+        (any::<bool>(), prop::collection::vec(any::<String>(), 0..4))
+            .prop_map(|(ordered, items)| Block::List { ordered, items }),
+        (
+            optional.clone(),
+            proptest::option::of(prop::collection::vec(any::<String>(), 0..3)),
+            prop::collection::vec(prop::collection::vec(any::<String>(), 0..3), 0..3)
+        )
+            .prop_map(|(caption, header, rows)| Block::Table {
+                caption,
+                header,
+                rows
+            }),
+        (
+            prop_oneof![
+                Just("https://www.youtube.com/watch?v=dQw4w9WgXcQ".to_owned()),
+                Just("https://www.tiktok.com/@vtv24/video/7150000000000000000".to_owned()),
+                Just("https://x.com/MPS_VN/status/1583000000000000000".to_owned()),
+                text
+            ],
+            optional
+        )
+            .prop_map(|(url, caption)| Block::Embed { url, caption }),
     ]
 }
 
@@ -72,6 +95,31 @@ const OWN_TAGS: &[&str] = &[
     "<footer>",
     "</footer>",
     "<img src=\"",
+    "<ul>",
+    "</ul>",
+    "<ol>",
+    "</ol>",
+    "<li>",
+    "</li>",
+    "<table>",
+    "</table>",
+    "<caption>",
+    "</caption>",
+    "<thead>",
+    "</thead>",
+    "<tbody>",
+    "</tbody>",
+    "<tr>",
+    "</tr>",
+    "<th scope=\"col\">",
+    "</th>",
+    "<td>",
+    "</td>",
+    "<figure class=\"embed embed-",
+    "<iframe src=\"",
+    "</iframe>",
+    "<a href=\"",
+    "</a>",
 ];
 
 proptest! {
@@ -157,7 +205,11 @@ proptest! {
         let images = html.matches("<img src=\"").count();
         let lazy = html.matches(" loading=\"lazy\" decoding=\"async\"").count();
         prop_assert_eq!(lazy, images.saturating_sub(1));
-        prop_assert_eq!(quotes, images * 4 + lazy * 4);
+        // Table headers and embeds write quoted attributes of their own.
+        let headers = html.matches("<th scope=\"col\">").count();
+        let embeds = html.matches("<figure class=\"embed").count();
+        let frames = html.matches("<iframe src=\"").count();
+        prop_assert_eq!(quotes, images * 4 + lazy * 4 + headers * 2 + embeds * 8 + frames * 12);
         // Only http(s) and site paths become a `src` (never `javascript:` and such).
         for src in html.split("<img src=\"").skip(1) {
             let src = src.split('"').next().unwrap_or("").trim_start().to_ascii_lowercase();

@@ -26,7 +26,7 @@ fn draft() -> Value {
 db_test!(
     creating_an_article_answers_201_with_location_and_etag,
     |app| {
-        let writer = app.token("Ban biên tập", &["content:write"]);
+        let writer = app.token("Ban biên tập", &["content:write", "content:publish"]);
         let res = app.create_article(&writer, &draft()).await;
         assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
         assert_eq!(
@@ -70,7 +70,7 @@ db_test!(
 );
 
 db_test!(the_scope_matrix_holds_for_every_write_route, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let created = app.create_article(&writer, &draft()).await;
     let path = created.header("location").expect("location").to_owned();
     let preview = app.token("preview", &["content:preview"]);
@@ -148,7 +148,7 @@ db_test!(the_scope_matrix_holds_for_every_write_route, |app| {
 });
 
 db_test!(edits_need_the_current_version, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let created = app.create_article(&writer, &draft()).await;
     let path = created.header("location").expect("location").to_owned();
     let change = json!({"lead": "Phần mở đầu mới."});
@@ -182,7 +182,7 @@ db_test!(edits_need_the_current_version, |app| {
 });
 
 db_test!(two_writers_of_the_same_version_cannot_both_win, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let path = app
         .create_article(&writer, &draft())
         .await
@@ -212,7 +212,7 @@ db_test!(two_writers_of_the_same_version_cannot_both_win, |app| {
 db_test!(
     read_only_fields_are_ignored_when_equal_and_rejected_otherwise,
     |app| {
-        let writer = app.token("writer", &["content:write"]);
+        let writer = app.token("writer", &["content:write", "content:publish"]);
         let path = app
             .create_article(&writer, &draft())
             .await
@@ -266,7 +266,7 @@ db_test!(
 );
 
 db_test!(bad_bodies_get_the_right_status_and_write_nothing, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let before = app
         .with_token(
             &writer,
@@ -381,7 +381,7 @@ db_test!(bad_bodies_get_the_right_status_and_write_nothing, |app| {
 });
 
 db_test!(text_is_stored_in_nfc, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let res = app
         .create_article(&writer, &json!({"title": "An ninh ma\u{0323}ng"}))
         .await;
@@ -390,7 +390,7 @@ db_test!(text_is_stored_in_nfc, |app| {
 });
 
 db_test!(scheduled_articles_appear_at_their_moment, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let at = app.now() + Duration::hours(3);
     let mut body = draft();
     body["status"] = json!("published");
@@ -420,7 +420,7 @@ db_test!(scheduled_articles_appear_at_their_moment, |app| {
 });
 
 db_test!(a_changed_slug_redirects_and_stays_taken, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let path = app
         .create_article(&writer, &draft())
         .await
@@ -453,7 +453,7 @@ db_test!(a_changed_slug_redirects_and_stays_taken, |app| {
 });
 
 db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
-    let writer = app.token("writer", &["content:write"]);
+    let writer = app.token("writer", &["content:write", "content:publish"]);
     let mut body = draft();
     body["status"] = json!("published");
     let path = app
@@ -484,7 +484,7 @@ db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
 });
 
 db_test!(every_change_keeps_a_revision, |app| {
-    let writer = app.token("Ban biên tập", &["content:write"]);
+    let writer = app.token("Ban biên tập", &["content:write", "content:publish"]);
     let path = app
         .create_article(&writer, &draft())
         .await
@@ -517,7 +517,7 @@ db_test!(every_change_keeps_a_revision, |app| {
 });
 
 db_test!(revisions_are_paged_like_every_list, |app| {
-    let writer = app.token("Ban biên tập", &["content:write"]);
+    let writer = app.token("Ban biên tập", &["content:write", "content:publish"]);
     let path = app
         .create_article(&writer, &draft())
         .await
@@ -621,7 +621,7 @@ db_test!(admins_manage_tokens_over_http, |app| {
 db_test!(
     a_stale_round_trip_is_412_and_a_stale_malformed_body_400,
     |app| {
-        let writer = app.token("writer", &["content:write"]);
+        let writer = app.token("writer", &["content:write", "content:publish"]);
         let path = app
             .create_article(&writer, &draft())
             .await
@@ -827,7 +827,7 @@ db_test!(dates_outside_1900_to_9999_are_refused, |app| {
 // Every list and text in a body has a bound (`domain::check::max`); past it the write is a 422
 // naming each field, decided before any row is read or written.
 db_test!(every_list_and_text_in_a_body_is_bounded, |app| {
-    let writer = app.token("Ban biên tập", &["content:write"]);
+    let writer = app.token("Ban biên tập", &["content:write", "content:publish"]);
     let pointers = |res: &crate::helpers::Resp| -> Vec<String> {
         res.problem(422, "validation")["errors"]
             .as_array()

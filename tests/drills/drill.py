@@ -159,7 +159,7 @@ def views_today(service, token):
 def sqlite_drill(workdir):
     service = Service(os.path.join(workdir, "drill.db"), workdir)
     service.start()
-    token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write").strip()
+    token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write", "--scope", "content:publish").strip()
     failures = []
     for sig, prefix in ((signal.SIGTERM, "term"), (signal.SIGKILL, "kill")):
         before = views_today(service, token)
@@ -193,7 +193,7 @@ def full_disk_drill(workdir):
     try:
         service = Service(os.path.join(mount, "full.db"), workdir)
         service.start()
-        token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write").strip()
+        token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write", "--scope", "content:publish").strip()
         written = []
         for i in range(5):
             if request(service.port, "POST", "/api/v1/tags", {"name": f"disk {i}"}, token)[0] == 201:
@@ -278,7 +278,7 @@ def postgres_drill(workdir):
         as_postgres(os.path.join(PG_BIN, "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "drill")
         service = Service(f"postgres://postgres@127.0.0.1:{port}/drill", workdir)
         service.newsroom("migrate")
-        token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write").strip()
+        token = service.newsroom("token", "create", "--name", "drill", "--scope", "content:write", "--scope", "content:publish").strip()
         service.start()
         with Load(service, token, "pg") as load:
             time.sleep(1.0)

@@ -1,0 +1,1 @@
+UPDATE api_tokens SET scopes = TRIM(REPLACE(' ' || scopes || ' ', ' content:publish ', ' '));
