@@ -470,6 +470,24 @@ pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
 }
 
 /// Whether the request is a public read this middleware serves.
+/// The internal header a handler sets when its answer changes by itself at a moment the cache
+/// cannot know (a slot's window): the entry, and the freshness sent, end there. Never sent out.
+const VALID_UNTIL: &str = "x-newsroom-valid-until";
+
+/// Marks a public answer as right until `at` at the latest (`VALID_UNTIL`).
+pub fn valid_until(response: &mut HttpResponse, at: NaiveDateTime) {
+    if let Ok(value) = HeaderValue::from_str(&at.and_utc().timestamp_micros().to_string()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(VALID_UNTIL), value);
+    }
+}
+
+fn stated_until(headers: &actix_web::http::header::HeaderMap) -> Option<NaiveDateTime> {
+    let micros: i64 = headers.get(VALID_UNTIL)?.to_str().ok()?.parse().ok()?;
+    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+}
+
 fn is_public_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
@@ -605,6 +623,7 @@ pub async fn public_reads(
             .iter()
             .filter(|(name, _)| {
                 ![header::CACHE_CONTROL, header::ETAG, header::VARY].contains(*name)
+                    && name.as_str() != VALID_UNTIL
             })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect(),
@@ -613,7 +632,10 @@ pub async fn public_reads(
             body: bytes,
         },
         compressed: Default::default(),
-        expires: cache.valid_until(&state, now).await,
+        expires: match stated_until(head.headers()) {
+            Some(until) => cache.valid_until(&state, now).await.min(until),
+            None => cache.valid_until(&state, now).await,
+        },
     });
     let res = from_entry(&entry);
     cache.put(generation, key, entry);

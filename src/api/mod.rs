@@ -18,6 +18,7 @@ pub mod people;
 pub mod query;
 pub mod read;
 pub mod search;
+pub mod slots;
 pub mod tags;
 pub mod tokens;
 pub mod visits;
@@ -131,6 +132,8 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(visits::record_visit)
         .service(visits::get_visit_totals)
         .service(visits::list_popular_articles)
+        .service(slots::get_slot)
+        .service(slots::replace_slot)
         .service(changes::list_changes)
         .service(export::export_all)
         .service(webhooks::create_webhook)

@@ -25,6 +25,7 @@ pub mod people;
 pub mod schema;
 pub mod search;
 pub mod seed;
+pub mod slots;
 pub mod slugs;
 pub mod stored;
 pub mod tags;

@@ -445,3 +445,26 @@ diesel::table! {
 diesel::joinable!(article_media -> media (media_id));
 diesel::joinable!(article_media -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(media, article_media, articles, media_purges);
+
+diesel::table! {
+    slots (id) {
+        id -> BigInt,
+        name -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    slot_items (slot_id, position) {
+        slot_id -> BigInt,
+        position -> Integer,
+        article_id -> BigInt,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(slot_items -> slots (slot_id));
+diesel::allow_tables_to_appear_in_same_query!(slots, slot_items);

@@ -12,6 +12,7 @@ pub const TYPES: &[(&str, &str)] = &[
     ("organization", "organizations"),
     ("tag", "tags"),
     ("media", "media"),
+    ("slot", "slots"),
 ];
 
 /// The feed type of a collection (`articles` → `article`).

@@ -25,6 +25,7 @@ mod publishing;
 mod races;
 mod search;
 mod service;
+mod slots;
 mod tags;
 mod visibility;
 mod visits;

@@ -1,0 +1,2 @@
+DROP TABLE slot_items;
+DROP TABLE slots;
