@@ -15,6 +15,7 @@ pub mod limits;
 pub mod media;
 pub mod organizations;
 pub mod people;
+pub mod previews;
 pub mod query;
 pub mod read;
 pub mod search;
@@ -93,6 +94,10 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(articles::update_article)
         .service(articles::delete_article)
         .service(articles::list_article_revisions)
+        .service(previews::create_preview_link)
+        .service(previews::list_preview_links)
+        .service(previews::revoke_preview_link)
+        .service(previews::open_preview)
         .service(events::list_events)
         .service(events::get_event)
         .service(articles::list_event_articles)

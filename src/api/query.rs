@@ -158,6 +158,16 @@ impl CursorKey {
         Ok(CursorKey(secret.into_bytes().into()))
     }
 
+    /// A key for another purpose, derived from this one (HMAC of the purpose's name): every
+    /// instance has it, and it signs nothing a cursor could be mistaken for.
+    pub fn derive(&self, purpose: &str) -> Vec<u8> {
+        use hmac::Mac;
+        self.mac(purpose.as_bytes())
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+
     fn mac(&self, data: &[u8]) -> CursorMac {
         use hmac::{KeyInit, Mac};
         // HMAC takes a key of any length.

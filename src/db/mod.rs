@@ -22,6 +22,7 @@ pub mod media;
 pub mod mentions;
 pub mod organizations;
 pub mod people;
+pub mod previews;
 pub mod schema;
 pub mod search;
 pub mod seed;

@@ -468,3 +468,14 @@ diesel::table! {
 
 diesel::joinable!(slot_items -> slots (slot_id));
 diesel::allow_tables_to_appear_in_same_query!(slots, slot_items);
+
+diesel::table! {
+    preview_links (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}

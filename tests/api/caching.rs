@@ -14,12 +14,13 @@ fn public_gets() -> Vec<String> {
         let Some(get) = item.get("get") else { continue };
         // Media files exist only after an upload: `media::` tests their ETags and 304s. The
         // change feed is `no-store` (it long-polls; its cursor is the caller's place), metrics
-        // are for a scraper.
+        // are for a scraper; a preview link is private by design (`previews::`).
         if get.get("security").is_some()
             || path == "/livez"
             || path == "/readyz"
             || path == "/metrics"
             || path == "/api/v1/changes"
+            || path.starts_with("/api/v1/previews/")
             || path.starts_with("/media/")
         {
             continue;

@@ -20,6 +20,7 @@ mod feeds;
 mod openapi;
 mod organizations;
 mod people;
+mod previews;
 mod properties;
 mod publishing;
 mod races;

@@ -78,10 +78,12 @@ fn the_spec_documents_every_route_with_its_problems() {
                     "{method} {path} lacks {status}"
                 );
             }
-            // Tokens are revoked, not versioned; slots are never deleted (no 410).
+            // Tokens and preview links are revoked, not versioned; slots are never deleted
+            // (no 410).
             if ["put", "patch", "delete"].contains(&method.as_str())
                 && !path.starts_with("/api/v1/tokens")
                 && !path.starts_with("/api/v1/slots")
+                && !path.contains("/preview-links/")
             {
                 for status in ["404", "410", "412", "428"] {
                     assert!(

@@ -47,8 +47,7 @@ fn block() -> impl Strategy<Value = Block> {
             optional.clone()
         )
             .prop_map(|(src, caption, credit, alt)| Block::image(src, caption, credit, alt)),
-        (text, optional.clone())
-            .prop_map(|(text, attribution)| Block::Quote { text, attribution }),
+        (text, optional.clone()).prop_map(|(text, attribution)| Block::Quote { text, attribution }),
         (any::<bool>(), prop::collection::vec(any::<String>(), 0..4))
             .prop_map(|(ordered, items)| Block::List { ordered, items }),
         (
