@@ -94,6 +94,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(articles::update_article)
         .service(articles::delete_article)
         .service(articles::list_article_revisions)
+        .service(articles::list_related_articles)
         .service(previews::create_preview_link)
         .service(previews::list_preview_links)
         .service(previews::revoke_preview_link)

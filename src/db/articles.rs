@@ -791,3 +791,56 @@ pub fn listed_for_sitemap(
         .select((articles::id, articles::slug, articles::updated_at))
         .load(conn)
 }
+
+/// Articles that newest share an item of each relation with the article: per shared item, the
+/// `per_item` newest listed articles linked to it (one range of the link's partial index
+/// `(item, published_at, article_id) WHERE listed`), for at most `items` items per relation.
+/// Returns `(relation, article id, published_at)` rows; the cost is bounded by
+/// `4 × items × per_item` index entries whatever the number of articles.
+pub fn sharing(
+    conn: &mut DbConnection,
+    article_id: i64,
+    now: NaiveDateTime,
+    items: usize,
+    per_item: i64,
+) -> QueryResult<Vec<(Relation, i64, NaiveDateTime)>> {
+    macro_rules! newest {
+        ($table:ident, $key:ident, $item:expr) => {
+            $table::table
+                .filter($table::$key.eq($item))
+                .filter($table::listed)
+                .filter($table::published_at.le(now))
+                .filter($table::article_id.ne(article_id))
+                .order($table::published_at.desc())
+                .limit(per_item)
+                .select(($table::article_id, $table::published_at))
+                .load::<(i64, Option<NaiveDateTime>)>(conn)?
+        };
+    }
+    let mut found = Vec::new();
+    for relation in [
+        Relation::Events,
+        Relation::People,
+        Relation::Organizations,
+        Relation::Tags,
+    ] {
+        let shared: Vec<i64> = links(conn, relation, &[article_id])?
+            .into_iter()
+            .map(|(_, item)| item)
+            .take(items)
+            .collect();
+        for item in shared {
+            let rows = match relation {
+                Relation::Tags => newest!(article_tags, tag_id, item),
+                Relation::Events => newest!(article_events, event_id, item),
+                Relation::People => newest!(article_people, person_id, item),
+                Relation::Organizations => newest!(article_organizations, organization_id, item),
+            };
+            found.extend(
+                rows.into_iter()
+                    .filter_map(|(id, at)| at.map(|at| (relation, id, at))),
+            );
+        }
+    }
+    Ok(found)
+}

@@ -324,3 +324,20 @@ fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
     }
     found
 }
+
+/// How much sharing one item of a relation says two articles are related: an event most, then
+/// a person, an organization, a tag.
+pub fn relation_weight(relation: &str) -> f64 {
+    match relation {
+        "events" => 3.0,
+        "people" => 2.0,
+        "organizations" => 1.5,
+        _ => 1.0,
+    }
+}
+
+/// A related article's score: what it shares, plus up to one point for being recent (half of it
+/// at 30 days old).
+pub fn relatedness(shared: f64, age_days: f64) -> f64 {
+    shared + 1.0 / (1.0 + age_days.max(0.0) / 30.0)
+}

@@ -24,6 +24,7 @@ mod previews;
 mod properties;
 mod publishing;
 mod races;
+mod related;
 mod search;
 mod service;
 mod slots;
