@@ -21,6 +21,7 @@ use crate::db::articles::{
 use crate::db::events::EventRow;
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
+use crate::db::sections::SectionRow;
 use crate::db::{self as database, refer, refer_all, DbConnection, Key, KeyValue, Record, Viewer};
 use crate::domain::articles::NewArticle;
 use crate::domain::check::Checks;
@@ -67,6 +68,8 @@ impl Listable for Articles {
             "status",
             "published_at",
             "tags",
+            "section",
+            "sections",
             "events",
             "people",
             "organizations",
@@ -121,6 +124,7 @@ impl Listable for Articles {
                 .as_deref()
                 .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
             source: key(problems, "source", &params.source),
+            section: key(problems, "section", &params.section),
             mentions: key(problems, "mentions", &params.mentions),
             published_after: time(
                 problems,
@@ -232,7 +236,7 @@ list_params! {
         sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
             "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -257,6 +261,10 @@ list_params! {
         /// Only articles from this source (id or slug of a news agency).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "ttxvn")]
         source,
+        /// Only articles in this section or one below it, as their primary section or a
+        /// further one (id or slug).
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "thoi-su")]
+        section,
         /// Only articles whose text names this person, else organization, else event (id or
         /// slug): the derived `mentions`, not the editor's links.
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
@@ -284,7 +292,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
@@ -391,6 +399,8 @@ pub struct CheckedArticle {
     mention_exclusions: Vec<(i16, i64)>,
     /// The media items the body names.
     media: Vec<i64>,
+    /// Further sections, without the primary one.
+    sections: Vec<i64>,
 }
 
 impl Checked for CheckedArticle {
@@ -415,6 +425,18 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     {
         checks.add("/source", "must be an organization of kind news_agency");
     }
+    let section = match &article.section {
+        Some(reference) => refer::<SectionRow>(conn, reference, "/section", &mut checks)?,
+        None => None,
+    };
+    let sections = if checks.items(article.sections.len(), "/sections", MAX_SECTIONS) {
+        refer_all::<SectionRow>(conn, &article.sections, "sections", &mut checks)?
+            .into_iter()
+            .filter(|id| section.as_ref().is_none_or(|s| s.id != *id))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let events = refer_all::<EventRow>(conn, &article.events, "events", &mut checks)?;
     let people = refer_all::<PersonRow>(conn, &article.people, "people", &mut checks)?;
     let organizations =
@@ -449,7 +471,9 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
             language: article.language.unwrap_or_default(),
             status: values.status,
             updated_at: ctx.now,
+            section_id: section.map(|s| s.id),
         },
+        sections,
         tags: values.tags,
         events,
         people,
@@ -523,8 +547,12 @@ fn link_all(
     db::relink(conn, Relation::People, id, &checked.people)?;
     db::relink(conn, Relation::Organizations, id, &checked.organizations)?;
     crate::db::media::set_article_media(conn, id, &checked.media)?;
+    crate::db::sections::set_article_sections(conn, id, &checked.sections)?;
     Ok(())
 }
+
+/// Further sections an article may have.
+const MAX_SECTIONS: usize = 10;
 
 /// Stores the editor's exclusions and finds the article's mentions, in the write's transaction.
 fn mention(conn: &mut DbConnection, id: i64, checked: &CheckedArticle) -> Result<(), ApiError> {

@@ -28,8 +28,8 @@ pub struct ChangeItem {
     /// Its number: changes are numbered in commit order without gaps.
     #[schema(example = 42)]
     pub seq: i64,
-    /// `article`, `event`, `person`, `organization`, `tag`, `media` or `slot` (its `slug` is
-    /// the slot's name).
+    /// `article`, `event`, `person`, `organization`, `tag`, `media`, `slot` (its `slug` is the
+    /// slot's name) or `section`.
     #[schema(example = "article")]
     #[serde(rename = "type")]
     pub kind: String,

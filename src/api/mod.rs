@@ -19,6 +19,7 @@ pub mod previews;
 pub mod query;
 pub mod read;
 pub mod search;
+pub mod sections;
 pub mod slots;
 pub mod tags;
 pub mod tokens;
@@ -129,6 +130,13 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(media::replace_media)
         .service(media::delete_media)
         .service(media::purge_media)
+        .service(sections::list_sections)
+        .service(sections::get_section)
+        .service(sections::list_section_articles)
+        .service(sections::create_section)
+        .service(sections::replace_section)
+        .service(sections::update_section)
+        .service(sections::delete_section)
         .service(tags::list_tags)
         .service(tags::get_tag)
         .service(tags::create_tag)

@@ -35,6 +35,8 @@ pub struct ArticleRow {
     pub deleted_at: Option<NaiveDateTime>,
     /// All-time page views, added to by the visit flush.
     pub view_count: i64,
+    /// The primary section.
+    pub section_id: Option<i64>,
 }
 
 impl ArticleRow {
@@ -90,6 +92,8 @@ pub struct ArticleFilter {
     pub organization: Option<Key>,
     pub tag: Option<String>,
     pub source: Option<Key>,
+    /// Only articles in this section or one below it, as primary or further section.
+    pub section: Option<Key>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
@@ -139,6 +143,8 @@ struct FilterIds {
     tag: Option<i64>,
     /// `(kind, id)` of the `mentions` filter.
     mentioned: Option<(i16, i64)>,
+    /// The `section` filter's section and every one below it.
+    sections: Option<Vec<i64>>,
 }
 
 fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Option<FilterIds>> {
@@ -174,10 +180,15 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
             }
         }
     };
-    let all = [event, person, organization, source, tag];
+    let section = crate::db::resolve_filter!(conn, sections, &filter.section)?;
+    let all = [event, person, organization, source, tag, section];
     if all.iter().any(|k| matches!(k, Some(None))) {
         return Ok(None);
     }
+    let sections = match section.flatten() {
+        Some(id) => Some(crate::db::sections::with_descendants(conn, id)?),
+        None => None,
+    };
     Ok(Some(FilterIds {
         event: event.flatten(),
         person: person.flatten(),
@@ -185,6 +196,7 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
         source: source.flatten(),
         tag: tag.flatten(),
         mentioned,
+        sections,
     }))
 }
 
@@ -267,6 +279,18 @@ fn filtered(
     }
     if let Some(ids) = &filter.only {
         query = query.filter(articles::id.eq_any(ids.clone()));
+    }
+    if let Some(sections) = &ids.sections {
+        use crate::db::schema::article_sections;
+        query = query.filter(
+            articles::section_id
+                .eq_any(sections.clone())
+                .or(articles::id.eq_any(
+                    article_sections::table
+                        .filter(article_sections::section_id.eq_any(sections.clone()))
+                        .select(article_sections::article_id),
+                )),
+        );
     }
     if let Some(search) = &filter.search {
         query = query.filter(crate::db::search::matching(
@@ -400,6 +424,7 @@ fn listed_link(
         && filter.updated_after.is_none()
         && filter.search.is_none()
         && ids.mentioned.is_none()
+        && ids.sections.is_none()
         && filter.only.is_none();
     let links = [
         ids.tag.map(ListedLink::Tag),
@@ -660,6 +685,7 @@ pub struct ArticleChanges {
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
+    pub section_id: Option<i64>,
 }
 
 /// Makes an article's links of `relation` be `related_ids`, in order: nothing is written when

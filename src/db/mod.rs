@@ -25,6 +25,7 @@ pub mod people;
 pub mod previews;
 pub mod schema;
 pub mod search;
+pub mod sections;
 pub mod seed;
 pub mod slots;
 pub mod slugs;

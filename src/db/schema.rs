@@ -137,6 +137,7 @@ diesel::table! {
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         view_count -> BigInt,
+        section_id -> Nullable<BigInt>,
     }
 }
 
@@ -479,3 +480,29 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    sections (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_sections (article_id, section_id) {
+        article_id -> BigInt,
+        section_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(article_sections -> sections (section_id));
+diesel::allow_tables_to_appear_in_same_query!(sections, article_sections, articles);

@@ -392,6 +392,7 @@ fn insert_articles(
             status: article.status,
             published_at: article.published_at.map(|t| t.naive_utc()),
             updated_at: now,
+            section_id: None,
         };
         let slug = changes.slug.clone();
         let id = ArticleRow::insert(conn, &changes)?;

@@ -51,6 +51,13 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 50, value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
     pub tags: Vec<Value>,
+    /// The primary section (id, slug or a reference as a GET returns it).
+    #[schema(example = "thoi-su")]
+    pub section: Option<Reference>,
+    /// Further sections the article also appears in, at most 10.
+    #[serde(default)]
+    #[schema(max_items = 10, example = json!(["an-ninh-trat-tu"]))]
+    pub sections: Vec<Reference>,
     #[serde(default)]
     #[schema(max_items = 200, example = json!(["amcc7", 1]))]
     pub events: Vec<Reference>,

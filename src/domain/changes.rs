@@ -13,6 +13,7 @@ pub const TYPES: &[(&str, &str)] = &[
     ("tag", "tags"),
     ("media", "media"),
     ("slot", "slots"),
+    ("section", "sections"),
 ];
 
 /// The feed type of a collection (`articles` → `article`).

@@ -13,6 +13,7 @@ pub mod mentions;
 pub mod organizations;
 pub mod people;
 pub mod search;
+pub mod sections;
 pub mod slug;
 pub mod tags;
 pub mod text;

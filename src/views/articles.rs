@@ -75,6 +75,12 @@ pub struct Article {
     pub published_at: Option<DateTime<FixedOffset>>,
     #[schema(required = false)]
     pub tags: Vec<TagRef>,
+    /// The primary section (`?section=` finds the article through it and its ancestors).
+    #[schema(required = false)]
+    pub section: Option<crate::views::sections::SectionRef>,
+    /// Further sections the article also appears in.
+    #[schema(required = false)]
+    pub sections: Vec<crate::views::sections::SectionRef>,
     /// The events the article is about.
     #[schema(required = false)]
     pub events: Vec<RelatedEvent>,
@@ -194,6 +200,8 @@ pub struct ArticleParts {
     pub mentions: Vec<Mention>,
     pub mention_exclusions: Vec<MentionRef>,
     pub view_count: Option<i64>,
+    pub section: Option<crate::views::sections::SectionRef>,
+    pub sections: Vec<crate::views::sections::SectionRef>,
     /// The media items its body names, by id.
     pub media: HashMap<i64, crate::db::media::MediaRow>,
 }
@@ -216,6 +224,8 @@ pub fn build(
         body: options.with_body.then_some(blocks),
         source: parts.source,
         tags: parts.tags,
+        section: parts.section,
+        sections: parts.sections,
         events: parts.events,
         people: parts.people,
         organizations: parts.organizations,
@@ -269,6 +279,17 @@ pub fn load(
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
     let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
     let mut media = crate::db::media::of_articles(conn, &ids)?;
+    let mut further = crate::db::sections::of_articles(conn, &ids)?;
+    let section_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.section_id)
+        .chain(further.values().flatten().copied())
+        .collect();
+    let section_refs: HashMap<i64, crate::views::sections::SectionRef> =
+        crate::db::sections::by_ids(conn, &section_ids)?
+            .iter()
+            .map(|s| (s.id, s.into()))
+            .collect();
 
     rows.into_iter()
         .map(|row| {
@@ -283,6 +304,13 @@ pub fn load(
                 mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
                 view_count: options.view_counts.then_some(row.view_count),
                 media: media.remove(&id).unwrap_or_default(),
+                section: row.section_id.and_then(|s| section_refs.get(&s).cloned()),
+                sections: further
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|s| section_refs.get(s).cloned())
+                    .collect(),
             };
             build(row, parts, options, ctx)
         })

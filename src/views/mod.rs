@@ -13,6 +13,7 @@ pub mod media;
 pub mod organizations;
 pub mod people;
 pub mod related;
+pub mod sections;
 pub mod tags;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -26,6 +26,7 @@ mod publishing;
 mod races;
 mod related;
 mod search;
+mod sections;
 mod service;
 mod slots;
 mod tags;

@@ -93,6 +93,7 @@ db_test!(concurrent_parent_changes_never_make_a_cycle, |app| {
             "organizations",
             |name: &str| json!({"name": name, "kind": "agency"}),
         ),
+        ("sections", |name: &str| json!({"name": name})),
     ] {
         let collection = format!("/api/v1/{resource}");
         let mut paths = Vec::new();

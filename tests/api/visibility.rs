@@ -34,6 +34,7 @@ fn insert_article(
             search_key: format!(" bi mat {slug} "),
             sort_key: slug.into(),
             updated_at: now,
+            section_id: None,
         },
     )
     .expect("insert");

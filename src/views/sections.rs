@@ -1,0 +1,65 @@
+//! The wire form of sections.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Ctx;
+use crate::db::sections::SectionRow;
+
+/// A section as other items name it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SectionRef {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "thoi-su")]
+    pub slug: String,
+    #[schema(example = "Thời sự")]
+    pub name: String,
+}
+
+impl From<&SectionRow> for SectionRef {
+    fn from(row: &SectionRow) -> Self {
+        SectionRef {
+            id: row.id,
+            slug: row.slug.clone(),
+            name: row.name.clone(),
+        }
+    }
+}
+
+/// A section of the portal's menu.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Section {
+    #[schema(example = 2)]
+    pub id: i64,
+    #[schema(example = "an-ninh-trat-tu")]
+    pub slug: String,
+    #[schema(example = "An ninh - Trật tự")]
+    pub name: String,
+    #[schema(example = "Tin an ninh, trật tự và phòng chống tội phạm")]
+    pub description: Option<String>,
+    /// The section above it (none: a top-level section).
+    pub parent: Option<SectionRef>,
+    /// Its place among its siblings in the menu (smaller first).
+    #[schema(example = 1)]
+    pub position: i32,
+    #[schema(example = 1)]
+    pub version: i32,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+pub fn build(row: SectionRow, parent: Option<SectionRef>, ctx: Ctx) -> Section {
+    Section {
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        parent,
+        position: row.position,
+        version: row.version,
+        created_at: ctx.tz.render(row.created_at),
+        updated_at: ctx.tz.render(row.updated_at),
+    }
+}
