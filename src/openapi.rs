@@ -29,6 +29,7 @@ use crate::views::people::{Person, PersonRef};
         (name = "search", description = "Tìm kiếm: articles, events, people and organizations in one ranked list"),
         (name = "media", description = "Ảnh: the image library, its variants and its files"),
         (name = "visits", description = "Lượt truy cập: the visit beacon, the counter and the most read"),
+        (name = "authors", description = "Tác giả: the newsroom's reporters, and their articles"),
         (name = "sections", description = "Chuyên mục: the portal's menu as a tree, and the articles of each section"),
         (name = "slots", description = "Vị trí: curated, ordered placements of articles on the portal's pages"),
         (name = "changes", description = "Thay đổi: every content change in commit order, for mirrors and caches"),

@@ -18,6 +18,7 @@ use super::State;
 use crate::db::articles::{
     self as db, ArticleChanges, ArticleFilter, ArticleRow, ArticleSort, Relation,
 };
+use crate::db::authors::AuthorRow;
 use crate::db::events::EventRow;
 use crate::db::organizations::OrganizationRow;
 use crate::db::people::PersonRow;
@@ -68,6 +69,7 @@ impl Listable for Articles {
             "status",
             "published_at",
             "tags",
+            "authors",
             "section",
             "sections",
             "events",
@@ -125,6 +127,7 @@ impl Listable for Articles {
                 .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
             source: key(problems, "source", &params.source),
             section: key(problems, "section", &params.section),
+            author: key(problems, "author", &params.author),
             mentions: key(problems, "mentions", &params.mentions),
             published_after: time(
                 problems,
@@ -236,7 +239,7 @@ list_params! {
         sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
             "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -265,6 +268,9 @@ list_params! {
         /// further one (id or slug).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "thoi-su")]
         section,
+        /// Only articles by this author (id or slug).
+        #[param(pattern = "^[a-z0-9-]{1,128}$", example = "nguyen-thu-ha")]
+        author,
         /// Only articles whose text names this person, else organization, else event (id or
         /// slug): the derived `mentions`, not the editor's links.
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "to-lam")]
@@ -292,7 +298,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
@@ -401,6 +407,7 @@ pub struct CheckedArticle {
     media: Vec<i64>,
     /// Further sections, without the primary one.
     sections: Vec<i64>,
+    authors: Vec<i64>,
 }
 
 impl Checked for CheckedArticle {
@@ -434,6 +441,11 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
             .into_iter()
             .filter(|id| section.as_ref().is_none_or(|s| s.id != *id))
             .collect()
+    } else {
+        Vec::new()
+    };
+    let authors = if checks.items(article.authors.len(), "/authors", MAX_AUTHORS) {
+        refer_all::<AuthorRow>(conn, &article.authors, "authors", &mut checks)?
     } else {
         Vec::new()
     };
@@ -474,6 +486,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
             section_id: section.map(|s| s.id),
         },
         sections,
+        authors,
         tags: values.tags,
         events,
         people,
@@ -548,8 +561,12 @@ fn link_all(
     db::relink(conn, Relation::Organizations, id, &checked.organizations)?;
     crate::db::media::set_article_media(conn, id, &checked.media)?;
     crate::db::sections::set_article_sections(conn, id, &checked.sections)?;
+    crate::db::authors::set_article_authors(conn, id, &checked.authors)?;
     Ok(())
 }
+
+/// Authors an article may name.
+const MAX_AUTHORS: usize = 20;
 
 /// Further sections an article may have.
 const MAX_SECTIONS: usize = 10;

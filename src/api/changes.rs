@@ -29,7 +29,7 @@ pub struct ChangeItem {
     #[schema(example = 42)]
     pub seq: i64,
     /// `article`, `event`, `person`, `organization`, `tag`, `media`, `slot` (its `slug` is the
-    /// slot's name) or `section`.
+    /// slot's name), `section` or `author`.
     #[schema(example = "article")]
     #[serde(rename = "type")]
     pub kind: String,

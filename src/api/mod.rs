@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod auth;
+pub mod authors;
 pub mod caching;
 pub mod changes;
 pub mod editing;
@@ -130,6 +131,13 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(media::replace_media)
         .service(media::delete_media)
         .service(media::purge_media)
+        .service(authors::list_authors)
+        .service(authors::get_author)
+        .service(authors::list_author_articles)
+        .service(authors::create_author)
+        .service(authors::replace_author)
+        .service(authors::update_author)
+        .service(authors::delete_author)
         .service(sections::list_sections)
         .service(sections::get_section)
         .service(sections::list_section_articles)

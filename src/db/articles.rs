@@ -94,6 +94,8 @@ pub struct ArticleFilter {
     pub source: Option<Key>,
     /// Only articles in this section or one below it, as primary or further section.
     pub section: Option<Key>,
+    /// Only articles this author wrote.
+    pub author: Option<Key>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
@@ -145,6 +147,7 @@ struct FilterIds {
     mentioned: Option<(i16, i64)>,
     /// The `section` filter's section and every one below it.
     sections: Option<Vec<i64>>,
+    author: Option<i64>,
 }
 
 fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Option<FilterIds>> {
@@ -181,7 +184,8 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
         }
     };
     let section = crate::db::resolve_filter!(conn, sections, &filter.section)?;
-    let all = [event, person, organization, source, tag, section];
+    let author = crate::db::resolve_filter!(conn, authors, &filter.author)?;
+    let all = [event, person, organization, source, tag, section, author];
     if all.iter().any(|k| matches!(k, Some(None))) {
         return Ok(None);
     }
@@ -197,6 +201,7 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
         tag: tag.flatten(),
         mentioned,
         sections,
+        author: author.flatten(),
     }))
 }
 
@@ -279,6 +284,14 @@ fn filtered(
     }
     if let Some(ids) = &filter.only {
         query = query.filter(articles::id.eq_any(ids.clone()));
+    }
+    if let Some(id) = ids.author {
+        query = crate::db::through!(
+            query,
+            articles::id,
+            article_authors.article_id,
+            author_id == id
+        );
     }
     if let Some(sections) = &ids.sections {
         use crate::db::schema::article_sections;
@@ -425,6 +438,7 @@ fn listed_link(
         && filter.search.is_none()
         && ids.mentioned.is_none()
         && ids.sections.is_none()
+        && ids.author.is_none()
         && filter.only.is_none();
     let links = [
         ids.tag.map(ListedLink::Tag),

@@ -13,6 +13,7 @@ macro_rules! on_backend {
 }
 
 pub mod articles;
+pub mod authors;
 pub mod backup;
 pub mod changes;
 pub mod events;

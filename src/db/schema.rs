@@ -506,3 +506,29 @@ diesel::table! {
 
 diesel::joinable!(article_sections -> sections (section_id));
 diesel::allow_tables_to_appear_in_same_query!(sections, article_sections, articles);
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        bio -> Nullable<Text>,
+        avatar_id -> Nullable<BigInt>,
+        links -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::allow_tables_to_appear_in_same_query!(authors, article_authors, articles);

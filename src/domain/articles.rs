@@ -51,6 +51,11 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 50, value_type = Vec<TagReference>, example = json!(["An ninh mạng", "asean"]))]
     pub tags: Vec<Value>,
+    /// The article's authors, in order (ids, slugs or references), at most 20. The free-text
+    /// `byline` stays for agency copy.
+    #[serde(default)]
+    #[schema(max_items = 20, example = json!(["nguyen-thu-ha"]))]
+    pub authors: Vec<Reference>,
     /// The primary section (id, slug or a reference as a GET returns it).
     #[schema(example = "thoi-su")]
     pub section: Option<Reference>,

@@ -14,6 +14,7 @@ pub const TYPES: &[(&str, &str)] = &[
     ("media", "media"),
     ("slot", "slots"),
     ("section", "sections"),
+    ("author", "authors"),
 ];
 
 /// The feed type of a collection (`articles` → `article`).

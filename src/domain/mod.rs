@@ -1,6 +1,7 @@
 //! Pure types and logic: no I/O, unit-tested inline.
 
 pub mod articles;
+pub mod authors;
 pub mod body;
 pub mod changes;
 pub mod check;

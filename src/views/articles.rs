@@ -75,6 +75,9 @@ pub struct Article {
     pub published_at: Option<DateTime<FixedOffset>>,
     #[schema(required = false)]
     pub tags: Vec<TagRef>,
+    /// The authors, in order (the free-text `byline` stays for agency copy).
+    #[schema(required = false)]
+    pub authors: Vec<crate::views::authors::AuthorRef>,
     /// The primary section (`?section=` finds the article through it and its ancestors).
     #[schema(required = false)]
     pub section: Option<crate::views::sections::SectionRef>,
@@ -202,6 +205,7 @@ pub struct ArticleParts {
     pub view_count: Option<i64>,
     pub section: Option<crate::views::sections::SectionRef>,
     pub sections: Vec<crate::views::sections::SectionRef>,
+    pub authors: Vec<crate::views::authors::AuthorRef>,
     /// The media items its body names, by id.
     pub media: HashMap<i64, crate::db::media::MediaRow>,
 }
@@ -224,6 +228,7 @@ pub fn build(
         body: options.with_body.then_some(blocks),
         source: parts.source,
         tags: parts.tags,
+        authors: parts.authors,
         section: parts.section,
         sections: parts.sections,
         events: parts.events,
@@ -279,6 +284,13 @@ pub fn load(
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
     let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
     let mut media = crate::db::media::of_articles(conn, &ids)?;
+    let mut written_by = crate::db::authors::of_articles(conn, &ids)?;
+    let author_ids: Vec<i64> = written_by.values().flatten().copied().collect();
+    let author_refs: HashMap<i64, crate::views::authors::AuthorRef> =
+        crate::db::authors::by_ids(conn, &author_ids)?
+            .iter()
+            .map(|a| (a.id, a.into()))
+            .collect();
     let mut further = crate::db::sections::of_articles(conn, &ids)?;
     let section_ids: Vec<i64> = rows
         .iter()
@@ -304,6 +316,12 @@ pub fn load(
                 mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
                 view_count: options.view_counts.then_some(row.view_count),
                 media: media.remove(&id).unwrap_or_default(),
+                authors: written_by
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|a| author_refs.get(a).cloned())
+                    .collect(),
                 section: row.section_id.and_then(|s| section_refs.get(&s).cloned()),
                 sections: further
                     .remove(&id)

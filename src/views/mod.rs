@@ -5,6 +5,7 @@
 //! (organizations <- people <- events <- articles), never the other way.
 
 pub mod articles;
+pub mod authors;
 pub mod envelope;
 pub mod events;
 pub mod feeds;

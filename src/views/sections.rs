@@ -33,20 +33,26 @@ impl From<&SectionRow> for SectionRef {
 pub struct Section {
     #[schema(example = 2)]
     pub id: i64,
-    #[schema(example = "an-ninh-trat-tu")]
+    #[schema(required = false, example = "an-ninh-trat-tu")]
     pub slug: String,
-    #[schema(example = "An ninh - Trật tự")]
+    #[schema(required = false, example = "An ninh - Trật tự")]
     pub name: String,
-    #[schema(example = "Tin an ninh, trật tự và phòng chống tội phạm")]
+    #[schema(
+        required = false,
+        example = "Tin an ninh, trật tự và phòng chống tội phạm"
+    )]
     pub description: Option<String>,
     /// The section above it (none: a top-level section).
+    #[schema(required = false)]
     pub parent: Option<SectionRef>,
     /// Its place among its siblings in the menu (smaller first).
-    #[schema(example = 1)]
+    #[schema(required = false, example = 1)]
     pub position: i32,
-    #[schema(example = 1)]
+    #[schema(required = false, example = 1)]
     pub version: i32,
+    #[schema(required = false)]
     pub created_at: DateTime<FixedOffset>,
+    #[schema(required = false)]
     pub updated_at: DateTime<FixedOffset>,
 }
 

@@ -15,7 +15,8 @@ fn public_gets() -> Vec<String> {
         // Media files exist only after an upload: `media::` tests their ETags and 304s. The
         // change feed is `no-store` (it long-polls; its cursor is the caller's place), metrics
         // are for a scraper; a preview link is private by design (`previews::`); the demo has
-        // no sections (the seed page names none), `sections::` covers their reads.
+        // no sections or authors (the seed page names none), `sections::` and `authors::` cover
+        // their reads.
         if get.get("security").is_some()
             || path == "/livez"
             || path == "/readyz"
@@ -23,6 +24,7 @@ fn public_gets() -> Vec<String> {
             || path == "/api/v1/changes"
             || path.starts_with("/api/v1/previews/")
             || path.starts_with("/api/v1/sections/")
+            || path.starts_with("/api/v1/authors/")
             || path.starts_with("/media/")
         {
             continue;

@@ -7,6 +7,7 @@ pub mod media;
 mod mentions;
 
 mod articles;
+mod authors;
 mod blocks;
 mod caching;
 mod changes;

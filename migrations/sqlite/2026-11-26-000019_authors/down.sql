@@ -1,0 +1,2 @@
+DROP TABLE article_authors;
+DROP TABLE authors;
