@@ -69,6 +69,7 @@ impl Listable for Articles {
             "status",
             "published_at",
             "tags",
+            "related",
             "authors",
             "section",
             "sections",
@@ -239,7 +240,7 @@ list_params! {
         sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
             "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -298,7 +299,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,
@@ -408,6 +409,8 @@ pub struct CheckedArticle {
     /// Further sections, without the primary one.
     sections: Vec<i64>,
     authors: Vec<i64>,
+    /// Articles pinned as related.
+    pinned: Vec<i64>,
 }
 
 impl Checked for CheckedArticle {
@@ -441,6 +444,11 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
             .into_iter()
             .filter(|id| section.as_ref().is_none_or(|s| s.id != *id))
             .collect()
+    } else {
+        Vec::new()
+    };
+    let pinned = if checks.items(article.related.len(), "/related", MAX_PINNED) {
+        refer_all::<ArticleRow>(conn, &article.related, "related", &mut checks)?
     } else {
         Vec::new()
     };
@@ -487,6 +495,7 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
         },
         sections,
         authors,
+        pinned,
         tags: values.tags,
         events,
         people,
@@ -562,8 +571,18 @@ fn link_all(
     crate::db::media::set_article_media(conn, id, &checked.media)?;
     crate::db::sections::set_article_sections(conn, id, &checked.sections)?;
     crate::db::authors::set_article_authors(conn, id, &checked.authors)?;
+    let pinned: Vec<i64> = checked
+        .pinned
+        .iter()
+        .copied()
+        .filter(|p| *p != id)
+        .collect();
+    db::set_pinned(conn, id, &pinned)?;
     Ok(())
 }
+
+/// Articles an editor may pin as related.
+const MAX_PINNED: usize = 10;
 
 /// Authors an article may name.
 const MAX_AUTHORS: usize = 20;
@@ -746,7 +765,8 @@ const RELATED_PER_ITEM: i64 = 100;
 
 /// Articles related to this one.
 ///
-/// Other public articles ranked by what they share with it — each shared event counts 3,
+/// First the articles its editor pinned (`related`, those that are out), then other public
+/// articles ranked by what they share with it — each shared event counts 3,
 /// person 2, organization 1.5, tag 1 — plus up to one point for recency (half at 30 days).
 /// Cheap at any size: for each of at most 20 items per relation it reads the 100 newest public
 /// articles linked to that item from one index range, so at most 8,000 index entries whatever
@@ -822,8 +842,28 @@ pub async fn list_related_articles(
                 .then_with(|| b.2.cmp(&a.2))
                 .then_with(|| b.0.cmp(&a.0))
         });
-        ranked.truncate(limit);
-        let ids: Vec<i64> = ranked.iter().map(|(id, _, _)| *id).collect();
+        // The editor's pins come first (those that are out), then the ranking without them.
+        let public = Viewer {
+            previews: false,
+            now: ctx.now,
+        };
+        let pins: Vec<i64> = db::pinned(conn, &[row.id])?
+            .remove(&row.id)
+            .unwrap_or_default();
+        let shown: Vec<i64> = db::by_ids(conn, &pins)?
+            .iter()
+            .filter(|r| r.seen(public) == crate::db::Seen::Visible)
+            .map(|r| r.id)
+            .collect();
+        let mut ids: Vec<i64> = pins.into_iter().filter(|id| shown.contains(id)).collect();
+        ids.extend(
+            ranked
+                .iter()
+                .map(|(id, _, _)| *id)
+                .filter(|id| !ids.contains(id))
+                .collect::<Vec<_>>(),
+        );
+        ids.truncate(limit);
         let mut rows = db::by_ids(conn, &ids)?;
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
         load(conn, rows, &ArticleOptions::default(), ctx)

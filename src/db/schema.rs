@@ -532,3 +532,11 @@ diesel::table! {
 
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::allow_tables_to_appear_in_same_query!(authors, article_authors, articles);
+
+diesel::table! {
+    article_related (article_id, related_id) {
+        article_id -> BigInt,
+        related_id -> BigInt,
+        position -> Integer,
+    }
+}

@@ -56,6 +56,11 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 20, example = json!(["nguyen-thu-ha"]))]
     pub authors: Vec<Reference>,
+    /// Articles the editor pins as related, shown first by `/related` (ids, slugs or
+    /// references), at most 10.
+    #[serde(default)]
+    #[schema(max_items = 10, example = json!(["dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"]))]
+    pub related: Vec<Reference>,
     /// The primary section (id, slug or a reference as a GET returns it).
     #[schema(example = "thoi-su")]
     pub section: Option<Reference>,

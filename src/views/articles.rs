@@ -75,6 +75,9 @@ pub struct Article {
     pub published_at: Option<DateTime<FixedOffset>>,
     #[schema(required = false)]
     pub tags: Vec<TagRef>,
+    /// Articles the editor pinned as related, in order (the public sees those that are out).
+    #[schema(required = false)]
+    pub related: Vec<RelatedArticle>,
     /// The authors, in order (the free-text `byline` stays for agency copy).
     #[schema(required = false)]
     pub authors: Vec<crate::views::authors::AuthorRef>,
@@ -206,8 +209,24 @@ pub struct ArticleParts {
     pub section: Option<crate::views::sections::SectionRef>,
     pub sections: Vec<crate::views::sections::SectionRef>,
     pub authors: Vec<crate::views::authors::AuthorRef>,
+    pub related: Vec<RelatedArticle>,
     /// The media items its body names, by id.
     pub media: HashMap<i64, crate::db::media::MediaRow>,
+}
+
+/// An article as another names it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedArticle {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(
+        example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
+    )]
+    pub slug: String,
+    #[schema(
+        example = "Đại tướng Tô Lâm dẫn đầu đoàn đại biểu Việt Nam tham dự SICW 2022 và Hội nghị AMCC7"
+    )]
+    pub title: String,
 }
 
 /// The wire form of one row, its relations already loaded.
@@ -229,6 +248,7 @@ pub fn build(
         source: parts.source,
         tags: parts.tags,
         authors: parts.authors,
+        related: parts.related,
         section: parts.section,
         sections: parts.sections,
         events: parts.events,
@@ -292,6 +312,30 @@ pub fn load(
             .map(|a| (a.id, a.into()))
             .collect();
     let mut further = crate::db::sections::of_articles(conn, &ids)?;
+    let mut pinned = db::pinned(conn, &ids)?;
+    let pinned_ids: Vec<i64> = pinned.values().flatten().copied().collect();
+    let public = crate::db::Viewer {
+        previews: false,
+        now: ctx.now,
+    };
+    let pinned_refs: HashMap<i64, RelatedArticle> = db::by_ids(conn, &pinned_ids)?
+        .into_iter()
+        .filter(|r| r.deleted_at.is_none())
+        // The public representation (the one with view counts) names only what is out.
+        .filter(|r| {
+            !options.view_counts || crate::db::Record::seen(r, public) == crate::db::Seen::Visible
+        })
+        .map(|r| {
+            (
+                r.id,
+                RelatedArticle {
+                    id: r.id,
+                    slug: r.slug,
+                    title: r.title,
+                },
+            )
+        })
+        .collect();
     let section_ids: Vec<i64> = rows
         .iter()
         .filter_map(|r| r.section_id)
@@ -316,6 +360,12 @@ pub fn load(
                 mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
                 view_count: options.view_counts.then_some(row.view_count),
                 media: media.remove(&id).unwrap_or_default(),
+                related: pinned
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|a| pinned_refs.get(a).cloned())
+                    .collect(),
                 authors: written_by
                     .remove(&id)
                     .unwrap_or_default()

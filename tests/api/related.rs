@@ -96,3 +96,78 @@ db_test!(related_articles_rank_by_what_they_share, |app| {
         .await
         .problem(404, "not-found");
 });
+
+db_test!(pinned_articles_come_first, |app| {
+    let writer = app.writer();
+    let plain = |title: &str| {
+        with(
+            article(title),
+            json!({"tags": [], "events": [], "people": [], "organizations": []}),
+        )
+    };
+    let main = app
+        .published_article(
+            &writer,
+            with(plain("Bài có ghim"), json!({"events": ["amcc7"]})),
+        )
+        .await;
+    app.published_article(
+        &writer,
+        with(plain("Chung sự kiện"), json!({"events": ["amcc7"]})),
+    )
+    .await;
+    let pinned = app.published_article(&writer, plain("Bài được ghim")).await;
+    let draft = app
+        .create_article(&writer, &plain("Nháp được ghim"))
+        .await
+        .location();
+    let slug = |path: &str| path.rsplit('/').next().unwrap_or_default().to_owned();
+    let res = app
+        .with_token(
+            &writer,
+            crate::helpers::kit::patch(
+                &main,
+                "\"1\"",
+                &json!({"related": [slug(&draft), slug(&pinned), slug(&main)]}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let editorial: Vec<_> = res.json()["data"]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| r["slug"].clone())
+        .collect();
+    assert_eq!(
+        editorial,
+        [json!("nhap-duoc-ghim"), json!("bai-duoc-ghim")],
+        "itself left out"
+    );
+    let public = app.get_ok(&main).await;
+    let shown: Vec<_> = public["data"]["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .map(|r| r["slug"].clone())
+        .collect();
+    assert_eq!(
+        shown,
+        [json!("bai-duoc-ghim")],
+        "the public sees the pins that are out"
+    );
+    let related = titles(&app.get_ok(&format!("{main}/related")).await);
+    assert_eq!(related[0], "Bài được ghim", "{related:?}");
+    assert_eq!(related[1], "Chung sự kiện", "{related:?}");
+    assert!(!related.contains(&"Nháp được ghim".to_owned()));
+    app.with_token(
+        &writer,
+        crate::helpers::kit::patch(
+            &main,
+            "\"2\"",
+            &json!({"related": vec!["bai-duoc-ghim"; 11]}),
+        ),
+    )
+    .await
+    .problem(422, "validation");
+});
