@@ -885,37 +885,4 @@ pub fn sharing(
     Ok(found)
 }
 
-/// Makes the articles an editor pins as related to `article_id` be `ids`, in order.
-pub fn set_pinned(conn: &mut DbConnection, article_id: i64, ids: &[i64]) -> QueryResult<()> {
-    use super::schema::article_related;
-    diesel::delete(article_related::table.filter(article_related::article_id.eq(article_id)))
-        .execute(conn)?;
-    for (position, id) in ids.iter().enumerate() {
-        diesel::insert_into(article_related::table)
-            .values((
-                article_related::article_id.eq(article_id),
-                article_related::related_id.eq(id),
-                article_related::position.eq(position as i32),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// The pinned related articles of these articles, in order: article id -> related ids.
-pub fn pinned(
-    conn: &mut DbConnection,
-    article_ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, Vec<i64>>> {
-    use super::schema::article_related;
-    let rows: Vec<(i64, i64)> = article_related::table
-        .filter(article_related::article_id.eq_any(article_ids.to_vec()))
-        .order((article_related::article_id, article_related::position))
-        .select((article_related::article_id, article_related::related_id))
-        .load(conn)?;
-    let mut map: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
-    for (article, related) in rows {
-        map.entry(article).or_default().push(related);
-    }
-    Ok(map)
-}
+super::ordered_links!(set_pinned, pinned, article_related, article_id, related_id);

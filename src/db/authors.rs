@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 use super::schema::{article_authors, articles, authors};
 use super::DbConnection;
@@ -73,42 +72,13 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AuthorRow
         .load(conn)
 }
 
-/// Makes an article's authors be `ids`, in order.
-pub fn set_article_authors(
-    conn: &mut DbConnection,
-    article_id: i64,
-    ids: &[i64],
-) -> QueryResult<()> {
-    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id)))
-        .execute(conn)?;
-    for (position, id) in ids.iter().enumerate() {
-        diesel::insert_into(article_authors::table)
-            .values((
-                article_authors::article_id.eq(article_id),
-                article_authors::author_id.eq(id),
-                article_authors::position.eq(position as i32),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// The authors of these articles, in order: article id -> author ids.
-pub fn of_articles(
-    conn: &mut DbConnection,
-    article_ids: &[i64],
-) -> QueryResult<HashMap<i64, Vec<i64>>> {
-    let rows: Vec<(i64, i64)> = article_authors::table
-        .filter(article_authors::article_id.eq_any(article_ids.to_vec()))
-        .order((article_authors::article_id, article_authors::position))
-        .select((article_authors::article_id, article_authors::author_id))
-        .load(conn)?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (article, author) in rows {
-        map.entry(article).or_default().push(author);
-    }
-    Ok(map)
-}
+super::ordered_links!(
+    set_article_authors,
+    of_articles,
+    article_authors,
+    article_id,
+    author_id
+);
 
 /// Articles (not deleted) that name the author.
 pub fn articles_of(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {

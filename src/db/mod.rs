@@ -431,9 +431,56 @@ macro_rules! resolve_filter {
     };
 }
 
+/// Two functions for an ordered link table `(owner, item, position)`: `$set` makes an owner's
+/// items be a list, in order; `$of` reads the lists of many owners (owner id -> item ids).
+macro_rules! ordered_links {
+    ($set:ident, $of:ident, $table:ident, $owner:ident, $item:ident) => {
+        /// Makes the owner's items be `ids`, in order.
+        pub fn $set(
+            conn: &mut $crate::db::DbConnection,
+            owner: i64,
+            ids: &[i64],
+        ) -> diesel::QueryResult<()> {
+            use diesel::prelude::*;
+            use $crate::db::schema::$table;
+            diesel::delete($table::table.filter($table::$owner.eq(owner))).execute(conn)?;
+            for (position, id) in ids.iter().enumerate() {
+                diesel::insert_into($table::table)
+                    .values((
+                        $table::$owner.eq(owner),
+                        $table::$item.eq(id),
+                        $table::position.eq(position as i32),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        }
+
+        /// The items of these owners, in order: owner id -> item ids.
+        pub fn $of(
+            conn: &mut $crate::db::DbConnection,
+            owners: &[i64],
+        ) -> diesel::QueryResult<std::collections::HashMap<i64, Vec<i64>>> {
+            use diesel::prelude::*;
+            use $crate::db::schema::$table;
+            let rows: Vec<(i64, i64)> = $table::table
+                .filter($table::$owner.eq_any(owners.to_vec()))
+                .order(($table::$owner, $table::position))
+                .select(($table::$owner, $table::$item))
+                .load(conn)?;
+            let mut map: std::collections::HashMap<i64, Vec<i64>> =
+                std::collections::HashMap::new();
+            for (owner, item) in rows {
+                map.entry(owner).or_default().push(item);
+            }
+            Ok(map)
+        }
+    };
+}
+
 pub(crate) use {
-    ancestors, keyset, keyset_id, ordered, page, resolve_filter, resolve_key, through,
-    versioned_update,
+    ancestors, keyset, keyset_id, ordered, ordered_links, page, resolve_filter, resolve_key,
+    through, versioned_update,
 };
 
 /// A stored item with a slug, soft-deleted rather than removed: what every lookup and every

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 use super::schema::{article_sections, articles, sections};
 use super::DbConnection;
@@ -101,42 +100,13 @@ pub fn dependents(conn: &mut DbConnection, id: i64) -> QueryResult<(i64, i64)> {
     Ok((children, primary + more))
 }
 
-/// Makes an article's further sections be `ids`, in order.
-pub fn set_article_sections(
-    conn: &mut DbConnection,
-    article_id: i64,
-    ids: &[i64],
-) -> QueryResult<()> {
-    diesel::delete(article_sections::table.filter(article_sections::article_id.eq(article_id)))
-        .execute(conn)?;
-    for (position, id) in ids.iter().enumerate() {
-        diesel::insert_into(article_sections::table)
-            .values((
-                article_sections::article_id.eq(article_id),
-                article_sections::section_id.eq(id),
-                article_sections::position.eq(position as i32),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// The further sections of these articles, in order: article id -> section ids.
-pub fn of_articles(
-    conn: &mut DbConnection,
-    article_ids: &[i64],
-) -> QueryResult<HashMap<i64, Vec<i64>>> {
-    let rows: Vec<(i64, i64)> = article_sections::table
-        .filter(article_sections::article_id.eq_any(article_ids.to_vec()))
-        .order((article_sections::article_id, article_sections::position))
-        .select((article_sections::article_id, article_sections::section_id))
-        .load(conn)?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (article, section) in rows {
-        map.entry(article).or_default().push(section);
-    }
-    Ok(map)
-}
+super::ordered_links!(
+    set_article_sections,
+    of_articles,
+    article_sections,
+    article_id,
+    section_id
+);
 
 /// Live sections by id.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<SectionRow>> {
