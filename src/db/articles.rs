@@ -832,18 +832,21 @@ pub fn listed_for_sitemap(
         .load(conn)
 }
 
-/// Articles that newest share an item of each relation with the article: per shared item, the
-/// `per_item` newest listed articles linked to it (one range of the link's partial index
-/// `(item, published_at, article_id) WHERE listed`), for at most `items` items per relation.
-/// Returns `(relation, article id, published_at)` rows; the cost is bounded by
-/// `4 × items × per_item` index entries whatever the number of articles.
+/// What an article shares with others, as `(signal, other article)`: for each item of each
+/// relation (at most `items` per relation), the `per_item` newest listed articles linked to it
+/// (one range of the link's partial index `(item, published_at, article_id) WHERE listed`); for
+/// each person, organization and event its text mentions, the `per_item` newest articles that
+/// mention it too (the mentions index `(kind, item_id, article_id)`, newest by id); and the
+/// `per_item` newest listed articles of its primary section. The cost is bounded by the items,
+/// never by the number of articles; the candidates are narrowed to listed ones by `listed_at`.
 pub fn sharing(
     conn: &mut DbConnection,
-    article_id: i64,
+    article: &ArticleRow,
     now: NaiveDateTime,
     items: usize,
     per_item: i64,
-) -> QueryResult<Vec<(Relation, i64, NaiveDateTime)>> {
+) -> QueryResult<Vec<(&'static str, i64)>> {
+    let article_id = article.id;
     macro_rules! newest {
         ($table:ident, $key:ident, $item:expr) => {
             $table::table
@@ -853,16 +856,16 @@ pub fn sharing(
                 .filter($table::article_id.ne(article_id))
                 .order($table::published_at.desc())
                 .limit(per_item)
-                .select(($table::article_id, $table::published_at))
-                .load::<(i64, Option<NaiveDateTime>)>(conn)?
+                .select($table::article_id)
+                .load::<i64>(conn)?
         };
     }
     let mut found = Vec::new();
-    for relation in [
-        Relation::Events,
-        Relation::People,
-        Relation::Organizations,
-        Relation::Tags,
+    for (relation, name) in [
+        (Relation::Events, "events"),
+        (Relation::People, "people"),
+        (Relation::Organizations, "organizations"),
+        (Relation::Tags, "tags"),
     ] {
         let shared: Vec<i64> = links(conn, relation, &[article_id])?
             .into_iter()
@@ -876,13 +879,62 @@ pub fn sharing(
                 Relation::People => newest!(article_people, person_id, item),
                 Relation::Organizations => newest!(article_organizations, organization_id, item),
             };
-            found.extend(
-                rows.into_iter()
-                    .filter_map(|(id, at)| at.map(|at| (relation, id, at))),
-            );
+            found.extend(rows.into_iter().map(|id| (name, id)));
         }
     }
+    {
+        use super::schema::article_mentions as mentions;
+        let named: Vec<(i16, i64)> = mentions::table
+            .filter(mentions::article_id.eq(article_id))
+            .order(mentions::count.desc())
+            .limit(items as i64)
+            .select((mentions::kind, mentions::item_id))
+            .load(conn)?;
+        for (kind, item) in named {
+            let rows: Vec<i64> = mentions::table
+                .filter(mentions::kind.eq(kind))
+                .filter(mentions::item_id.eq(item))
+                .filter(mentions::article_id.ne(article_id))
+                .order(mentions::article_id.desc())
+                .limit(per_item)
+                .select(mentions::article_id)
+                .load(conn)?;
+            found.extend(rows.into_iter().map(|id| ("mentions", id)));
+        }
+    }
+    if let Some(section) = article.section_id {
+        let rows: Vec<i64> = articles::table
+            .filter(articles::section_id.eq(section))
+            .filter(articles::status.eq(ArticleStatus::Published))
+            .filter(articles::deleted_at.is_null())
+            .filter(articles::published_at.le(now))
+            .filter(articles::id.ne(article_id))
+            .order(articles::published_at.desc())
+            .limit(per_item)
+            .select(articles::id)
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|id| ("section", id)));
+    }
     Ok(found)
+}
+
+/// When each of these articles went out, for those listed in public at `now`.
+pub fn listed_at(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::published_at.le(now))
+        .select((articles::id, articles::published_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect())
 }
 
 super::ordered_links!(set_pinned, pinned, article_related, article_id, related_id);

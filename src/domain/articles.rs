@@ -342,14 +342,16 @@ fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
     found
 }
 
-/// How much sharing one item of a relation says two articles are related: an event most, then
-/// a person, an organization, a tag.
-pub fn relation_weight(relation: &str) -> f64 {
-    match relation {
+/// How much sharing one item says two articles are related: an event most, then a person, an
+/// organization, a tag, a name both texts mention, the primary section.
+pub fn relation_weight(signal: &str) -> f64 {
+    match signal {
         "events" => 3.0,
         "people" => 2.0,
         "organizations" => 1.5,
-        _ => 1.0,
+        "tags" => 1.0,
+        "mentions" => 0.75,
+        _ => 0.5,
     }
 }
 

@@ -171,3 +171,68 @@ db_test!(pinned_articles_come_first, |app| {
     .await
     .problem(422, "validation");
 });
+
+db_test!(a_shared_section_or_a_shared_mention_relates_too, |app| {
+    let writer = app.writer();
+    let plain = |title: &str| {
+        with(
+            article(title),
+            json!({"tags": [], "events": [], "people": [], "organizations": []}),
+        )
+    };
+    let section = app
+        .create(&writer, "/api/v1/sections", &json!({"name": "Quốc phòng"}))
+        .await;
+    assert_eq!(section.status, 201);
+    let main = app
+        .published_article(
+            &writer,
+            with(
+                plain("Bài chuyên mục"),
+                json!({"section": "quoc-phong", "lead": "Không nhắc ai."}),
+            ),
+        )
+        .await;
+    app.published_article(
+        &writer,
+        with(
+            plain("Cùng chuyên mục"),
+            json!({"section": "quoc-phong", "lead": "Không nhắc ai."}),
+        ),
+    )
+    .await;
+    app.published_article(
+        &writer,
+        with(plain("Khác hẳn"), json!({"lead": "Không nhắc ai."})),
+    )
+    .await;
+    let related = titles(&app.get_ok(&format!("{main}/related?limit=20")).await);
+    assert!(
+        related.contains(&"Cùng chuyên mục".to_owned()),
+        "{related:?}"
+    );
+    assert!(!related.contains(&"Khác hẳn".to_owned()), "{related:?}");
+
+    // Two texts naming Tô Lâm, with no link between them.
+    let speaker = app
+        .published_article(
+            &writer,
+            with(
+                plain("Phát biểu"),
+                json!({"lead": "Bộ trưởng Tô Lâm phát biểu."}),
+            ),
+        )
+        .await;
+    app.published_article(
+        &writer,
+        with(
+            plain("Tiếp khách"),
+            json!({"lead": "Bộ trưởng Tô Lâm tiếp khách."}),
+        ),
+    )
+    .await;
+    app.relink();
+    let related = titles(&app.get_ok(&format!("{speaker}/related?limit=20")).await);
+    assert!(related.contains(&"Tiếp khách".to_owned()), "{related:?}");
+    assert!(!related.contains(&"Khác hẳn".to_owned()), "{related:?}");
+});

@@ -1,0 +1,1 @@
+DROP INDEX articles_section_published_idx;
