@@ -534,6 +534,17 @@ async fn edit(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    // Only the texts are editable: any other member is refused, `null` ones too (a merge would
+    // otherwise drop them silently).
+    if let Some(unknown) = body
+        .keys()
+        .find(|k| !["alt", "caption", "credit"].contains(&k.as_str()))
+    {
+        return Err(ApiError::InvalidBody(vec![FieldError::pointer(
+            format!("/{}", unknown.replace('~', "~0").replace('/', "~1")),
+            "unknown field: only alt, caption and credit can be edited",
+        )]));
+    }
     if merge {
         let mut merged = Value::Object(
             ["alt", "caption", "credit"]

@@ -446,6 +446,15 @@ db_test!(a_form_upload_carries_texts_that_editors_then_edit, |app| {
         .with_token(&writer, patch(Some("\"2\""), json!({"width": 1})))
         .await;
     assert_eq!(res.status, 422, "read-only");
+    for unknown in [
+        json!({"": null}),
+        json!({"nonsense": null}),
+        json!({"nonsense": "x"}),
+    ] {
+        app.with_token(&writer, patch(Some("\"2\""), unknown.clone()))
+            .await
+            .problem(400, "invalid-body");
+    }
     // PUT replaces: the item as read, with one text changed, is accepted.
     let mut whole = edited.clone();
     whole["caption"] = json!("Tấn công mạng năm 2022");
