@@ -88,18 +88,15 @@ fn collection<E: Editable>() -> &'static str {
     <E::Row as Record>::COLLECTION
 }
 
-/// The live item a write addresses (old slugs too: a write goes to the item, it is not
+/// The live item a key names (old slugs too: a write goes to the item, it is not
 /// redirected), or 404 / 410.
-fn target<E: Editable>(conn: &mut DbConnection, key: &Key) -> Result<E::Row, ApiError> {
-    match locate::<E::Row>(conn, key)? {
+pub(crate) fn live<R: Record>(conn: &mut DbConnection, key: &Key) -> Result<R, ApiError> {
+    match locate::<R>(conn, key)? {
         Located::Current(row) | Located::Renamed(row) => match row.deleted_at() {
-            Some(_) => Err(ApiError::Gone(format!(
-                "{} `{key}` was deleted",
-                <E::Row as Record>::NOUN
-            ))),
+            Some(_) => Err(ApiError::Gone(format!("{} `{key}` was deleted", R::NOUN))),
             None => Ok(row),
         },
-        Located::Missing => Err(ApiError::not_found(<E::Row as Record>::NOUN, key)),
+        Located::Missing => Err(ApiError::not_found(R::NOUN, key)),
     }
 }
 
@@ -238,7 +235,7 @@ fn replace<E: Editable>(
     editor: &Editor,
     ctx: Ctx,
 ) -> Result<(i32, Value), ApiError> {
-    let stored = target::<E>(conn, key)?;
+    let stored = live::<E::Row>(conn, key)?;
     let (_, current) = E::represent(conn, stored.id(), ctx)?;
     if !expected.matches(stored.version()) {
         // A malformed or invalid body is reported as such (400, 422); a sound one is merely
@@ -349,7 +346,7 @@ pub async fn delete_item<E: Editable + 'static>(
     let ctx = state.ctx();
     database::run(&state.editorial_pool, move |conn| {
         database::content_transaction(conn, |conn| {
-            let stored = target::<E>(conn, &key)?;
+            let stored = live::<E::Row>(conn, &key)?;
             if !expected.matches(stored.version()) {
                 return Err(stale::<E>(&stored));
             }

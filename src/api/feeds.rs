@@ -71,12 +71,6 @@ fn site(req: &HttpRequest) -> SiteSettings {
         .unwrap_or_default()
 }
 
-/// This API's base URL as the caller reached it (the response cache keys on it too).
-fn api_base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
 fn article_url(site_base: &str, path: &str, id: i64, slug: &str) -> String {
     let path = path
         .replace("{slug}", slug)
@@ -114,7 +108,10 @@ async fn items(
 ) -> Result<Vec<FeedItem>, ApiError> {
     let ctx = state.ctx();
     let site = site(req);
-    let site_base = site.url.clone().unwrap_or_else(|| api_base(req));
+    let site_base = site
+        .url
+        .clone()
+        .unwrap_or_else(|| super::query::request_base(req));
     let articles = database::run(&state.pool, move |conn| {
         let viewer = Viewer {
             previews: false,
@@ -166,8 +163,11 @@ async fn feed(
     let filter = filter(&params)?;
     let items = items(&state, &req, filter, FEED_ITEMS, true).await?;
     let site = site(&req);
-    let home = site.url.clone().unwrap_or_else(|| api_base(&req));
-    let self_url = format!("{}{}", api_base(&req), req.uri());
+    let home = site
+        .url
+        .clone()
+        .unwrap_or_else(|| super::query::request_base(&req));
+    let self_url = format!("{}{}", super::query::request_base(&req), req.uri());
     let channel = Channel {
         title: &site.name,
         description: "Tin bài mới nhất",
@@ -279,7 +279,7 @@ pub async fn sitemap_index(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let count = database::run(&state.pool, move |conn| Ok(db::listed_count(conn, now)?)).await?;
-    let base = api_base(&req);
+    let base = super::query::request_base(&req);
     let pages = ((count + SITEMAP_URLS - 1) / SITEMAP_URLS).max(1);
     let mut children: Vec<_> = (1..=pages)
         .map(|n| (format!("{base}/sitemaps/articles-{n}.xml"), None))
@@ -333,7 +333,10 @@ pub async fn article_sitemap(
         return Err(missing());
     }
     let site = site(&req);
-    let site_base = site.url.clone().unwrap_or_else(|| api_base(&req));
+    let site_base = site
+        .url
+        .clone()
+        .unwrap_or_else(|| super::query::request_base(&req));
     let urls: Vec<_> = rows
         .into_iter()
         .map(|(id, slug, updated)| {

@@ -12,13 +12,13 @@ use utoipa::ToSchema;
 
 use super::articles::Articles;
 use super::auth::Caller;
-use super::editing::Editable;
+use super::editing::{live, Editable};
 use super::query::{path_key, NoParams, QueryParams};
 use super::write::{decode, read_json};
 use super::State;
 use crate::db::articles::ArticleRow;
 use crate::db::previews::{self as db, PreviewLinkRow};
-use crate::db::{self as database, locate, DbConnection, Key, Located, Record};
+use crate::db::{self as database, Key, Record};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::ItemResponse;
@@ -79,13 +79,11 @@ fn token(state: &State, row: &PreviewLinkRow) -> String {
 }
 
 fn describe(state: &State, req: &HttpRequest, row: &PreviewLinkRow, ctx: Ctx) -> PreviewLink {
-    let info = req.connection_info();
     PreviewLink {
         id: row.id,
         url: format!(
-            "{}://{}/api/v1/previews/{}",
-            info.scheme(),
-            info.host(),
+            "{}/api/v1/previews/{}",
+            super::query::request_base(req),
             token(state, row)
         ),
         created_by: row.created_by.clone(),
@@ -93,17 +91,6 @@ fn describe(state: &State, req: &HttpRequest, row: &PreviewLinkRow, ctx: Ctx) ->
         expires_at: ctx.tz.render(row.expires_at),
         revoked_at: row.revoked_at.map(|t| ctx.tz.render(t)),
         active: row.revoked_at.is_none() && row.expires_at > ctx.now,
-    }
-}
-
-/// The live article a key names (404, or 410 when deleted).
-fn live_article(conn: &mut DbConnection, key: &Key) -> Result<ArticleRow, ApiError> {
-    match locate::<ArticleRow>(conn, key)? {
-        Located::Current(row) | Located::Renamed(row) if row.deleted_at().is_none() => Ok(row),
-        Located::Current(_) | Located::Renamed(_) => {
-            Err(ApiError::Gone(format!("article `{key}` was deleted")))
-        }
-        Located::Missing => Err(ApiError::not_found(ArticleRow::NOUN, key)),
     }
 }
 
@@ -173,7 +160,7 @@ pub async fn create_preview_link(
         .with_nanosecond(0)
         .unwrap_or(ctx.now);
     let row = database::run(&state.editorial_pool, move |conn| {
-        let article = live_article(conn, &key)?;
+        let article = live::<ArticleRow>(conn, &key)?;
         Ok(db::insert(
             conn,
             article.id,
@@ -215,7 +202,7 @@ pub async fn list_preview_links(
     let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
     let ctx = state.ctx();
     let rows = database::run(&state.editorial_pool, move |conn| {
-        let article = live_article(conn, &key)?;
+        let article = live::<ArticleRow>(conn, &key)?;
         Ok(db::of_article(conn, article.id)?)
     })
     .await?;
@@ -257,7 +244,7 @@ pub async fn revoke_preview_link(
     let link_id: i64 = link.parse().map_err(|_| missing())?;
     let now = state.clock.now();
     let revoked = database::run(&state.editorial_pool, move |conn| {
-        let article = live_article(conn, &key)?;
+        let article = live::<ArticleRow>(conn, &key)?;
         Ok(db::revoke(conn, article.id, link_id, now)?)
     })
     .await?;
@@ -320,7 +307,7 @@ pub async fn open_preview(
     }
     let article_id = row.article_id;
     let (_, article) = database::run(&state.editorial_pool, move |conn| {
-        let article = live_article(conn, &Key::Id(article_id))?;
+        let article = live::<ArticleRow>(conn, &Key::Id(article_id))?;
         Articles::represent(conn, article.id, ctx)
     })
     .await?;

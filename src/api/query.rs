@@ -569,6 +569,13 @@ pub(crate) fn with_query(path: &str, query: &str) -> String {
     }
 }
 
+/// This API's base URL as the caller reached it (`scheme://host`; the response cache keys on
+/// it too, so one caller's `Host` never reaches another's answer).
+pub fn request_base(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
 /// The URL of the same request at another position: `page=N` or `cursor=C`.
 pub(crate) fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
     let mut pairs: Vec<(String, String)> = normalized_pairs(req.query_string())

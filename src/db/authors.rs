@@ -65,6 +65,9 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AuthorRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     authors::table
         .filter(authors::id.eq_any(ids.to_vec()))
         .filter(authors::deleted_at.is_null())

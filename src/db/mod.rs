@@ -463,6 +463,9 @@ macro_rules! ordered_links {
         ) -> diesel::QueryResult<std::collections::HashMap<i64, Vec<i64>>> {
             use diesel::prelude::*;
             use $crate::db::schema::$table;
+            if owners.is_empty() {
+                return Ok(Default::default());
+            }
             let rows: Vec<(i64, i64)> = $table::table
                 .filter($table::$owner.eq_any(owners.to_vec()))
                 .order(($table::$owner, $table::position))

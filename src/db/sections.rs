@@ -110,6 +110,9 @@ super::ordered_links!(
 
 /// Live sections by id.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<SectionRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     sections::table
         .filter(sections::id.eq_any(ids.to_vec()))
         .filter(sections::deleted_at.is_null())
