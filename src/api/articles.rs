@@ -32,7 +32,9 @@ use crate::domain::kinds::{ArticleStatus, OrganizationKind};
 use crate::domain::time::{parse_bound, Bound};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::views::articles::{load, revision, Article, ArticleOptions, Formats, Revision};
+use crate::views::articles::{
+    load, revision, Article, ArticleOptions, Audience, Formats, Revision,
+};
 use crate::views::envelope::{ItemResponse, ListResponse};
 use crate::views::{single, to_value, Ctx};
 
@@ -156,7 +158,8 @@ impl Listable for Articles {
             formats,
             // Summaries: no body unless `fields` names it.
             with_body: matches!(&list.fields, Fields::Only(f) if f.iter().any(|f| f == "body")),
-            view_counts: false,
+            // Set by `load` from the viewer.
+            audience: Audience::Public,
         };
         (filter, options)
     }
@@ -210,7 +213,7 @@ impl Listable for Articles {
         ctx: Ctx,
     ) -> Result<Vec<Article>, ApiError> {
         let options = ArticleOptions {
-            view_counts: !viewer.previews,
+            audience: Audience::of(viewer),
             ..options.clone()
         };
         load(conn, rows, &options, ctx)
@@ -345,7 +348,11 @@ item_route! {
             include,
             formats,
             with_body: true,
-            view_counts: !caller.previews(),
+            audience: if caller.previews() {
+                Audience::Editorial
+            } else {
+                Audience::Public
+            },
         };
         get_item::<ArticleRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
             let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
@@ -838,16 +845,13 @@ pub async fn list_related_articles(
                 .then_with(|| b.0.cmp(&a.0))
         });
         // The editor's pins come first (those that are out), then the ranking without them.
-        let public = Viewer {
-            previews: false,
-            now: ctx.now,
-        };
+        let public = Viewer::public(ctx.now);
         let pins: Vec<i64> = db::pinned(conn, &[row.id])?
             .remove(&row.id)
             .unwrap_or_default();
         let shown: Vec<i64> = db::by_ids(conn, &pins)?
             .iter()
-            .filter(|r| r.seen(public) == crate::db::Seen::Visible)
+            .filter(|r| public.sees(*r))
             .map(|r| r.id)
             .collect();
         let mut ids: Vec<i64> = pins.into_iter().filter(|id| shown.contains(id)).collect();
@@ -861,7 +865,11 @@ pub async fn list_related_articles(
         ids.truncate(limit);
         let mut rows = db::by_ids(conn, &ids)?;
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-        load(conn, rows, &ArticleOptions::default(), ctx)
+        let options = ArticleOptions {
+            audience: Audience::of(viewer),
+            ..ArticleOptions::default()
+        };
+        load(conn, rows, &options, ctx)
     })
     .await?;
     let response = HttpResponse::Ok().json(ItemResponse { data: related });

@@ -16,8 +16,9 @@ use super::query::{
 use super::State;
 use crate::db::changes::{self, ChangeRow};
 use crate::db::{self as database};
-use crate::domain::changes::{collection_of, type_of, TYPES};
+use crate::domain::changes::{collection_of, type_of};
 use crate::domain::kinds::ChangeAction;
+use crate::domain::resources::RESOURCES;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::{ListLinks, ListMeta, ListResponse};
@@ -51,10 +52,11 @@ pub struct ChangeItem {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChangeParams {
-    /// Comma list of types to include (default all): `article`, `event`, `person`,
-    /// `organization`, `tag`, `media`.
+    /// Comma list of types to include (default all): `organization`, `person`, `event`, `tag`,
+    /// `media`, `section`, `author`, `article`, `slot` (a test compares this pattern with the
+    /// resource descriptors).
     #[param(
-        pattern = "^(article|event|person|organization|tag|media)(,(article|event|person|organization|tag|media)){0,5}$",
+        pattern = "^(organization|person|event|tag|media|section|author|article|slot)(,(organization|person|event|tag|media|section|author|article|slot)){0,8}$",
         example = "article,event"
     )]
     #[serde(rename = "type")]
@@ -131,7 +133,11 @@ pub async fn list_changes(
                     "type",
                     format!(
                         "must be a comma list of: {}",
-                        TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ")
+                        RESOURCES
+                            .iter()
+                            .map(|r| r.kind)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ),
             }

@@ -10,9 +10,8 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::articles::Articles;
 use super::auth::Caller;
-use super::editing::{live, Editable};
+use super::editing::live;
 use super::query::{path_key, NoParams, QueryParams};
 use super::write::{decode, read_json};
 use super::State;
@@ -21,7 +20,9 @@ use crate::db::previews::{self as db, PreviewLinkRow};
 use crate::db::{self as database, Key, Record};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, Problem};
+use crate::views::articles::{load, ArticleOptions, Audience};
 use crate::views::envelope::ItemResponse;
+use crate::views::single;
 use crate::views::Ctx;
 
 /// Hours a link lasts by default, and at most.
@@ -107,17 +108,18 @@ fn private(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-/// Make a preview link of an article (`content:preview`).
+/// Make a preview link of an article (`content:publish` or `admin`): whoever has the link sees
+/// the unpublished article, so making one is a publishing act.
 #[utoipa::path(
     tag = "articles",
-    security(("bearer" = ["content:preview"])),
+    security(("bearer" = ["content:publish"])),
     params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "amcc7-khai-mac")),
     request_body(content = NewPreviewLink, content_type = "application/json", description = "Optional: without a body the link lasts 24 hours"),
     responses(
         (status = 201, description = "The link", body = ItemResponse<PreviewLink>),
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks content:preview", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks content:publish", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The article was deleted", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -133,7 +135,7 @@ pub async fn create_preview_link(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let editor = caller.require(Scope::ContentPreview)?.clone();
+    let editor = caller.require(Scope::ContentPublish)?.clone();
     let key = path_key(&path.into_inner(), ArticleRow::NOUN)?;
     let empty = req
         .headers()
@@ -306,9 +308,14 @@ pub async fn open_preview(
         return Err(ApiError::Gone("this preview link expired".into()));
     }
     let article_id = row.article_id;
-    let (_, article) = database::run(&state.editorial_pool, move |conn| {
-        let article = live::<ArticleRow>(conn, &Key::Id(article_id))?;
-        Articles::represent(conn, article.id, ctx)
+    let article = database::run(&state.editorial_pool, move |conn| {
+        let row = live::<ArticleRow>(conn, &Key::Id(article_id))?;
+        // The article itself as editors see it; everything it names only as the public would.
+        let options = ArticleOptions {
+            audience: Audience::Preview,
+            ..ArticleOptions::editorial()
+        };
+        single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)
     })
     .await?;
     Ok(private(

@@ -364,7 +364,7 @@ pub const MAX_SURROGATE_KEYS: usize = 64;
 
 /// Names the items a public response shows, for CDN purges: `Surrogate-Key` (space-separated,
 /// Fastly) and `Cache-Tag` (comma-separated, Cloudflare); a list names its collection first.
-fn surrogate_keys(
+pub(crate) fn surrogate_keys(
     mut response: HttpResponse,
     collection: Option<&str>,
     shown: Vec<String>,

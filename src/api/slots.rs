@@ -16,13 +16,13 @@ use super::State;
 use crate::db::articles::ArticleRow;
 use crate::db::changes::{self, Change};
 use crate::db::slots::{self as db, Placement};
-use crate::db::{self as database, DbConnection, Record, Seen, Viewer};
+use crate::db::{self as database, DbConnection, Record, Viewer};
 use crate::domain::check::{date_in_range, Checks, DATE_RANGE};
 use crate::domain::key::Reference;
 use crate::domain::kinds::ChangeAction;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, Problem};
-use crate::views::articles::{load, Article, ArticleOptions};
+use crate::views::articles::{load, Article, ArticleOptions, Audience};
 use crate::views::envelope::ItemResponse;
 use crate::views::Ctx;
 
@@ -107,18 +107,17 @@ fn represent(
         };
         return Ok((empty, None));
     };
+    crate::views::keys::mark(&crate::domain::resources::SLOT, slot.id);
     let placements = db::placements(conn, slot.id)?;
     let ids: Vec<i64> = placements.iter().map(|p| p.article_id).collect();
     let rows = crate::db::articles::by_ids(conn, &ids)?;
-    let public = Viewer {
-        previews: false,
-        now: ctx.now,
+    let public = Viewer::public(ctx.now);
+    let out: HashMap<i64, bool> = rows.iter().map(|row| (row.id, public.sees(row))).collect();
+    let options = ArticleOptions {
+        audience: Audience::of(viewer),
+        ..ArticleOptions::default()
     };
-    let out: HashMap<i64, bool> = rows
-        .iter()
-        .map(|row| (row.id, row.seen(public) == Seen::Visible))
-        .collect();
-    let articles: HashMap<i64, Article> = load(conn, rows, &ArticleOptions::default(), ctx)?
+    let articles: HashMap<i64, Article> = load(conn, rows, &options, ctx)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
@@ -188,13 +187,18 @@ pub async fn get_slot(
     } else {
         &state.pool
     };
-    let (slot, boundary) =
-        database::run(pool, move |conn| represent(conn, &name, viewer, ctx)).await?;
+    let ((slot, boundary), shown) = database::run(pool, move |conn| {
+        let (represented, shown) =
+            crate::views::keys::collecting(|| represent(conn, &name, viewer, ctx));
+        Ok((represented?, shown))
+    })
+    .await?;
     let version = slot.version;
-    let mut response = HttpResponse::Ok().json(ItemResponse { data: slot });
+    let response = HttpResponse::Ok().json(ItemResponse { data: slot });
     if viewer.previews {
         return Ok(editorial(response, Some(version)));
     }
+    let mut response = super::read::surrogate_keys(response, None, shown);
     if let Some(at) = boundary {
         super::caching::valid_until(&mut response, at);
     }

@@ -295,7 +295,7 @@ pub async fn list_popular_articles(
         let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
         let rows = crate::db::articles::by_ids(conn, &ids)?;
         let options = ArticleOptions {
-            view_counts: true,
+            audience: crate::views::articles::Audience::Public,
             ..ArticleOptions::default()
         };
         let articles = load(conn, rows, &options, ctx)?;

@@ -338,12 +338,30 @@ pub fn list(
                 ..
             }),
             Some((ArticleSort::PublishedAt, true)),
-        ) => Some(*t),
+        ) if !viewer.previews => Some(*t),
         _ => None,
     };
     let mut query = filtered(conn.backend(), filter, &ids, viewer, until);
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
+            // Editors' lists: the drafts after every dated article.
+            (ArticleSort::PublishedAt, KeyValue::Time(t)) if viewer.previews => {
+                let undated = articles::published_at.is_null();
+                match *desc {
+                    true => query.filter(
+                        articles::published_at
+                            .lt(*t)
+                            .or(articles::published_at.eq(*t).and(articles::id.lt(after.id)))
+                            .or(undated),
+                    ),
+                    false => query.filter(
+                        articles::published_at
+                            .gt(*t)
+                            .or(articles::published_at.eq(*t).and(articles::id.gt(after.id)))
+                            .or(undated),
+                    ),
+                }
+            }
             (ArticleSort::PublishedAt, KeyValue::Time(t)) => {
                 crate::db::keyset!(
                     query,
@@ -374,6 +392,20 @@ pub fn list(
                     after.id
                 )
             }
+            // Drafts have no publish time: they come last in either direction (editorial lists
+            // only), ties by id the same way.
+            (ArticleSort::PublishedAt, KeyValue::Null) => match *desc {
+                true => query.filter(
+                    articles::published_at
+                        .is_null()
+                        .and(articles::id.lt(after.id)),
+                ),
+                false => query.filter(
+                    articles::published_at
+                        .is_null()
+                        .and(articles::id.gt(after.id)),
+                ),
+            },
             (ArticleSort::Id, _) => crate::db::keyset_id!(query, *desc, articles::id, after.id),
             // The API only builds cursors that match the sort; anything else matches nothing.
             _ => return Ok(Vec::new()),
@@ -381,6 +413,14 @@ pub fn list(
     }
     for (key, desc) in sort {
         query = match (key, desc) {
+            // Drafts (no publish time) last in either direction, on both backends (SQLite and
+            // PostgreSQL put NULL at opposite ends). Only editors list drafts: the public order
+            // stays one the index serves.
+            (ArticleSort::PublishedAt, desc) if viewer.previews => crate::db::ordered!(
+                query.then_order_by(articles::published_at.is_null()),
+                articles::published_at,
+                *desc
+            ),
             (ArticleSort::PublishedAt, desc) => {
                 crate::db::ordered!(query, articles::published_at, *desc)
             }

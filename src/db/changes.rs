@@ -61,11 +61,11 @@ pub fn record(conn: &mut DbConnection, change: Change<'_>) -> QueryResult<i64> {
             change_log::version.eq(change.version),
             change_log::at.eq(change.at),
             change_log::public_action.eq(public.map(ChangeAction::as_str)),
-            change_log::event.eq(event),
+            change_log::event.eq(event.as_deref()),
         ))
         .execute(conn)?;
     if let Some(event) = event {
-        super::webhooks::enqueue(conn, seq, event, change.at)?;
+        super::webhooks::enqueue(conn, seq, &event, change.at)?;
     }
     Ok(seq)
 }

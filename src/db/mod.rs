@@ -550,6 +550,30 @@ pub struct Viewer {
     pub now: chrono::NaiveDateTime,
 }
 
+impl Viewer {
+    /// An anonymous reader at `now`.
+    pub fn public(now: chrono::NaiveDateTime) -> Viewer {
+        Viewer {
+            previews: false,
+            now,
+        }
+    }
+
+    /// A token holder at `now` (every token previews).
+    pub fn editor(now: chrono::NaiveDateTime) -> Viewer {
+        Viewer {
+            previews: true,
+            now,
+        }
+    }
+
+    /// The one visibility rule (decision 0002): whether this viewer may see `row`, at its own
+    /// URL or named inside another item (related articles, slots, lists, feeds, previews).
+    pub fn sees<R: Record>(&self, row: &R) -> bool {
+        row.seen(*self) == Seen::Visible
+    }
+}
+
 /// What a viewer may see of an item found by its key.
 #[derive(Debug, PartialEq)]
 pub enum Seen {

@@ -38,15 +38,14 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// The kind a collection's items are, if they are searchable.
+    /// The kind a collection's items are, if they are searchable (its descriptor says so, and
+    /// a test checks that every searchable descriptor has a kind).
     pub fn of_collection(collection: &str) -> Option<Kind> {
-        match collection {
-            "articles" => Some(Kind::Article),
-            "events" => Some(Kind::Event),
-            "people" => Some(Kind::Person),
-            "organizations" => Some(Kind::Organization),
-            _ => None,
+        let resource = crate::domain::resources::by_collection(collection)?;
+        if !resource.searchable {
+            return None;
         }
+        Kind::parse(resource.kind)
     }
 
     fn code(self) -> i64 {
@@ -1076,4 +1075,27 @@ fn fields(candidate: &Candidate) -> [Field<'_>; 3] {
             weight: WEIGHTS[2],
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+    use crate::domain::resources::RESOURCES;
+
+    #[test]
+    fn every_searchable_resource_has_a_kind_and_no_other_does() {
+        for resource in RESOURCES {
+            assert_eq!(
+                Kind::of_collection(resource.collection).is_some(),
+                resource.searchable,
+                "{}",
+                resource.kind
+            );
+        }
+        for kind in Kind::ALL {
+            assert!(RESOURCES
+                .iter()
+                .any(|r| r.searchable && r.kind == kind.as_str()));
+        }
+    }
 }

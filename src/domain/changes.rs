@@ -1,57 +1,19 @@
 //! What a logged change means to its readers: the change feed's item types and the webhook
-//! events a change fires (decision 0016).
+//! events a change fires (decision 0016), both derived from the resource descriptors
+//! (`domain::resources`, decision 0018).
 
 use crate::domain::kinds::ChangeAction;
+use crate::domain::resources;
 
-/// The item types of the change feed and of webhook events, each with its collection (the
-/// change log's `resource`, the URL segment).
-pub const TYPES: &[(&str, &str)] = &[
-    ("article", "articles"),
-    ("event", "events"),
-    ("person", "people"),
-    ("organization", "organizations"),
-    ("tag", "tags"),
-    ("media", "media"),
-    ("slot", "slots"),
-    ("section", "sections"),
-    ("author", "authors"),
-];
-
-/// The feed type of a collection (`articles` → `article`).
+/// The feed type of a collection (`articles` → `article`), from the resource descriptors.
 pub fn type_of(collection: &str) -> Option<&'static str> {
-    TYPES
-        .iter()
-        .find(|(_, c)| *c == collection)
-        .map(|(t, _)| *t)
+    resources::by_collection(collection).map(|r| r.kind)
 }
 
 /// The collection of a feed type (`article` → `articles`).
 pub fn collection_of(kind: &str) -> Option<&'static str> {
-    TYPES.iter().find(|(t, _)| *t == kind).map(|(_, c)| *c)
+    resources::by_kind(kind).map(|r| r.collection)
 }
-
-/// Every webhook event, in the order the spec lists them.
-pub const EVENTS: &[&str] = &[
-    "article.published",
-    "article.updated",
-    "article.unpublished",
-    "article.deleted",
-    "event.created",
-    "event.updated",
-    "event.deleted",
-    "person.created",
-    "person.updated",
-    "person.deleted",
-    "organization.created",
-    "organization.updated",
-    "organization.deleted",
-    "tag.created",
-    "tag.updated",
-    "tag.deleted",
-    "media.created",
-    "media.updated",
-    "media.deleted",
-];
 
 /// What the public saw of a change: `created` when the item became visible, `updated` while it
 /// stayed visible, `deleted` when it stopped being visible, nothing when it was invisible before
@@ -65,29 +27,14 @@ pub fn public_action(before: bool, after: bool) -> Option<ChangeAction> {
     }
 }
 
-/// The webhook event a change fires. Articles speak of the public article: `published` when it
-/// became visible (at once or at its scheduled moment), `updated` while visible, `unpublished`
-/// when it stopped being visible without being deleted, `deleted` whenever it is deleted; a
-/// draft's creation and edits fire nothing. Every other type fires `<type>.<action>`.
+/// The webhook event a change fires: the resource's descriptor decides
+/// (`resources::Events`).
 pub fn event_of(
     collection: &str,
     action: ChangeAction,
     public: Option<ChangeAction>,
-) -> Option<&'static str> {
-    let kind = type_of(collection)?;
-    let name = if kind == "article" {
-        match (action, public) {
-            (ChangeAction::Deleted, _) => "article.deleted",
-            (_, Some(ChangeAction::Created)) => "article.published",
-            (_, Some(ChangeAction::Updated)) => "article.updated",
-            (_, Some(ChangeAction::Deleted)) => "article.unpublished",
-            (_, None) => return None,
-        }
-    } else {
-        let wanted = format!("{kind}.{}", action.as_str());
-        return EVENTS.iter().copied().find(|e| *e == wanted);
-    };
-    Some(name)
+) -> Option<String> {
+    resources::event_of(collection, action, public)
 }
 
 #[cfg(test)]
@@ -95,35 +42,60 @@ mod tests {
     use super::*;
     use ChangeAction::*;
 
+    fn event(
+        collection: &str,
+        action: ChangeAction,
+        public: Option<ChangeAction>,
+    ) -> Option<String> {
+        event_of(collection, action, public)
+    }
+
     #[test]
     fn articles_fire_what_the_public_saw() {
-        let event =
-            |action, before, after| event_of("articles", action, public_action(before, after));
-        assert_eq!(event(Created, false, false), None, "a draft is created");
-        assert_eq!(event(Updated, false, false), None, "a draft is edited");
-        assert_eq!(event(Created, false, true), Some("article.published"));
-        assert_eq!(event(Updated, false, true), Some("article.published"));
-        assert_eq!(event(Updated, true, true), Some("article.updated"));
-        assert_eq!(event(Updated, true, false), Some("article.unpublished"));
-        assert_eq!(event(Deleted, true, false), Some("article.deleted"));
-        assert_eq!(event(Deleted, false, false), Some("article.deleted"));
+        let article =
+            |action, before, after| event("articles", action, public_action(before, after));
+        let named = |name: &str| Some(name.to_owned());
+        assert_eq!(article(Created, false, false), None, "a draft is created");
+        assert_eq!(article(Updated, false, false), None, "a draft is edited");
+        assert_eq!(article(Created, false, true), named("article.published"));
+        assert_eq!(article(Updated, false, true), named("article.published"));
+        assert_eq!(article(Updated, true, true), named("article.updated"));
+        assert_eq!(article(Updated, true, false), named("article.unpublished"));
+        assert_eq!(article(Deleted, true, false), named("article.deleted"));
+        assert_eq!(article(Deleted, false, false), named("article.deleted"));
     }
 
     #[test]
     fn other_types_fire_their_action() {
+        let named = |name: &str| Some(name.to_owned());
         assert_eq!(
-            event_of("people", Created, Some(Created)),
-            Some("person.created")
+            event("people", Created, Some(Created)),
+            named("person.created")
         );
-        assert_eq!(event_of("media", Deleted, None), Some("media.deleted"));
+        assert_eq!(event("media", Deleted, None), named("media.deleted"));
+        assert_eq!(event("media", Purged, None), named("media.purged"));
+        assert_eq!(event("tags", Purged, None), None, "only media is purged");
+        assert_eq!(event("tags", Updated, Some(Updated)), named("tag.updated"));
         assert_eq!(
-            event_of("tags", Updated, Some(Updated)),
-            Some("tag.updated")
+            event("sections", Created, Some(Created)),
+            named("section.created")
         );
-        assert_eq!(event_of("slugs", Updated, None), None);
-        for (kind, collection) in TYPES {
-            assert_eq!(type_of(collection), Some(*kind));
-            assert_eq!(collection_of(kind), Some(*collection));
+        assert_eq!(
+            event("authors", Deleted, Some(Deleted)),
+            named("author.deleted")
+        );
+        assert_eq!(
+            event("slots", Created, Some(Created)),
+            named("slot.updated")
+        );
+        assert_eq!(
+            event("slots", Updated, Some(Updated)),
+            named("slot.updated")
+        );
+        assert_eq!(event("slugs", Updated, None), None);
+        for resource in resources::RESOURCES {
+            assert_eq!(type_of(resource.collection), Some(resource.kind));
+            assert_eq!(collection_of(resource.kind), Some(resource.collection));
         }
     }
 }

@@ -69,6 +69,8 @@ stored_enum! {
         Created = "created",
         Updated = "updated",
         Deleted = "deleted",
+        /// A media item's files were removed from the store (a legal takedown).
+        Purged = "purged",
     }
 }
 

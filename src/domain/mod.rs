@@ -13,6 +13,7 @@ pub mod media;
 pub mod mentions;
 pub mod organizations;
 pub mod people;
+pub mod resources;
 pub mod search;
 pub mod sections;
 pub mod slug;

@@ -1,5 +1,6 @@
 //! Articles on the wire: the public and editorial representations, and revisions.
 
+use crate::domain::resources;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::Value;
@@ -174,6 +175,38 @@ impl Formats {
     }
 }
 
+/// Who a representation is for, which decides what it may name (decision 0002).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Audience {
+    /// Anonymous readers: view counts, and only articles that are out among the references.
+    #[default]
+    Public,
+    /// Token holders and the write flow: every article that is not deleted, no view counts.
+    Editorial,
+    /// A preview link: the one unpublished article it was made for, naming only what the
+    /// public may see.
+    Preview,
+}
+
+impl Audience {
+    /// Who reads the articles this representation names.
+    pub fn references(self, now: chrono::NaiveDateTime) -> crate::db::Viewer {
+        match self {
+            Audience::Editorial => crate::db::Viewer::editor(now),
+            Audience::Public | Audience::Preview => crate::db::Viewer::public(now),
+        }
+    }
+
+    /// The audience of a reader: token holders preview, the rest are the public.
+    pub fn of(viewer: crate::db::Viewer) -> Audience {
+        if viewer.previews {
+            Audience::Editorial
+        } else {
+            Audience::Public
+        }
+    }
+}
+
 /// How to represent a set of articles.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleOptions {
@@ -181,8 +214,9 @@ pub struct ArticleOptions {
     pub formats: Formats,
     /// Whole articles carry their body; list summaries only when `fields` names it.
     pub with_body: bool,
-    /// The public representation carries view counts; the editorial one does not.
-    pub view_counts: bool,
+    /// Who it is for: the public representation carries view counts and names only what is
+    /// out.
+    pub audience: Audience,
 }
 
 impl ArticleOptions {
@@ -190,6 +224,7 @@ impl ArticleOptions {
     pub fn editorial() -> Self {
         ArticleOptions {
             with_body: true,
+            audience: Audience::Editorial,
             ..ArticleOptions::default()
         }
     }
@@ -236,7 +271,7 @@ pub fn build(
     options: &ArticleOptions,
     ctx: Ctx,
 ) -> Result<Article, ApiError> {
-    super::keys::mark("article", row.id);
+    super::keys::mark(&resources::ARTICLE, row.id);
     let mut blocks: Vec<Block> = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::Internal(format!("article {} has a bad body: {e}", row.id)))?;
     show_media(&mut blocks, &parts.media);
@@ -286,7 +321,7 @@ pub fn load(
     let tag_refs: HashMap<i64, TagRef> = crate::db::tags::by_ids(conn, &tag_ids)?
         .into_iter()
         .map(|t| {
-            super::keys::mark("tag", t.id);
+            super::keys::mark(&resources::TAG, t.id);
             (t.id, TagRef::from(t))
         })
         .collect();
@@ -309,22 +344,18 @@ pub fn load(
     let author_refs: HashMap<i64, crate::views::authors::AuthorRef> =
         crate::db::authors::by_ids(conn, &author_ids)?
             .iter()
-            .map(|a| (a.id, a.into()))
+            .map(|a| {
+                super::keys::mark(&resources::AUTHOR, a.id);
+                (a.id, a.into())
+            })
             .collect();
     let mut further = crate::db::sections::of_articles(conn, &ids)?;
     let mut pinned = db::pinned(conn, &ids)?;
     let pinned_ids: Vec<i64> = pinned.values().flatten().copied().collect();
-    let public = crate::db::Viewer {
-        previews: false,
-        now: ctx.now,
-    };
+    let readers = options.audience.references(ctx.now);
     let pinned_refs: HashMap<i64, RelatedArticle> = db::by_ids(conn, &pinned_ids)?
         .into_iter()
-        .filter(|r| r.deleted_at.is_none())
-        // The public representation (the one with view counts) names only what is out.
-        .filter(|r| {
-            !options.view_counts || crate::db::Record::seen(r, public) == crate::db::Seen::Visible
-        })
+        .filter(|r| readers.sees(r))
         .map(|r| {
             (
                 r.id,
@@ -344,7 +375,10 @@ pub fn load(
     let section_refs: HashMap<i64, crate::views::sections::SectionRef> =
         crate::db::sections::by_ids(conn, &section_ids)?
             .iter()
-            .map(|s| (s.id, s.into()))
+            .map(|s| {
+                super::keys::mark(&resources::SECTION, s.id);
+                (s.id, s.into())
+            })
             .collect();
 
     rows.into_iter()
@@ -358,7 +392,7 @@ pub fn load(
                 organizations: orgs.remove(&id).unwrap_or_default(),
                 mentions: mentions.remove(&id).unwrap_or_default(),
                 mention_exclusions: exclusions.remove(&id).unwrap_or_default(),
-                view_count: options.view_counts.then_some(row.view_count),
+                view_count: (options.audience == Audience::Public).then_some(row.view_count),
                 media: media.remove(&id).unwrap_or_default(),
                 related: pinned
                     .remove(&id)

@@ -72,6 +72,7 @@ pub struct Author {
 }
 
 pub fn build(row: AuthorRow, avatar: Option<&MediaRow>, ctx: Ctx) -> Author {
+    super::keys::mark(&crate::domain::resources::AUTHOR, row.id);
     let avatar = avatar
         .filter(|m| m.deleted_at.is_none() && m.purged_at.is_none())
         .map(|m| {

@@ -1,5 +1,6 @@
 //! Events on the wire, with parents, organizers and participants.
 
+use crate::domain::resources;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -121,7 +122,7 @@ pub struct EventParts {
 
 /// The wire form of one row, its relations already loaded.
 pub fn build(row: EventRow, parts: EventParts, ctx: Ctx) -> Event {
-    super::keys::mark("event", row.id);
+    super::keys::mark(&resources::EVENT, row.id);
     Event {
         parent: parts.parent,
         organizers: parts.organizers,
@@ -195,4 +196,4 @@ pub fn load(
         .collect())
 }
 
-embedded!(Event, EventRef, RelatedEvent, db, "event");
+embedded!(Event, EventRef, RelatedEvent, db, resources::EVENT);

@@ -3,15 +3,18 @@
 
 use std::cell::RefCell;
 
+use crate::domain::resources::Resource;
+
 thread_local! {
     static KEYS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
 }
 
-/// Records that the response being built shows `kind`-`id` (`article-1`, `person-7`).
-pub fn mark(kind: &str, id: i64) {
+/// Records that the response being built shows item `id` of `resource` (`article-1`,
+/// `person-7`: the descriptor names the key, decision 0018).
+pub fn mark(resource: &Resource, id: i64) {
     KEYS.with(|keys| {
         if let Some(keys) = keys.borrow_mut().as_mut() {
-            keys.push(format!("{kind}-{id}"));
+            keys.push(resource.item_key(id));
         }
     });
 }
@@ -34,11 +37,12 @@ mod tests {
 
     #[test]
     fn marks_are_collected_once_and_only_while_collecting() {
-        mark("article", 1);
+        use crate::domain::resources::{ARTICLE, PERSON};
+        mark(&ARTICLE, 1);
         let ((), keys) = collecting(|| {
-            mark("article", 2);
-            mark("person", 7);
-            mark("article", 2);
+            mark(&ARTICLE, 2);
+            mark(&PERSON, 7);
+            mark(&ARTICLE, 2);
         });
         assert_eq!(keys, ["article-2", "person-7"]);
         let ((), none) = collecting(|| {});

@@ -1,5 +1,6 @@
 //! Organizations on the wire.
 
+use crate::domain::resources;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -78,7 +79,7 @@ related_enum!(
 
 /// The wire form of one row, its parent already loaded.
 pub fn build(row: OrganizationRow, parent: Option<RelatedOrganization>, ctx: Ctx) -> Organization {
-    super::keys::mark("organization", row.id);
+    super::keys::mark(&resources::ORGANIZATION, row.id);
     Organization {
         parent,
         id: row.id,
@@ -118,5 +119,5 @@ embedded!(
     OrganizationRef,
     RelatedOrganization,
     db,
-    "organization"
+    resources::ORGANIZATION
 );

@@ -1,5 +1,6 @@
 //! People on the wire, with aliases and positions.
 
+use crate::domain::resources;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -136,7 +137,7 @@ pub fn build_position(
 
 /// The wire form of one row, its aliases and positions already built.
 pub fn build(row: PersonRow, aliases: Vec<Alias>, positions: Vec<Position>, ctx: Ctx) -> Person {
-    super::keys::mark("person", row.id);
+    super::keys::mark(&resources::PERSON, row.id);
     Person {
         aliases,
         positions,
@@ -198,7 +199,7 @@ pub fn load(
         .collect())
 }
 
-embedded!(Person, PersonRef, RelatedPerson, db, "person");
+embedded!(Person, PersonRef, RelatedPerson, db, resources::PERSON);
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,8 @@ use crate::error::ApiError;
 
 /// A resource that other items embed.
 pub trait Embedded: Sized {
-    /// The key of one item in `Surrogate-Key` (`person` for `person-7`).
-    const KEY: &'static str;
+    /// Its descriptor, which names the key of one item in `Surrogate-Key` (`person-7`).
+    const RESOURCE: crate::domain::resources::Resource;
     /// The small form: `{id, slug, name, ...}`.
     type Ref;
     /// What other items carry: the reference or the full item.
@@ -45,7 +45,7 @@ pub fn related<E: Embedded>(
         None => E::refs(conn, ids)?
             .into_iter()
             .map(|(id, reference)| {
-                super::keys::mark(E::KEY, id);
+                super::keys::mark(&E::RESOURCE, id);
                 (id, E::Related::from(reference))
             })
             .collect(),
@@ -114,9 +114,9 @@ pub(crate) use related_enum;
 /// Implements `Embedded` for a wire type whose `db` module has `refs` and `by_ids` and whose view
 /// module has `load(conn, rows, include, ctx)`.
 macro_rules! embedded {
-    ($full:ident, $reference:ident, $related:ident, $db:ident, $key:literal) => {
+    ($full:ident, $reference:ident, $related:ident, $db:ident, $resource:path) => {
         impl $crate::views::related::Embedded for $full {
-            const KEY: &'static str = $key;
+            const RESOURCE: $crate::domain::resources::Resource = $resource;
             type Ref = $reference;
             type Related = $related;
 

@@ -57,6 +57,10 @@ pub struct Section {
 }
 
 pub fn build(row: SectionRow, parent: Option<SectionRef>, ctx: Ctx) -> Section {
+    super::keys::mark(&crate::domain::resources::SECTION, row.id);
+    if let Some(parent) = &parent {
+        super::keys::mark(&crate::domain::resources::SECTION, parent.id);
+    }
     Section {
         id: row.id,
         slug: row.slug,

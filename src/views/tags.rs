@@ -1,5 +1,6 @@
 //! Tags on the wire.
 
+use crate::domain::resources;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,7 +41,7 @@ impl From<TagRow> for TagRef {
 
 /// The wire form of a tag with its public article count.
 pub fn build(row: TagRow, article_count: i64, ctx: Ctx) -> Tag {
-    super::keys::mark("tag", row.id);
+    super::keys::mark(&resources::TAG, row.id);
     Tag {
         id: row.id,
         slug: row.slug,

@@ -240,6 +240,19 @@ impl TestApp {
         other
     }
 
+    /// An app on a database made elsewhere (an import), its clock at `now`.
+    pub async fn open(url: &str, now: NaiveDateTime) -> TestApp {
+        let app = Self::start_with(
+            url,
+            TestDb::Borrowed,
+            Default::default(),
+            Default::default(),
+        )
+        .await;
+        app.clock.set(now.and_utc());
+        app
+    }
+
     /// The PostgreSQL variant, or `None` (said loudly) when `TEST_DATABASE_URL` is unset.
     /// With `NEWSROOM_REQUIRE_POSTGRES=1` (CI) a missing database fails the test instead.
     pub async fn spawn_postgres() -> Option<TestApp> {

@@ -25,6 +25,7 @@ mod previews;
 mod properties;
 mod publishing;
 mod races;
+mod registry;
 mod related;
 mod search;
 mod sections;

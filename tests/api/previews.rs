@@ -140,8 +140,9 @@ db_test!(preview_links_are_bounded_and_need_a_token, |app| {
         .await
         .problem(422, "validation");
     }
+    // Whoever holds the link sees the unpublished article: making one is a publishing act.
     let reader = app.token("Người xem", &["content:preview"]);
-    let made = app
+    let refused = app
         .with_token(
             &reader,
             post(
@@ -150,12 +151,17 @@ db_test!(preview_links_are_bounded_and_need_a_token, |app| {
             ),
         )
         .await;
-    assert_eq!(
-        made.status,
-        201,
-        "content:preview is enough: {}",
-        made.text()
-    );
+    refused.problem(403, "forbidden");
+    let made = app
+        .with_token(
+            &writer,
+            post(
+                &format!("{scheduled}/preview-links"),
+                &json!({"expires_in_hours": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
     let path = path_of(made.json()["data"]["url"].as_str().expect("url"));
     assert_eq!(
         app.get_ok(&path).await["data"]["title"],
