@@ -428,7 +428,14 @@ impl Checked for CheckedArticle {
 
 /// Validate the values (`domain`), resolve the references (`db`), derive the stored columns
 /// (`domain::derive`); every problem of the first two steps is reported at once.
-fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<CheckedArticle, ApiError> {
+/// Checks an article's body; `stored` is the article being edited, whose images stay usable
+/// even once purged (they render as their caption; decision 0015).
+fn check(
+    conn: &mut DbConnection,
+    input: NewArticle,
+    stored: Option<i64>,
+    ctx: Ctx,
+) -> Result<CheckedArticle, ApiError> {
     let mut checks = Checks::default();
     let mut article = input;
     let values = article.validate(&mut checks);
@@ -471,12 +478,15 @@ fn check(conn: &mut DbConnection, input: NewArticle, ctx: Ctx) -> Result<Checked
     let mention_exclusions = excluded(conn, &article.mention_exclusions, &mut checks)?;
     let media = crate::domain::body::media_items(&article.body);
     let ids: Vec<i64> = media.iter().map(|(_, id)| *id).collect();
-    let usable = crate::db::media::usable_locked(conn, &ids)?;
+    let mut usable = crate::db::media::usable_locked(conn, &ids)?;
+    if let Some(article) = stored {
+        usable.extend(crate::db::media::purged_of_article(conn, article, &ids)?);
+    }
     for (i, id) in &media {
         if !usable.contains(id) {
             checks.add(
                 format!("/body/{i}/media"),
-                format!("no media item {id} in the library (missing or deleted)"),
+                format!("no media item {id} in the library (missing or deleted; a purged image stays only in the articles that embedded it)"),
             );
         }
     }
@@ -632,7 +642,16 @@ impl Editable for Articles {
         input: NewArticle,
         ctx: Ctx,
     ) -> Result<CheckedArticle, ApiError> {
-        check(conn, input, ctx)
+        check(conn, input, None, ctx)
+    }
+
+    fn check_edit(
+        conn: &mut DbConnection,
+        input: NewArticle,
+        stored: &ArticleRow,
+        ctx: Ctx,
+    ) -> Result<CheckedArticle, ApiError> {
+        check(conn, input, Some(stored.id), ctx)
     }
 
     fn insert(

@@ -1,7 +1,13 @@
-//! The shape every editorial write shares, written once: authorize, read the body, then in one
-//! write transaction find the item, check `If-Match`, merge or replace, decode, validate,
-//! settle the slug, write with the version check, record slug history. Resources say only what
-//! differs through `Editable`.
+//! The shape every editorial write shares, written once (decision 0005). Two levels:
+//!
+//! - `commit`: the one write transaction every write of the service runs in, whatever its
+//!   resource (the `Editable` flow below, media uploads, edits and purges, slots, webhooks):
+//!   the content lock, the work, each change logged through the `Journal` (change log, webhook
+//!   outbox, search row) in the same transaction, then the response cache cleared and the
+//!   webhook workers woken after the commit;
+//! - `Editable`: the whole flow of a resource with slugs, on top of `commit`: authorize, read
+//!   the body, find the item, check `If-Match`, merge or replace, decode, validate, settle the
+//!   slug, write with the version check, record slug history. Resources say only what differs.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
@@ -45,6 +51,16 @@ pub trait Editable {
         input: Self::Input,
         ctx: Ctx,
     ) -> Result<Self::Checked, ApiError>;
+    /// `check` of an edit of the stored item; by default the same as of a new one (articles
+    /// keep images they already embed, even once purged).
+    fn check_edit(
+        conn: &mut DbConnection,
+        input: Self::Input,
+        _stored: &Self::Row,
+        ctx: Ctx,
+    ) -> Result<Self::Checked, ApiError> {
+        Self::check(conn, input, ctx)
+    }
     fn insert(conn: &mut DbConnection, checked: &Self::Checked, ctx: Ctx) -> Result<i64, ApiError>;
     /// Writes if the version is still `expected`; `false` when another write came first.
     fn update(
@@ -118,9 +134,62 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Logs the change (decisions 0008, 0016) with whether the public saw the item before it, and
-/// brings the item's search index row up to date, in the write's own transaction.
+/// What a write logged: handed to the work `commit` runs, so that every change of every
+/// resource enters the change log (and the webhook outbox) the same way.
+#[derive(Debug, Default)]
+pub struct Journal {
+    logged: usize,
+}
+
+impl Journal {
+    /// Logs one change in the write's transaction (decisions 0008, 0016) and brings the item's
+    /// search row up to date when its resource is searchable.
+    pub fn record(
+        &mut self,
+        conn: &mut DbConnection,
+        change: changes::Change<'_>,
+    ) -> Result<i64, ApiError> {
+        let seq = changes::record(conn, change)?;
+        self.logged += 1;
+        if let Some(kind) = crate::db::search::Kind::of_collection(change.resource) {
+            crate::db::search::reindex(conn, kind, change.item_id)?;
+            // A name may have changed: articles are scanned again after the commit (0014).
+            if kind != crate::db::search::Kind::Article {
+                let reason = format!("{} {} {}", kind.as_str(), change.item_id, change.action);
+                crate::db::mentions::request_relink(conn, &reason, change.at)?;
+            }
+        }
+        Ok(seq)
+    }
+}
+
+/// Runs `work` in the one write transaction (the content lock: writes are numbered in commit
+/// order, decision 0008) on the editorial pool; once it committed, clears the response cache and
+/// wakes the webhook workers if it logged a change. Every write of the service goes through
+/// here.
+pub async fn commit<T, F>(state: &State, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection, &mut Journal) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (out, journal) = database::run(&state.editorial_pool, move |conn| {
+        database::content_transaction(conn, |conn| {
+            let mut journal = Journal::default();
+            let out = work(conn, &mut journal)?;
+            Ok((out, journal))
+        })
+    })
+    .await?;
+    if journal.logged > 0 {
+        state.cache.invalidate();
+        state.webhooks.wake();
+    }
+    Ok(out)
+}
+
+/// Logs the change with whether the public saw the item before it (`Journal::record`).
 fn log<E: Editable>(
+    journal: &mut Journal,
     conn: &mut DbConnection,
     id: i64,
     (version, json): &(i32, Value),
@@ -131,7 +200,7 @@ fn log<E: Editable>(
     let slug = json["slug"].as_str().unwrap_or_default();
     let public_after =
         action != ChangeAction::Deleted && is_public(&written::<E::Row>(conn, id)?, ctx);
-    changes::record(
+    journal.record(
         conn,
         changes::Change {
             resource: collection::<E>(),
@@ -144,14 +213,6 @@ fn log<E: Editable>(
             public_after,
         },
     )?;
-    if let Some(kind) = crate::db::search::Kind::of_collection(collection::<E>()) {
-        crate::db::search::reindex(conn, kind, id)?;
-        // A name may have changed: articles are scanned again after the commit (decision 0014).
-        if kind != crate::db::search::Kind::Article {
-            let reason = format!("{} {id} {}", kind.as_str(), action.as_str());
-            crate::db::mentions::request_relink(conn, &reason, ctx.now)?;
-        }
-    }
     Ok(())
 }
 
@@ -209,6 +270,7 @@ fn settle_slug<E: Editable>(
 }
 
 fn create<E: Editable>(
+    journal: &mut Journal,
     conn: &mut DbConnection,
     body: Map<String, Value>,
     editor: &Editor,
@@ -221,12 +283,21 @@ fn create<E: Editable>(
     let id = E::insert(conn, &checked, ctx)?;
     let written = E::represent(conn, id, ctx)?;
     E::after_write(conn, id, &written, editor, ctx)?;
-    log::<E>(conn, id, &written, ChangeAction::Created, false, ctx)?;
+    log::<E>(
+        journal,
+        conn,
+        id,
+        &written,
+        ChangeAction::Created,
+        false,
+        ctx,
+    )?;
     Ok(written)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn replace<E: Editable>(
+    journal: &mut Journal,
     conn: &mut DbConnection,
     key: &Key,
     expected: IfMatch,
@@ -241,11 +312,11 @@ fn replace<E: Editable>(
         // A malformed or invalid body is reported as such (400, 422); a sound one is merely
         // stale. Its read-only fields are not compared: they describe the version the editor had.
         let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, false)?)?;
-        E::check(conn, input, ctx)?;
+        E::check_edit(conn, input, &stored, ctx)?;
         return Err(stale::<E>(&stored));
     }
     let input: E::Input = decode(prepare(body, Some(current), E::READ_ONLY, patch, true)?)?;
-    let mut checked = E::check(conn, input, ctx)?;
+    let mut checked = E::check_edit(conn, input, &stored, ctx)?;
     allowed::<E>(editor, Some(&stored), Some(&checked))?;
     {
         let (slug, given) = checked.slug();
@@ -272,6 +343,7 @@ fn replace<E: Editable>(
     let written = E::represent(conn, stored.id(), ctx)?;
     E::after_write(conn, stored.id(), &written, editor, ctx)?;
     log::<E>(
+        journal,
         conn,
         stored.id(),
         &written,
@@ -292,12 +364,10 @@ pub async fn create_item<E: Editable + 'static>(
     let editor = caller.require(Scope::ContentWrite)?.clone();
     let body = read_json(&req, payload).await?;
     let ctx = state.ctx();
-    let (version, json) = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| create::<E>(conn, body, &editor, ctx))
+    let (version, json) = commit(&state, move |conn, journal| {
+        create::<E>(journal, conn, body, &editor, ctx)
     })
     .await?;
-    state.cache.invalidate();
-    state.webhooks.wake();
     let location = format!(
         "/api/v1/{}/{}",
         collection::<E>(),
@@ -322,14 +392,10 @@ pub async fn write_item<E: Editable + 'static>(
     let body = read_json(&req, payload).await?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
-    let (version, json) = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
-            replace::<E>(conn, &key, expected, body, patch, &editor, ctx)
-        })
+    let (version, json) = commit(&state, move |conn, journal| {
+        replace::<E>(journal, conn, &key, expected, body, patch, &editor, ctx)
     })
     .await?;
-    state.cache.invalidate();
-    state.webhooks.wake();
     Ok(changed(version, json))
 }
 
@@ -344,32 +410,29 @@ pub async fn delete_item<E: Editable + 'static>(
     let key = path_key(&path.into_inner(), <E::Row as Record>::NOUN)?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
-    database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
-            let stored = live::<E::Row>(conn, &key)?;
-            if !expected.matches(stored.version()) {
-                return Err(stale::<E>(&stored));
-            }
-            allowed::<E>(&editor, Some(&stored), None)?;
-            E::deletable(conn, stored.id())?;
-            if !E::soft_delete(conn, stored.id(), stored.version(), ctx.now)? {
-                return Err(stale::<E>(&stored));
-            }
-            let written = E::represent(conn, stored.id(), ctx)?;
-            E::after_write(conn, stored.id(), &written, &editor, ctx)?;
-            log::<E>(
-                conn,
-                stored.id(),
-                &written,
-                ChangeAction::Deleted,
-                is_public(&stored, ctx),
-                ctx,
-            )
-        })
+    commit(&state, move |conn, journal| {
+        let stored = live::<E::Row>(conn, &key)?;
+        if !expected.matches(stored.version()) {
+            return Err(stale::<E>(&stored));
+        }
+        allowed::<E>(&editor, Some(&stored), None)?;
+        E::deletable(conn, stored.id())?;
+        if !E::soft_delete(conn, stored.id(), stored.version(), ctx.now)? {
+            return Err(stale::<E>(&stored));
+        }
+        let written = E::represent(conn, stored.id(), ctx)?;
+        E::after_write(conn, stored.id(), &written, &editor, ctx)?;
+        log::<E>(
+            journal,
+            conn,
+            stored.id(),
+            &written,
+            ChangeAction::Deleted,
+            is_public(&stored, ctx),
+            ctx,
+        )
     })
     .await?;
-    state.cache.invalidate();
-    state.webhooks.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
+use super::editing::commit;
 use super::query::{list_response, ListSpec, PageOf, Problems, QueryParams};
 use super::write::{if_match, media_type, read_body, read_json, strip_read_only};
 use super::State;
@@ -192,7 +193,8 @@ async fn read_form(
 /// metadata block (EXIF with GPS, XMP, IPTC, comments) is taken out of every file served, the
 /// original included; the EXIF orientation is applied to the pixels first. Variants (widths
 /// 320, 640, 1024, 1600 below the original's, in WebP and JPEG or PNG) are made just after.
-/// The same bytes uploaded again answer `200` with the existing item.
+/// The same bytes uploaded again answer `200` with the existing item; bytes that were purged
+/// answer `409` (their name stays retired).
 #[utoipa::path(
     tag = "media",
     request_body(content(
@@ -209,6 +211,7 @@ async fn read_form(
         (status = 400, description = "A form that cannot be read, or one without `file`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or a bad one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `content:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "These bytes were purged (a takedown): they are never taken again", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over the upload limit (20 MiB by default), found while the body streams", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a JPEG, PNG, WebP or GIF, judged from the bytes", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A truncated or corrupt image, one over 50 million pixels (refused before decoding), or texts over their bounds", body = Problem, content_type = "application/problem+json"),
@@ -235,19 +238,22 @@ pub async fn upload_media(
         .collect();
     let ctx = state.ctx();
     let known = sha256.clone();
-    let existing = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
-            let row = db::by_sha256(conn, &known)?;
-            if let Some(row) = &row {
-                if row.deleted_at.is_some() {
-                    // It comes back: a creation for whoever mirrors the library.
-                    db::restore(conn, row.id, ctx.now)?;
-                    db::log(conn, row.id, ChangeAction::Created, ctx.now)?;
-                    return Ok(db::find(conn, row.id)?);
-                }
+    let tz = state.tz;
+    let existing = commit(&state, move |conn, journal| {
+        if let Some(at) = db::purged_sha256(conn, &known)? {
+            return Err(purged(at, tz));
+        }
+        let row = db::by_sha256(conn, &known)?;
+        if let Some(row) = &row {
+            if row.deleted_at.is_some() {
+                // It comes back: a creation for whoever mirrors the library.
+                db::restore(conn, row.id, ctx.now)?;
+                let change = db::change(conn, row.id, ChangeAction::Created, ctx.now)?;
+                journal.record(conn, change)?;
+                return Ok(db::find(conn, row.id)?);
             }
-            Ok(row)
-        })
+        }
+        Ok(row)
     })
     .await?;
     if let Some(row) = existing {
@@ -290,18 +296,19 @@ pub async fn upload_media(
         .put(&original, prepared.original)
         .await
         .map_err(store_error)?;
-    let (status, row) = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| match db::by_sha256(conn, &new.sha256)? {
+    let (status, row) = commit(&state, move |conn, journal| {
+        match db::by_sha256(conn, &new.sha256)? {
             // Another upload of the same bytes won the race.
             Some(row) => Ok((actix_web::http::StatusCode::OK, row)),
             None => {
                 let id = db::insert(conn, &new)?;
-                db::log(conn, id, ChangeAction::Created, new.created_at)?;
+                let change = db::change(conn, id, ChangeAction::Created, new.created_at)?;
+                journal.record(conn, change)?;
                 let row = db::find(conn, id)?
                     .ok_or_else(|| ApiError::Internal("the new media item vanished".into()))?;
                 Ok((actix_web::http::StatusCode::CREATED, row))
             }
-        })
+        }
     })
     .await?;
     media.wake();
@@ -312,6 +319,15 @@ pub async fn upload_media(
         }
     }
     Ok(response)
+}
+
+/// Bytes purged once are never taken again: their name stays retired, so no upload can make a
+/// purged URL serve again (the files are `immutable` for a year at every cache).
+fn purged(at: chrono::NaiveDateTime, tz: crate::domain::time::PortalTz) -> ApiError {
+    ApiError::Conflict(format!(
+        "these bytes were purged from the library on {} (a takedown) and cannot be uploaded again",
+        tz.render(at).format("%d/%m/%Y %H:%M")
+    ))
 }
 
 fn store_error(e: crate::media::store::StoreError) -> ApiError {
@@ -566,14 +582,13 @@ async fn edit(
         return Err(stale(row.version));
     }
     let version = row.version;
-    let written = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
-            if !db::update_texts(conn, id, version, &texts, ctx.now)? {
-                return Ok(None);
-            }
-            db::log(conn, id, ChangeAction::Updated, ctx.now)?;
-            Ok(db::find(conn, id)?)
-        })
+    let written = commit(&state, move |conn, journal| {
+        if !db::update_texts(conn, id, version, &texts, ctx.now)? {
+            return Ok(None);
+        }
+        let change = db::change(conn, id, ChangeAction::Updated, ctx.now)?;
+        journal.record(conn, change)?;
+        Ok(db::find(conn, id)?)
     })
     .await?;
     let row = written.ok_or_else(|| stale(version))?;
@@ -698,25 +713,24 @@ pub async fn delete_media(
         return Err(stale(row.version));
     }
     let (version, now) = (row.version, state.ctx().now);
-    database::run(&state.editorial_pool, move |conn| {
-        // The deletion first, then the check: on PostgreSQL the update holds the row, so an
-        // article write naming the item either committed before (and is seen here) or waits
-        // and then sees the item deleted (`db::media::usable_locked`).
-        database::content_transaction(conn, |conn| {
-            if !db::soft_delete(conn, id, version, now)? {
-                return Err(stale(version));
-            }
-            db::log(conn, id, ChangeAction::Deleted, now)?;
-            let users = db::users(conn, id)?;
-            if !users.is_empty() {
-                let named: Vec<String> = users.iter().map(|(_, slug)| slug.clone()).collect();
-                return Err(ApiError::Conflict(format!(
-                    "articles use this item: {}",
-                    named.join(", ")
-                )));
-            }
-            Ok(())
-        })
+    // The deletion first, then the check: on PostgreSQL the update holds the row, so an
+    // article write naming the item either committed before (and is seen here) or waits and
+    // then sees the item deleted (`db::media::usable_locked`).
+    commit(&state, move |conn, journal| {
+        if !db::soft_delete(conn, id, version, now)? {
+            return Err(stale(version));
+        }
+        let change = db::change(conn, id, ChangeAction::Deleted, now)?;
+        journal.record(conn, change)?;
+        let users = db::users(conn, id)?;
+        if !users.is_empty() {
+            let named: Vec<String> = users.iter().map(|(_, slug)| slug.clone()).collect();
+            return Err(ApiError::Conflict(format!(
+                "articles use this item: {}",
+                named.join(", ")
+            )));
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -757,7 +771,9 @@ pub struct Purge {
 ///
 /// For a legal takedown: every file of the item (the original and each variant) is removed
 /// from the store and the item is marked purged; a record keeps who did it, when and why.
-/// Articles that named the item show their caption without the image.
+/// Articles that named the item show their caption without the image, and may keep it in their
+/// body when edited. Logged as a change (`purged`) and announced as `media.purged`; the same
+/// bytes are never taken again (`409` on upload).
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "The item's id", example = 12)),
@@ -796,17 +812,19 @@ pub async fn purge_media(
     checks.into_result()?;
     let reason = reason.unwrap_or_default();
     let now = state.ctx().now;
-    let row = database::run(&state.editorial_pool, move |conn| {
-        database::write_transaction(conn, |conn| {
-            let row = db::find(conn, id)?.ok_or_else(|| ApiError::not_found(NOUN, id))?;
-            if row.purged_at.is_some() {
-                return Err(ApiError::Gone(format!(
-                    "media item {id} was purged already"
-                )));
-            }
-            db::purge(conn, &row, editor.token_id, &editor.name, &reason, now)?;
-            Ok((row, editor.name, reason))
-        })
+    // A change like any other: logged (`purged`, the `media.purged` event), the cache cleared
+    // (articles embedding the image show its caption alone from now on).
+    let row = commit(&state, move |conn, journal| {
+        let row = db::find(conn, id)?.ok_or_else(|| ApiError::not_found(NOUN, id))?;
+        if row.purged_at.is_some() {
+            return Err(ApiError::Gone(format!(
+                "media item {id} was purged already"
+            )));
+        }
+        db::purge(conn, &row, editor.token_id, &editor.name, &reason, now)?;
+        let change = db::change(conn, id, ChangeAction::Purged, now)?;
+        journal.record(conn, change)?;
+        Ok((row, editor.name, reason))
     })
     .await?;
     let (row, purged_by, reason) = row;

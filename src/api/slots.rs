@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
+use super::editing::commit;
 use super::query::{editorial, NoParams, QueryParams};
 use super::write::{decode, if_match, read_json};
 use super::State;
 use crate::db::articles::ArticleRow;
-use crate::db::changes::{self, Change};
+use crate::db::changes::Change;
 use crate::db::slots::{self as db, Placement};
 use crate::db::{self as database, DbConnection, Record, Viewer};
 use crate::domain::check::{date_in_range, Checks, DATE_RANGE};
@@ -245,46 +246,43 @@ pub async fn replace_slot(
     let input: SlotInput = decode(read_json(&req, payload).await?)?;
     let expected = if_match(&req)?;
     let ctx = state.ctx();
-    let (slot, _) = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
-            let placements = check(conn, &input)?;
-            let current = db::find(conn, &name)?.map_or(0, |slot| slot.version);
-            let stale = || {
-                ApiError::PreconditionFailed(format!(
-                    "If-Match does not name the slot's current version: it is at \"{current}\""
-                ))
-            };
-            if !expected.matches(current) {
-                return Err(stale());
-            }
-            let (id, version) =
-                db::replace(conn, &name, current, &placements, ctx.now)?.ok_or_else(stale)?;
-            changes::record(
-                conn,
-                Change {
-                    resource: "slots",
-                    item_id: id,
-                    slug: &name,
-                    action: if current == 0 {
-                        ChangeAction::Created
-                    } else {
-                        ChangeAction::Updated
-                    },
-                    version,
-                    at: ctx.now,
-                    public_before: current > 0,
-                    public_after: true,
+    let (slot, _) = commit(&state, move |conn, journal| {
+        let placements = check(conn, &input)?;
+        let current = db::find(conn, &name)?.map_or(0, |slot| slot.version);
+        let stale = || {
+            ApiError::PreconditionFailed(format!(
+                "If-Match does not name the slot's current version: it is at \"{current}\""
+            ))
+        };
+        if !expected.matches(current) {
+            return Err(stale());
+        }
+        let (id, version) =
+            db::replace(conn, &name, current, &placements, ctx.now)?.ok_or_else(stale)?;
+        journal.record(
+            conn,
+            Change {
+                resource: crate::domain::resources::SLOT.collection,
+                item_id: id,
+                slug: &name,
+                action: if current == 0 {
+                    ChangeAction::Created
+                } else {
+                    ChangeAction::Updated
                 },
-            )?;
-            let viewer = Viewer {
-                previews: true,
-                now: ctx.now,
-            };
-            represent(conn, &name, viewer, ctx)
-        })
+                version,
+                at: ctx.now,
+                public_before: current > 0,
+                public_after: true,
+            },
+        )?;
+        let viewer = Viewer {
+            previews: true,
+            now: ctx.now,
+        };
+        represent(conn, &name, viewer, ctx)
     })
     .await?;
-    state.cache.invalidate();
     let version = slot.version;
     let mut response = HttpResponse::Ok().json(ItemResponse { data: slot });
     if let Ok(value) = header::HeaderValue::from_str(&format!("\"{version}\"")) {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
+use super::editing::commit;
 use super::query::{
     editorial, list_response, ListSpec, PageOf, PagingParams, Problems, QueryParams,
 };
@@ -66,8 +67,8 @@ pub struct NewWebhook {
         example = "https://portal.example.vn/hooks/newsroom"
     )]
     pub url: String,
-    /// Events to receive, 1 to 27 of them: `<type>.created|updated|deleted` for organizations,
-    /// people, events, tags, sections and authors; `media.created|updated|deleted|purged`;
+    /// Events to receive, 1 to 27 of them: `<type>.created|updated|deleted` for the types
+    /// organization, person, event, tag, section and author; `media.created|updated|deleted|purged`;
     /// `article.published|updated|unpublished|deleted`; `slot.updated` (a test compares this
     /// list with the resource descriptors).
     #[schema(min_items = 1, max_items = 27, example = json!(["article.published", "article.updated", "article.unpublished", "article.deleted"]))]
@@ -85,6 +86,9 @@ pub struct WebhookEdit {
         example = "https://portal.example.vn/hooks/newsroom"
     )]
     pub url: String,
+    /// Events to receive, 1 to 27 of them, as for a new endpoint: organization, person, event,
+    /// tag, section and author `created|updated|deleted`; media also `purged`; article
+    /// `published|updated|unpublished|deleted`; slot `updated`.
     #[schema(min_items = 1, max_items = 27, example = json!(["article.published"]))]
     pub events: Vec<String>,
     #[schema(max_length = 500, example = "Dựng lại trang chủ khi có bài mới")]
@@ -280,17 +284,16 @@ pub async fn create_webhook(
     let secret = crate::webhooks::new_secret()?;
     let (now, tz) = (state.clock.now(), state.tz);
     let stored = secret.clone();
-    let row = database::run(&state.editorial_pool, move |conn| {
-        database::write_transaction(conn, |conn| {
-            // Each change is queued once per endpoint: their number bounds that work.
-            if db::count(conn)? >= MAX_WEBHOOKS {
-                return Err(ApiError::Conflict(format!(
-                    "there are {MAX_WEBHOOKS} endpoints already; delete one first"
-                )));
-            }
-            let id = db::insert(conn, &url, &description, &events, &stored, now)?;
-            live(conn, id)
-        })
+    // Under the write lock on both backends, so concurrent creates cannot pass the bound.
+    let row = commit(&state, move |conn, _| {
+        // Each change is queued once per endpoint: their number bounds that work.
+        if db::count(conn)? >= MAX_WEBHOOKS {
+            return Err(ApiError::Conflict(format!(
+                "there are {MAX_WEBHOOKS} endpoints already; delete one first"
+            )));
+        }
+        let id = db::insert(conn, &url, &description, &events, &stored, now)?;
+        live(conn, id)
     })
     .await?;
     let body = to_value(&CreatedWebhook {
@@ -474,7 +477,7 @@ pub async fn update_webhook(
     }
     let (now, tz, version) = (state.clock.now(), state.tz, row.version);
     let (disabled_at, reason) = (row.disabled_at, row.disabled_reason.clone());
-    let written = database::run(&state.editorial_pool, move |conn| {
+    let written = commit(&state, move |conn, _| {
         let changes = WebhookChanges {
             url: &url,
             description: &description,
@@ -530,14 +533,12 @@ pub async fn delete_webhook(
     let id = parse_id(&path, "webhook")?;
     let expected = if_match(&req)?;
     let now = state.clock.now();
-    database::run(&state.editorial_pool, move |conn| {
-        database::write_transaction(conn, |conn| {
-            let row = live(conn, id)?;
-            if !expected.matches(row.version) || !db::delete(conn, id, row.version, now)? {
-                return Err(stale(row.version));
-            }
-            Ok(())
-        })
+    commit(&state, move |conn, _| {
+        let row = live(conn, id)?;
+        if !expected.matches(row.version) || !db::delete(conn, id, row.version, now)? {
+            return Err(stale(row.version));
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -623,7 +624,7 @@ pub async fn retry_delivery(
     let webhook = parse_id(&webhook, "webhook")?;
     let delivery_id = parse_id(&delivery_id, "delivery")?;
     let (now, tz) = (state.clock.now(), state.tz);
-    let (row, attempts) = database::run(&state.editorial_pool, move |conn| {
+    let (row, attempts) = commit(&state, move |conn, _| {
         live(conn, webhook)?;
         let missing =
             || ApiError::NotFound(format!("webhook {webhook} has no delivery {delivery_id}"));

@@ -300,6 +300,25 @@ pub fn usable_locked(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i6
     }
 }
 
+/// Of `ids`, the purged items this article already embeds: an edit may keep them (they render
+/// as their caption), though no article can add them.
+pub fn purged_of_article(
+    conn: &mut DbConnection,
+    article: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media::table
+        .inner_join(article_media::table)
+        .filter(article_media::article_id.eq(article))
+        .filter(media::id.eq_any(ids.to_vec()))
+        .filter(media::purged_at.is_not_null())
+        .select(media::id)
+        .load(conn)
+}
+
 /// The items with these ids, deleted or not (for representations of articles).
 pub fn find_all(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<MediaRow>> {
     if ids.is_empty() {
@@ -352,28 +371,35 @@ pub fn set_article_media(conn: &mut DbConnection, article_id: i64, ids: &[i64]) 
     Ok(())
 }
 
-/// Logs a change of an item (the change feed and webhooks; decision 0016). Media is seen by
-/// token holders only, so the public feed never shows it. The caller holds a content
-/// transaction.
-pub fn log(
+/// The change log entry of a change of an item, at its version now (the change feed and
+/// webhooks; decision 0016). Media is seen by token holders only, so the public feed never
+/// shows it.
+pub fn change(
     conn: &mut DbConnection,
     id: i64,
     action: crate::domain::kinds::ChangeAction,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<super::changes::Change<'static>> {
     let version: i32 = media::table.find(id).select(media::version).first(conn)?;
-    super::changes::record(
-        conn,
-        super::changes::Change {
-            resource: "media",
-            item_id: id,
-            slug: "",
-            action,
-            version,
-            at: now,
-            public_before: false,
-            public_after: false,
-        },
-    )?;
-    Ok(())
+    Ok(super::changes::Change {
+        resource: crate::domain::resources::MEDIA.collection,
+        item_id: id,
+        slug: "",
+        action,
+        version,
+        at: now,
+        public_before: false,
+        public_after: false,
+    })
+}
+
+/// When these bytes were purged, if they were (a takedown: they never come back).
+pub fn purged_sha256(conn: &mut DbConnection, sha256: &str) -> QueryResult<Option<NaiveDateTime>> {
+    media::table
+        .filter(media::sha256.eq(sha256))
+        .filter(media::purged_at.is_not_null())
+        .select(media::purged_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()
+        .map(Option::flatten)
 }

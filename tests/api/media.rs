@@ -547,6 +547,88 @@ db_test!(a_purge_removes_every_file_and_leaves_a_record, |app| {
     assert_eq!(purge(&app, id, &admin).await.status, 410);
 });
 
+db_test!(a_purge_is_a_change_and_its_bytes_never_come_back, |app| {
+    let writer = app.writer();
+    let admin = app.token("Quản trị", &["admin"]);
+    let bytes = jpeg(320, 200);
+    let item = uploaded(&app, &writer, bytes.clone()).await;
+    let id = item["id"].as_i64().expect("id");
+    let src = item["src"].as_str().expect("src").to_owned();
+    let embedding = app
+        .create_article(
+            &writer,
+            &article_with(
+                "Bài có ảnh sẽ bị gỡ",
+                json!([{"type": "image", "media": id, "caption": "Ảnh bị gỡ theo yêu cầu."}]),
+            ),
+        )
+        .await;
+    assert_eq!(embedding.status, 201, "{}", embedding.text());
+    let location = embedding.location();
+    let res = purge(&app, id, &admin).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // Logged and announced like any change.
+    let feed = app
+        .with_token(
+            &writer,
+            TestRequest::get().uri("/api/v1/changes?type=media"),
+        )
+        .await;
+    let last = feed.json()["data"]
+        .as_array()
+        .expect("changes")
+        .last()
+        .cloned();
+    assert_eq!(
+        last.as_ref().map(|c| c["action"].clone()),
+        Some(json!("purged")),
+        "{}",
+        feed.text()
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Event {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        event: Option<String>,
+    }
+    let logged: Vec<Event> = diesel::RunQueryDsl::load(
+        diesel::sql_query("SELECT event FROM change_log ORDER BY seq DESC LIMIT 1"),
+        &mut app.conn(),
+    )
+    .expect("log");
+    assert_eq!(logged[0].event.as_deref(), Some("media.purged"));
+
+    // The same bytes again: refused before anything is stored; the old URL stays dead.
+    let again = upload(&app, &writer, "image/jpeg", bytes).await;
+    let problem = again.problem(409, "conflict");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("purged"),
+        "{problem}"
+    );
+    assert_eq!(fetch(&app, &src, &[]).await.status, 404, "{src}");
+
+    // The article that embeds it stays editable, and shows the caption without the image.
+    let edited = app
+        .with_token(
+            &writer,
+            crate::helpers::kit::patch(&location, "\"1\"", &json!({"lead": "Chỉ sửa sapo."})),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    assert!(!edited.text().contains(&src), "{}", edited.text());
+    // No other article can take the purged image.
+    let other = app
+        .create_article(
+            &writer,
+            &article_with("Bài khác", json!([{"type": "image", "media": id}])),
+        )
+        .await;
+    other.problem(422, "validation");
+});
+
 async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
     let res = upload(app, token, "image/jpeg", bytes).await;
     assert_eq!(res.status, 201, "{}", res.text());

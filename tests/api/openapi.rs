@@ -327,3 +327,38 @@ fn the_spec_bounds_are_the_server_bounds() {
         );
     }
 }
+
+#[test]
+fn the_spec_names_every_change_type_and_webhook_event_the_descriptors_declare() {
+    use newsroom::domain::resources::{event_names, RESOURCES};
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    let kinds: Vec<&str> = RESOURCES.iter().map(|r| r.kind).collect();
+    let one = kinds.join("|");
+    let wanted = format!("^({one})(,({one})){{0,{}}}$", kinds.len() - 1);
+    let pattern = spec["paths"]["/api/v1/changes"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "type")
+        .and_then(|p| p["schema"]["pattern"].as_str())
+        .map(str::to_owned);
+    assert_eq!(pattern, Some(wanted), "the change feed's `type` pattern");
+    let events = event_names();
+    for schema in ["NewWebhook", "WebhookEdit"] {
+        let property = &spec["components"]["schemas"][schema]["properties"]["events"];
+        assert_eq!(
+            property["maxItems"].as_u64(),
+            Some(events.len() as u64),
+            "{schema}.events"
+        );
+        let description = property["description"].as_str().unwrap_or_default();
+        for resource in RESOURCES {
+            assert!(
+                description.contains(resource.kind),
+                "{schema}.events does not describe {}'s events",
+                resource.kind
+            );
+        }
+    }
+}
