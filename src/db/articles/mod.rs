@@ -7,12 +7,18 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{
+use crate::db::schema::{
     article_events, article_organizations, article_people, article_revisions, article_tags,
     articles, tags,
 };
-use super::{After, DbConnection, Key, KeyValue, MultiBackend};
+use crate::db::{After, DbConnection, Key, KeyValue, MultiBackend};
 use crate::domain::kinds::ArticleStatus;
+
+#[macro_use]
+mod listed;
+use listed::*;
+mod writes;
+pub use writes::*;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ArticleRow {
@@ -55,22 +61,22 @@ impl ArticleRow {
 // Drafts and scheduled articles exist only for preview tokens; a deleted article that was out
 // answers 410, one that never was 404; an old slug redirects once the article was out.
 super::record!(ArticleRow, ArticleChanges, articles, "article", {
-    fn seen(&self, viewer: super::Viewer) -> super::Seen {
+    fn seen(&self, viewer: crate::db::Viewer) -> crate::db::Seen {
         let visible = match viewer.previews {
             true => self.deleted_at.is_none(),
             false => self.is_public_at(viewer.now),
         };
         if visible {
-            super::Seen::Visible
+            crate::db::Seen::Visible
         } else if self.deleted_at.is_some()
             && (viewer.previews || self.was_published_by(viewer.now))
         {
-            super::Seen::Gone
+            crate::db::Seen::Gone
         } else {
-            super::Seen::Hidden
+            crate::db::Seen::Hidden
         }
     }
-    fn redirects(&self, viewer: super::Viewer) -> bool {
+    fn redirects(&self, viewer: crate::db::Viewer) -> bool {
         viewer.previews || self.was_published_by(viewer.now)
     }
 });
@@ -212,7 +218,7 @@ fn filtered(
     backend: super::Backend,
     filter: &ArticleFilter,
     ids: &FilterIds,
-    viewer: super::Viewer,
+    viewer: crate::db::Viewer,
     until: Option<NaiveDateTime>,
 ) -> Boxed<'static> {
     let mut query = articles::table
@@ -319,7 +325,7 @@ fn filtered(
 pub fn list(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    viewer: super::Viewer,
+    viewer: crate::db::Viewer,
     sort: &[(ArticleSort, bool)],
     after: Option<&After>,
     offset: i64,
@@ -440,7 +446,7 @@ pub fn list(
 pub fn count(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
-    viewer: super::Viewer,
+    viewer: crate::db::Viewer,
 ) -> QueryResult<i64> {
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(0);
@@ -451,156 +457,6 @@ pub fn count(
             .count()
             .get_result(conn),
     }
-}
-
-/// The one relation a public list narrows by, when that and the publish-time window are all it
-/// narrows by and it is in the default order (newest first): such a list is a range of the link
-/// table's `listed` index (migration 000008), whatever the database's size.
-#[derive(Debug, Clone, Copy)]
-enum ListedLink {
-    Tag(i64),
-    Event(i64),
-    Person(i64),
-    Organization(i64),
-}
-
-fn listed_link(
-    filter: &ArticleFilter,
-    ids: &FilterIds,
-    viewer: super::Viewer,
-    sort: &[(ArticleSort, bool)],
-) -> Option<ListedLink> {
-    let plain = !viewer.previews
-        && sort == [(ArticleSort::PublishedAt, true)]
-        && filter.status.is_none()
-        && ids.source.is_none()
-        && filter.updated_after.is_none()
-        && filter.search.is_none()
-        && ids.mentioned.is_none()
-        && ids.sections.is_none()
-        && ids.author.is_none()
-        && filter.only.is_none();
-    let links = [
-        ids.tag.map(ListedLink::Tag),
-        ids.event.map(ListedLink::Event),
-        ids.person.map(ListedLink::Person),
-        ids.organization.map(ListedLink::Organization),
-    ];
-    let mut named = links.into_iter().flatten();
-    match (plain, named.next(), named.next()) {
-        (true, Some(link), None) => Some(link),
-        _ => None,
-    }
-}
-
-/// The listed links of `$link` in the publish window `filter` and `now` (and a descending
-/// cursor's time) allow, newest first, as a boxed query on the link table of article ids.
-macro_rules! link_range {
-    ($link:expr, $filter:expr, $now:expr, $until:expr) => {{
-        macro_rules! range {
-            ($table:ident, $key:ident, $id:expr) => {{
-                let bound: NaiveDateTime =
-                    $until.map_or($now, |until: NaiveDateTime| until.min($now));
-                let mut query = $table::table
-                    .filter($table::$key.eq($id))
-                    // The bare column: a partial index `WHERE listed` serves only a query
-                    // that says the same (a bound `listed = ?` proves nothing to SQLite).
-                    .filter($table::listed)
-                    .filter($table::published_at.le(bound))
-                    .select($table::article_id)
-                    .into_boxed::<MultiBackend>();
-                if let Some(after) = $filter.published_after {
-                    query = query.filter($table::published_at.ge(after));
-                }
-                if let Some(before) = $filter.published_before {
-                    query = query.filter($table::published_at.le(before));
-                }
-                query
-            }};
-        }
-        match $link {
-            ListedLink::Tag(id) => LinkRange::Tags(range!(article_tags, tag_id, id)),
-            ListedLink::Event(id) => LinkRange::Events(range!(article_events, event_id, id)),
-            ListedLink::Person(id) => LinkRange::People(range!(article_people, person_id, id)),
-            ListedLink::Organization(id) => {
-                LinkRange::Organizations(range!(article_organizations, organization_id, id))
-            }
-        }
-    }};
-}
-use link_range;
-
-/// A range of one link table (its own query type per table).
-enum LinkRange {
-    Tags(article_tags::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
-    Events(article_events::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
-    People(article_people::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
-    Organizations(
-        article_organizations::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>,
-    ),
-}
-
-impl LinkRange {
-    /// How many links the range holds.
-    fn count(self, conn: &mut DbConnection) -> QueryResult<i64> {
-        match self {
-            LinkRange::Tags(q) => q.count().get_result(conn),
-            LinkRange::Events(q) => q.count().get_result(conn),
-            LinkRange::People(q) => q.count().get_result(conn),
-            LinkRange::Organizations(q) => q.count().get_result(conn),
-        }
-    }
-}
-
-/// A page of a `listed_link` list: the article ids from the link table's index, then the rows.
-fn listed_through(
-    conn: &mut DbConnection,
-    link: ListedLink,
-    filter: &ArticleFilter,
-    now: NaiveDateTime,
-    after: Option<&After>,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<ArticleRow>> {
-    let cursor = match after {
-        None => None,
-        Some(After {
-            value: KeyValue::Time(t),
-            id,
-        }) => Some((*t, *id)),
-        // A cursor of another sort matches nothing, as on the general path.
-        Some(_) => return Ok(Vec::new()),
-    };
-    macro_rules! page_of {
-        ($query:expr, $table:ident) => {{
-            let mut query = $query;
-            if let Some((t, id)) = cursor {
-                query = crate::db::keyset!(
-                    query,
-                    $table::published_at,
-                    t,
-                    true,
-                    $table::article_id,
-                    id
-                );
-            }
-            query
-                .order(($table::published_at.desc(), $table::article_id.desc()))
-                .offset(offset)
-                .limit(limit)
-                .load::<i64>(conn)?
-        }};
-    }
-    let until = cursor.map(|(t, _)| t);
-    let ids = match link_range!(link, filter, now, until) {
-        LinkRange::Tags(q) => page_of!(q, article_tags),
-        LinkRange::Events(q) => page_of!(q, article_events),
-        LinkRange::People(q) => page_of!(q, article_people),
-        LinkRange::Organizations(q) => page_of!(q, article_organizations),
-    };
-    let mut rows = by_ids(conn, &ids)?;
-    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
-    Ok(rows)
 }
 
 /// The value a cursor records for the row under this sort key.
@@ -741,240 +597,3 @@ pub struct ArticleChanges {
     pub updated_at: NaiveDateTime,
     pub section_id: Option<i64>,
 }
-
-/// Makes an article's links of `relation` be `related_ids`, in order: nothing is written when
-/// they already are (an edit of the byline leaves its links alone).
-pub fn relink(
-    conn: &mut DbConnection,
-    relation: Relation,
-    article_id: i64,
-    related_ids: &[i64],
-) -> QueryResult<()> {
-    let current: Vec<i64> = links(conn, relation, &[article_id])?
-        .into_iter()
-        .map(|(_, related)| related)
-        .collect();
-    if current == related_ids {
-        return Ok(());
-    }
-    match relation {
-        Relation::Tags => {
-            diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
-                .execute(conn)?
-        }
-        Relation::Events => {
-            diesel::delete(article_events::table.filter(article_events::article_id.eq(article_id)))
-                .execute(conn)?
-        }
-        Relation::People => {
-            diesel::delete(article_people::table.filter(article_people::article_id.eq(article_id)))
-                .execute(conn)?
-        }
-        Relation::Organizations => diesel::delete(
-            article_organizations::table.filter(article_organizations::article_id.eq(article_id)),
-        )
-        .execute(conn)?,
-    };
-    link(conn, relation, article_id, related_ids)
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct RevisionRow {
-    pub id: i64,
-    pub article_id: i64,
-    pub version: i32,
-    pub token_name: String,
-    pub created_at: NaiveDateTime,
-    pub snapshot: String,
-}
-
-pub fn add_revision(
-    conn: &mut DbConnection,
-    article_id: i64,
-    version: i32,
-    token_name: &str,
-    now: NaiveDateTime,
-    snapshot: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(article_revisions::table)
-        .values((
-            article_revisions::article_id.eq(article_id),
-            article_revisions::version.eq(version),
-            article_revisions::token_name.eq(token_name),
-            article_revisions::created_at.eq(now),
-            article_revisions::snapshot.eq(snapshot),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// One page of an article's revisions, newest first: `limit` rows from `offset`.
-pub fn revisions(
-    conn: &mut DbConnection,
-    article_id: i64,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<RevisionRow>> {
-    article_revisions::table
-        .filter(article_revisions::article_id.eq(article_id))
-        .order(article_revisions::version.desc())
-        .select(article_revisions::all_columns)
-        .offset(offset)
-        .limit(limit)
-        .load(conn)
-}
-
-/// How many revisions an article has.
-pub fn count_revisions(conn: &mut DbConnection, article_id: i64) -> QueryResult<i64> {
-    article_revisions::table
-        .filter(article_revisions::article_id.eq(article_id))
-        .count()
-        .get_result(conn)
-}
-
-/// The next moment an article goes out by itself: the earliest publish time after `now` of a
-/// published article that is not deleted (a cached list must not outlive it).
-pub fn next_publish(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
-    articles::table
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::published_at.gt(now))
-        .select(diesel::dsl::min(articles::published_at))
-        .first(conn)
-}
-
-/// How many articles are listed in public at `now` (the sitemap index).
-pub fn listed_count(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
-    articles::table
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.le(now))
-        .filter(articles::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-}
-
-/// `(id, slug, updated_at)` of the listed articles in id order, `limit` from `offset`: one
-/// article sitemap. Id order keeps an article in the same sitemap as others are published.
-pub fn listed_for_sitemap(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
-    listed_article_ids!(now)
-        .order(articles::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select((articles::id, articles::slug, articles::updated_at))
-        .load(conn)
-}
-
-/// What an article shares with others, as `(signal, other article)`: for each item of each
-/// relation (at most `items` per relation), the `per_item` newest listed articles linked to it
-/// (one range of the link's partial index `(item, published_at, article_id) WHERE listed`); for
-/// each person, organization and event its text mentions, the `per_item` newest articles that
-/// mention it too (the mentions index `(kind, item_id, article_id)`, newest by id); and the
-/// `per_item` newest listed articles of its primary section. The cost is bounded by the items,
-/// never by the number of articles; the candidates are narrowed to listed ones by `listed_at`.
-pub fn sharing(
-    conn: &mut DbConnection,
-    article: &ArticleRow,
-    now: NaiveDateTime,
-    items: usize,
-    per_item: i64,
-) -> QueryResult<Vec<(&'static str, i64)>> {
-    let article_id = article.id;
-    macro_rules! newest {
-        ($table:ident, $key:ident, $item:expr) => {
-            $table::table
-                .filter($table::$key.eq($item))
-                .filter($table::listed)
-                .filter($table::published_at.le(now))
-                .filter($table::article_id.ne(article_id))
-                .order($table::published_at.desc())
-                .limit(per_item)
-                .select($table::article_id)
-                .load::<i64>(conn)?
-        };
-    }
-    let mut found = Vec::new();
-    for (relation, name) in [
-        (Relation::Events, "events"),
-        (Relation::People, "people"),
-        (Relation::Organizations, "organizations"),
-        (Relation::Tags, "tags"),
-    ] {
-        let shared: Vec<i64> = links(conn, relation, &[article_id])?
-            .into_iter()
-            .map(|(_, item)| item)
-            .take(items)
-            .collect();
-        for item in shared {
-            let rows = match relation {
-                Relation::Tags => newest!(article_tags, tag_id, item),
-                Relation::Events => newest!(article_events, event_id, item),
-                Relation::People => newest!(article_people, person_id, item),
-                Relation::Organizations => newest!(article_organizations, organization_id, item),
-            };
-            found.extend(rows.into_iter().map(|id| (name, id)));
-        }
-    }
-    {
-        use super::schema::article_mentions as mentions;
-        let named: Vec<(i16, i64)> = mentions::table
-            .filter(mentions::article_id.eq(article_id))
-            .order(mentions::count.desc())
-            .limit(items as i64)
-            .select((mentions::kind, mentions::item_id))
-            .load(conn)?;
-        for (kind, item) in named {
-            let rows: Vec<i64> = mentions::table
-                .filter(mentions::kind.eq(kind))
-                .filter(mentions::item_id.eq(item))
-                .filter(mentions::article_id.ne(article_id))
-                .order(mentions::article_id.desc())
-                .limit(per_item)
-                .select(mentions::article_id)
-                .load(conn)?;
-            found.extend(rows.into_iter().map(|id| ("mentions", id)));
-        }
-    }
-    if let Some(section) = article.section_id {
-        let rows: Vec<i64> = articles::table
-            .filter(articles::section_id.eq(section))
-            .filter(articles::status.eq(ArticleStatus::Published))
-            .filter(articles::deleted_at.is_null())
-            .filter(articles::published_at.le(now))
-            .filter(articles::id.ne(article_id))
-            .order(articles::published_at.desc())
-            .limit(per_item)
-            .select(articles::id)
-            .load(conn)?;
-        found.extend(rows.into_iter().map(|id| ("section", id)));
-    }
-    Ok(found)
-}
-
-/// When each of these articles went out, for those listed in public at `now`.
-pub fn listed_at(
-    conn: &mut DbConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::published_at.le(now))
-        .select((articles::id, articles::published_at))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, at)| at.map(|at| (id, at)))
-        .collect())
-}
-
-super::ordered_links!(set_pinned, pinned, article_related, article_id, related_id);

@@ -1,0 +1,152 @@
+//! Public article lists read from a link table's `listed` index (decision 0010): a range of it, whatever the database's size.
+
+use super::*;
+
+/// The one relation a public list narrows by, when that and the publish-time window are all it
+/// narrows by and it is in the default order (newest first): such a list is a range of the link
+/// table's `listed` index (migration 000008), whatever the database's size.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ListedLink {
+    Tag(i64),
+    Event(i64),
+    Person(i64),
+    Organization(i64),
+}
+
+pub(super) fn listed_link(
+    filter: &ArticleFilter,
+    ids: &FilterIds,
+    viewer: crate::db::Viewer,
+    sort: &[(ArticleSort, bool)],
+) -> Option<ListedLink> {
+    let plain = !viewer.previews
+        && sort == [(ArticleSort::PublishedAt, true)]
+        && filter.status.is_none()
+        && ids.source.is_none()
+        && filter.updated_after.is_none()
+        && filter.search.is_none()
+        && ids.mentioned.is_none()
+        && ids.sections.is_none()
+        && ids.author.is_none()
+        && filter.only.is_none();
+    let links = [
+        ids.tag.map(ListedLink::Tag),
+        ids.event.map(ListedLink::Event),
+        ids.person.map(ListedLink::Person),
+        ids.organization.map(ListedLink::Organization),
+    ];
+    let mut named = links.into_iter().flatten();
+    match (plain, named.next(), named.next()) {
+        (true, Some(link), None) => Some(link),
+        _ => None,
+    }
+}
+
+/// The listed links of `$link` in the publish window `filter` and `now` (and a descending
+/// cursor's time) allow, newest first, as a boxed query on the link table of article ids.
+macro_rules! link_range {
+    ($link:expr, $filter:expr, $now:expr, $until:expr) => {{
+        macro_rules! range {
+            ($table:ident, $key:ident, $id:expr) => {{
+                let bound: NaiveDateTime =
+                    $until.map_or($now, |until: NaiveDateTime| until.min($now));
+                let mut query = $table::table
+                    .filter($table::$key.eq($id))
+                    // The bare column: a partial index `WHERE listed` serves only a query
+                    // that says the same (a bound `listed = ?` proves nothing to SQLite).
+                    .filter($table::listed)
+                    .filter($table::published_at.le(bound))
+                    .select($table::article_id)
+                    .into_boxed::<MultiBackend>();
+                if let Some(after) = $filter.published_after {
+                    query = query.filter($table::published_at.ge(after));
+                }
+                if let Some(before) = $filter.published_before {
+                    query = query.filter($table::published_at.le(before));
+                }
+                query
+            }};
+        }
+        match $link {
+            ListedLink::Tag(id) => LinkRange::Tags(range!(article_tags, tag_id, id)),
+            ListedLink::Event(id) => LinkRange::Events(range!(article_events, event_id, id)),
+            ListedLink::Person(id) => LinkRange::People(range!(article_people, person_id, id)),
+            ListedLink::Organization(id) => {
+                LinkRange::Organizations(range!(article_organizations, organization_id, id))
+            }
+        }
+    }};
+}
+
+/// A range of one link table (its own query type per table).
+pub(super) enum LinkRange {
+    Tags(article_tags::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
+    Events(article_events::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
+    People(article_people::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>),
+    Organizations(
+        article_organizations::BoxedQuery<'static, MultiBackend, diesel::sql_types::BigInt>,
+    ),
+}
+
+impl LinkRange {
+    /// How many links the range holds.
+    pub(super) fn count(self, conn: &mut DbConnection) -> QueryResult<i64> {
+        match self {
+            LinkRange::Tags(q) => q.count().get_result(conn),
+            LinkRange::Events(q) => q.count().get_result(conn),
+            LinkRange::People(q) => q.count().get_result(conn),
+            LinkRange::Organizations(q) => q.count().get_result(conn),
+        }
+    }
+}
+
+/// A page of a `listed_link` list: the article ids from the link table's index, then the rows.
+pub(super) fn listed_through(
+    conn: &mut DbConnection,
+    link: ListedLink,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    after: Option<&After>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ArticleRow>> {
+    let cursor = match after {
+        None => None,
+        Some(After {
+            value: KeyValue::Time(t),
+            id,
+        }) => Some((*t, *id)),
+        // A cursor of another sort matches nothing, as on the general path.
+        Some(_) => return Ok(Vec::new()),
+    };
+    macro_rules! page_of {
+        ($query:expr, $table:ident) => {{
+            let mut query = $query;
+            if let Some((t, id)) = cursor {
+                query = crate::db::keyset!(
+                    query,
+                    $table::published_at,
+                    t,
+                    true,
+                    $table::article_id,
+                    id
+                );
+            }
+            query
+                .order(($table::published_at.desc(), $table::article_id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .load::<i64>(conn)?
+        }};
+    }
+    let until = cursor.map(|(t, _)| t);
+    let ids = match link_range!(link, filter, now, until) {
+        LinkRange::Tags(q) => page_of!(q, article_tags),
+        LinkRange::Events(q) => page_of!(q, article_events),
+        LinkRange::People(q) => page_of!(q, article_people),
+        LinkRange::Organizations(q) => page_of!(q, article_organizations),
+    };
+    let mut rows = by_ids(conn, &ids)?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(rows)
+}
