@@ -218,10 +218,7 @@ fn log<E: Editable>(
 
 /// Whether an anonymous reader sees the item now.
 fn is_public<R: Record>(row: &R, ctx: Ctx) -> bool {
-    row.seen(crate::db::Viewer {
-        previews: false,
-        now: ctx.now,
-    }) == crate::db::Seen::Visible
+    crate::db::Viewer::public(ctx.now).sees(row)
 }
 
 /// A 403 when the write needs a scope the editor lacks (`Editable::extra_scope`).

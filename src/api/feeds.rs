@@ -113,10 +113,7 @@ async fn items(
         .clone()
         .unwrap_or_else(|| super::query::request_base(req));
     let articles = database::run(&state.pool, move |conn| {
-        let viewer = Viewer {
-            previews: false,
-            now: ctx.now,
-        };
+        let viewer = Viewer::public(ctx.now);
         let rows = db::list(
             conn,
             &filter,

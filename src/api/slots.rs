@@ -179,10 +179,7 @@ pub async fn get_slot(
 ) -> Result<HttpResponse, ApiError> {
     let name = slot_name(&path)?;
     let ctx = state.ctx();
-    let viewer = Viewer {
-        previews: caller.previews(),
-        now: ctx.now,
-    };
+    let viewer = super::read::viewer(&caller, ctx);
     let pool = if viewer.previews {
         &state.editorial_pool
     } else {
@@ -276,10 +273,7 @@ pub async fn replace_slot(
                 public_after: true,
             },
         )?;
-        let viewer = Viewer {
-            previews: true,
-            now: ctx.now,
-        };
+        let viewer = Viewer::editor(ctx.now);
         represent(conn, &name, viewer, ctx)
     })
     .await?;

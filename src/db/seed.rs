@@ -429,12 +429,8 @@ fn logged<R: Record>(
     slug: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let public = R::find(conn, &super::Key::Id(id))?.is_some_and(|row| {
-        row.seen(super::Viewer {
-            previews: false,
-            now,
-        }) == super::Seen::Visible
-    });
+    let public = R::find(conn, &super::Key::Id(id))?
+        .is_some_and(|row| super::Viewer::public(now).sees(&row));
     super::changes::record(
         conn,
         super::changes::Change {
