@@ -9,8 +9,8 @@ use crate::api::AppState;
 use crate::config::{Command, SeedDemo, Settings, TokenCommand};
 use crate::db::{self, seed, Backend};
 use crate::domain::time::{Clock, PortalTz};
-use crate::startup::{app, AppSettings};
-use crate::visits::{flush_now, spawn_flusher, Recorder, VisitSettings};
+use crate::startup::{app, AppSettings, StateSettings};
+use crate::visits::{flush_now, spawn_flusher, VisitSettings};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -130,91 +130,76 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
 
 fn serve(settings: Settings) -> CliResult {
     let tz = PortalTz::parse(&settings.time_zone)?;
-    let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
-    let search_fill = db::search::start_fill(&pool, settings.search_fill_inline)?;
     let seed_demo = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Never => false,
         SeedDemo::Auto => Backend::of(&settings.database_url) == Backend::Sqlite,
     };
-    if seed_demo {
-        let mut conn = pool.get()?;
-        if let seed::SeedOutcome::Loaded { articles, .. } =
-            seed::load(&mut conn, seed::DEMO, Clock::System.now())?
-        {
-            tracing::info!(articles, "loaded the demo content into the empty database");
-        }
-    }
-    let recorder = Arc::new(Recorder::new(
-        pool.clone(),
+    let state = AppState::build(
+        StateSettings {
+            database_url: settings.database_url.clone(),
+            pool_size: settings.pool_size,
+            editorial_pool_size: settings.editorial_pool_size,
+            search_fill_inline: settings.search_fill_inline,
+            tz,
+            visits: VisitSettings {
+                window: chrono::Duration::minutes(settings.visit_window.max(1)),
+                budget_per_minute: settings.visit_budget,
+                trusted_proxies: settings.trusted_proxies.clone(),
+                baseline: settings.visit_baseline,
+            },
+            cache: CacheSettings {
+                max_bytes: settings.cache_bytes,
+                ttl: settings.cache_ttl,
+                max_age: settings.max_age,
+                s_maxage: settings.s_maxage,
+                stale_while_revalidate: settings.stale_while_revalidate,
+            },
+            media_store: settings.media_store.clone(),
+            media_public_url: settings.media_public_url.clone(),
+            media: crate::media::MediaSettings {
+                max_bytes: settings.media_max_bytes,
+                max_pixels: settings.media_max_pixels,
+            },
+            limits: crate::api::limits::LimitSettings {
+                connections_per_client: settings.connections_per_client,
+                auth_failures_per_minute: settings.auth_failures_per_minute,
+                writes_per_minute: settings.writes_per_minute,
+                trusted_proxies: settings.trusted_proxies.clone(),
+            },
+            webhooks: crate::webhooks::WebhookSettings {
+                allow_private: settings.webhook_allow_private,
+                timeout: Duration::from_secs(settings.webhook_timeout.clamp(1, 300)),
+                api_base: settings
+                    .api_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", settings.bind))
+                    .trim_end_matches('/')
+                    .to_owned(),
+            },
+        },
         Clock::System,
-        tz,
-        VisitSettings {
-            window: chrono::Duration::minutes(settings.visit_window.max(1)),
-            budget_per_minute: settings.visit_budget,
-            trusted_proxies: settings.trusted_proxies.clone(),
-            baseline: settings.visit_baseline,
+        |conn| {
+            if seed_demo {
+                if let seed::SeedOutcome::Loaded { articles, .. } =
+                    seed::load(conn, seed::DEMO, Clock::System.now())?
+                {
+                    tracing::info!(articles, "loaded the demo content into the empty database");
+                }
+            }
+            Ok(())
         },
-    ));
-    let cache = Arc::new(ResponseCache::new(CacheSettings {
-        max_bytes: settings.cache_bytes,
-        ttl: settings.cache_ttl,
-        max_age: settings.max_age,
-        s_maxage: settings.s_maxage,
-        stale_while_revalidate: settings.stale_while_revalidate,
-    }));
-    cache.poll(&mut *pool.get()?)?;
-    let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, Clock::System.now())?;
-    let media = crate::media::Media::open(
-        &mut *pool.get()?,
-        &settings.media_store,
-        settings.media_public_url.clone(),
-        crate::media::MediaSettings {
-            max_bytes: settings.media_max_bytes,
-            max_pixels: settings.media_max_pixels,
-        },
-        Clock::System.now(),
-    )?;
-    tracing::info!(store = %media.store.describe, "media store");
-    let limits = Arc::new(crate::api::limits::Limits::new(
-        crate::api::limits::LimitSettings {
-            connections_per_client: settings.connections_per_client,
-            auth_failures_per_minute: settings.auth_failures_per_minute,
-            writes_per_minute: settings.writes_per_minute,
-            trusted_proxies: settings.trusted_proxies.clone(),
-        },
-    ));
-    let webhooks = Arc::new(crate::webhooks::Dispatcher::new(
-        pool.clone(),
-        Clock::System,
-        tz,
-        crate::webhooks::WebhookSettings {
-            allow_private: settings.webhook_allow_private,
-            timeout: Duration::from_secs(settings.webhook_timeout.clamp(1, 300)),
-            api_base: settings
-                .api_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", settings.bind))
-                .trim_end_matches('/')
-                .to_owned(),
-        },
-    )?);
-    let state = AppState {
-        webhooks: webhooks.clone(),
-        editorial_pool: db::connect_pool(
-            &settings.database_url,
-            settings.editorial_pool_size.max(1),
-        )?,
-        pool: pool.clone(),
-        clock: Clock::System,
-        tz,
-        visits: recorder.clone(),
-        cache: cache.clone(),
-        cursor_key,
-        limits: limits.clone(),
-        media: media.clone(),
-        search_fill,
-    };
+    )
+    .map_err(|e| e as Box<dyn std::error::Error>)?;
+    tracing::info!(store = %state.media.store.describe, "media store");
+    let (pool, recorder, cache, media, webhooks, limits) = (
+        state.pool.clone(),
+        state.visits.clone(),
+        state.cache.clone(),
+        state.media.clone(),
+        state.webhooks.clone(),
+        state.limits.clone(),
+    );
     let app_settings = AppSettings {
         cors_origins: settings.cors_origins.clone(),
         visit_origins: settings.visit_origins.clone(),

@@ -29,6 +29,85 @@ pub struct AppSettings {
     pub site: crate::api::feeds::SiteSettings,
 }
 
+/// What the application state is built from: the database and every part's settings.
+pub struct StateSettings {
+    pub database_url: String,
+    /// Connections for public reads.
+    pub pool_size: u32,
+    /// Connections for token holders and writes.
+    pub editorial_pool_size: u32,
+    /// Items the search fill indexes before serving; more fill in the background.
+    pub search_fill_inline: u64,
+    pub tz: crate::domain::time::PortalTz,
+    pub visits: crate::visits::VisitSettings,
+    pub cache: crate::api::caching::CacheSettings,
+    /// Where media lives (a directory or `s3://bucket/prefix`) and its public base URL.
+    pub media_store: String,
+    pub media_public_url: Option<String>,
+    pub media: crate::media::MediaSettings,
+    pub limits: crate::api::limits::LimitSettings,
+    pub webhooks: crate::webhooks::WebhookSettings,
+}
+
+/// Why the state could not be built.
+pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
+
+impl AppState {
+    /// The one way the application state is built, for `serve` and the tests alike
+    /// (zero2prod's `Application::build`): the pools (migrations first), the search fill, then
+    /// `prepare` (the demo seed, a test's fixtures) before anything reads the database, then the
+    /// response cache following the change log, the cursor key, the media store, the limits and
+    /// the webhook dispatcher. Background tasks are started by the caller.
+    pub fn build(
+        settings: StateSettings,
+        clock: crate::domain::time::Clock,
+        prepare: impl FnOnce(&mut crate::db::DbConnection) -> Result<(), BuildError>,
+    ) -> Result<AppState, BuildError> {
+        use crate::db;
+        let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+        let search_fill = db::search::start_fill(&pool, settings.search_fill_inline)?;
+        prepare(&mut *pool.get()?)?;
+        let visits = Arc::new(crate::visits::Recorder::new(
+            pool.clone(),
+            clock.clone(),
+            settings.tz,
+            settings.visits,
+        ));
+        let cache = Arc::new(crate::api::caching::ResponseCache::new(settings.cache));
+        cache.poll(&mut *pool.get()?)?;
+        let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, clock.now())?;
+        let media = crate::media::Media::open(
+            &mut *pool.get()?,
+            &settings.media_store,
+            settings.media_public_url,
+            settings.media,
+            clock.now(),
+        )?;
+        let webhooks = Arc::new(crate::webhooks::Dispatcher::new(
+            pool.clone(),
+            clock.clone(),
+            settings.tz,
+            settings.webhooks,
+        )?);
+        Ok(AppState {
+            editorial_pool: db::connect_pool(
+                &settings.database_url,
+                settings.editorial_pool_size.max(1),
+            )?,
+            pool,
+            clock,
+            tz: settings.tz,
+            visits,
+            cache,
+            cursor_key,
+            limits: Arc::new(crate::api::limits::Limits::new(settings.limits)),
+            media,
+            search_fill,
+            webhooks,
+        })
+    }
+}
+
 /// The known paths and their methods, from the spec: a known path with another method is 405.
 pub struct RouteTable(Vec<(ResourceDef, String)>);
 

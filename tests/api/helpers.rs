@@ -18,7 +18,7 @@ use newsroom::api::caching::{CacheSettings, ResponseCache};
 use newsroom::api::AppState;
 use newsroom::db::{self, seed, DbConnection, DbPool};
 use newsroom::domain::time::{Clock, PortalTz};
-use newsroom::startup::{app, AppSettings};
+use newsroom::startup::{app, AppSettings, StateSettings};
 use newsroom::visits::{Recorder, VisitSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -283,70 +283,42 @@ impl TestApp {
         cache: CacheSettings,
         limits: newsroom::api::limits::LimitSettings,
     ) -> TestApp {
-        let pool = db::build_pool(url, 4).expect("pool");
-        let search_fill = db::search::start_fill(&pool, u64::MAX).expect("search index");
         let clock = Clock::manual(test_start());
-        {
-            let mut conn = pool.get().expect("connection");
-            seed::load(&mut conn, seed::DEMO, clock.now()).expect("seed");
-            // The migration marked scheduled publications as looked at up to the wall clock;
-            // the tests' clock runs a day behind it, so the look starts from the beginning.
-            conn.batch_execute("UPDATE change_log_head SET published_through = NULL")
-                .expect("publication watermark");
-        }
-        let recorder = Arc::new(Recorder::new(
-            pool.clone(),
-            clock.clone(),
-            PortalTz::default(),
-            VisitSettings {
-                trusted_proxies: vec!["10.0.0.1".parse().expect("ip")],
-                baseline: 1000,
-                ..VisitSettings::default()
-            },
-        ));
-        let cache = Arc::new(ResponseCache::new(cache));
-        cache
-            .poll(&mut pool.get().expect("connection"))
-            .expect("change log");
-        let cursor_key = newsroom::api::query::CursorKey::load(
-            &mut pool.get().expect("connection"),
-            clock.now(),
-        )
-        .expect("cursor key");
-        let media = newsroom::media::Media::open(
-            &mut pool.get().expect("connection"),
-            &media_store(),
-            None,
-            newsroom::media::MediaSettings::default(),
-            clock.now(),
-        )
-        .expect("media store");
-        let webhooks = Arc::new(
-            newsroom::webhooks::Dispatcher::new(
-                pool.clone(),
-                clock.clone(),
-                PortalTz::default(),
-                newsroom::webhooks::WebhookSettings {
+        let seeded = clock.now();
+        let state = AppState::build(
+            StateSettings {
+                database_url: url.to_owned(),
+                pool_size: 4,
+                editorial_pool_size: 2,
+                search_fill_inline: u64::MAX,
+                tz: PortalTz::default(),
+                visits: VisitSettings {
+                    trusted_proxies: vec!["10.0.0.1".parse().expect("ip")],
+                    baseline: 1000,
+                    ..VisitSettings::default()
+                },
+                cache,
+                media_store: media_store(),
+                media_public_url: None,
+                media: newsroom::media::MediaSettings::default(),
+                limits,
+                webhooks: newsroom::webhooks::WebhookSettings {
                     allow_private: true,
                     timeout: std::time::Duration::from_secs(5),
                     api_base: "https://api.example.vn".into(),
                 },
-            )
-            .expect("webhook dispatcher"),
-        );
-        let state = AppState {
-            webhooks: webhooks.clone(),
-            editorial_pool: db::connect_pool(url, 2).expect("editorial pool"),
-            pool: pool.clone(),
-            clock: clock.clone(),
-            tz: PortalTz::default(),
-            visits: recorder.clone(),
-            cache: cache.clone(),
-            cursor_key,
-            limits: Arc::new(newsroom::api::limits::Limits::new(limits)),
-            search_fill: search_fill.clone(),
-            media: media.clone(),
-        };
+            },
+            clock.clone(),
+            |conn| {
+                seed::load(conn, seed::DEMO, seeded)?;
+                // The migration marked scheduled publications as looked at up to the wall
+                // clock; the tests' clock runs a day behind it, so the look starts from the
+                // beginning.
+                conn.batch_execute("UPDATE change_log_head SET published_through = NULL")?;
+                Ok(())
+            },
+        )
+        .expect("application state");
         let settings = AppSettings {
             cors_origins: vec!["https://bientap.example.vn".into()],
             visit_origins: Vec::new(),
@@ -359,18 +331,19 @@ impl TestApp {
             },
         };
         let spec = Arc::new(newsroom::openapi::spec_json());
+        let parts = state.clone();
         let service = actix_web::test::init_service(app(state, &settings, spec)).await;
         let service = boxed::rc_service(service.map(|res| res.map_into_boxed_body()));
         TestApp {
             service,
-            pool,
+            pool: parts.pool,
             clock,
-            cache,
-            visits: recorder,
+            cache: parts.cache,
+            visits: parts.visits,
             url: url.to_owned(),
-            search_fill,
-            media,
-            webhooks,
+            search_fill: parts.search_fill,
+            media: parts.media,
+            webhooks: parts.webhooks,
             _db: db,
         }
     }
