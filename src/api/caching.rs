@@ -86,6 +86,16 @@ impl Coding {
         self as usize
     }
 
+    /// As actix-web's typed `Accept-Encoding` names it.
+    fn encoding(self) -> actix_web::http::header::Encoding {
+        use actix_web::http::header::Encoding;
+        match self {
+            Coding::Brotli => Encoding::brotli(),
+            Coding::Zstd => Encoding::zstd(),
+            Coding::Gzip => Encoding::gzip(),
+        }
+    }
+
     /// The body in this coding.
     fn encode(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         use std::io::Write;
@@ -115,34 +125,30 @@ pub const COMPRESS_FROM: usize = 1024;
 /// The coding to send for an `Accept-Encoding` value: the supported one with the highest
 /// q-value (the server's order breaks ties), or none (identity).
 pub fn negotiate(accept_encoding: Option<&str>) -> Option<Coding> {
-    let accept = accept_encoding?;
-    let mut star = None;
-    let mut listed: Vec<(String, f32)> = Vec::new();
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if coding == "*" {
-            star = Some(q);
-        } else if !coding.is_empty() {
-            listed.push((coding, q));
-        }
-    }
+    use actix_web::http::header::{Encoding, Preference, Quality, QualityItem};
+    // Each item (coding and q-value) parsed by actix-web's typed `Accept-Encoding` items; an
+    // item it cannot read is left out.
+    let items: Vec<QualityItem<Preference<Encoding>>> = accept_encoding?
+        .split(',')
+        .filter_map(|item| item.trim().parse().ok())
+        .collect();
+    let star = items
+        .iter()
+        .find(|i| matches!(i.item, Preference::Any))
+        .map(|i| i.quality);
     let q_of = |coding: Coding| {
-        listed
+        let wanted = coding.encoding();
+        items
             .iter()
-            .find(|(c, _)| c == coding.token())
-            .map(|(_, q)| *q)
+            .find(|i| matches!(&i.item, Preference::Specific(e) if *e == wanted))
+            .map(|i| i.quality)
             .or(star)
-            .unwrap_or(0.0)
+            .unwrap_or(Quality::ZERO)
     };
-    let mut best: Option<(Coding, f32)> = None;
+    let mut best: Option<(Coding, Quality)> = None;
     for coding in Coding::ALL {
         let q = q_of(coding);
-        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+        if q > Quality::ZERO && best.is_none_or(|(_, b)| q > b) {
             best = Some((coding, q));
         }
     }
@@ -448,14 +454,33 @@ pub fn strong_etag(bytes: &[u8]) -> String {
 }
 
 /// Whether an `If-None-Match` value names `etag`: `*`, or any listed tag equal to it under weak
-/// comparison (a `W/` prefix does not matter).
+/// comparison (a `W/` prefix does not matter). Each tag is parsed by actix-web's `EntityTag`;
+/// one that is not a quoted tag matches nothing.
 pub fn none_match_names(if_none_match: &str, etag: &str) -> bool {
-    if_none_match.trim() == "*"
-        || if_none_match
-            .split(',')
-            .map(|tag| tag.trim())
-            .map(|tag| tag.strip_prefix("W/").unwrap_or(tag))
-            .any(|tag| tag == etag)
+    use actix_web::http::header::EntityTag;
+    if if_none_match.trim() == "*" {
+        return true;
+    }
+    let Ok(ours) = etag.parse::<EntityTag>() else {
+        return false;
+    };
+    if_none_match
+        .split(',')
+        .filter_map(|tag| tag.trim().parse::<EntityTag>().ok())
+        .any(|tag| tag.weak_eq(&ours))
+}
+
+/// Whether the request's `If-None-Match` (actix-web's typed header) names `etag`, as
+/// `none_match_names` compares: for responses made outside the cache (media files).
+pub fn none_match(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    use actix_web::http::header::{EntityTag, Header, IfNoneMatch};
+    match IfNoneMatch::parse(req) {
+        Ok(IfNoneMatch::Any) => true,
+        Ok(IfNoneMatch::Items(tags)) => etag
+            .parse::<EntityTag>()
+            .is_ok_and(|ours| tags.iter().any(|tag| tag.weak_eq(&ours))),
+        Err(_) => false,
+    }
 }
 
 /// `Cache-Control` for a public response that stays right for `remaining` seconds: no freshness

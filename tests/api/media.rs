@@ -252,6 +252,18 @@ db_test!(
             Some(format!("bytes */{len}").as_str())
         );
         let etag = whole.header("etag").expect("etag").to_owned();
+        // If-Range: the range applies only when it names this file's ETag (strongly).
+        let same = fetch(&app, &src, &[("Range", "bytes=0-99"), ("If-Range", &etag)]).await;
+        assert_eq!(same.status, 206);
+        for other in [
+            "\"another\"".to_owned(),
+            format!("W/{etag}"),
+            "Wed, 21 Oct 2015 07:28:00 GMT".into(),
+        ] {
+            let full = fetch(&app, &src, &[("Range", "bytes=0-99"), ("If-Range", &other)]).await;
+            assert_eq!(full.status, 200, "If-Range {other}");
+            assert_eq!(full.body, whole.body, "If-Range {other}");
+        }
         for given in [
             etag.clone(),
             format!("W/{etag}"),

@@ -43,17 +43,7 @@ pub async fn get_media_file(
         return Err(missing());
     }
     let etag_value = format!("\"{file}\"");
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            // Weak comparison, as RFC 9110 asks of If-None-Match.
-            v.split(',')
-                .map(|t| t.trim())
-                .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag_value)
-        })
-    {
+    if crate::api::caching::none_match(&req, &etag_value) {
         return Ok(file_headers(HttpResponse::NotModified(), format, &etag_value).finish());
     }
     let range = match req
@@ -61,8 +51,8 @@ pub async fn get_media_file(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
     {
-        Some(raw) => parse_range(raw),
-        None => None,
+        Some(raw) if range_applies(&req, &etag_value) => parse_range(raw),
+        _ => None,
     };
     // Small files are kept in memory once read: a name's bytes never change.
     let hot = state.media.hot(&file);
@@ -193,21 +183,30 @@ pub(super) enum ByteRange {
     Last(u64),
 }
 
+/// The one byte range a `Range` header asks for, parsed by actix-web's typed `Range`; several
+/// ranges, other units and malformed ones give `None` (the whole file is sent).
 pub(super) fn parse_range(raw: &str) -> Option<ByteRange> {
-    let spec = raw.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
+    use actix_web::http::header::{ByteRangeSpec, Range};
+    match raw.trim().parse::<Range>().ok()? {
+        Range::Bytes(specs) if specs.len() == 1 => Some(match specs[0] {
+            ByteRangeSpec::FromTo(start, end) => ByteRange::From(start, Some(end)),
+            ByteRangeSpec::From(start) => ByteRange::From(start, None),
+            ByteRangeSpec::Last(n) => ByteRange::Last(n),
+        }),
+        _ => None,
     }
-    let (start, end) = spec.split_once('-')?;
-    let (start, end) = (start.trim(), end.trim());
-    match (start.is_empty(), end.is_empty()) {
-        (true, false) => end.parse().ok().map(ByteRange::Last),
-        (false, true) => start.parse().ok().map(|s| ByteRange::From(s, None)),
-        (false, false) => {
-            let (s, e) = (start.parse().ok()?, end.parse().ok()?);
-            (s <= e).then_some(ByteRange::From(s, Some(e)))
-        }
-        (true, true) => None,
+}
+
+/// Whether a `Range` applies: without `If-Range`, or when `If-Range` names this file's ETag
+/// (strong comparison, RFC 9110 13.1.5). A date never matches: files carry no `Last-Modified`.
+fn range_applies(req: &HttpRequest, etag: &str) -> bool {
+    use actix_web::http::header::{EntityTag, Header, IfRange};
+    match IfRange::parse(req) {
+        Err(_) => !req.headers().contains_key(header::IF_RANGE),
+        Ok(IfRange::EntityTag(given)) => etag
+            .parse::<EntityTag>()
+            .is_ok_and(|ours| ours.strong_eq(&given)),
+        Ok(IfRange::Date(_)) => false,
     }
 }
 
