@@ -130,3 +130,42 @@ db_test!(concurrent_parent_changes_never_make_a_cycle, |app| {
         );
     }
 });
+
+db_test!(
+    concurrent_webhook_creates_never_pass_the_bound_of_100,
+    |app| {
+        let admin = app.token("Quản trị", &["admin"]);
+        let endpoint = |i: usize| json!({"url": format!("https://hooks.example.vn/{i}"), "events": ["article.published"]});
+        for i in 0..96 {
+            let made = app.create(&admin, "/api/v1/webhooks", &endpoint(i)).await;
+            assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+        }
+        let bodies: Vec<_> = (96..104).map(endpoint).collect();
+        let answers = join_all(
+            bodies
+                .iter()
+                .map(|body| app.create(&admin, "/api/v1/webhooks", body)),
+        )
+        .await;
+        let created = answers.iter().filter(|res| res.status == 201).count();
+        let refused = answers.iter().filter(|res| res.status == 409).count();
+        assert_eq!(
+            (created, refused),
+            (4, 4),
+            "the last four places, then 409s"
+        );
+        let listed = app
+            .with_token(
+                &admin,
+                actix_web::test::TestRequest::get().uri("/api/v1/webhooks?per_page=100&page=2"),
+            )
+            .await;
+        assert_eq!(
+            listed.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&listed.body)
+        );
+        assert_eq!(listed.json()["meta"]["total"], 100);
+    }
+);
