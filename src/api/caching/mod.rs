@@ -38,6 +38,9 @@ use super::query::normalized_query;
 use super::AppState;
 use crate::db::{self, changes, DbConnection};
 
+mod conditional;
+pub use conditional::*;
+
 /// How public responses are cached, here and downstream.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheSettings {
@@ -447,42 +450,6 @@ impl ResponseCache {
     }
 }
 
-/// The strong ETag of a body: 128 bits of its SHA-256, base64url.
-pub fn strong_etag(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16]))
-}
-
-/// Whether an `If-None-Match` value names `etag`: `*`, or any listed tag equal to it under weak
-/// comparison (a `W/` prefix does not matter). Each tag is parsed by actix-web's `EntityTag`;
-/// one that is not a quoted tag matches nothing.
-pub fn none_match_names(if_none_match: &str, etag: &str) -> bool {
-    use actix_web::http::header::EntityTag;
-    if if_none_match.trim() == "*" {
-        return true;
-    }
-    let Ok(ours) = etag.parse::<EntityTag>() else {
-        return false;
-    };
-    if_none_match
-        .split(',')
-        .filter_map(|tag| tag.trim().parse::<EntityTag>().ok())
-        .any(|tag| tag.weak_eq(&ours))
-}
-
-/// Whether the request's `If-None-Match` (actix-web's typed header) names `etag`, as
-/// `none_match_names` compares: for responses made outside the cache (media files).
-pub fn none_match(req: &actix_web::HttpRequest, etag: &str) -> bool {
-    use actix_web::http::header::{EntityTag, Header, IfNoneMatch};
-    match IfNoneMatch::parse(req) {
-        Ok(IfNoneMatch::Any) => true,
-        Ok(IfNoneMatch::Items(tags)) => etag
-            .parse::<EntityTag>()
-            .is_ok_and(|ours| tags.iter().any(|tag| tag.weak_eq(&ours))),
-        Err(_) => false,
-    }
-}
-
 /// `Cache-Control` for a public response that stays right for `remaining` seconds: no freshness
 /// (and no stale serving) reaches past it.
 pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
@@ -494,7 +461,6 @@ pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
     format!("public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate={stale}")
 }
 
-/// Whether the request is a public read this middleware serves.
 /// The internal header a handler sets when its answer changes by itself at a moment the cache
 /// cannot know (a slot's window): the entry, and the freshness sent, end there. Never sent out.
 const VALID_UNTIL: &str = "x-newsroom-valid-until";
@@ -513,6 +479,7 @@ fn stated_until(headers: &actix_web::http::header::HeaderMap) -> Option<NaiveDat
     chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
 }
 
+/// Whether the request is a public read this middleware serves.
 fn is_public_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
@@ -669,55 +636,4 @@ pub async fn public_reads(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn if_none_match_compares_weakly_in_lists_and_star() {
-        let tag = strong_etag(b"{\"data\":[]}");
-        assert!(tag.starts_with('"') && tag.ends_with('"') && tag.len() == 24);
-        assert_eq!(
-            tag,
-            strong_etag(b"{\"data\":[]}"),
-            "the same bytes, the same tag"
-        );
-        assert_ne!(tag, strong_etag(b"{\"data\":[1]}"));
-        assert!(none_match_names(&tag, &tag));
-        assert!(none_match_names(&format!("W/{tag}"), &tag));
-        assert!(none_match_names(&format!("\"x\", {tag}"), &tag));
-        assert!(none_match_names(" * ", &tag));
-        assert!(!none_match_names("\"x\"", &tag));
-        assert!(
-            !none_match_names(tag.trim_matches('"'), &tag),
-            "an unquoted tag names nothing"
-        );
-    }
-
-    #[test]
-    fn accept_encoding_picks_the_best_supported_coding() {
-        assert_eq!(negotiate(None), None);
-        assert_eq!(negotiate(Some("gzip, deflate, br")), Some(Coding::Brotli));
-        assert_eq!(negotiate(Some("gzip;q=1, br;q=0.5")), Some(Coding::Gzip));
-        assert_eq!(negotiate(Some("zstd, gzip")), Some(Coding::Zstd));
-        assert_eq!(negotiate(Some("br;q=0, gzip;q=0")), None);
-        assert_eq!(negotiate(Some("*;q=0.5, br;q=0")), Some(Coding::Zstd));
-        assert_eq!(negotiate(Some("identity, deflate")), None);
-    }
-
-    #[test]
-    fn freshness_never_reaches_past_the_next_change() {
-        let settings = CacheSettings::default();
-        assert_eq!(
-            cache_control(&settings, 3600),
-            "public, max-age=10, s-maxage=60, stale-while-revalidate=30"
-        );
-        assert_eq!(
-            cache_control(&settings, 70),
-            "public, max-age=10, s-maxage=60, stale-while-revalidate=10"
-        );
-        assert_eq!(
-            cache_control(&settings, 5),
-            "public, max-age=5, s-maxage=5, stale-while-revalidate=0"
-        );
-    }
-}
+mod tests;
