@@ -135,15 +135,45 @@ fn build() -> Result<Metrics, prometheus::Error> {
     })
 }
 
+/// A method as a label: HTTP's registered methods by name, anything a caller invents as `other`.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(known, _)| known == method)
+        .map_or("other", |(_, label)| label)
+}
+
 /// The process's metrics. Building them only fails on a programming error (a bad name or a
 /// name registered twice), which every test run would show.
 pub static METRICS: LazyLock<Metrics> =
     LazyLock::new(|| build().unwrap_or_else(|e| panic!("the metric definitions are wrong: {e}")));
 
 impl Metrics {
-    /// One answered request. `route` is the matched template (`/api/v1/articles/{id_or_slug}`),
-    /// never the raw path, so that the series stay few.
-    pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// One answered request. Every label comes from a closed set, so an anonymous caller cannot
+    /// grow the registry: `route` is the matched template (`/api/v1/articles/{id_or_slug}`) or
+    /// `unmatched`, never the raw path; the method is one of HTTP's registered ones or `other`;
+    /// the status is a number HTTP allows (100-999).
+    pub fn request(
+        &self,
+        route: Option<&str>,
+        method: &actix_web::http::Method,
+        status: u16,
+        seconds: f64,
+    ) {
+        let route = route.unwrap_or("unmatched");
+        let method = method_label(method);
         self.requests
             .with_label_values(&[route, method, &status.to_string()])
             .inc();

@@ -190,8 +190,8 @@ async fn access_log(
     }
     let route = res.request().match_pattern();
     crate::metrics::METRICS.request(
-        route.as_deref().unwrap_or("unmatched"),
-        method.as_str(),
+        route.as_deref(),
+        &method,
         res.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );

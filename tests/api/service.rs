@@ -159,6 +159,28 @@ db_test!(every_response_carries_a_request_id, |app| {
     }
 });
 
+db_test!(invented_methods_do_not_grow_the_metrics, |app| {
+    // Finding 1 of the third hostile test: each invented method was a label of its own, so
+    // anonymous requests grew `/metrics` without bound.
+    for i in 0..20 {
+        let method = actix_web::http::Method::from_bytes(format!("BREW{i}").as_bytes())
+            .expect("a valid token");
+        app.request(
+            actix_web::test::TestRequest::default()
+                .method(method)
+                .uri(&format!("/khong-co/{i}")),
+        )
+        .await;
+    }
+    let text = app.get("/metrics").await.text();
+    assert!(!text.contains("BREW"), "an invented method became a label");
+    assert!(!text.contains("khong-co"), "a raw path became a label");
+    assert!(
+        text.contains("method=\"other\",route=\"unmatched\""),
+        "invented methods fold into one value"
+    );
+});
+
 db_test!(metrics_count_requests_by_route_template, |app| {
     for _ in 0..2 {
         app.get("/api/v1/articles/amcc7-khong-co").await;
