@@ -1,11 +1,9 @@
 //! Feeds and sitemaps as text (decision 0016): RSS 2.0, Atom (RFC 4287), JSON Feed 1.1, the
 //! sitemap protocol and Google News sitemaps. Pure functions of what they show; every text is
-//! escaped, every time in the portal's offset.
+//! escaped and holds only what XML 1.0 can carry, every time is in the portal's offset.
 
 use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
-
-use crate::domain::body::escape_into;
 
 /// The feed as a whole.
 pub struct Channel<'a> {
@@ -33,10 +31,33 @@ pub struct FeedItem {
     pub byline: Option<String>,
 }
 
+/// A text as XML 1.0 character data, safe inside elements and quoted attributes. Multi-line
+/// texts are stored as sent (decision 0019), and XML 1.0 cannot carry every character JSON can:
+/// a C0 control other than tab, line feed and carriage return becomes a space (U+000B is the
+/// soft line break a word processor pastes), and U+FFFE and U+FFFF are left out. One-line texts
+/// never hold them (a write refuses them), so this only ever touches prose and older data.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' => out.push(' '),
+            '\u{fffe}' | '\u{ffff}' => {}
+            other => out.push(other),
+        }
+    }
     out
+}
+
+/// Whether XML 1.0 can carry `c` (its `Char` production; Rust strings hold no surrogates).
+#[cfg(test)]
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 pub const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -276,5 +297,45 @@ mod tests {
         assert!(
             atom(&channel, &[item()]).contains("<published>2022-10-21T08:24:00+07:00</published>")
         );
+    }
+
+    /// Finding 2 of the third hostile test: one U+000B in a lead made the feeds malformed, a
+    /// U+FFFE in a title the news sitemap. Every text of every XML output, holding each class of
+    /// character XML 1.0 forbids, gives a document of XML characters only.
+    #[test]
+    fn every_xml_output_carries_only_xml_characters() {
+        let forbidden = "a\u{0}b\u{1}c\u{b}d\u{c}e\u{1b}f\u{1f}g\u{fffe}h\u{ffff}i";
+        let at = DateTime::parse_from_rfc3339("2022-10-21T08:24:00+07:00").expect("time");
+        let channel = Channel {
+            title: forbidden,
+            description: forbidden,
+            home: forbidden,
+            self_url: forbidden,
+            updated: at,
+        };
+        let item = FeedItem {
+            id: 1,
+            url: forbidden.into(),
+            title: forbidden.into(),
+            lead: Some(forbidden.into()),
+            content_html: forbidden.into(),
+            published: at,
+            updated: at,
+            tags: vec![forbidden.into()],
+            byline: Some(forbidden.into()),
+        };
+        let items = [item];
+        for (name, text) in [
+            ("rss", rss(&channel, &items)),
+            ("atom", atom(&channel, &items)),
+            ("news sitemap", news_sitemap(forbidden, &items)),
+            ("sitemap", sitemap(&[(forbidden.into(), at)])),
+            ("sitemap index", sitemap_index(&[(forbidden.into(), Some(at))])),
+        ] {
+            let bad: Vec<char> = text.chars().filter(|c| !is_xml_char(*c)).collect();
+            assert!(bad.is_empty(), "{name} holds {bad:?}");
+            assert!(text.contains("a b c d e f ghi"), "{name}: {text}");
+        }
+        assert!(!is_xml_char('\u{b}') && !is_xml_char('\u{fffe}') && is_xml_char('\u{10ffff}'));
     }
 }
