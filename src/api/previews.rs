@@ -18,6 +18,7 @@ use super::State;
 use crate::db::articles::ArticleRow;
 use crate::db::previews::{self as db, PreviewLinkRow};
 use crate::db::{self as database, Key, Record};
+use crate::domain::key::parse_id;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, Problem};
 use crate::views::articles::{load, ArticleOptions, Audience};
@@ -166,7 +167,7 @@ pub async fn create_preview_link(
         Ok(db::insert(
             conn,
             article.id,
-            &editor.name,
+            (editor.token_id, &editor.name),
             ctx.now,
             expires_at,
         )?)
@@ -243,7 +244,7 @@ pub async fn revoke_preview_link(
     let (article, link) = path.into_inner();
     let key = path_key(&article, ArticleRow::NOUN)?;
     let missing = || ApiError::NotFound(format!("no live preview link {link}"));
-    let link_id: i64 = link.parse().map_err(|_| missing())?;
+    let link_id = parse_id(&link).ok_or_else(missing)?;
     let now = state.clock.now();
     let revoked = database::run(&state.editorial_pool, move |conn| {
         let article = live::<ArticleRow>(conn, &key)?;
@@ -283,11 +284,19 @@ pub async fn open_preview(
     let (Some(id), Some(expires), Some(given)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(missing());
     };
-    let id: i64 = id.parse().map_err(|_| missing())?;
-    let expires: i64 = expires.parse().map_err(|_| missing())?;
+    // One spelling per link: `+2` and `02` are not link 2.
+    let id = parse_id(id).ok_or_else(missing)?;
+    let expires = parse_id(expires).ok_or_else(missing)?;
     let ctx = state.ctx();
-    let row = database::run(&state.editorial_pool, move |conn| {
-        db::find(conn, id)?.ok_or_else(missing)
+    let (row, token_revoked) = database::run(&state.editorial_pool, move |conn| {
+        let row = db::find(conn, id)?.ok_or_else(missing)?;
+        // Checked here too, not only marked on the link when the token is revoked: a link made
+        // while its token was being revoked must not outlive it.
+        let token_revoked = match row.token_id {
+            Some(token) => crate::db::tokens::is_revoked(conn, token)?,
+            None => false,
+        };
+        Ok((row, token_revoked))
     })
     .await?;
     let expected = signature(&state, row.id, row.article_id, expires);
@@ -301,7 +310,7 @@ pub async fn open_preview(
     if !genuine {
         return Err(missing());
     }
-    if row.revoked_at.is_some() {
+    if row.revoked_at.is_some() || token_revoked {
         return Err(ApiError::Gone("this preview link was revoked".into()));
     }
     if row.expires_at <= ctx.now {

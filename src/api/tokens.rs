@@ -214,7 +214,8 @@ pub async fn create_token(
         }))
 }
 
-/// Revoke a token (admin). It stops working on the very next request.
+/// Revoke a token (admin). It stops working on the very next request, and the preview links it
+/// made stop with it (410).
 #[utoipa::path(
     tag = "tokens",
     security(("bearer" = ["admin"])),
@@ -233,9 +234,8 @@ pub async fn revoke_token(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
-    let id: i64 = path
-        .parse()
-        .map_err(|_| ApiError::NotFound("no token with that id".into()))?;
+    let id = crate::domain::key::parse_id(&path)
+        .ok_or_else(|| ApiError::NotFound("no token with that id".into()))?;
     let now = state.clock.now();
     let found = database::run(&state.editorial_pool, move |conn| {
         Ok(db::revoke(conn, id, now)?)

@@ -247,9 +247,7 @@ fn not_found(id: i64) -> ApiError {
 }
 
 fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    crate::domain::key::parse_id(raw)
         .ok_or_else(|| ApiError::BadRequest(format!("`{raw}` is not a {what} id")))
 }
 

@@ -16,18 +16,21 @@ pub struct PreviewLinkRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The token that made it: revoking the token revokes the link.
+    pub token_id: Option<i64>,
 }
 
 pub fn insert(
     conn: &mut DbConnection,
     article_id: i64,
-    created_by: &str,
+    (token_id, created_by): (i64, &str),
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<PreviewLinkRow> {
     let id: i64 = diesel::insert_into(preview_links::table)
         .values((
             preview_links::article_id.eq(article_id),
+            preview_links::token_id.eq(token_id),
             preview_links::created_by.eq(created_by),
             preview_links::created_at.eq(now),
             preview_links::expires_at.eq(expires_at),
@@ -71,4 +74,19 @@ pub fn revoke(
     .set(preview_links::revoked_at.eq(now))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Revokes every live link a token made: called where the token is revoked, in its transaction.
+pub fn revoke_made_by(
+    conn: &mut DbConnection,
+    token_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        preview_links::table
+            .filter(preview_links::token_id.eq(token_id))
+            .filter(preview_links::revoked_at.is_null()),
+    )
+    .set(preview_links::revoked_at.eq(now))
+    .execute(conn)
 }

@@ -478,6 +478,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        token_id -> Nullable<BigInt>,
     }
 }
 

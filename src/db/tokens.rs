@@ -56,20 +56,34 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
         .load(conn)
 }
 
-/// Revokes a token; `false` when there is no such token.
+/// Revokes a token and the preview links it made (one transaction: whoever holds such a link
+/// held it on the token's authority); `false` when there is no such token.
 pub fn revoke(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    let exists: bool =
-        diesel::select(diesel::dsl::exists(api_tokens::table.find(id))).get_result(conn)?;
-    if exists {
-        diesel::update(
-            api_tokens::table
-                .find(id)
-                .filter(api_tokens::revoked_at.is_null()),
-        )
-        .set(api_tokens::revoked_at.eq(Some(now)))
-        .execute(conn)?;
-    }
-    Ok(exists)
+    conn.transaction(|conn| {
+        let exists: bool =
+            diesel::select(diesel::dsl::exists(api_tokens::table.find(id))).get_result(conn)?;
+        if exists {
+            diesel::update(
+                api_tokens::table
+                    .find(id)
+                    .filter(api_tokens::revoked_at.is_null()),
+            )
+            .set(api_tokens::revoked_at.eq(Some(now)))
+            .execute(conn)?;
+            super::previews::revoke_made_by(conn, id, now)?;
+        }
+        Ok(exists)
+    })
+}
+
+/// Whether the token was revoked (a token that no longer exists counts as revoked).
+pub fn is_revoked(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let revoked: Option<Option<NaiveDateTime>> = api_tokens::table
+        .find(id)
+        .select(api_tokens::revoked_at)
+        .first(conn)
+        .optional()?;
+    Ok(revoked.is_none_or(|at| at.is_some()))
 }
 
 /// Records use, at most once a minute per token, so that reads do not become writes.

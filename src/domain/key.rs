@@ -11,12 +11,25 @@ pub enum Key {
 }
 
 impl Key {
+    /// An id when `raw` is one as written by [`parse_id`], else a slug (which then finds nothing:
+    /// `02` and `-2` are not slugs a write accepts).
     pub fn parse(raw: &str) -> Key {
-        match raw.parse::<i64>() {
-            Ok(id) if !raw.starts_with('+') => Key::Id(id),
-            _ => Key::Slug(raw.to_owned()),
+        match parse_id(raw) {
+            Some(id) => Key::Id(id),
+            None => Key::Slug(raw.to_owned()),
         }
     }
+}
+
+/// A positive id written the one way the service writes it: digits only, no sign, no leading
+/// zero, within `i64`. `2` is an id; `+2`, `02`, ` 2` and `2.0` are not, so that one item has
+/// one URL and a signed link has one spelling.
+pub fn parse_id(raw: &str) -> Option<i64> {
+    let canonical = !raw.is_empty()
+        && raw.len() <= 19
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && !raw.starts_with('0');
+    canonical.then(|| raw.parse::<i64>().ok()).flatten()
 }
 
 impl std::fmt::Display for Key {
@@ -123,6 +136,21 @@ mod tests {
     fn numbers_are_ids_and_the_rest_slugs() {
         assert_eq!(Key::parse("12"), Key::Id(12));
         assert_eq!(Key::parse("+12"), Key::Slug("+12".into()));
+        for loose in [
+            "+2",
+            "02",
+            "-2",
+            "0",
+            " 2",
+            "2 ",
+            "2.0",
+            "",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_id(loose), None, "{loose:?}");
+        }
+        assert_eq!(parse_id("2"), Some(2));
+        assert_eq!(parse_id("9223372036854775807"), Some(i64::MAX));
         assert!(parse_key("Bad Slug").is_err());
         let object: Reference = serde_json::from_value(serde_json::json!({"slug": "amcc7"}))
             .expect("a reference object");

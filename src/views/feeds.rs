@@ -330,7 +330,10 @@ mod tests {
             ("atom", atom(&channel, &items)),
             ("news sitemap", news_sitemap(forbidden, &items)),
             ("sitemap", sitemap(&[(forbidden.into(), at)])),
-            ("sitemap index", sitemap_index(&[(forbidden.into(), Some(at))])),
+            (
+                "sitemap index",
+                sitemap_index(&[(forbidden.into(), Some(at))]),
+            ),
         ] {
             let bad: Vec<char> = text.chars().filter(|c| !is_xml_char(*c)).collect();
             assert!(bad.is_empty(), "{name} holds {bad:?}");

@@ -174,3 +174,79 @@ db_test!(preview_links_are_bounded_and_need_a_token, |app| {
     .await
     .problem(404, "not-found");
 });
+
+db_test!(
+    revoking_a_token_revokes_its_links_and_link_ids_have_one_spelling,
+    |app| {
+        let (row, publisher) = newsroom::api::tokens::issue(
+            &mut app.conn(),
+            "Thư ký tòa soạn",
+            &[
+                newsroom::domain::token::Scope::ContentWrite,
+                newsroom::domain::token::Scope::ContentPublish,
+            ],
+            Some(30),
+            app.now(),
+        )
+        .expect("token");
+        let draft = app
+            .create_article(&publisher, &article("Nháp của thư ký"))
+            .await
+            .location();
+        let made = app
+            .with_token(
+                &publisher,
+                TestRequest::post().uri(&format!("{draft}/preview-links")),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text());
+        let link = made.json()["data"].clone();
+        let id = link["id"].as_i64().expect("id");
+        let path = path_of(link["url"].as_str().expect("url"));
+        assert_eq!(app.get(&path).await.status, 200);
+
+        // Finding 6 of the third hostile test: `+2` and `02` opened (and revoked) link 2.
+        let token = path.trim_start_matches("/api/v1/previews/");
+        for loose in [format!("+{token}"), format!("0{token}")] {
+            app.get(&format!("/api/v1/previews/{loose}"))
+                .await
+                .problem(404, "not-found");
+        }
+        let (_, rest) = token.split_once('.').expect("id.expires.signature");
+        app.get(&format!("/api/v1/previews/{id}.+{rest}"))
+            .await
+            .problem(404, "not-found");
+        for loose in [format!("+{id}"), format!("0{id}")] {
+            app.with_token(
+                &publisher,
+                TestRequest::delete().uri(&format!("{draft}/preview-links/{loose}")),
+            )
+            .await
+            .problem(404, "not-found");
+        }
+        assert_eq!(app.get(&path).await.status, 200, "still live");
+
+        // Revoking the token that made it revokes the link at once.
+        let admin = app.token("Quản trị", &["admin"]);
+        let revoked = app
+            .with_token(
+                &admin,
+                TestRequest::delete().uri(&format!("/api/v1/tokens/{}", row.id)),
+            )
+            .await;
+        assert_eq!(revoked.status, 204, "{}", revoked.text());
+        app.get(&path).await.problem(410, "gone");
+        let listed = app
+            .with_token(
+                &app.writer(),
+                TestRequest::get().uri(&format!("{draft}/preview-links")),
+            )
+            .await;
+        assert_eq!(
+            listed.json()["data"][0]["active"],
+            false,
+            "{}",
+            listed.text()
+        );
+    }
+);

@@ -183,9 +183,7 @@ pub async fn list_media(
 }
 
 fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    crate::domain::key::parse_id(raw)
         .ok_or_else(|| ApiError::invalid_parameter("id", "must be a positive whole number"))
 }
 
