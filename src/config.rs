@@ -75,18 +75,23 @@ pub enum Command {
     Reindex,
     /// Print the OpenAPI document (or write it to `--output`).
     Openapi {
+        /// The file to write (replaced when it exists); standard output without it.
         #[arg(long)]
         output: Option<PathBuf>,
     },
     /// Write everything as NDJSON (content, relations, revisions, media metadata, visit
     /// totals, the change log; never tokens or webhooks) to `--output` or standard output.
     Export {
+        /// The file to write (replaced when it exists); standard output without it.
         #[arg(long)]
         output: Option<PathBuf>,
     },
     /// Load an export into an empty database (either backend), keeping ids, versions and
-    /// times; the search index is rebuilt after.
-    Import { file: PathBuf },
+    /// times; the search index is rebuilt after. Refused while a server has the database open.
+    Import {
+        /// A file `newsroom export` wrote.
+        file: PathBuf,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -97,8 +102,8 @@ pub enum Command {
         #[arg(long)]
         output: PathBuf,
     },
-    /// Replace the embedded SQLite database with a backup. Stop the service first: a running
-    /// one would keep writing to the replaced file.
+    /// Replace the embedded SQLite database with a backup. Refused while a server has the
+    /// database open (stop it first; a running one would keep writing to the replaced file).
     Restore {
         /// A file `newsroom backup` wrote.
         #[arg(long)]
@@ -122,8 +127,12 @@ pub enum TokenCommand {
     },
     /// List tokens: id, name, scopes, created, last used, expiry, revoked.
     List,
-    /// Revoke a token by id; it stops working on the next request.
-    Revoke { id: i64 },
+    /// Revoke a token by id; it stops working on the next request, and so do the preview
+    /// links it made.
+    Revoke {
+        /// The token's id, from `newsroom token list`.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -215,19 +224,22 @@ pub struct Settings {
         global = true
     )]
     pub visit_baseline: i64,
-    /// The largest write body, in bytes.
     /// Bytes of public responses kept in memory; 0 turns the cache off.
     #[arg(long, env = "NEWSROOM_CACHE_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
     pub cache_bytes: u64,
     /// Seconds a cached response lives at most (how far visit counts in it may lag).
     #[arg(long, env = "NEWSROOM_CACHE_TTL", default_value_t = 10, global = true)]
     pub cache_ttl: u64,
-    /// `Cache-Control` of public reads: `max-age`, `s-maxage`, `stale-while-revalidate` (seconds,
-    /// each cut to the next scheduled publish or portal-local midnight).
+    /// `max-age` of public reads, in seconds: how long a browser keeps them (cut to the next
+    /// scheduled publication or portal-local midnight).
     #[arg(long, env = "NEWSROOM_MAX_AGE", default_value_t = 10, global = true)]
     pub max_age: u64,
+    /// `s-maxage` of public reads, in seconds: how long a shared cache or CDN keeps them (cut
+    /// as `--max-age` is).
     #[arg(long, env = "NEWSROOM_S_MAXAGE", default_value_t = 60, global = true)]
     pub s_maxage: u64,
+    /// `stale-while-revalidate` of public reads, in seconds: how long a cache may answer with
+    /// an expired copy while it fetches a fresh one.
     #[arg(
         long,
         env = "NEWSROOM_STALE_WHILE_REVALIDATE",
@@ -235,6 +247,7 @@ pub struct Settings {
         global = true
     )]
     pub stale_while_revalidate: u64,
+    /// The largest JSON request body, in bytes (413 past it; uploads have `--media-max-bytes`).
     #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
     pub body_limit: usize,
     /// A body must arrive at this many bytes per `--body-window` at least (408 otherwise).
@@ -367,8 +380,8 @@ pub struct Settings {
         global = true
     )]
     pub site_name: String,
-    /// Serve `/metrics` on this address too (a port kept off the public network); it is
-    /// served on the main address as well unless this is set.
+    /// Serve `/metrics` on this address only (a port kept off the public network); without it
+    /// `/metrics` is on the main address.
     #[arg(long, env = "NEWSROOM_METRICS_BIND", global = true)]
     pub metrics_bind: Option<String>,
     /// Load the demo content into an empty database at start.

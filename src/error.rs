@@ -149,6 +149,10 @@ impl ApiError {
         ApiError::NotFound(format!("no {what} `{key}`"))
     }
 
+    pub fn gone(what: &str, key: impl std::fmt::Display) -> Self {
+        ApiError::Gone(format!("the {what} `{key}` was deleted"))
+    }
+
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::NotFound(_) => ("not-found", "Not found"),

@@ -109,7 +109,7 @@ fn collection<E: Editable>() -> &'static str {
 pub(crate) fn live<R: Record>(conn: &mut DbConnection, key: &Key) -> Result<R, ApiError> {
     match locate::<R>(conn, key)? {
         Located::Current(row) | Located::Renamed(row) => match row.deleted_at() {
-            Some(_) => Err(ApiError::Gone(format!("{} `{key}` was deleted", R::NOUN))),
+            Some(_) => Err(ApiError::gone(R::NOUN, key)),
             None => Ok(row),
         },
         Located::Missing => Err(ApiError::not_found(R::NOUN, key)),
@@ -229,7 +229,8 @@ fn allowed<E: Editable>(
 ) -> Result<(), ApiError> {
     match E::extra_scope(stored, written) {
         Some(scope) if !editor.has(scope) => Err(ApiError::Forbidden(format!(
-            "publishing, scheduling, unpublishing, and changing or deleting a {} that is out need the `{}` scope",
+            "publishing, scheduling, unpublishing, and changing or deleting {} {} that is out need the `{}` scope",
+            crate::domain::article_for(<E::Row as Record>::NOUN),
             <E::Row as Record>::NOUN,
             scope.as_str()
         ))),

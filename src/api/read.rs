@@ -57,7 +57,7 @@ pub fn lookup<R: Record>(
     match locate::<R>(conn, key)? {
         Located::Current(row) => match row.seen(viewer) {
             Seen::Visible => Ok(row),
-            Seen::Gone => Err(ApiError::Gone(format!("{} `{key}` was deleted", R::NOUN))),
+            Seen::Gone => Err(ApiError::gone(R::NOUN, key)),
             Seen::Hidden => Err(ApiError::not_found(R::NOUN, key)),
         },
         Located::Renamed(row) if row.redirects(viewer) => Err(ApiError::MovedPermanently(

@@ -309,7 +309,7 @@ fn check(conn: &mut DbConnection, input: &SlotInput) -> Result<Vec<Placement>, A
         }
         if let (Some(from), Some(until)) = (item.from, item.until) {
             if until <= from {
-                checks.add(format!("{at}/until"), "must be after from");
+                checks.add(format!("{at}/until"), "must be after `from`");
             }
         }
         if let Some(article) = article {

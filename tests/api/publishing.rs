@@ -119,7 +119,7 @@ db_test!(the_publish_matrix, |app| {
     assert!(
         problem["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("content:publish")),
+            .is_some_and(|d| d.contains("content:publish") && d.contains("deleting an article")),
         "{problem}"
     );
     assert_eq!(app.get_ok(&public).await["data"]["title"], "Không được sửa");
