@@ -18,8 +18,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
     match command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => {
-            let mut conn = db::establish(&settings.database_url)?;
-            let applied = db::migrate(&mut conn)?;
+            let applied = db::migrate_once(&settings.database_url)?;
             println!("{applied} migration(s) applied");
             Ok(())
         }
@@ -60,6 +59,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             Ok(())
         }
         Command::Import { file } => {
+            let _alone = in_use_refusal(&settings.database_url, "import into")?;
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
             let mut input = std::io::BufReader::new(std::fs::File::open(&file)?);
@@ -108,6 +108,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             Ok(())
         }
         Command::Restore { input } => {
+            let _alone = in_use_refusal(&settings.database_url, "restore")?;
             let copied = db::backup::restore(&input, &settings.database_url)?;
             println!(
                 "restored {} articles ({} bytes) from {}",
@@ -128,6 +129,16 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
     }
 }
 
+/// The database to this command alone, or the refusal to give while a server has it open.
+fn in_use_refusal(url: &str, what: &str) -> Result<db::locks::Held, Box<dyn std::error::Error>> {
+    db::locks::take_over(url)?.ok_or_else(|| {
+        format!(
+            "a newsroom server has this database open: stop it before you {what} it (a running server would go on acknowledging writes that the {what} then discards)"
+        )
+        .into()
+    })
+}
+
 fn serve(settings: Settings) -> CliResult {
     let tz = PortalTz::parse(&settings.time_zone)?;
     let seed_demo = match settings.seed_demo {
@@ -135,6 +146,8 @@ fn serve(settings: Settings) -> CliResult {
         SeedDemo::Never => false,
         SeedDemo::Auto => Backend::of(&settings.database_url) == Backend::Sqlite,
     };
+    // Held until the process ends: `restore` and `import` refuse while it is (decision 0019).
+    let _occupied = db::locks::occupy(&settings.database_url)?;
     let state = AppState::build(
         StateSettings {
             database_url: settings.database_url.clone(),

@@ -65,8 +65,11 @@ impl AppState {
     ) -> Result<AppState, BuildError> {
         use crate::db;
         let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+        // Instances started together take turns to fill and seed: the others find it done.
+        let setup = db::locks::setup(&settings.database_url)?;
         let search_fill = db::search::start_fill(&pool, settings.search_fill_inline)?;
         prepare(&mut *pool.get()?)?;
+        drop(setup);
         let visits = Arc::new(crate::visits::Recorder::new(
             pool.clone(),
             clock.clone(),

@@ -19,6 +19,7 @@ pub mod changes;
 pub mod events;
 pub mod export;
 pub mod keys;
+pub mod locks;
 pub mod media;
 pub mod mentions;
 pub mod organizations;
@@ -126,6 +127,8 @@ pub enum DbSetupError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot create the database directory {0}: {1}")]
     Directory(String, std::io::Error),
+    #[error("cannot lock {0}: {1}")]
+    Lock(String, std::io::Error),
 }
 
 /// Opens one connection of the backend the URL names, reporting the backend's own error.
@@ -175,13 +178,19 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
 /// Connects, migrates, and builds the pool. Migrations run before the pool is built so that no
 /// request ever sees an old schema.
 pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
+    migrate_once(url)?;
+    connect_pool(url, max_size)
+}
+
+/// Applies pending migrations under the setup lock (instances started together take turns:
+/// the others find them applied); the number applied.
+pub fn migrate_once(url: &str) -> Result<usize, DbSetupError> {
+    let _setup = locks::setup(url)?;
     let mut first = establish(url)?;
     if let DbConnection::Sqlite(c) = &mut first {
         c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     }
-    migrate(&mut first)?;
-    drop(first);
-    connect_pool(url, max_size)
+    migrate(&mut first)
 }
 
 /// A pool on a database `build_pool` already prepared (another pool beside the first).

@@ -91,6 +91,12 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// A database with nothing in it, not even the migrations.
+    pub fn unmigrated(backend: Backend) -> Scratch {
+        let (url, db) = fresh_database(backend, "scratch");
+        Scratch { url, _db: db }
+    }
+
     pub fn new(backend: Backend) -> Scratch {
         let (url, db) = fresh_database(backend, "scratch");
         drop(db::build_pool(&url, 1).expect("migrations"));

@@ -732,3 +732,104 @@ fn a_kill_while_a_delivery_is_in_flight_loses_nothing() {
     assert_eq!(body["data"]["slug"], "giua-chung");
     assert!(got[0].headers["webhook-id"].starts_with("msg_"));
 }
+
+/// Finding 5 of the third hostile test: `restore` exited 0 beside a running server, which went
+/// on acknowledging writes the restore then discarded. The server holds an OS lock for its
+/// life; `restore` and `import` refuse while it does, the other commands work beside it, and a
+/// `kill -9` releases it.
+#[test]
+fn restore_and_import_refuse_a_database_a_server_has_open() {
+    let mut server = Server::start();
+    let database = server.dir.join("http.db");
+    let path = |name: &str| server.dir.join(name).to_str().expect("utf-8").to_owned();
+    let (ok, said) = newsroom(&database, &["backup", "--output", &path("copy.db")]);
+    assert!(ok, "backup beside a server: {said}");
+    let (ok, said) = newsroom(&database, &["export", "--output", &path("all.ndjson")]);
+    assert!(ok, "export beside a server: {said}");
+    let (ok, said) = newsroom(&database, &["migrate"]);
+    assert!(ok, "migrate beside a server: {said}");
+    let (ok, said) = newsroom(
+        &database,
+        &["token", "create", "--name", "Bên cạnh", "--scope", "admin"],
+    );
+    assert!(ok, "token beside a server: {said}");
+
+    let (ok, said) = newsroom(&database, &["restore", "--input", &path("copy.db")]);
+    assert!(!ok, "restore beside a running server must fail: {said}");
+    assert!(said.contains("server has this database open"), "{said}");
+    let (ok, said) = newsroom(&database, &["import", &path("all.ndjson")]);
+    assert!(
+        !ok && said.contains("server has this database open"),
+        "{said}"
+    );
+    let answer = server
+        .raw("GET /api/v1/articles HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("still serving");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // The lock dies with the process, however it dies.
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reaped");
+    let (ok, said) = newsroom(&database, &["restore", "--input", &path("copy.db")]);
+    assert!(ok, "restore once the server is gone: {said}");
+}
+
+/// Finding 10 of the third hostile test: two instances started together on a fresh PostgreSQL
+/// database raced on the one-time maintenance steps and one exited. Migrations, the search
+/// fill and the demo seed now take turns under an advisory lock: three started at once all
+/// serve, and the demo is loaded once. `import` refuses the database while they run.
+#[test]
+fn instances_started_together_on_a_fresh_postgres_database_all_serve() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        assert!(
+            std::env::var("NEWSROOM_REQUIRE_POSTGRES").is_err(),
+            "NEWSROOM_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not"
+        );
+        eprintln!("!!! SKIPPED on PostgreSQL (TEST_DATABASE_URL is not set)");
+        return;
+    }
+    let scratch = crate::helpers::Scratch::unmigrated(crate::helpers::Backend::Postgres);
+    let url = scratch.url.clone();
+    let starting: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                Server::start_with(None, &["--database-url", &url, "--seed-demo", "always"])
+            })
+        })
+        .collect();
+    let servers: Vec<Server> = starting
+        .into_iter()
+        .map(|s| s.join().expect("every instance answers /livez"))
+        .collect();
+    let totals: Vec<String> = servers
+        .iter()
+        .map(|server| {
+            let answer = server
+                .raw("GET /api/v1/articles?fields=slug HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .expect("answers");
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            let body = &answer[answer.find("\r\n\r\n").expect("a body") + 4..];
+            let json: serde_json::Value = serde_json::from_str(body).expect("json");
+            json["meta"]["total"].to_string()
+        })
+        .collect();
+    assert!(
+        totals.iter().all(|t| t == &totals[0]) && totals[0] != "0",
+        "the demo loaded once, seen alike: {totals:?}"
+    );
+    let export = servers[0].dir.join("all.ndjson");
+    let (ok, said) = newsroom(
+        std::path::Path::new(&url),
+        &["export", "--output", export.to_str().expect("utf-8")],
+    );
+    assert!(ok, "{said}");
+    let (ok, said) = newsroom(
+        std::path::Path::new(&url),
+        &["import", export.to_str().expect("utf-8")],
+    );
+    assert!(
+        !ok && said.contains("server has this database open"),
+        "{said}"
+    );
+}

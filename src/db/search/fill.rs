@@ -104,13 +104,15 @@ pub fn fill_batch(
 
 /// Records the fill as done: from then on start-up only reads `maintenance_steps`.
 pub fn finish_fill(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
-    use crate::db::schema::maintenance_steps;
-    diesel::insert_into(maintenance_steps::table)
-        .values((
-            maintenance_steps::name.eq(BACKFILL),
-            maintenance_steps::done_at.eq(now),
-        ))
-        .execute(conn)?;
+    // Two instances filling in the background both finish: the step is recorded once.
+    let backend = conn.backend();
+    diesel::sql_query(numbered(
+        backend,
+        "INSERT INTO maintenance_steps (name, done_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    ))
+    .bind::<diesel::sql_types::Text, _>(BACKFILL)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .execute(conn)?;
     Ok(())
 }
 
