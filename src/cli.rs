@@ -182,6 +182,7 @@ fn serve(settings: Settings) -> CliResult {
             },
             webhooks: crate::webhooks::WebhookSettings {
                 allow_private: settings.webhook_allow_private,
+                proxy: settings.webhook_proxy.clone(),
                 timeout: Duration::from_secs(settings.webhook_timeout.clamp(1, 300)),
                 api_base: settings
                     .api_url

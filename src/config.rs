@@ -352,6 +352,10 @@ pub struct Settings {
     /// default, checked after the name is resolved).
     #[arg(long, env = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE", global = true)]
     pub webhook_allow_private: bool,
+    /// Send webhook deliveries through this proxy (`http://host:port`); none without it, even
+    /// when `HTTP_PROXY` or `HTTPS_PROXY` is set. The target is still checked to be public.
+    #[arg(long, env = "NEWSROOM_WEBHOOK_PROXY", global = true)]
+    pub webhook_proxy: Option<String>,
     /// The longest one webhook attempt may take, in seconds.
     #[arg(
         long,

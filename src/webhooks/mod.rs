@@ -82,11 +82,14 @@ pub fn payload(change: &ChangeRow, event: &str, tz: PortalTz, api_base: &str) ->
 }
 
 /// Whether an address is one a webhook may reach: not loopback, private, link-local, shared
-/// (CGNAT), unspecified, multicast, broadcast or reserved for documentation.
+/// (CGNAT), benchmarking (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24),
+/// unspecified, multicast, broadcast, reserved or documentation; in IPv6 also unique-local,
+/// site-local (fec0::/10), IPv4-compatible (::/96) and NAT64 (64:ff9b::/96) addresses, and a
+/// 6to4 (2002::/16) or IPv4-mapped address whose IPv4 address is refused.
 pub fn is_public_address(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -96,19 +99,31 @@ pub fn is_public_address(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && c == 0)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
+            if first == 0x2002 {
+                let [_, _, a, b, c, d, ..] = v6.octets();
+                return is_public_address(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
+            let ipv4_compatible = segments[..6].iter().all(|s| *s == 0);
+            let nat64 = segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
+                || ipv4_compatible
+                || nat64
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first & 0xffc0) == 0xfec0
+                || first == 0x2001 && segments[1] == 0x0db8)
         }
     }
 }
@@ -147,6 +162,10 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// The API's public base URL, for the `url` of each message (`NEWSROOM_API_URL`).
     pub api_base: String,
+    /// The proxy deliveries go through (`NEWSROOM_WEBHOOK_PROXY`); none without it, whatever
+    /// `HTTP_PROXY` and `HTTPS_PROXY` say, since a proxy resolves the target itself and the
+    /// guard would never see the address (finding 4 of the third hostile test).
+    pub proxy: Option<String>,
 }
 
 impl Default for WebhookSettings {
@@ -155,6 +174,7 @@ impl Default for WebhookSettings {
             allow_private: false,
             timeout: Duration::from_secs(10),
             api_base: "http://127.0.0.1:8080".into(),
+            proxy: None,
         }
     }
 }
@@ -193,9 +213,21 @@ impl Dispatcher {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
-            .user_agent(concat!("newsroom-webhooks/", env!("CARGO_PKG_VERSION")));
-        if !settings.allow_private {
-            builder = builder.dns_resolver(Arc::new(GuardedResolver));
+            .user_agent(concat!("newsroom-webhooks/", env!("CARGO_PKG_VERSION")))
+            .no_proxy();
+        match &settings.proxy {
+            // The proxy is the operator's own and may sit on a private address; the target is
+            // checked before each send instead (`send`).
+            Some(proxy) => {
+                let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+                    ApiError::Internal(format!("NEWSROOM_WEBHOOK_PROXY is not a proxy URL: {e}"))
+                })?;
+                builder = builder.proxy(proxy);
+            }
+            None if !settings.allow_private => {
+                builder = builder.dns_resolver(Arc::new(GuardedResolver));
+            }
+            None => {}
         }
         let client = builder
             .build()
@@ -344,6 +376,21 @@ impl Dispatcher {
             if literal.is_some_and(|ip| !is_public_address(ip)) {
                 return Err("the destination is a loopback, private or link-local address".into());
             }
+            if self.settings.proxy.is_some() && literal.is_none() {
+                // Through a proxy the name is resolved again by the proxy: every address it
+                // may pick must be public.
+                let host = parsed.host_str().unwrap_or_default();
+                let port = parsed.port_or_known_default().unwrap_or(443);
+                let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+                    .await
+                    .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                    .collect();
+                if found.is_empty() || found.iter().any(|addr| !is_public_address(addr.ip())) {
+                    return Err(format!(
+                        "{host} resolves to an address that is not public (loopback, private and link-local are refused)"
+                    ));
+                }
+            }
         }
         let signature = signature(secret, msg_id, timestamp, &body);
         let response = self
@@ -452,13 +499,31 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::",
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.0.8",
+            "64:ff9b::7f00:1",
+            "64:ff9b::808:808",
+            "::7f00:1",
+            "::8.8.8.8",
+            "fec0::1",
+            "feff::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
         ] {
             assert!(
                 !is_public_address(refused.parse().expect("ip")),
                 "{refused}"
             );
         }
-        for allowed in ["203.113.131.1", "8.8.8.8", "2402:800::1"] {
+        for allowed in [
+            "203.113.131.1",
+            "8.8.8.8",
+            "198.20.0.1",
+            "192.0.1.1",
+            "2402:800::1",
+            "2002:808:808::1",
+        ] {
             assert!(is_public_address(allowed.parse().expect("ip")), "{allowed}");
         }
     }

@@ -312,6 +312,7 @@ impl TestApp {
                     allow_private: true,
                     timeout: std::time::Duration::from_secs(5),
                     api_base: "https://api.example.vn".into(),
+                    proxy: None,
                 },
             },
             clock.clone(),

@@ -20,6 +20,11 @@ impl Server {
 
     /// A server on `dir` (a fresh one when `None`) with extra flags.
     fn start_with(dir: Option<std::path::PathBuf>, extra: &[&str]) -> Server {
+        Self::start_env(dir, extra, &[])
+    }
+
+    /// A server with extra flags and environment variables.
+    fn start_env(dir: Option<std::path::PathBuf>, extra: &[&str], envs: &[(&str, &str)]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -38,6 +43,7 @@ impl Server {
                 "1",
             ])
             .args(extra)
+            .envs(envs.iter().copied())
             .env("DATABASE_URL", dir.join("http.db"))
             .env("NEWSROOM_LOG", "warn")
             .stdout(Stdio::null())
@@ -832,4 +838,259 @@ fn instances_started_together_on_a_fresh_postgres_database_all_serve() {
         !ok && said.contains("server has this database open"),
         "{said}"
     );
+}
+
+/// A GET with a token, as JSON.
+fn get_json(server: &Server, token: &str, path: &str) -> serde_json::Value {
+    let answer = server
+        .raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ))
+        .expect("an answer");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
+}
+
+/// A connection counter standing in for a proxy: it answers every request 200 and counts them.
+fn counting_listener(address: &str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind(address).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buffer = [0u8; 4096];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = stream.read(&mut buffer);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (port, seen)
+}
+
+/// A server with an admin token, a webhook per URL for `tag.created`, and one tag created;
+/// returns each webhook's first delivery once it has been attempted.
+fn attempt_deliveries(server: &Server, urls: &[String]) -> Vec<serde_json::Value> {
+    let (ok, out) = newsroom(
+        &server.dir.join("http.db"),
+        &["token", "create", "--name", "ops", "--scope", "admin"],
+    );
+    assert!(ok, "{out}");
+    let token = out.trim().lines().next().unwrap_or_default().to_owned();
+    let mut hooks = Vec::new();
+    for url in urls {
+        let made = post_json(
+            server,
+            &token,
+            "/api/v1/webhooks",
+            &serde_json::json!({"url": url, "events": ["tag.created"]}),
+        );
+        assert!(made.starts_with("HTTP/1.1 201"), "{url}: {made}");
+        let body = made.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        let json: serde_json::Value = serde_json::from_str(body).expect("json");
+        hooks.push(json["data"]["id"].as_i64().expect("id"));
+    }
+    let tag = post_json(
+        server,
+        &token,
+        "/api/v1/tags",
+        &serde_json::json!({"name": "Thử chặn SSRF"}),
+    );
+    assert!(tag.starts_with("HTTP/1.1 201"), "{tag}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    hooks
+        .iter()
+        .map(|hook| loop {
+            let listed = get_json(
+                server,
+                &token,
+                &format!("/api/v1/webhooks/{hook}/deliveries"),
+            );
+            let first = listed["data"][0].clone();
+            if first["attempts"].as_i64().unwrap_or(0) > 0 {
+                break first;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "webhook {hook} was never attempted: {listed}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        })
+        .collect()
+}
+
+/// Finding 4 of the third hostile test: with `HTTP_PROXY` set, a delivery to `localhost` was
+/// handed to the proxy, which resolved it itself, past the guard. The proxy variables are not
+/// followed; a proxy set for webhooks (`--webhook-proxy`) is, and the target is still checked.
+#[test]
+fn webhooks_ignore_proxy_variables_and_check_targets_through_their_own_proxy() {
+    let (proxy_port, proxied) = counting_listener("127.0.0.1:0");
+    let (target_port, reached) = counting_listener("127.0.0.1:0");
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let target = format!("http://localhost:{target_port}/hook");
+    let variables = [
+        ("HTTP_PROXY", proxy.as_str()),
+        ("HTTPS_PROXY", proxy.as_str()),
+        ("ALL_PROXY", proxy.as_str()),
+        ("http_proxy", proxy.as_str()),
+        ("https_proxy", proxy.as_str()),
+        ("NO_PROXY", ""),
+    ];
+    let server = Server::start_env(None, &["--webhook-timeout", "2"], &variables);
+    let first = attempt_deliveries(&server, std::slice::from_ref(&target));
+    let error = first[0]["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("public address"),
+        "refused by the guard: {first:?}"
+    );
+    drop(server);
+
+    let through = ["--webhook-timeout", "2", "--webhook-proxy", proxy.as_str()];
+    let server = Server::start_env(None, &through, &[]);
+    let first = attempt_deliveries(&server, std::slice::from_ref(&target));
+    let error = first[0]["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("not public"),
+        "the target is checked through a proxy: {first:?}"
+    );
+    drop(server);
+    assert_eq!(
+        proxied.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing went to the proxy"
+    );
+    assert_eq!(
+        reached.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing reached localhost"
+    );
+
+    // The proxy set for webhooks is the one used (here with private targets allowed).
+    let mut open = through.to_vec();
+    open.push("--webhook-allow-private");
+    let server = Server::start_env(None, &open, &[]);
+    let first = attempt_deliveries(&server, std::slice::from_ref(&target));
+    assert_eq!(first[0]["status"], "delivered", "{first:?}");
+    assert_eq!(
+        proxied.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "sent through the proxy"
+    );
+    assert_eq!(
+        reached.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the proxy answered"
+    );
+}
+
+/// Finding 4 again, the ranges: 198.18.0.0/15, 192.0.0.0/24, 64:ff9b::/96, ::/96, fec0::/10
+/// and 6to4 of a refused address are never reached. Run inside a loopback-only network
+/// namespace (as the hostile test did) where those addresses are put on `lo` and answer, so a
+/// refusal is the guard's and not the network's: the test runs itself again under
+/// `unshare --net` (root only; said loudly when it cannot).
+#[test]
+fn webhooks_never_reach_reserved_ranges_in_a_loopback_only_namespace() {
+    const INSIDE: &str = "NEWSROOM_TEST_IN_NETNS";
+    let addresses = [
+        "198.18.0.1",
+        "192.0.0.8",
+        "64:ff9b::c612:1",
+        "::c612:1",
+        "fec0::1",
+        "2002:c612:1::1",
+    ];
+    if std::env::var(INSIDE).is_err() {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if !root {
+            eprintln!("!!! SKIPPED: a network namespace needs root (CI runs as root)");
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must run the namespace test"
+            );
+            return;
+        }
+        let output = Command::new("unshare")
+            .arg("--net")
+            .arg(std::env::current_exe().expect("the test binary"))
+            .args([
+                "http::webhooks_never_reach_reserved_ranges_in_a_loopback_only_namespace",
+                "--exact",
+                "--nocapture",
+            ])
+            .env(INSIDE, "1")
+            .output()
+            .expect("unshare runs");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success() && said.contains("1 passed"),
+            "{said}"
+        );
+        return;
+    }
+    let ip = |args: &[&str]| {
+        let status = Command::new("ip").args(args).status().expect("ip runs");
+        assert!(status.success(), "ip {args:?}");
+    };
+    ip(&["link", "set", "lo", "up"]);
+    for address in addresses {
+        let family = if address.contains(':') { "-6" } else { "-4" };
+        let prefix = if address.contains(':') { "/128" } else { "/32" };
+        ip(&[
+            family,
+            "addr",
+            "add",
+            &format!("{address}{prefix}"),
+            "dev",
+            "lo",
+        ]);
+    }
+    let mut counters = Vec::new();
+    let mut urls = Vec::new();
+    for address in addresses {
+        let bind = if address.contains(':') {
+            format!("[{address}]:0")
+        } else {
+            format!("{address}:0")
+        };
+        let (port, seen) = counting_listener(&bind);
+        urls.push(format!(
+            "http://{}:{port}/hook",
+            bind.trim_end_matches(":0")
+        ));
+        counters.push(seen);
+    }
+    let guarded = Server::start_with(None, &["--webhook-timeout", "2"]);
+    for (url, first) in urls.iter().zip(attempt_deliveries(&guarded, &urls)) {
+        let error = first["last_error"].as_str().unwrap_or_default();
+        assert!(error.contains("private"), "{url}: {first}");
+    }
+    drop(guarded);
+    for (address, seen) in addresses.iter().zip(&counters) {
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "{address} was reached"
+        );
+    }
+    // Each address answers when private targets are allowed: the refusal was the guard's.
+    let open = Server::start_with(None, &["--webhook-timeout", "2", "--webhook-allow-private"]);
+    for (url, first) in urls.iter().zip(attempt_deliveries(&open, &urls)) {
+        assert_eq!(first["status"], "delivered", "{url}: {first}");
+    }
 }
