@@ -328,10 +328,19 @@ impl From<diesel::result::Error> for ApiError {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 info,
-            ) => ApiError::Conflict(format!(
-                "another item already has this key ({}); fetch it again and retry",
-                info.constraint_name().unwrap_or("a unique key")
-            )),
+            ) => {
+                // The constraint's name is the schema's business, not the caller's: it is
+                // logged, and the detail says what kind of value collided.
+                tracing::debug!(
+                    constraint = info.constraint_name().unwrap_or(""),
+                    message = info.message(),
+                    "unique violation"
+                );
+                ApiError::Conflict(format!(
+                    "another item already has this {}; fetch it again and retry",
+                    collided(info.constraint_name().unwrap_or(info.message()))
+                ))
+            }
             // A full disk (SQLite's SQLITE_FULL, PostgreSQL's disk_full) or a failing one: the
             // write is rolled back whole, and it is the service that cannot take it now, not a
             // fault in the request. Reads go on.
@@ -457,6 +466,18 @@ fn generic_problem(status: StatusCode) -> Problem {
     problem
 }
 
+/// What a unique violation was about, from PostgreSQL's constraint name (`tags_slug_key`) or
+/// SQLite's message (`UNIQUE constraint failed: tags.slug`): a slug, a name, or a key.
+fn collided(said: &str) -> &'static str {
+    if said.contains("slug") {
+        "slug"
+    } else if said.contains("name") {
+        "name"
+    } else {
+        "key"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,7 +488,13 @@ mod tests {
             diesel::result::DatabaseErrorKind::UniqueViolation,
             Box::new("duplicate key value violates unique constraint".to_owned()),
         );
-        assert!(matches!(ApiError::from(error), ApiError::Conflict(_)));
+        match ApiError::from(error) {
+            ApiError::Conflict(detail) => assert!(!detail.contains("constraint"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(collided("tags_slug_key"), "slug");
+        assert_eq!(collided("UNIQUE constraint failed: tags.name"), "name");
+        assert_eq!(collided("slot_items_pkey"), "key");
     }
 
     #[test]

@@ -181,6 +181,7 @@ impl Editable for Tags {
     }
 
     fn insert(conn: &mut DbConnection, checked: &CheckedTag, _ctx: Ctx) -> Result<i64, ApiError> {
+        unique_name(conn, &checked.changes.name, None)?;
         Ok(Self::Row::insert(conn, &checked.changes)?)
     }
 
@@ -191,7 +192,20 @@ impl Editable for Tags {
         checked: &CheckedTag,
         _ctx: Ctx,
     ) -> Result<bool, ApiError> {
+        unique_name(conn, &checked.changes.name, Some(id))?;
         Ok(Self::Row::update(conn, id, expected, &checked.changes)?)
+    }
+}
+
+/// A tag's name is its identity for editors (an article's tag list names tags by name): two
+/// live tags never share one. Eight identical creates at once make one tag; the NFD spelling
+/// of a name is the same name, since every name is stored NFC.
+fn unique_name(conn: &mut DbConnection, name: &str, except: Option<i64>) -> Result<(), ApiError> {
+    match db::named(conn, name, except)? {
+        Some((_, slug)) => Err(ApiError::Conflict(format!(
+            "a tag named `{name}` exists already: /api/v1/tags/{slug}"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -84,11 +84,8 @@ pub fn validate(input: &NewToken) -> Result<(Vec<Scope>, Option<i64>), ApiError>
     let mut errors = Vec::new();
     if input.name.trim().is_empty() || input.name.chars().count() > 200 {
         errors.push(FieldError::pointer("/name", "must be 1 to 200 characters"));
-    } else if !crate::domain::check::single_line(&input.name) {
-        errors.push(FieldError::pointer(
-            "/name",
-            crate::domain::check::SINGLE_LINE,
-        ));
+    } else if let Err(problem) = crate::domain::check::one_line(&input.name) {
+        errors.push(FieldError::pointer("/name", problem));
     }
     let mut scopes = Vec::new();
     if input.scopes.len() > MAX_SCOPES {

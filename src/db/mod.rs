@@ -143,7 +143,13 @@ pub fn establish(url: &str) -> Result<DbConnection, DbSetupError> {
                         .map_err(|e| DbSetupError::Directory(dir.display().to_string(), e))?;
                 }
             }
-            DbConnection::Sqlite(SqliteConnection::establish(path)?)
+            let mut conn = SqliteConnection::establish(path)?;
+            // Wait for a lock rather than fail at once, as pooled connections do: a connection
+            // closing elsewhere checkpoints the write-ahead log under an exclusive lock (a
+            // scratch database's first write lost that race under load: the flaky
+            // `export::bad_exports_and_callers_are_refused`).
+            conn.batch_execute("PRAGMA busy_timeout = 5000;")?;
+            DbConnection::Sqlite(conn)
         }
     })
 }

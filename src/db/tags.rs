@@ -120,6 +120,11 @@ pub fn ensure(
         .select((tags::id, tags::deleted_at))
         .first(conn)
         .optional()?;
+    let existing = match existing {
+        // A tag of the same name under another slug is the same tag (names are unique).
+        None => named(conn, name, None)?.map(|(id, _)| (id, None)),
+        found => found,
+    };
     match existing {
         Some((id, None)) => Ok(Some(id)),
         Some((_, Some(_))) => Ok(None),
@@ -147,6 +152,23 @@ pub fn ensure(
             Ok(Some(id))
         }
     }
+}
+
+/// The live tag named exactly `name` (NFC, as every name is stored), other than `except`: its
+/// id and slug. Tag names are unique among live tags; writes check it under the content lock,
+/// which runs content writes one at a time on either backend.
+pub fn named(
+    conn: &mut DbConnection,
+    name: &str,
+    except: Option<i64>,
+) -> QueryResult<Option<(i64, String)>> {
+    tags::table
+        .filter(tags::name.eq(name))
+        .filter(tags::deleted_at.is_null())
+        .filter(tags::id.ne(except.unwrap_or(0)))
+        .select((tags::id, tags::slug))
+        .first(conn)
+        .optional()
 }
 
 /// Publicly listed articles carrying the tag.

@@ -330,7 +330,10 @@ fn check_tags(tags: &[Value], checks: &mut Checks) -> Vec<(String, String)> {
                 format!("/tags/{i}"),
                 "must be a tag name, slug or {slug, name}",
             );
-        } else if name.chars().nth(max::NAME).is_some() || !super::check::single_line(&name) {
+        } else if name.chars().nth(max::NAME).is_some()
+            || super::check::one_line(&name).is_err()
+            || !super::check::has_base_character(&name)
+        {
             checks.add(
                 format!("/tags/{i}"),
                 format!("a tag name is one line of 1 to {} characters", max::NAME),

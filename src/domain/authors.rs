@@ -80,18 +80,62 @@ impl NewAuthor {
                     checks.length(label, &format!("/links/{i}/label"), 100);
                 }
                 let url = link.url.trim().to_owned();
-                let lower = url.to_ascii_lowercase();
-                let scheme_ok = lower.starts_with("https://")
-                    || lower.starts_with("http://")
-                    || lower.starts_with("mailto:");
-                if !scheme_ok || url.len() > max::URL {
+                if !is_link(&url) || url.len() > max::URL {
                     checks.add(
                         format!("/links/{i}/url"),
-                        "must be an http(s) or mailto URL of at most 2048 characters",
+                        "must be an http(s) URL with a host, or a mailto URL with an address, of at most 2048 characters",
                     );
                 }
                 link.url = url;
             }
+        }
+    }
+}
+
+/// An author's link: `http(s)` with a host (`https://` alone is not a link), or `mailto:` with
+/// an address.
+fn is_link(url: &str) -> bool {
+    match url::Url::parse(url) {
+        Ok(parsed) => match parsed.scheme() {
+            // `https:///x` parses with host `x` (WHATWG URLs skip the slashes): not as written.
+            "http" | "https" => {
+                parsed.host_str().is_some_and(|host| !host.is_empty())
+                    && url
+                        .split_once("://")
+                        .is_some_and(|(_, rest)| !rest.starts_with('/'))
+            }
+            "mailto" => parsed
+                .path()
+                .split_once('@')
+                .is_some_and(|(user, domain)| !user.is_empty() && !domain.is_empty()),
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    #[test]
+    fn links_have_a_host_or_an_address() {
+        for good in [
+            "https://ttxvn.vn/tac-gia/1",
+            "http://vietnamplus.vn",
+            "mailto:toasoan@ttxvn.vn",
+        ] {
+            assert!(super::is_link(good), "{good}");
+        }
+        for bad in [
+            "https://",
+            "http://",
+            "https:///duong-dan",
+            "mailto:",
+            "mailto:@",
+            "ftp://ttxvn.vn",
+            "javascript:alert(1)",
+            "ttxvn.vn",
+        ] {
+            assert!(!super::is_link(bad), "{bad}");
         }
     }
 }

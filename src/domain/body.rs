@@ -314,7 +314,10 @@ pub fn to_html(blocks: &[Block]) -> String {
             } => {
                 html.push_str("<figure>");
                 if let Some(src) = src.as_deref().filter(|s| is_safe_url(s)) {
-                    let alt = alt.as_deref().or(caption.as_deref()).unwrap_or("");
+                    // Never the caption: the figcaption says it already, and a screen reader
+                    // would read it twice. No alt text is `alt=""` (the image is described by
+                    // its caption, or decorative).
+                    let alt = alt.as_deref().unwrap_or("");
                     let sized = Sized {
                         width: *width,
                         height: *height,

@@ -70,8 +70,10 @@ impl Checks {
         let value = value.trim().to_owned();
         if value.is_empty() || sent_too_long {
             self.add(pointer, format!("must be 1 to {max} characters"));
-        } else if !single_line(&value) {
-            self.add(pointer, SINGLE_LINE);
+        } else if let Err(problem) = one_line(&value) {
+            self.add(pointer, problem);
+        } else if !has_base_character(&value) {
+            self.add(pointer, NO_BASE);
         }
         value
     }
@@ -85,8 +87,10 @@ impl Checks {
         let value = text(value)?;
         if sent_too_long {
             self.add(pointer, format!("must be at most {max} characters"));
-        } else if !single_line(&value) {
-            self.add(pointer, SINGLE_LINE);
+        } else if let Err(problem) = one_line(&value) {
+            self.add(pointer, problem);
+        } else if !has_base_character(&value) {
+            self.add(pointer, NO_BASE);
         }
         Some(value)
     }
@@ -201,6 +205,68 @@ pub fn single_line(value: &str) -> bool {
     !value.chars().any(char::is_control)
 }
 
+/// What a one-line text must not hold, said once each.
+pub const NO_BIDI: &str = "must not contain bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069): they reorder what is shown around the text";
+pub const NO_SEPARATOR: &str = "must be one line: no line or paragraph separator (U+2028, U+2029)";
+pub const NO_STRAY_FORMAT: &str = "must not contain a byte order mark (U+FEFF), nor a zero-width joiner or non-joiner (U+200D, U+200C) that does not sit between two letters";
+pub const NO_NONCHARACTER: &str =
+    "must not contain Unicode noncharacters (such as U+FFFE and U+FFFF)";
+pub const NO_BASE: &str =
+    "must have a visible character: not only combining marks or invisible characters";
+
+/// A one-line text as it is shown in lists, titles, feeds and terminals: no control character,
+/// no bidirectional override or isolate (they let a name reorder the text around it), no line
+/// or paragraph separator, no byte order mark, no zero-width joiner or non-joiner except
+/// between two visible characters (as in an emoji sequence or an Indic word), no noncharacter
+/// (XML cannot carry U+FFFE and U+FFFF). `Err` says which.
+pub fn one_line(value: &str) -> Result<(), &'static str> {
+    let chars: Vec<char> = value.chars().collect();
+    for (i, c) in chars.iter().copied().enumerate() {
+        let problem = match c {
+            c if c.is_control() => Some(SINGLE_LINE),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some(NO_BIDI),
+            '\u{2028}' | '\u{2029}' => Some(NO_SEPARATOR),
+            '\u{feff}' => Some(NO_STRAY_FORMAT),
+            '\u{200c}' | '\u{200d}' => {
+                // A combining mark may come first: `क्‍ष` joins after the virama.
+                let joins = |n: Option<&char>| {
+                    n.is_some_and(|n| {
+                        is_visible(*n) || unicode_normalization::char::is_combining_mark(*n)
+                    })
+                };
+                let between = i > 0 && joins(chars.get(i - 1)) && joins(chars.get(i + 1));
+                (!between).then_some(NO_STRAY_FORMAT)
+            }
+            c if is_noncharacter(c) => Some(NO_NONCHARACTER),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(problem);
+        }
+    }
+    Ok(())
+}
+
+/// U+FDD0-U+FDEF and the last two code points of every plane.
+fn is_noncharacter(c: char) -> bool {
+    let code = c as u32;
+    (0xfdd0..=0xfdef).contains(&code) || code & 0xfffe == 0xfffe
+}
+
+/// Invisible on their own: spaces, format characters a name may carry (zero-width space,
+/// joiners, marks of direction, the soft hyphen, the word joiner), combining marks.
+fn is_visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || unicode_normalization::char::is_combining_mark(c)
+        || matches!(c, '\u{00ad}' | '\u{034f}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+}
+
+/// Whether a name has something to show: a name made only of combining marks or invisible
+/// characters is no name.
+pub fn has_base_character(value: &str) -> bool {
+    value.chars().any(is_visible)
+}
+
 /// An ISO 3166-1 alpha-2 country code (`VN`, `SG`); lowercase is accepted.
 pub fn parse_country(value: &str) -> Result<String, String> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -243,5 +309,45 @@ mod tests {
             ["/name", "/name", "/name", "/name", "/country", "/language"]
         );
         assert!(language_ok("zh-Hant") && !language_ok("v"));
+    }
+
+    /// Finding 8 of the third hostile test: what a one-line text refuses, and what it keeps.
+    #[test]
+    fn one_line_texts_refuse_what_reorders_or_hides() {
+        for (text, problem) in [
+            ("Tô Lâm\u{202e}cba", NO_BIDI),
+            ("\u{202a}AMCC7", NO_BIDI),
+            ("SICW\u{2066}2022\u{2069}", NO_BIDI),
+            ("Tô Lâm\u{2028}Bộ trưởng", NO_SEPARATOR),
+            ("Tô Lâm\u{2029}", NO_SEPARATOR),
+            ("\u{feff}Tô Lâm", NO_STRAY_FORMAT),
+            ("Tô\u{feff}Lâm", NO_STRAY_FORMAT),
+            ("\u{200d}", NO_STRAY_FORMAT),
+            ("Tô \u{200d}Lâm", NO_STRAY_FORMAT),
+            ("Tô Lâm\u{200d}", NO_STRAY_FORMAT),
+            ("Tô Lâm\u{fffe}", NO_NONCHARACTER),
+            ("Tô Lâm\u{ffff}", NO_NONCHARACTER),
+            ("Tô Lâm\u{fdd0}", NO_NONCHARACTER),
+            ("Tô Lâm\u{10ffff}", NO_NONCHARACTER),
+            ("Tô\u{b}Lâm", SINGLE_LINE),
+        ] {
+            assert_eq!(one_line(text), Err(problem), "{text:?}");
+        }
+        // A joiner between two visible characters is part of the text: emoji sequences,
+        // Indic and Persian words.
+        for kept in [
+            "Tô Lâm",
+            "👩\u{200d}💻 Lập trình",
+            "क्\u{200d}ष",
+            "می\u{200c}خواهم",
+            "Trần\u{200b}Văn",
+        ] {
+            assert_eq!(one_line(kept), Ok(()), "{kept:?}");
+        }
+        let mut checks = Checks::default();
+        checks.name("\u{301}\u{323}\u{300}", "/name", 300);
+        checks.name("\u{200b}\u{200b}", "/name", 300);
+        assert_eq!(checks.0.len(), 2, "{:?}", checks.0);
+        assert!(has_base_character("a\u{301}") && !has_base_character("\u{301}"));
     }
 }

@@ -274,7 +274,13 @@ pub fn build(
     super::keys::mark(&resources::ARTICLE, row.id);
     let mut blocks: Vec<Block> = serde_json::from_str(&row.body)
         .map_err(|e| ApiError::Internal(format!("article {} has a bad body: {e}", row.id)))?;
-    show_media(&mut blocks, &parts.media);
+    // Readers get the item's alt text where the block has none; editors get the block as
+    // written, so that a GET-edit-PUT does not freeze the item's alt into the article.
+    show_media(
+        &mut blocks,
+        &parts.media,
+        options.audience != Audience::Editorial,
+    );
     Ok(Article {
         body_html: options.formats.html.then(|| body::to_html(&blocks)),
         body_text: options.formats.text.then(|| body::to_text(&blocks)),
@@ -420,11 +426,17 @@ pub fn load(
 }
 
 /// Fills each image block that names a media item from the item: its files, size and
-/// placeholder. An item purged from the store leaves the block its texts only.
-fn show_media(blocks: &mut [Block], media: &HashMap<i64, crate::db::media::MediaRow>) {
+/// placeholder, and (`with_alt`) its alt text when the block has none of its own. An item
+/// purged from the store leaves the block its texts only.
+fn show_media(
+    blocks: &mut [Block],
+    media: &HashMap<i64, crate::db::media::MediaRow>,
+    with_alt: bool,
+) {
     for block in blocks {
         let Block::Image {
             src,
+            alt,
             media: Some(id),
             width,
             height,
@@ -439,6 +451,9 @@ fn show_media(blocks: &mut [Block], media: &HashMap<i64, crate::db::media::Media
         let Some(row) = media.get(id).filter(|row| row.purged_at.is_none()) else {
             continue;
         };
+        if with_alt && alt.is_none() {
+            alt.clone_from(&row.alt);
+        }
         let shown = crate::media::rendition(row);
         *src = Some(shown.src);
         *width = Some(shown.width);

@@ -42,6 +42,9 @@ pub struct Avatar {
     pub width: u32,
     #[schema(example = 320)]
     pub height: u32,
+    /// The item's alt text, for the `<img alt>` of the picture.
+    #[schema(example = "Chân dung phóng viên Nguyễn Thu Hà")]
+    pub alt: Option<String>,
 }
 
 /// An author.
@@ -82,6 +85,7 @@ pub fn build(row: AuthorRow, avatar: Option<&MediaRow>, ctx: Ctx) -> Author {
                 src: shown.src,
                 width: shown.width,
                 height: shown.height,
+                alt: m.alt.clone(),
             }
         });
     Author {

@@ -32,6 +32,7 @@ mod sections;
 mod service;
 mod slots;
 mod tags;
+mod text;
 mod visibility;
 mod visits;
 pub mod webhooks;

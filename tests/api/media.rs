@@ -811,3 +811,84 @@ db_test!(
         }
     }
 );
+
+/// Finding 9 of the third hostile test: an image block without its own alt text showed the
+/// caption as `alt`; readers now get the media item's alt (the block as written stays with
+/// editors), author avatars carry theirs, and editing the item's alt shows on those pages at
+/// once, cached or not.
+db_test!(a_media_items_alt_text_reaches_readers, |app| {
+    let writer = app.writer();
+    let item = uploaded(&app, &writer, jpeg(900, 600)).await;
+    let id = item["id"].as_i64().expect("id");
+    let media_uri = format!("/api/v1/media/{id}");
+    let set_alt = |version: &'static str, alt: &'static str| {
+        let mut req = TestRequest::patch()
+            .uri(&media_uri)
+            .insert_header(("If-Match", version))
+            .set_json(json!({ "alt": alt }));
+        req = req.insert_header(("Content-Type", "application/merge-patch+json"));
+        req
+    };
+    let res = app
+        .with_token(&writer, set_alt("\"1\"", "Đoàn Việt Nam tại lễ khai mạc"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = article_with(
+        "Ảnh có mô tả",
+        json!([
+            {"type": "image", "media": id, "caption": "Lễ khai mạc Hội nghị AMCC7"},
+            {"type": "image", "media": id, "caption": "Ảnh thứ hai", "alt": "Mô tả riêng"},
+        ]),
+    );
+    let location = app.published_article(&writer, body).await;
+    let author = app
+        .create(
+            &writer,
+            "/api/v1/authors",
+            &json!({"name": "Phóng viên có ảnh", "avatar": id}),
+        )
+        .await;
+    assert_eq!(author.status, 201, "{}", author.text());
+    let author_uri = author.header("location").expect("location").to_owned();
+
+    let shown = app.get_ok(&format!("{location}?formats=html")).await["data"].clone();
+    assert_eq!(shown["body"][0]["alt"], "Đoàn Việt Nam tại lễ khai mạc");
+    assert_eq!(
+        shown["body"][1]["alt"], "Mô tả riêng",
+        "the block's own alt wins"
+    );
+    let html = shown["body_html"].as_str().expect("html");
+    assert!(
+        html.contains("alt=\"Đoàn Việt Nam tại lễ khai mạc\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("alt=\"Lễ khai mạc"),
+        "never the caption: {html}"
+    );
+    assert_eq!(
+        app.get_ok(&author_uri).await["data"]["avatar"]["alt"],
+        "Đoàn Việt Nam tại lễ khai mạc"
+    );
+    // Editors get the block as written: sent back, it does not freeze the item's alt.
+    let editorial = app
+        .with_token(&writer, TestRequest::get().uri(&location))
+        .await
+        .json();
+    assert!(
+        editorial["data"]["body"][0].get("alt").is_none(),
+        "{editorial}"
+    );
+
+    // Both pages are cached now; editing the item's alt shows on them at once.
+    let res = app
+        .with_token(&writer, set_alt("\"2\"", "Toàn cảnh hội trường"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let shown = app.get_ok(&format!("{location}?formats=html")).await["data"].clone();
+    assert_eq!(shown["body"][0]["alt"], "Toàn cảnh hội trường");
+    assert_eq!(
+        app.get_ok(&author_uri).await["data"]["avatar"]["alt"],
+        "Toàn cảnh hội trường"
+    );
+});

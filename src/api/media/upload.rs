@@ -98,15 +98,36 @@ pub(super) async fn read_form(
             }
             value.extend_from_slice(&chunk);
         }
+        // Stored NFC, as every text a JSON body carries.
         let text = || {
             String::from_utf8(value.clone())
+                .map(|text| crate::domain::text::nfc(&text))
                 .map_err(|_| ApiError::BadRequest(format!("`{name}` is not UTF-8 text")))
         };
+        // A field sent twice is refused, never the last one kept silently.
+        let once = |given: bool| match given {
+            true => Err(ApiError::BadRequest(format!(
+                "the form field `{name}` is given more than once"
+            ))),
+            false => Ok(()),
+        };
         match name.as_str() {
-            "file" => file = Some(value),
-            "alt" => texts.alt = Some(text()?),
-            "caption" => texts.caption = Some(text()?),
-            "credit" => texts.credit = Some(text()?),
+            "file" => {
+                once(file.is_some())?;
+                file = Some(value)
+            }
+            "alt" => {
+                once(texts.alt.is_some())?;
+                texts.alt = Some(text()?)
+            }
+            "caption" => {
+                once(texts.caption.is_some())?;
+                texts.caption = Some(text()?)
+            }
+            "credit" => {
+                once(texts.credit.is_some())?;
+                texts.credit = Some(text()?)
+            }
             other => {
                 return Err(ApiError::InvalidBody(vec![FieldError::pointer(
                     format!("/{other}"),
