@@ -812,10 +812,10 @@ db_test!(
     }
 );
 
-/// Finding 9 of the third hostile test: an image block without its own alt text showed the
-/// caption as `alt`; readers now get the media item's alt (the block as written stays with
-/// editors), author avatars carry theirs, and editing the item's alt shows on those pages at
-/// once, cached or not.
+// Finding 9 of the third hostile test: an image block without its own alt text showed the
+// caption as `alt`; readers now get the media item's alt (the block as written stays with
+// editors), author avatars carry theirs, and editing the item's alt shows on those pages at
+// once, cached or not.
 db_test!(a_media_items_alt_text_reaches_readers, |app| {
     let writer = app.writer();
     let item = uploaded(&app, &writer, jpeg(900, 600)).await;

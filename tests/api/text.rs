@@ -158,8 +158,8 @@ db_test!(author_links_need_a_host_and_forms_one_file, |app| {
     );
 });
 
-/// Every XML output, with prose holding each class of character XML 1.0 forbids, is made of
-/// XML characters only and parses.
+// Every XML output, with prose holding each class of character XML 1.0 forbids, is made of
+// XML characters only and parses.
 db_test!(xml_outputs_carry_prose_with_forbidden_characters, |app| {
     let writer = app.writer();
     let forbidden = "Đoạn\u{b}mềm\u{c}trang\u{1}điều khiển\u{fffe}\u{ffff} hết";
