@@ -173,6 +173,7 @@ fn serve(settings: Settings) -> CliResult {
             media: crate::media::MediaSettings {
                 max_bytes: settings.media_max_bytes,
                 max_pixels: settings.media_max_pixels,
+                max_decode_bytes: settings.media_max_decode_bytes,
             },
             limits: crate::api::limits::LimitSettings {
                 connections_per_client: settings.connections_per_client,

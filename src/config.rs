@@ -344,6 +344,11 @@ pub struct Settings {
         global = true
     )]
     pub media_max_pixels: u64,
+    /// The most memory one decoded image may take, in bytes: pixels × channels × bytes per
+    /// channel (a 16-bit RGBA pixel is 8). 422 past it, said before decoding; it is also what
+    /// every decode in the process may hold at once (the others wait their turn).
+    #[arg(long, env = "NEWSROOM_MEDIA_MAX_DECODE_BYTES", default_value_t = 256 * 1024 * 1024, global = true)]
+    pub media_max_decode_bytes: u64,
     /// The API's public base URL, for the `url` of webhook messages (default: `http://` and
     /// the bind address).
     #[arg(long, env = "NEWSROOM_API_URL", global = true)]

@@ -18,8 +18,66 @@ pub enum Rejected {
         height: u32,
         max_pixels: u64,
     },
+    /// Decoding would take more memory than `NEWSROOM_MEDIA_MAX_DECODE_BYTES` (422, said
+    /// before decoding): pixels × channels × bytes per channel.
+    TooMuchMemory {
+        width: u32,
+        height: u32,
+        bytes: u64,
+        max_bytes: u64,
+    },
     /// Truncated or corrupt (422).
     Corrupt(String),
+}
+
+/// What decoding may cost: the pixel cap and the memory cap (`MediaSettings`).
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeBounds {
+    pub max_pixels: u64,
+    pub max_bytes: u64,
+}
+
+/// An upload judged from its header alone: its format, and the bytes decoding it takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged {
+    pub format: Format,
+    pub decoded_bytes: u64,
+}
+
+/// Judges an upload from its header, decoding nothing: its format, then its size against the
+/// pixel cap, then the memory its pixels take decoded (pixels × the colour type's bytes per
+/// pixel: a 16-bit RGBA PNG takes 8 a pixel, so 7000 × 7000 of it is 392 MB however few bytes
+/// the file has) against the memory cap.
+pub fn judge(bytes: &[u8], bounds: DecodeBounds) -> Result<Judged, Rejected> {
+    let format = Format::sniff(bytes).ok_or(Rejected::Unsupported)?;
+    let reader = || ImageReader::with_format(Cursor::new(bytes), image_format(format));
+    let (width, height) = match crate::domain::media::declared_size(format, bytes) {
+        Some(size) => size,
+        None => reader().into_dimensions().map_err(corrupt)?,
+    };
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > bounds.max_pixels {
+        return Err(Rejected::TooLarge {
+            width,
+            height,
+            max_pixels: bounds.max_pixels,
+        });
+    }
+    let decoder = reader().into_decoder().map_err(corrupt)?;
+    let per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
+    let decoded_bytes = pixels.saturating_mul(per_pixel);
+    if decoded_bytes > bounds.max_bytes {
+        return Err(Rejected::TooMuchMemory {
+            width,
+            height,
+            bytes: decoded_bytes,
+            max_bytes: bounds.max_bytes,
+        });
+    }
+    Ok(Judged {
+        format,
+        decoded_bytes,
+    })
 }
 
 /// An upload as it is kept: its facts, the stored original (metadata stripped, pixels upright),
@@ -51,28 +109,21 @@ fn corrupt(e: impl std::fmt::Display) -> Rejected {
     Rejected::Corrupt(e.to_string())
 }
 
-/// Judges, decodes and strips an upload. The pixel count is read from the header and refused
-/// before anything is decoded (a decompression bomb never allocates), and the decoder is held
-/// to the memory that pixel count needs.
-pub fn prepare(bytes: &[u8], max_pixels: u64) -> Result<Prepared, Rejected> {
-    let format = Format::sniff(bytes).ok_or(Rejected::Unsupported)?;
+/// Judges, decodes and strips an upload. The pixel count and the decoded size are read from
+/// the header and refused before anything is decoded (a decompression bomb never allocates),
+/// and the decoder is held to the memory the header promised.
+pub fn prepare(bytes: &[u8], bounds: DecodeBounds) -> Result<Prepared, Rejected> {
+    let Judged {
+        format,
+        decoded_bytes,
+    } = judge(bytes, bounds)?;
     let reader = || ImageReader::with_format(Cursor::new(bytes), image_format(format));
-    let (width, height) = match crate::domain::media::declared_size(format, bytes) {
-        Some(size) => size,
-        None => reader().into_dimensions().map_err(corrupt)?,
-    };
-    if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(Rejected::TooLarge {
-            width,
-            height,
-            max_pixels,
-        });
-    }
     // Metadata out first: a file whose structure does not hold together stops here.
     let stripped = strip(format, bytes).map_err(corrupt)?;
     let mut decoder = reader().into_decoder().map_err(corrupt)?;
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(max_pixels.saturating_mul(8));
+    // Room for the decoder's own buffers beside the image; the memory cap was checked above.
+    limits.max_alloc = Some(decoded_bytes.saturating_mul(2).max(16 * 1024 * 1024));
     decoder.set_limits(limits).map_err(corrupt)?;
     let orientation = decoder
         .orientation()

@@ -25,6 +25,12 @@ pub struct MediaSettings {
     /// The most pixels decoded (`NEWSROOM_MEDIA_MAX_PIXELS`, 50 million): 422 past it, before
     /// decoding.
     pub max_pixels: u64,
+    /// The most memory one decoded image may take (`NEWSROOM_MEDIA_MAX_DECODE_BYTES`, 256 MiB):
+    /// pixels × channels × bytes per channel, 422 past it, before decoding. It is also the
+    /// budget every decode in the process shares (uploads and variant jobs): a decode waits
+    /// until its size fits beside the others, so decoded images never hold more than this at
+    /// once, however many uploads are in flight.
+    pub max_decode_bytes: u64,
 }
 
 impl Default for MediaSettings {
@@ -32,8 +38,25 @@ impl Default for MediaSettings {
         MediaSettings {
             max_bytes: 20 * 1024 * 1024,
             max_pixels: 50_000_000,
+            max_decode_bytes: 256 * 1024 * 1024,
         }
     }
+}
+
+impl MediaSettings {
+    pub fn decode_bounds(&self) -> image::DecodeBounds {
+        image::DecodeBounds {
+            max_pixels: self.max_pixels,
+            max_bytes: self.max_decode_bytes,
+        }
+    }
+}
+
+/// The decode budget in KiB permits (a semaphore counts in `u32`).
+fn kib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(1024))
+        .unwrap_or(u32::MAX)
+        .max(1)
 }
 
 /// The library: its store, its bounds, the key its file names are made with, and a bell that
@@ -43,6 +66,8 @@ pub struct Media {
     pub settings: MediaSettings,
     name_key: Vec<u8>,
     wake: tokio::sync::Notify,
+    /// What decodes may hold at once, in KiB (`MediaSettings::max_decode_bytes`).
+    decode_budget: Arc<tokio::sync::Semaphore>,
     /// Small files as last read (their names' bytes never change), so that serving a variant
     /// is a memory read: at most `HOT_BYTES` in all, files up to `HOT_FILE_BYTES` each, for a
     /// minute (a purge on another instance reaches this one within it).
@@ -56,9 +81,27 @@ const HOT_FILE_BYTES: usize = 1024 * 1024;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 impl Media {
+    /// Waits until `bytes` of decoded image fit in the budget; the room is given back when the
+    /// permit is dropped. A decode larger than the whole budget (the cap was lowered after an
+    /// upload) waits for all of it.
+    pub async fn decode_room(
+        &self,
+        bytes: u64,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let whole = kib(self.settings.max_decode_bytes);
+        self.decode_budget
+            .clone()
+            .acquire_many_owned(kib(bytes).min(whole))
+            .await
+            .map_err(|_| ApiError::Unavailable)
+    }
+
     pub fn new(store: MediaStore, settings: MediaSettings, name_key: Vec<u8>) -> Arc<Media> {
         Arc::new(Media {
             store,
+            decode_budget: Arc::new(tokio::sync::Semaphore::new(
+                kib(settings.max_decode_bytes) as usize
+            )),
             settings,
             name_key,
             wake: tokio::sync::Notify::new(),
@@ -280,10 +323,20 @@ pub async fn make_variants(
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::Internal(format!("the original of media {id} is missing")))?;
     let format = format_of(&row);
+    // The original passed the caps when it was uploaded; its decode still waits for room.
+    let unbounded = image::DecodeBounds {
+        max_pixels: u64::MAX,
+        max_bytes: u64::MAX,
+    };
+    let cost = image::judge(&original.bytes, unbounded)
+        .map(|judged| judged.decoded_bytes)
+        .map_err(|e| ApiError::Internal(format!("media {id}: {e:?}")))?;
+    let room = media.decode_room(cost).await?;
     let rendered = actix_web::web::block(move || image::render_variants(&original.bytes, format))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("media {id}: {e:?}")))?;
+    drop(room);
     for variant in rendered {
         media
             .store

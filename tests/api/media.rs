@@ -91,14 +91,35 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 /// A PNG whose header says 10,000 × 6,000 (60 megapixels) and nothing else is there.
 fn png_bomb() -> Vec<u8> {
+    png_header(10_000, 6_000, 8, 2)
+}
+
+/// The signature and IHDR of a PNG: size, bit depth, colour type (2 RGB, 6 RGBA).
+fn png_header(width: u32, height: u32, depth: u8, color: u8) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend_from_slice(&10_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&6_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[depth, color, 0, 0, 0]);
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     out.extend_from_slice(&13u32.to_be_bytes());
     out.extend_from_slice(&ihdr);
     out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    out
+}
+
+/// A 16-bit RGBA PNG of 7000 × 7000 (49 megapixels, under the pixel cap) with the start of its
+/// pixel data: 392 MB decoded, whatever the file's size (the hostile test's was 381 KB).
+fn deep_png() -> Vec<u8> {
+    let mut out = png_header(7_000, 7_000, 16, 6);
+    let mut idat = b"IDAT".to_vec();
+    idat.extend_from_slice(&[0x78, 0x9c, 0x63, 0x00, 0x00]);
+    out.extend_from_slice(&((idat.len() - 4) as u32).to_be_bytes());
+    out.extend_from_slice(&idat);
+    out.extend_from_slice(&crc32(&idat).to_be_bytes());
+    let iend = b"IEND".to_vec();
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&iend);
+    out.extend_from_slice(&crc32(&iend).to_be_bytes());
     out
 }
 
@@ -891,4 +912,38 @@ db_test!(a_media_items_alt_text_reaches_readers, |app| {
         app.get_ok(&author_uri).await["data"]["avatar"]["alt"],
         "Toàn cảnh hội trường"
     );
+});
+
+// Finding 3 of the third hostile test: a 16-bit RGBA PNG of 7000 x 7000 passed the pixel cap
+// and took about 450 MB to decode. Decoding is bounded by bytes (pixels x channels x depth):
+// past NEWSROOM_MEDIA_MAX_DECODE_BYTES (256 MiB) it is a 422 before anything is decoded, and
+// nothing is kept. (`bench/decode.sh` measures the peak with eight in flight.)
+db_test!(uploads_are_bounded_by_the_memory_they_take_decoded, |app| {
+    let writer = app.writer();
+    let res = upload(&app, &writer, "image/png", deep_png()).await;
+    let problem = res.problem(422, "validation");
+    let detail = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("7000 × 7000") && detail.contains("392000000 bytes"),
+        "{problem}"
+    );
+    // The same size in 8-bit RGB (147 MB decoded) is under the memory cap: it gets past the
+    // check and stops only where its pixel data is missing.
+    let res = upload(&app, &writer, "image/png", {
+        let mut shallow = deep_png();
+        shallow[24] = 8;
+        shallow[25] = 2;
+        let crc = crc32(&shallow[12..29]);
+        shallow[29..33].copy_from_slice(&crc.to_be_bytes());
+        shallow
+    })
+    .await;
+    let problem = res.problem(422, "validation");
+    let detail = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(detail.contains("cannot be read"), "{problem}");
+    let list = app
+        .with_token(&writer, TestRequest::get().uri("/api/v1/media"))
+        .await
+        .json();
+    assert_eq!(list["meta"]["total"], 0, "nothing refused was kept");
 });

@@ -20,7 +20,7 @@ use crate::domain::kinds::ChangeAction;
 use crate::domain::media::Format;
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::media::image::{prepare, Rejected};
+use crate::media::image::{judge, prepare, Rejected};
 use crate::media::store::Fetched;
 use crate::media::{files, make_variants, Media};
 use crate::views::envelope::{ItemResponse, ListResponse};

@@ -39,6 +39,18 @@ pub(super) fn rejected(rejection: Rejected) -> ApiError {
                  the service decodes"
             ),
         )]),
+        Rejected::TooMuchMemory {
+            width,
+            height,
+            bytes,
+            max_bytes,
+        } => ApiError::Validation(vec![FieldError::pointer(
+            "",
+            format!(
+                "the image is {width} × {height} pixels that take {bytes} bytes decoded, over \
+                 the {max_bytes} bytes the service decodes (NEWSROOM_MEDIA_MAX_DECODE_BYTES)"
+            ),
+        )]),
         Rejected::Corrupt(why) => ApiError::Validation(vec![FieldError::pointer(
             "",
             format!("the image cannot be read: {why}"),
@@ -220,11 +232,16 @@ pub async fn upload_media(
             ctx,
         ));
     }
-    let max_pixels = media.settings.max_pixels;
-    let prepared = web::block(move || prepare(&bytes, max_pixels).map(|p| (p, bytes.len())))
+    let bounds = media.settings.decode_bounds();
+    // The header says what decoding costs: refused past the caps, else it waits for room in
+    // the process's decode budget (decision 0019).
+    let judged = judge(&bytes, bounds).map_err(rejected)?;
+    let room = media.decode_room(judged.decoded_bytes).await?;
+    let prepared = web::block(move || prepare(&bytes, bounds).map(|p| (p, bytes.len())))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(rejected)?;
+    drop(room);
     let (prepared, uploaded) = prepared;
     let name = media.stem(&sha256);
     let new = NewMedia {
