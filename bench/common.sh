@@ -1,5 +1,6 @@
 # What every benchmark script sets up; sourced from bench/*.sh at the repository root.
-# bench_setup: the tools (wrk, taskset) and the release build, whose binary is "$bin".
+# bench_setup: the tools (wrk, taskset) and the release build, whose binary is "$bin"
+# (NEWSROOM_BIN=<binary> to measure another build, such as the one before a change).
 # bench_database <work dir> <sqlite|postgres>: a fresh database for the run, its URL in "$url".
 
 bench_setup() {
@@ -10,8 +11,13 @@ bench_setup() {
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
-  cargo build --release --locked -q
-  bin="$CARGO_TARGET_DIR/release/newsroom"
+  # NEWSROOM_BIN runs another build (the one before a change, for a before-and-after).
+  if [ -n "${NEWSROOM_BIN:-}" ]; then
+    bin="$NEWSROOM_BIN"
+  else
+    cargo build --release --locked -q
+    bin="$CARGO_TARGET_DIR/release/newsroom"
+  fi
 }
 
 bench_database() {

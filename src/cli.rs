@@ -289,7 +289,8 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
             expires_in,
         } => {
             let input = crate::api::tokens::NewToken {
-                name,
+                // Stored NFC, as every name a request carries.
+                name: crate::domain::text::nfc(&name),
                 scopes,
                 expires_in_days: expires_in,
             };

@@ -33,7 +33,7 @@ use crate::views::people::{Person, PersonRef};
         (name = "sections", description = "Chuyên mục: the portal's menu as a tree, and the articles of each section"),
         (name = "slots", description = "Vị trí: curated, ordered placements of articles on the portal's pages"),
         (name = "changes", description = "Thay đổi: every content change in commit order, for mirrors and caches"),
-        (name = "feeds", description = "Nguồn tin: RSS, Atom and JSON feeds, sitemaps and the Google News sitemap of the portal's articles"),
+        (name = "feeds", description = "Nguồn tin: RSS, Atom and JSON feeds, sitemaps and the Google News sitemap of the portal's articles. The XML documents carry only what XML 1.0 can: in prose (a lead, a paragraph) a control character other than tab and line breaks is written as a space and U+FFFE/U+FFFF are left out; one-line texts (titles, names) never hold them, since a write refuses them with a 422"),
         (name = "webhooks", description = "Webhooks (admin): signed deliveries of content changes, with retries"),
         (name = "tokens", description = "API tokens (admin)"),
         (name = "service", description = "Health checks and this document"),
