@@ -65,18 +65,34 @@ fn lock_file(url: &str, suffix: &str) -> Result<File, DbSetupError> {
 
 /// What a server holds while it runs: the database is in use.
 pub fn occupy(url: &str) -> Result<Held, DbSetupError> {
+    wait_for(
+        url,
+        ".lock",
+        ("pg_advisory_lock_shared", OCCUPANCY_KEY),
+        File::lock_shared,
+    )
+}
+
+/// Takes a lock, waiting for it: a file lock beside an SQLite database (`suffix`), or an
+/// advisory lock on a connection of its own.
+fn wait_for(
+    url: &str,
+    suffix: &str,
+    (function, key): (&str, i32),
+    lock: fn(&File) -> std::io::Result<()>,
+) -> Result<Held, DbSetupError> {
     match Backend::of(url) {
         Backend::Sqlite => {
-            let file = lock_file(url, ".lock")?;
-            file.lock_shared()
-                .map_err(|e| DbSetupError::Lock(format!("{}.lock", sqlite_path(url)), e))?;
+            let file = lock_file(url, suffix)?;
+            lock(&file)
+                .map_err(|e| DbSetupError::Lock(format!("{}{suffix}", sqlite_path(url)), e))?;
             Ok(Held {
                 _holder: Holder::File(file),
             })
         }
         Backend::Postgres => {
             let mut conn = establish(url)?;
-            conn.batch_execute(&advisory("pg_advisory_lock_shared", OCCUPANCY_KEY))?;
+            conn.batch_execute(&advisory(function, key))?;
             Ok(Held {
                 _holder: Holder::Connection(Box::new(conn)),
             })
@@ -115,21 +131,10 @@ pub fn take_over(url: &str) -> Result<Option<Held>, DbSetupError> {
 
 /// The setup lock, waited for: one instance at a time migrates, fills and seeds.
 pub fn setup(url: &str) -> Result<Held, DbSetupError> {
-    match Backend::of(url) {
-        Backend::Sqlite => {
-            let file = lock_file(url, ".setup-lock")?;
-            file.lock()
-                .map_err(|e| DbSetupError::Lock(format!("{}.setup-lock", sqlite_path(url)), e))?;
-            Ok(Held {
-                _holder: Holder::File(file),
-            })
-        }
-        Backend::Postgres => {
-            let mut conn = establish(url)?;
-            conn.batch_execute(&advisory("pg_advisory_lock", SETUP_KEY))?;
-            Ok(Held {
-                _holder: Holder::Connection(Box::new(conn)),
-            })
-        }
-    }
+    wait_for(
+        url,
+        ".setup-lock",
+        ("pg_advisory_lock", SETUP_KEY),
+        File::lock,
+    )
 }

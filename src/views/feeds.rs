@@ -5,6 +5,8 @@
 use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
 
+use crate::domain::body::escape_into;
+
 /// The feed as a whole.
 pub struct Channel<'a> {
     pub title: &'a str,
@@ -37,20 +39,17 @@ pub struct FeedItem {
 /// soft line break a word processor pastes), and U+FFFE and U+FFFF are left out. One-line texts
 /// never hold them (a write refuses them), so this only ever touches prose and older data.
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            '\u{0}'..='\u{1f}' => out.push(' '),
-            '\u{fffe}' | '\u{ffff}' => {}
-            other => out.push(other),
-        }
-    }
+    let carried: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(c),
+            '\u{0}'..='\u{1f}' => Some(' '),
+            '\u{fffe}' | '\u{ffff}' => None,
+            other => Some(other),
+        })
+        .collect();
+    let mut out = String::with_capacity(carried.len());
+    escape_into(&mut out, &carried);
     out
 }
 

@@ -871,6 +871,11 @@ fn counting_listener(address: &str) -> (u16, std::sync::Arc<std::sync::atomic::A
     (port, seen)
 }
 
+/// What a counting listener has seen so far.
+fn seen(counter: &std::sync::atomic::AtomicUsize) -> usize {
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// A server with an admin token, a webhook per URL for `tag.created`, and one tag created;
 /// returns each webhook's first delivery once it has been attempted.
 fn attempt_deliveries(server: &Server, urls: &[String]) -> Vec<serde_json::Value> {
@@ -963,16 +968,8 @@ fn webhooks_ignore_proxy_variables_and_check_targets_through_their_own_proxy() {
         "the target is checked through a proxy: {first:?}"
     );
     drop(server);
-    assert_eq!(
-        proxied.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "nothing went to the proxy"
-    );
-    assert_eq!(
-        reached.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "nothing reached localhost"
-    );
+    assert_eq!(seen(&proxied), 0, "nothing went to the proxy");
+    assert_eq!(seen(&reached), 0, "nothing reached localhost");
 
     // The proxy set for webhooks is the one used (here with private targets allowed).
     let mut open = through.to_vec();
@@ -980,16 +977,8 @@ fn webhooks_ignore_proxy_variables_and_check_targets_through_their_own_proxy() {
     let server = Server::start_env(None, &open, &[]);
     let first = attempt_deliveries(&server, std::slice::from_ref(&target));
     assert_eq!(first[0]["status"], "delivered", "{first:?}");
-    assert_eq!(
-        proxied.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "sent through the proxy"
-    );
-    assert_eq!(
-        reached.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "the proxy answered"
-    );
+    assert_eq!(seen(&proxied), 1, "sent through the proxy");
+    assert_eq!(seen(&reached), 0, "the proxy answered");
 }
 
 /// Finding 4 again, the ranges: 198.18.0.0/15, 192.0.0.0/24, 64:ff9b::/96, ::/96, fec0::/10
@@ -1081,12 +1070,8 @@ fn webhooks_never_reach_reserved_ranges_in_a_loopback_only_namespace() {
         assert!(error.contains("private"), "{url}: {first}");
     }
     drop(guarded);
-    for (address, seen) in addresses.iter().zip(&counters) {
-        assert_eq!(
-            seen.load(std::sync::atomic::Ordering::SeqCst),
-            0,
-            "{address} was reached"
-        );
+    for (address, counter) in addresses.iter().zip(&counters) {
+        assert_eq!(seen(counter), 0, "{address} was reached");
     }
     // Each address answers when private targets are allowed: the refusal was the guard's.
     let open = Server::start_with(None, &["--webhook-timeout", "2", "--webhook-allow-private"]);
