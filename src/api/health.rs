@@ -84,8 +84,8 @@ pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse 
 pub struct MetricsHere(pub bool);
 
 /// Prometheus metrics in the text exposition format: requests by route template (or
-/// `unmatched`), method (or `other` for a method HTTP does not register) and status, latency histograms, database pool connections and waits, response cache hits,
-/// misses and bytes, the visit queue and flush time, the webhook outbox and failed attempts,
+/// `unmatched`), method (or `other` for a method HTTP does not register) and status, latency
+/// histograms, database pool connections and waits, response cache hits, misses and bytes, the visit queue and flush time, the webhook outbox and failed attempts,
 /// build info. With `NEWSROOM_METRICS_BIND` set it is served there and not here (404).
 #[utoipa::path(
     tag = "service",

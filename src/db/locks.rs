@@ -18,7 +18,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::{establish, sqlite_path, Backend, DbConnection, DbSetupError};
+use super::{establish, parent_directory, sqlite_path, Backend, DbConnection, DbSetupError};
 
 /// The advisory locks' first keys ("news" in ASCII, and the next number); the second key is
 /// the schema's name hashed, so that databases in schemas of one PostgreSQL database (as the
@@ -47,20 +47,17 @@ struct Taken {
     taken: bool,
 }
 
-fn lock_file(url: &str, suffix: &str) -> Result<File, DbSetupError> {
+/// The lock file beside an SQLite database, and its path (for errors).
+fn lock_file(url: &str, suffix: &str) -> Result<(File, String), DbSetupError> {
     let path = format!("{}{suffix}", sqlite_path(url));
-    if let Some(dir) = std::path::Path::new(&path).parent() {
-        if !dir.as_os_str().is_empty() && !dir.exists() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbSetupError::Directory(dir.display().to_string(), e))?;
-        }
-    }
-    OpenOptions::new()
+    parent_directory(&path)?;
+    let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| DbSetupError::Lock(path, e))
+        .map_err(|e| DbSetupError::Lock(path.clone(), e))?;
+    Ok((file, path))
 }
 
 /// What a server holds while it runs: the database is in use.
@@ -83,9 +80,8 @@ fn wait_for(
 ) -> Result<Held, DbSetupError> {
     match Backend::of(url) {
         Backend::Sqlite => {
-            let file = lock_file(url, suffix)?;
-            lock(&file)
-                .map_err(|e| DbSetupError::Lock(format!("{}{suffix}", sqlite_path(url)), e))?;
+            let (file, path) = lock_file(url, suffix)?;
+            lock(&file).map_err(|e| DbSetupError::Lock(path, e))?;
             Ok(Held {
                 _holder: Holder::File(file),
             })
@@ -104,15 +100,13 @@ fn wait_for(
 pub fn take_over(url: &str) -> Result<Option<Held>, DbSetupError> {
     match Backend::of(url) {
         Backend::Sqlite => {
-            let file = lock_file(url, ".lock")?;
+            let (file, path) = lock_file(url, ".lock")?;
             match file.try_lock() {
                 Ok(()) => Ok(Some(Held {
                     _holder: Holder::File(file),
                 })),
                 Err(TryLockError::WouldBlock) => Ok(None),
-                Err(TryLockError::Error(e)) => {
-                    Err(DbSetupError::Lock(format!("{}.lock", sqlite_path(url)), e))
-                }
+                Err(TryLockError::Error(e)) => Err(DbSetupError::Lock(path, e)),
             }
         }
         Backend::Postgres => {

@@ -131,18 +131,24 @@ pub enum DbSetupError {
     Lock(String, std::io::Error),
 }
 
+/// Makes the directory a file of the database goes in, when it is missing.
+pub(crate) fn parent_directory(path: &str) -> Result<(), DbSetupError> {
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbSetupError::Directory(dir.display().to_string(), e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens one connection of the backend the URL names, reporting the backend's own error.
 pub fn establish(url: &str) -> Result<DbConnection, DbSetupError> {
     Ok(match Backend::of(url) {
         Backend::Postgres => DbConnection::Pg(PgConnection::establish(url)?),
         Backend::Sqlite => {
             let path = sqlite_path(url);
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() && !dir.exists() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| DbSetupError::Directory(dir.display().to_string(), e))?;
-                }
-            }
+            parent_directory(path)?;
             let mut conn = SqliteConnection::establish(path)?;
             // Wait for a lock rather than fail at once, as pooled connections do: a connection
             // closing elsewhere checkpoints the write-ahead log under an exclusive lock (a

@@ -109,14 +109,14 @@ fn corrupt(e: impl std::fmt::Display) -> Rejected {
     Rejected::Corrupt(e.to_string())
 }
 
-/// Judges, decodes and strips an upload. The pixel count and the decoded size are read from
-/// the header and refused before anything is decoded (a decompression bomb never allocates),
-/// and the decoder is held to the memory the header promised.
-pub fn prepare(bytes: &[u8], bounds: DecodeBounds) -> Result<Prepared, Rejected> {
+/// Decodes and strips an upload `judge` let through (its pixel count and decoded size were
+/// read from the header and checked before anything is decoded: a decompression bomb never
+/// allocates); the decoder is held to the memory the header promised.
+pub fn prepare(bytes: &[u8], judged: Judged) -> Result<Prepared, Rejected> {
     let Judged {
         format,
         decoded_bytes,
-    } = judge(bytes, bounds)?;
+    } = judged;
     let reader = || ImageReader::with_format(Cursor::new(bytes), image_format(format));
     // Metadata out first: a file whose structure does not hold together stops here.
     let stripped = strip(format, bytes).map_err(corrupt)?;

@@ -110,43 +110,32 @@ pub(super) async fn read_form(
             }
             value.extend_from_slice(&chunk);
         }
-        // Stored NFC, as every text a JSON body carries.
-        let text = || {
-            String::from_utf8(value.clone())
-                .map(|text| crate::domain::text::nfc(&text))
-                .map_err(|_| ApiError::BadRequest(format!("`{name}` is not UTF-8 text")))
-        };
         // A field sent twice is refused, never the last one kept silently.
-        let once = |given: bool| match given {
-            true => Err(ApiError::BadRequest(format!(
-                "the form field `{name}` is given more than once"
-            ))),
-            false => Ok(()),
-        };
-        match name.as_str() {
+        let twice =
+            || ApiError::BadRequest(format!("the form field `{name}` is given more than once"));
+        let slot = match name.as_str() {
+            "file" if file.is_some() => return Err(twice()),
             "file" => {
-                once(file.is_some())?;
-                file = Some(value)
+                file = Some(value);
+                continue;
             }
-            "alt" => {
-                once(texts.alt.is_some())?;
-                texts.alt = Some(text()?)
-            }
-            "caption" => {
-                once(texts.caption.is_some())?;
-                texts.caption = Some(text()?)
-            }
-            "credit" => {
-                once(texts.credit.is_some())?;
-                texts.credit = Some(text()?)
-            }
+            "alt" => &mut texts.alt,
+            "caption" => &mut texts.caption,
+            "credit" => &mut texts.credit,
             other => {
                 return Err(ApiError::InvalidBody(vec![FieldError::pointer(
                     format!("/{other}"),
                     "unknown form field (the fields are file, alt, caption, credit)",
                 )]))
             }
+        };
+        if slot.is_some() {
+            return Err(twice());
         }
+        // Stored NFC, as every text a JSON body carries.
+        let text = String::from_utf8(value)
+            .map_err(|_| ApiError::BadRequest(format!("`{name}` is not UTF-8 text")))?;
+        *slot = Some(crate::domain::text::nfc(&text));
     }
     let file = file
         .ok_or_else(|| ApiError::InvalidBody(vec![FieldError::pointer("/file", "is required")]))?;
@@ -237,7 +226,7 @@ pub async fn upload_media(
     // the process's decode budget (decision 0019).
     let judged = judge(&bytes, bounds).map_err(rejected)?;
     let room = media.decode_room(judged.decoded_bytes).await?;
-    let prepared = web::block(move || prepare(&bytes, bounds).map(|p| (p, bytes.len())))
+    let prepared = web::block(move || prepare(&bytes, judged).map(|p| (p, bytes.len())))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(rejected)?;
