@@ -26,7 +26,7 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
             let started = std::time::Instant::now();
-            let (scanned, changed) = db::mentions::relink_all(&mut conn)?;
+            let (scanned, changed) = db::mentions::relink_all(&mut conn, Clock::System.now())?;
             println!(
                 "scanned {scanned} articles for mentions, {changed} changed, in {:.1} s",
                 started.elapsed().as_secs_f64()
@@ -73,8 +73,11 @@ pub fn run(command: Option<Command>, settings: Settings) -> CliResult {
             let mut conn = pool.get()?;
             let started = std::time::Instant::now();
             let indexed = db::search::reindex_all_now(&mut conn, Clock::System.now())?;
+            // Stored representations are rendered again: on first read, and ahead of reads by
+            // the server's fill.
+            db::renditions::clear(&mut conn)?;
             println!(
-                "indexed {indexed} items for search in {:.1} s",
+                "indexed {indexed} items for search in {:.1} s; stored representations cleared",
                 started.elapsed().as_secs_f64()
             );
             Ok(())
@@ -262,6 +265,7 @@ fn serve(settings: Settings) -> CliResult {
         crate::media::spawn_worker(media, pool.clone(), Clock::System);
         crate::webhooks::spawn_worker(webhooks.clone());
         spawn_publication_watch(pool.clone(), cache.clone(), webhooks);
+        spawn_rendition_fill(pool.clone(), settings.renditions_ahead, tz);
         spawn_cache_poller(cache, pool);
         spawn_refused_reporter();
         server.await?;
@@ -351,7 +355,10 @@ fn spawn_relinker(pool: db::DbPool, cache: Arc<ResponseCache>) {
         let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
         loop {
             ticks.tick().await;
-            let relinked = db::run(&pool, |conn| Ok(db::mentions::relink_pending(conn)?)).await;
+            let relinked = db::run(&pool, |conn| {
+                Ok(db::mentions::relink_pending(conn, Clock::System.now())?)
+            })
+            .await;
             match relinked {
                 Ok(Some((scanned, changed))) => {
                     if changed > 0 {
@@ -416,6 +423,44 @@ fn spawn_refused_reporter() {
                      line, URI or head too large, head too slow)"
                 );
             }
+        }
+    });
+}
+
+/// Renders the stored representations the newest `ahead` public articles lack (after an
+/// upgrade, an import, a reindex, or a change that made them stale), a page at a time with a
+/// pause between pages so that readers keep the connections; starts over each minute.
+fn spawn_rendition_fill(pool: db::DbPool, ahead: u64, tz: crate::domain::time::PortalTz) {
+    const PAGE: i64 = 50;
+    if ahead == 0 {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let mut offset = 0;
+        loop {
+            let ctx = crate::views::Ctx {
+                tz,
+                now: Clock::System.now(),
+            };
+            let step = db::run(&pool, move |conn| {
+                crate::api::articles::fill_renditions(conn, offset, PAGE, ctx)
+            })
+            .await;
+            let pause = match step {
+                Ok((seen, _)) if seen as i64 == PAGE && offset + PAGE < ahead as i64 => {
+                    offset += PAGE;
+                    Duration::from_millis(100)
+                }
+                Ok(_) => {
+                    offset = 0;
+                    Duration::from_secs(60)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot render stored representations; will retry");
+                    Duration::from_secs(10)
+                }
+            };
+            actix_web::rt::time::sleep(pause).await;
         }
     });
 }

@@ -315,6 +315,16 @@ pub struct Settings {
         global = true
     )]
     pub search_fill_inline: u64,
+    /// How many of the newest public articles get their stored representations rendered ahead
+    /// of reads, in the background (decision 0020); older ones are rendered on first read. 0
+    /// turns the fill off.
+    #[arg(
+        long,
+        env = "NEWSROOM_RENDITIONS_AHEAD",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub renditions_ahead: u64,
     /// Where media files are kept: a directory, or `s3://bucket/prefix` (credentials, region
     /// and endpoint from the usual `AWS_*` variables: `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`
     /// for a local S3-compatible server).

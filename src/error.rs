@@ -383,7 +383,10 @@ pub async fn problem_middleware(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // The path only: a query may carry a secret (a token pasted as `?access_token=`), and a
     // problem must never echo it back.
-    let instance = req.path().to_owned();
+    // The URI's parts are shared bytes: cloning it copies no path (a clone of the request itself
+    // would keep the router from writing the match into it).
+    let uri = req.uri().clone();
+    let instance = || uri.path();
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(error) => {
@@ -394,7 +397,7 @@ pub async fn problem_middleware(
             };
             return Err(actix_web::error::InternalError::from_response(
                 "error",
-                fix_problem(response, &instance),
+                fix_problem(response, instance()),
             )
             .into());
         }
@@ -413,9 +416,9 @@ pub async fn problem_middleware(
                     fixed.headers_mut().insert(name.clone(), value.clone());
                 }
             }
-            fix_problem(fixed, &instance)
+            fix_problem(fixed, instance())
         }
-        None => fix_problem(response.map_into_boxed_body(), &instance),
+        None => fix_problem(response.map_into_boxed_body(), instance()),
     };
     Ok(ServiceResponse::new(req, response))
 }

@@ -155,6 +155,25 @@ fn method_label(method: &actix_web::http::Method) -> &'static str {
         .map_or("other", |(_, label)| label)
 }
 
+/// The route template a response answered (`/api/v1/articles/{id_or_slug}`), kept in the
+/// response's extensions by whoever knew it first.
+#[derive(Debug, Clone)]
+pub struct RouteLabel(pub std::sync::Arc<str>);
+
+/// The route label of a response: the template a layer already found and put in the
+/// response's extensions (`RouteLabel`: a cache hit carries its entry's), else the one the
+/// router matched (found again by walking the routes: a regex per template).
+pub fn route_of(
+    res: &actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+) -> Option<RouteLabel> {
+    if let Some(known) = res.response().extensions().get::<RouteLabel>() {
+        return Some(known.clone());
+    }
+    res.request()
+        .match_pattern()
+        .map(|route| RouteLabel(route.into()))
+}
+
 /// The process's metrics. Building them only fails on a programming error (a bad name or a
 /// name registered twice), which every test run would show.
 pub static METRICS: LazyLock<Metrics> =

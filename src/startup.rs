@@ -182,28 +182,29 @@ async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     use tracing::Instrument;
     let started = Instant::now();
+    // Taken now: `head_as_get` makes a HEAD a GET further in.
     let method = req.method().clone();
-    let path = req.path().to_owned();
     let id = request_id(req.headers().get(REQUEST_ID));
     let span = tracing::info_span!("request", request_id = %id);
     let mut res = next.call(req).instrument(span.clone()).await?;
-    if let Ok(value) = header::HeaderValue::from_str(&id) {
-        res.headers_mut()
-            .insert(header::HeaderName::from_static(REQUEST_ID), value);
-    }
-    let route = res.request().match_pattern();
+    res.headers_mut()
+        .insert(header::HeaderName::from_static(REQUEST_ID), id.header());
+    let route = crate::metrics::route_of(&res);
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
     crate::metrics::METRICS.request(
-        route.as_deref(),
+        route.as_ref().map(|r| &*r.0),
         &method,
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
+        status,
+        elapsed.as_secs_f64(),
     );
+    let path = res.request().path();
     span.in_scope(|| {
         tracing::info!(
             %method,
             %path,
-            status = res.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
+            status,
+            micros = elapsed.as_micros() as u64,
             "request"
         )
     });
@@ -212,28 +213,89 @@ async fn access_log(
 
 const REQUEST_ID: &str = "x-request-id";
 
-/// The caller's request id when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; otherwise 16 random
-/// bytes in hex.
-fn request_id(given: Option<&header::HeaderValue>) -> String {
-    let usable = given.and_then(|v| v.to_str().ok()).filter(|id| {
-        (1..=128).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
-    });
-    if let Some(id) = usable {
-        return id.to_owned();
+/// A request's id: the caller's own, or 32 hex digits made here.
+enum RequestId {
+    Given(header::HeaderValue),
+    Made([u8; 32]),
+}
+
+impl RequestId {
+    fn as_str(&self) -> &str {
+        match self {
+            RequestId::Given(value) => value.to_str().unwrap_or_default(),
+            RequestId::Made(hex) => std::str::from_utf8(hex).unwrap_or_default(),
+        }
     }
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No randomness: a time-based id still tells requests apart in the log.
+
+    fn header(&self) -> header::HeaderValue {
+        match self {
+            RequestId::Given(value) => value.clone(),
+            RequestId::Made(hex) => header::HeaderValue::from_bytes(hex)
+                .unwrap_or_else(|_| header::HeaderValue::from_static("-")),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The caller's request id when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; otherwise a fresh one.
+fn request_id(given: Option<&header::HeaderValue>) -> RequestId {
+    let usable = given.filter(|v| {
+        (1..=128).contains(&v.len())
+            && v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(b))
+    });
+    match usable {
+        Some(id) => RequestId::Given(id.clone()),
+        None => RequestId::Made(fresh_request_id()),
+    }
+}
+
+/// 128 bits in hex from a per-thread generator seeded once from the system's randomness: ids
+/// tell requests apart across processes and restarts without a system call per request (one was
+/// a visible part of a cached read). They are labels, not secrets.
+fn fresh_request_id() -> [u8; 32] {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
+    }
+    fn seed() -> u64 {
+        let mut bytes = [0u8; 8];
+        if getrandom::fill(&mut bytes).is_ok() {
+            return u64::from_le_bytes(bytes);
+        }
+        // No randomness: the time and the thread still tell processes and threads apart.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
+            .map(|d| d.as_nanos() as u64)
             .unwrap_or_default();
-        return format!("{nanos:032x}");
+        let thread = std::hash::BuildHasher::hash_one(
+            &std::collections::hash_map::RandomState::new(),
+            std::thread::current().id(),
+        );
+        nanos ^ thread
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // wyrand: a 64-bit state stepped by a constant, mixed by a 128-bit multiply.
+    let next = || {
+        STATE.with(|state| {
+            let s = state.get().wrapping_add(0xa076_1d64_78bd_642f);
+            state.set(s);
+            let t = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
+            ((t >> 64) as u64) ^ (t as u64)
+        })
+    };
+    let mut hex = [0u8; 32];
+    let bits = (u128::from(next()) << 64) | u128::from(next());
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = DIGITS[((bits >> (124 - 4 * i)) & 0xf) as usize];
+    }
+    hex
 }
 
 fn cors(settings: &AppSettings) -> Cors {

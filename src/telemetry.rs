@@ -21,7 +21,12 @@ pub fn init(filter: &str, format: LogFormat) -> tracing_appender::non_blocking::
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stderr());
+        // Buffered on the writer's thread: lines queued together go out in one write, and the
+        // buffer is flushed whenever the queue runs empty (tracing-appender's worker does).
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let lines = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer);

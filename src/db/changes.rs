@@ -67,6 +67,10 @@ pub fn record(conn: &mut DbConnection, change: Change<'_>) -> QueryResult<i64> {
     if let Some(event) = event {
         super::webhooks::enqueue(conn, seq, &event, change.at)?;
     }
+    // What showed the item is stale from this commit on (decision 0020).
+    if let Some(resource) = crate::domain::resources::by_collection(change.resource) {
+        super::renditions::forget(conn, &resource.item_key(change.item_id))?;
+    }
     Ok(seq)
 }
 

@@ -149,9 +149,11 @@ pub fn relink(conn: &mut DbConnection, matcher: &Matcher, article_id: i64) -> Qu
 /// Articles scanned per transaction by `relink_all`.
 const BATCH: i64 = 500;
 
-/// Relinks every article that is not deleted, in batches of their own transactions; returns
-/// (articles scanned, articles whose mentions changed).
-pub fn relink_all(conn: &mut DbConnection) -> QueryResult<(usize, usize)> {
+/// Relinks every article that is not deleted, in batches of their own content transactions;
+/// returns (articles scanned, articles whose mentions changed). An article whose mentions
+/// changed enters the change log (updated, its version kept): its public representation
+/// changed, so every instance's caches and stored representations must learn of it.
+pub fn relink_all(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<(usize, usize)> {
     let matcher = matcher(conn)?;
     let (mut scanned, mut changed) = (0, 0);
     let mut after = 0i64;
@@ -167,9 +169,11 @@ pub fn relink_all(conn: &mut DbConnection) -> QueryResult<(usize, usize)> {
             break;
         };
         conn.transaction(|conn| {
+            super::take_content_lock(conn)?;
             for id in &ids {
                 if relink(conn, &matcher, *id)? {
                     changed += 1;
+                    log_relinked(conn, *id, now)?;
                 }
             }
             QueryResult::Ok(())
@@ -178,6 +182,28 @@ pub fn relink_all(conn: &mut DbConnection) -> QueryResult<(usize, usize)> {
         after = last;
     }
     Ok((scanned, changed))
+}
+
+/// Logs a relinked article as updated, as the public saw it.
+fn log_relinked(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    let Some(row) = super::articles::by_ids(conn, &[id])?.pop() else {
+        return Ok(());
+    };
+    let public = row.is_public_at(now);
+    super::changes::record(
+        conn,
+        super::changes::Change {
+            resource: "articles",
+            item_id: id,
+            slug: &row.slug,
+            action: crate::domain::kinds::ChangeAction::Updated,
+            version: row.version,
+            at: now,
+            public_before: public,
+            public_after: public,
+        },
+    )?;
+    Ok(())
 }
 
 /// Asks for a relink of every article (a name changed); in the write's own transaction, so the
@@ -211,11 +237,14 @@ pub fn done(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
 
 /// Does the relink asked for, if any: every article scanned again, then every request made
 /// before the scan began marked done. `None` when nothing was pending.
-pub fn relink_pending(conn: &mut DbConnection) -> QueryResult<Option<(usize, usize)>> {
+pub fn relink_pending(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(usize, usize)>> {
     let Some(up_to) = pending(conn)? else {
         return Ok(None);
     };
-    let result = relink_all(conn)?;
+    let result = relink_all(conn, now)?;
     done(conn, up_to)?;
     Ok(Some(result))
 }

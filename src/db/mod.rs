@@ -25,6 +25,7 @@ pub mod mentions;
 pub mod organizations;
 pub mod people;
 pub mod previews;
+pub mod renditions;
 pub mod schema;
 pub mod search;
 pub mod sections;
@@ -370,6 +371,16 @@ pub fn take_write_lock(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     Ok(())
 }
 
+/// Inside a transaction, what `content_transaction` takes first: the write lock, and on
+/// PostgreSQL the change log's head row.
+pub fn take_content_lock(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    take_write_lock(conn)?;
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute("SELECT seq FROM change_log_head WHERE id = 1 FOR UPDATE")?;
+    }
+    Ok(())
+}
+
 /// A transaction that changes content: a write transaction that first takes the change log's
 /// head row, so content writes run one at a time on either backend and number their changes in
 /// commit order (decision 0008). Every content change goes through here.
@@ -377,10 +388,8 @@ pub fn content_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, 
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 {
-    write_transaction(conn, |conn| {
-        if let DbConnection::Pg(c) = conn {
-            c.batch_execute("SELECT seq FROM change_log_head WHERE id = 1 FOR UPDATE")?;
-        }
+    conn.transaction(|conn| {
+        take_content_lock(conn)?;
         work(conn)
     })
 }

@@ -541,3 +541,25 @@ diesel::table! {
         position -> Integer,
     }
 }
+
+diesel::table! {
+    renditions (resource, item_id, form, language) {
+        resource -> Text,
+        item_id -> BigInt,
+        form -> Text,
+        language -> Text,
+        body -> Text,
+        view_count_at -> Nullable<Integer>,
+        shown -> Text,
+        valid_until -> Nullable<Timestamp>,
+        rendered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rendition_keys (key, resource, item_id) {
+        key -> Text,
+        resource -> Text,
+        item_id -> BigInt,
+    }
+}

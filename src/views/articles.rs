@@ -345,6 +345,10 @@ pub fn load(
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
     let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
     let mut media = crate::db::media::of_articles(conn, &ids)?;
+    // Their files and alt texts are shown inside the body.
+    for id in media.values().flat_map(|items| items.keys()) {
+        super::keys::consult(&resources::MEDIA, *id);
+    }
     let mut written_by = crate::db::authors::of_articles(conn, &ids)?;
     let author_ids: Vec<i64> = written_by.values().flatten().copied().collect();
     let author_refs: HashMap<i64, crate::views::authors::AuthorRef> =
@@ -361,7 +365,19 @@ pub fn load(
     let readers = options.audience.references(ctx.now);
     let pinned_refs: HashMap<i64, RelatedArticle> = db::by_ids(conn, &pinned_ids)?
         .into_iter()
-        .filter(|r| readers.sees(r))
+        .filter(|r| {
+            let seen = readers.sees(r);
+            if seen {
+                super::keys::mark(&resources::ARTICLE, r.id);
+            } else {
+                super::keys::consult(&resources::ARTICLE, r.id);
+                // Scheduled for later: the related list changes at that moment.
+                if let Some(at) = r.published_at.filter(|at| *at > ctx.now) {
+                    super::keys::left_out_until(at);
+                }
+            }
+            seen
+        })
         .map(|r| {
             (
                 r.id,
@@ -488,6 +504,11 @@ fn mentions_of(conn: &mut DbConnection, ids: &[i64]) -> Result<MentionsOf, ApiEr
         .chain(excluded.values().flatten().copied())
         .collect();
     let labels = crate::db::mentions::labels(conn, &targets)?;
+    for (kind, id) in &targets {
+        if let Some(resource) = resources::by_kind(kind_name(*kind)) {
+            super::keys::consult(resource, *id);
+        }
+    }
     let label = |target: &(i16, i64)| labels.get(target).cloned().unwrap_or_default();
     let mentions = found
         .into_iter()

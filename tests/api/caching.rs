@@ -153,13 +153,24 @@ db_test!(
 
 /// Changes the stored title of the seed's second article behind the API's back (not logged), so
 /// that a response still showing the old title can only come from the cache.
+/// Changes an article in the database as another instance's write would (its stored
+/// representations forgotten with it), without this instance's cache hearing of it.
 fn retitle_behind_the_back(app: &crate::helpers::TestApp, title: &str) {
     use diesel::prelude::*;
     use newsroom::db::schema::articles;
-    diesel::update(articles::table.filter(articles::title.like("Công cuộc%")))
+    let mut conn = app.conn();
+    let ids: Vec<i64> = articles::table
+        .filter(articles::title.like("Công cuộc%"))
+        .select(articles::id)
+        .load(&mut conn)
+        .expect("find");
+    diesel::update(articles::table.filter(articles::id.eq_any(&ids)))
         .set(articles::title.eq(title))
-        .execute(&mut app.conn())
+        .execute(&mut conn)
         .expect("retitle");
+    for id in ids {
+        newsroom::db::renditions::forget(&mut conn, &format!("article-{id}")).expect("forget");
+    }
 }
 
 db_test!(

@@ -417,7 +417,8 @@ impl TestApp {
     /// What the relink task does each second: the pending relink, if any (and the cache
     /// dropped when mentions changed).
     pub fn relink(&self) -> Option<(usize, usize)> {
-        let done = newsroom::db::mentions::relink_pending(&mut self.conn()).expect("relink");
+        let done =
+            newsroom::db::mentions::relink_pending(&mut self.conn(), self.now()).expect("relink");
         if done.is_some_and(|(_, changed)| changed > 0) {
             self.cache.invalidate();
         }

@@ -27,6 +27,7 @@ mod publishing;
 mod races;
 mod registry;
 mod related;
+mod renditions;
 mod search;
 mod sections;
 mod service;

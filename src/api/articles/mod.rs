@@ -13,7 +13,9 @@ use super::query::{
     editorial, list_params, parse_fields, parse_include, path_key, search, Fields, ListOptions,
     ListSpec, Problems, QueryParams,
 };
-use super::read::{get_item, item_route, list_route, lookup, viewer, Listable, Moved};
+use super::read::{
+    get_item, get_rendered, item_route, list_route, lookup, viewer, Listable, Moved,
+};
 use super::State;
 use crate::db::articles::{
     self as db, ArticleChanges, ArticleFilter, ArticleRow, ArticleSort, Relation,
@@ -29,6 +31,7 @@ use crate::domain::check::Checks;
 use crate::domain::derive;
 use crate::domain::key::parse_key;
 use crate::domain::kinds::{ArticleStatus, OrganizationKind};
+use crate::domain::resources::{self, Resource};
 use crate::domain::time::{parse_bound, Bound};
 use crate::domain::token::Scope;
 use crate::error::{ApiError, FieldError, Problem};
@@ -229,6 +232,80 @@ impl Listable for Articles {
     fn keep(options: &ArticleOptions) -> &'static [&'static str] {
         options.formats.keep()
     }
+
+    const RENDERED: Option<&'static Resource> = Some(&resources::ARTICLE);
+    const NOUN: &'static str = "article";
+
+    fn plain(options: &ArticleOptions) -> bool {
+        options.include.0.is_empty()
+            && !options.formats.html
+            && !options.formats.text
+            && !options.with_body
+    }
+
+    fn id_of(row: &ArticleRow) -> i64 {
+        row.id
+    }
+
+    fn view_count(row: &ArticleRow) -> Option<i64> {
+        Some(row.view_count)
+    }
+
+    fn set_view_count(row: &mut ArticleRow, count: i64) {
+        row.view_count = count;
+    }
+
+    fn rows_by_ids(conn: &mut DbConnection, ids: &[i64]) -> diesel::QueryResult<Vec<ArticleRow>> {
+        db::by_ids(conn, ids)
+    }
+}
+
+/// One step of the background fill of stored representations (decision 0020): the page of
+/// public articles at `offset` (newest first), the representations they lack rendered and
+/// stored. Returns the articles on the page and how many representations were rendered.
+pub fn fill_renditions(
+    conn: &mut DbConnection,
+    offset: i64,
+    batch: i64,
+    ctx: Ctx,
+) -> Result<(usize, usize), ApiError> {
+    use crate::db::renditions::{self, Form};
+    let viewer = Viewer::public(ctx.now);
+    let newest = [(ArticleSort::PublishedAt, true)];
+    let rows = db::list(
+        conn,
+        &ArticleFilter::default(),
+        viewer,
+        &newest,
+        None,
+        offset,
+        batch,
+    )?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut rendered = 0;
+    for form in [Form::Item, Form::Summary] {
+        let have = renditions::find(conn, &resources::ARTICLE, form, &ids, ctx.now)?;
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !have.contains_key(id))
+            .collect();
+        let options = ArticleOptions {
+            with_body: form == Form::Item,
+            ..ArticleOptions::default()
+        };
+        rendered += super::read::render::<Articles>(
+            conn,
+            &resources::ARTICLE,
+            form,
+            &missing,
+            &options,
+            viewer,
+            ctx,
+        )?
+        .len();
+    }
+    Ok((rows.len(), rendered))
 }
 
 /// `formats=html,text`: which renderings of the body to add.
@@ -346,6 +423,18 @@ item_route! {
     found "The article", invalid "A query parameter is invalid or unknown",
     missing "No such article, or not published yet", gone "The article was deleted",
     |state, req, caller, key, query| {
+        // The public representation as stored (decision 0020).
+        if !caller.previews()
+            && query.fields.is_none()
+            && query.include.is_none()
+            && query.formats.is_none()
+        {
+            let options = ArticleOptions {
+                with_body: true,
+                ..ArticleOptions::default()
+            };
+            return get_rendered::<Articles>(state, &req, key, options).await;
+        }
         let mut problems = Problems::default();
         let include = parse_include(query.include.as_deref(), Articles::SPEC.includes, &mut problems);
         let formats = parse_formats(query.formats.as_deref(), &mut problems);

@@ -174,6 +174,8 @@ pub struct Entry {
     compressed: [std::sync::OnceLock<Option<Variant>>; 3],
     /// When it stops being right: the next self-made change, or its time to live.
     expires: NaiveDateTime,
+    /// The route template it answers, for the metrics: a hit is never routed.
+    route: Option<crate::metrics::RouteLabel>,
 }
 
 impl Entry {
@@ -523,11 +525,15 @@ fn respond(
     res.insert_header((header::ETAG, variant.etag.as_str()))
         .insert_header((header::CACHE_CONTROL, control))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if not_modified {
+    let mut res = if not_modified {
         res.finish()
     } else {
         res.body(variant.body.clone())
+    };
+    if let Some(route) = &entry.route {
+        res.extensions_mut().insert(route.clone());
     }
+    res
 }
 
 pub async fn public_reads(
@@ -604,6 +610,7 @@ pub async fn public_reads(
     if private || res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return Ok(res.map_into_boxed_body());
     }
+    let route = crate::metrics::route_of(&res);
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = body::to_bytes(body)
@@ -628,6 +635,7 @@ pub async fn public_reads(
             Some(until) => cache.valid_until(&state, now).await.min(until),
             None => cache.valid_until(&state, now).await,
         },
+        route,
     });
     let res = from_entry(&entry);
     cache.put(generation, key, entry);

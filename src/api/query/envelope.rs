@@ -52,11 +52,42 @@ pub(crate) fn page_url(req: &HttpRequest, position: (&str, &str)) -> String {
     with_query(req.path(), &encoded(&pairs))
 }
 
+/// An entry of a page as it goes on the wire.
+pub trait ListEntry {
+    /// Appends the entry's JSON to `out`.
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+}
+
+impl ListEntry for serde_json::Value {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+}
+
+/// An entry built for this response, or a stored representation's JSON (`db::renditions`).
+#[derive(Debug)]
+pub enum Listed {
+    Built(serde_json::Value),
+    Stored(String),
+}
+
+impl ListEntry for Listed {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Listed::Built(value) => value.write_json(out),
+            Listed::Stored(json) => {
+                out.extend_from_slice(json.as_bytes());
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The list envelope with its `Link` header.
-pub fn list_response<S: Copy>(
+pub fn list_response<S: Copy, T: ListEntry>(
     req: &HttpRequest,
     opts: &ListOptions<S>,
-    page: PageOf<serde_json::Value>,
+    page: PageOf<T>,
 ) -> HttpResponse {
     let total_pages = page.total.map(|t| {
         if t == 0 {
@@ -90,8 +121,8 @@ pub fn list_response<S: Copy>(
             link_header.push(format!("<{url}>; rel=\"{rel}\""));
         }
     }
-    let body = ListResponse {
-        data: page.items,
+    let envelope = ListResponse::<()> {
+        data: Vec::new(),
         meta: ListMeta {
             page: (!by_cursor).then_some(opts.page),
             per_page: opts.per_page,
@@ -105,7 +136,37 @@ pub fn list_response<S: Copy>(
     if !link_header.is_empty() {
         response.insert_header((header::LINK, link_header.join(", ")));
     }
-    response.json(body)
+    match envelope_with(&envelope, &page.items) {
+        Ok(body) => response.content_type("application/json").body(body),
+        Err(e) => actix_web::ResponseError::error_response(&ApiError::Internal(format!(
+            "serialization: {e}"
+        ))),
+    }
+}
+
+/// The envelope's JSON with the entries in its `data` (the first member, written empty).
+fn envelope_with<T: ListEntry>(
+    envelope: &ListResponse<()>,
+    items: &[T],
+) -> serde_json::Result<Vec<u8>> {
+    const EMPTY: &[u8] = b"{\"data\":[]";
+    let rest = serde_json::to_vec(envelope)?;
+    let Some(tail) = rest.strip_prefix(EMPTY) else {
+        return Err(serde::ser::Error::custom(
+            "the envelope does not begin with `data`",
+        ));
+    };
+    let mut out = Vec::with_capacity(rest.len() + items.len() * 1024);
+    out.extend_from_slice(b"{\"data\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item.write_json(&mut out)?;
+    }
+    out.push(b']');
+    out.extend_from_slice(tail);
+    Ok(out)
 }
 
 /// The single-item envelope.

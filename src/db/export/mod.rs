@@ -100,6 +100,14 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ),
     ("search_terms", "derived: rebuilt with the search index"),
     (
+        "renditions",
+        "derived: stored public representations, rendered again on first read",
+    ),
+    (
+        "rendition_keys",
+        "derived: what the stored representations read",
+    ),
+    (
         "relink_jobs",
         "derived: a queue; import rebuilds the index the relinker reads",
     ),
@@ -300,6 +308,8 @@ pub fn import(conn: &mut DbConnection, input: &mut dyn BufRead) -> Result<usize,
     }
     let loaded = conn.transaction(|conn| {
         super::take_write_lock(conn)?;
+        // Derived from the content being replaced: rendered again from what is loaded.
+        super::renditions::clear(conn)?;
         let mut lines = input.lines().enumerate();
         match lines.next() {
             Some((_, Ok(first))) if first == HEADER => {}

@@ -1,0 +1,2 @@
+DROP TABLE rendition_keys;
+DROP TABLE renditions;

@@ -1,0 +1,295 @@
+//! Stored public representations (decision 0020): an item's public JSON, kept when it is first
+//! rendered, so that a cold read of it is one lookup rather than a dozen queries.
+//!
+//! They are derived data, and never wrong:
+//! - every change to an item deletes, in the change's own transaction (`changes::record`), the
+//!   representations that read that item (`rendition_keys`), its own among them;
+//! - a representation is stored only if no change was logged between the moment its rendering
+//!   began and the store, which holds the change log's head row while it writes (content writes
+//!   take that row first), so no change can commit in between;
+//! - one that leaves out something scheduled for later is not used from that moment on;
+//! - what changes without a content write (the view count) is added when it is read.
+//!
+//! Export leaves them out; import and `newsroom reindex` start them over; the background fill
+//! renders those missing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::{change_log_head, rendition_keys, renditions};
+use super::DbConnection;
+use crate::domain::resources::Resource;
+use crate::views::keys::Marks;
+
+/// Which representation of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// At the item's own URL.
+    Item,
+    /// As a list shows it.
+    Summary,
+}
+
+impl Form {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::Item => "item",
+            Form::Summary => "summary",
+        }
+    }
+}
+
+/// The language column of representations in the item's own language (editions will add
+/// others).
+const OWN_LANGUAGE: &str = "";
+
+/// A rendered representation: the JSON, where the view count goes, and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendition {
+    pub body: String,
+    /// The byte offset where `"view_count":N,` is put when read.
+    pub view_count_at: Option<usize>,
+    /// The item keys it shows (`Surrogate-Key`).
+    pub shown: Vec<String>,
+}
+
+/// The placeholder a rendering writes as the view count, found and cut out before storing.
+pub const VIEW_COUNT_PLACEHOLDER: i64 = i64::MIN;
+
+impl Rendition {
+    /// A representation rendered with `VIEW_COUNT_PLACEHOLDER` as its view count (if it has
+    /// one): the placeholder is cut out and its place remembered. `None` when the placeholder
+    /// is not followed by another member (nowhere to cut it cleanly): such a rendering is not
+    /// stored.
+    pub fn from_rendered(mut body: String, shown: Vec<String>) -> Option<Rendition> {
+        let member = format!("\"view_count\":{VIEW_COUNT_PLACEHOLDER}");
+        // A key cannot occur inside a JSON string (its quotes would be escaped): a match is
+        // the member itself.
+        let Some(at) = body.find(&member) else {
+            return Some(Rendition {
+                body,
+                view_count_at: None,
+                shown,
+            });
+        };
+        if body.as_bytes().get(at + member.len()) != Some(&b',') {
+            return None;
+        }
+        body.replace_range(at..=at + member.len(), "");
+        Some(Rendition {
+            body,
+            view_count_at: Some(at),
+            shown,
+        })
+    }
+
+    /// The JSON as sent: the view count in its place.
+    pub fn with_view_count(&self, view_count: i64) -> String {
+        match self
+            .view_count_at
+            .filter(|at| self.body.is_char_boundary(*at))
+        {
+            Some(at) => {
+                let (before, after) = self.body.split_at(at);
+                format!("{before}\"view_count\":{view_count},{after}")
+            }
+            None => self.body.clone(),
+        }
+    }
+}
+
+type StoredRow = (i64, String, Option<i32>, String, Option<NaiveDateTime>);
+
+/// The stored representations of these items that are still right at `now`.
+pub fn find(
+    conn: &mut DbConnection,
+    resource: &Resource,
+    form: Form,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, Rendition>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let query = renditions::table
+        .filter(renditions::resource.eq(resource.collection))
+        .filter(renditions::form.eq(form.as_str()))
+        .filter(renditions::language.eq(OWN_LANGUAGE))
+        .select((
+            renditions::item_id,
+            renditions::body,
+            renditions::view_count_at,
+            renditions::shown,
+            renditions::valid_until,
+        ));
+    let rows: Vec<StoredRow> = match ids {
+        // One id: a statement that is prepared once per connection.
+        [id] => query.filter(renditions::item_id.eq(*id)).load(conn)?,
+        _ => query
+            .filter(renditions::item_id.eq_any(ids.to_vec()))
+            .load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(.., until)| until.is_none_or(|until| until > now))
+        .map(|(id, body, at, shown, _)| {
+            let rendition = Rendition {
+                body,
+                view_count_at: at.and_then(|at| usize::try_from(at).ok()),
+                shown: shown.split_whitespace().map(str::to_owned).collect(),
+            };
+            (id, rendition)
+        })
+        .collect())
+}
+
+/// Where renderings start: the number of the last logged change. Read it before reading what
+/// is rendered.
+pub fn stamp(conn: &mut DbConnection) -> QueryResult<i64> {
+    super::changes::head(conn)
+}
+
+/// One representation to store: the item, its form, the rendering and what it read.
+pub struct ToStore {
+    pub item_id: i64,
+    pub form: Form,
+    pub rendition: Rendition,
+    pub marks: Marks,
+}
+
+/// Stores representations rendered from what was read after `stamp`, unless a change was
+/// logged since (it may have touched what they show): then nothing is stored, and a later read
+/// renders again. Holds the change log's head row while it writes, so no change commits in
+/// between. Returns whether they were stored.
+pub fn store(
+    conn: &mut DbConnection,
+    resource: &Resource,
+    stamp: i64,
+    items: Vec<ToStore>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if items.is_empty() {
+        return Ok(true);
+    }
+    conn.transaction(|conn| {
+        let head: i64 = match conn {
+            // Shared: stores run side by side, a content write (which takes it for update)
+            // waits for them, and they wait for it.
+            DbConnection::Pg(c) => change_log_head::table
+                .find(1)
+                .select(change_log_head::seq)
+                .for_share()
+                .first(c)?,
+            DbConnection::Sqlite(_) => {
+                super::take_write_lock(conn)?;
+                super::changes::head(conn)?
+            }
+        };
+        if head != stamp {
+            return Ok(false);
+        }
+        for item in items {
+            let ToStore {
+                item_id,
+                form,
+                rendition,
+                marks,
+            } = item;
+            let view_count_at = rendition
+                .view_count_at
+                .and_then(|at| i32::try_from(at).ok());
+            let values = (
+                renditions::resource.eq(resource.collection),
+                renditions::item_id.eq(item_id),
+                renditions::form.eq(form.as_str()),
+                renditions::language.eq(OWN_LANGUAGE),
+                renditions::body.eq(&rendition.body),
+                renditions::view_count_at.eq(view_count_at),
+                renditions::shown.eq(rendition.shown.join(" ")),
+                renditions::valid_until.eq(marks.until),
+                renditions::rendered_at.eq(now),
+            );
+            // Another reader may have stored the same rendering meanwhile: the same bytes.
+            diesel::delete(
+                renditions::table
+                    .filter(renditions::resource.eq(resource.collection))
+                    .filter(renditions::item_id.eq(item_id))
+                    .filter(renditions::form.eq(form.as_str()))
+                    .filter(renditions::language.eq(OWN_LANGUAGE)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(renditions::table)
+                .values(values)
+                .execute(conn)?;
+            let own = resource.item_key(item_id);
+            let keys: Vec<_> = marks
+                .read
+                .iter()
+                .chain(std::iter::once(&own))
+                .map(|key| {
+                    (
+                        rendition_keys::key.eq(key.as_str()),
+                        rendition_keys::resource.eq(resource.collection),
+                        rendition_keys::item_id.eq(item_id),
+                    )
+                })
+                .collect();
+            for key in keys {
+                on_backend!(conn, |c| diesel::insert_into(rendition_keys::table)
+                    .values(key)
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Deletes the representations that read the item `key` names (`article-3`): inside the
+/// transaction that changes it, after the change log's head row was taken.
+pub fn forget(conn: &mut DbConnection, key: &str) -> QueryResult<usize> {
+    let readers = rendition_keys::table
+        .filter(rendition_keys::key.eq(key))
+        .select((rendition_keys::resource, rendition_keys::item_id))
+        .load::<(String, i64)>(conn)?;
+    if readers.is_empty() {
+        return Ok(0);
+    }
+    let mut by_resource: HashMap<String, Vec<i64>> = HashMap::new();
+    for (resource, item_id) in readers {
+        by_resource.entry(resource).or_default().push(item_id);
+    }
+    let mut deleted = 0;
+    for (resource, ids) in by_resource {
+        // Bounded binds per statement (SQLite allows 32,766).
+        for chunk in ids.chunks(10_000) {
+            deleted += diesel::delete(
+                renditions::table
+                    .filter(renditions::resource.eq(&resource))
+                    .filter(renditions::item_id.eq_any(chunk.to_vec())),
+            )
+            .execute(conn)?;
+            // No representation of these items is left: neither is what they read.
+            diesel::delete(
+                rendition_keys::table
+                    .filter(rendition_keys::resource.eq(&resource))
+                    .filter(rendition_keys::item_id.eq_any(chunk.to_vec())),
+            )
+            .execute(conn)?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Deletes every stored representation (import, `newsroom reindex`): they are rendered again.
+pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(rendition_keys::table).execute(conn)?;
+    diesel::delete(renditions::table).execute(conn)?;
+    Ok(())
+}
+
+/// How many representations are stored (diagnostics, tests).
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    renditions::table.count().get_result(conn)
+}
