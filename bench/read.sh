@@ -91,7 +91,8 @@ run_mode() { # label
     done
     python3 -c "
 n, c, rounds = $n_rps, $c_rps, $rounds
-print('%-6s %-45s %10.0f %10.0f %6.2f %8.1f %8.1f' % ('$1', '$path'[:45], n/rounds, c/rounds, n/c, $n50/max($c50,1), $n99/max($c99,1)))"
+print('%-6s %-45s %10.0f %10.0f %6.2f %8.1f %8.1f' % ('$1', '$path'[:45], n/rounds, c/rounds, n/c, $n50/max($c50,1), $n99/max($c99,1)))
+open('$work/ratios', 'a').write('%s\t%s\t%.2f\n' % ('$1', '$path', n/c))"
   done
 }
 run_mode on
@@ -99,3 +100,14 @@ kill "$newsroom_pid"; wait "$newsroom_pid" 2>/dev/null || true
 start_newsroom 0
 run_mode off
 echo "(ratio: newsroom req/s over ceiling req/s; p50x, p99x: newsroom latency over ceiling latency)"
+# The summary to compare before and after a change (bench/RESULTS.md keeps them).
+python3 - "$work/ratios" "$backend" "$slug" <<'PY'
+import sys
+ratios, backend, slug = {}, sys.argv[2], sys.argv[3]
+for line in open(sys.argv[1]):
+    mode, path, ratio = line.rstrip("\n").split("\t")
+    ratios.setdefault(path.replace(slug, "{slug}"), {})[mode] = ratio
+print(f"\n{backend}: ratio to the ceiling\n\n| path | cache on | cache off |\n|---|---|---|")
+for path, by_mode in ratios.items():
+    print(f"| `{path}` | {by_mode.get('on', '-')} | {by_mode.get('off', '-')} |")
+PY

@@ -161,6 +161,7 @@ pub async fn list_changes(
             )
             .unwrap_or(1),
     };
+    let long_poll = params.wait.is_some();
     let wait = match params.wait.as_deref() {
         None => 0,
         Some(raw) => problems
@@ -214,7 +215,12 @@ pub async fn list_changes(
         ),
     );
     let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if public && !long_poll {
+        // Kept by this instance's response cache until the log moves; never by others.
+        response.insert_header((super::caching::NO_STORE_DOWNSTREAM, "1"));
+    } else {
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+    }
     if let Some(next) = &next {
         response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
     }

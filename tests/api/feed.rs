@@ -452,3 +452,35 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_feed_page_is_kept_here_until_the_log_moves_and_never_downstream,
+    |app| {
+        let uri = "/api/v1/changes?per_page=100";
+        let first = app.get(uri).await;
+        assert_eq!(first.status, 200);
+        assert_eq!(first.header("cache-control"), Some("no-store"));
+        assert!(first.header("x-newsroom-no-store-downstream").is_none());
+        let builds = app.cache.builds();
+        let again = app.get(uri).await;
+        assert_eq!(again.body, first.body);
+        assert_eq!(app.cache.builds(), builds, "a hit");
+        assert_eq!(again.header("cache-control"), Some("no-store"));
+        // A write moves the log: the next page read shows it.
+        let created = app
+            .create(
+                &app.writer(),
+                "/api/v1/tags",
+                &json!({"name": "Trang mới của nguồn"}),
+            )
+            .await;
+        assert_eq!(created.status, 201);
+        let after = app.get_ok(uri).await;
+        let last = after["data"].as_array().and_then(|d| d.last()).cloned();
+        assert_eq!(
+            last.map(|c| c["type"].clone()),
+            Some(json!("tag")),
+            "{after}"
+        );
+    }
+);

@@ -176,6 +176,8 @@ pub struct Entry {
     expires: NaiveDateTime,
     /// The route template it answers, for the metrics: a hit is never routed.
     route: Option<crate::metrics::RouteLabel>,
+    /// Kept here but never by others (`NO_STORE_DOWNSTREAM`).
+    no_store: bool,
 }
 
 impl Entry {
@@ -467,6 +469,11 @@ pub fn cache_control(settings: &CacheSettings, remaining: u64) -> String {
 /// cannot know (a slot's window): the entry, and the freshness sent, end there. Never sent out.
 const VALID_UNTIL: &str = "x-newsroom-valid-until";
 
+/// The internal header a handler sets when its public answer may be kept here, where it follows
+/// the change log, but never by browsers or shared caches (the change feed: a mirror must not
+/// be handed a page older than what it last saw). Never sent out.
+pub const NO_STORE_DOWNSTREAM: &str = "x-newsroom-no-store-downstream";
+
 /// Marks a public answer as right until `at` at the latest (`VALID_UNTIL`).
 pub fn valid_until(response: &mut HttpResponse, at: NaiveDateTime) {
     if let Ok(value) = HeaderValue::from_str(&at.and_utc().timestamp_micros().to_string()) {
@@ -485,10 +492,14 @@ fn stated_until(headers: &actix_web::http::header::HeaderMap) -> Option<NaiveDat
 fn is_public_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
-        && !matches!(
-            req.path(),
-            "/livez" | "/readyz" | "/metrics" | "/api/v1/changes" | "/api/v1/export"
-        )
+        && match req.path() {
+            "/livez" | "/readyz" | "/metrics" | "/api/v1/export" => false,
+            // A long poll waits for the next change: never answered from here.
+            "/api/v1/changes" => {
+                !form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, _)| k == "wait")
+            }
+            _ => true,
+        }
 }
 
 /// The response for `entry` at `now` in `coding`: `304` when `If-None-Match` names that form,
@@ -501,7 +512,10 @@ fn respond(
     now: NaiveDateTime,
 ) -> HttpResponse {
     let remaining = (entry.expires - now).num_seconds().max(0) as u64;
-    let control = cache_control(settings, remaining);
+    let control = match entry.no_store {
+        true => "no-store".to_owned(),
+        false => cache_control(settings, remaining),
+    };
     let (variant, coding) = entry.variant(coding);
     let not_modified = if_none_match.is_some_and(|given| none_match_names(given, &variant.etag));
     let mut res = if not_modified {
@@ -623,6 +637,7 @@ pub async fn public_reads(
             .filter(|(name, _)| {
                 ![header::CACHE_CONTROL, header::ETAG, header::VARY].contains(*name)
                     && name.as_str() != VALID_UNTIL
+                    && name.as_str() != NO_STORE_DOWNSTREAM
             })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect(),
@@ -636,6 +651,7 @@ pub async fn public_reads(
             None => cache.valid_until(&state, now).await,
         },
         route,
+        no_store: head.headers().contains_key(NO_STORE_DOWNSTREAM),
     });
     let res = from_entry(&entry);
     cache.put(generation, key, entry);
