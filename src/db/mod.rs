@@ -143,11 +143,47 @@ pub(crate) fn parent_directory(path: &str) -> Result<(), DbSetupError> {
     Ok(())
 }
 
+/// Makes every SQLite connection this process opens keep one plan per statement, whatever its
+/// parameters (`SQLITE_DBCONFIG_ENABLE_QPSG`). Without it SQLite re-prepares a statement on every
+/// run when a bound value could change its plan, and diesel binds every `LIMIT`: each cached
+/// statement with a limit (a lookup by slug, every list) was parsed and planned again per
+/// request, the larger part of a cold read's database time. The plans do not depend on the
+/// values here: no statistics are gathered on SQLite, and no `LIKE` pattern is a prefix
+/// searched through an index.
+fn sqlite_plans_stay_put() {
+    use std::os::raw::{c_char, c_int};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    unsafe extern "C" fn on_open(
+        db: *mut libsqlite3_sys::sqlite3,
+        _error: *mut *mut c_char,
+        _api: *const libsqlite3_sys::sqlite3_api_routines,
+    ) -> c_int {
+        // SAFETY: SQLite calls this with the connection it is opening; the option takes an
+        // int and a nullable pointer to read the setting back into.
+        unsafe {
+            libsqlite3_sys::sqlite3_db_config(
+                db,
+                libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                1 as c_int,
+                std::ptr::null_mut::<c_int>(),
+            )
+        }
+    }
+    ONCE.call_once(|| {
+        // SAFETY: registers a function with the signature SQLite's auto-extensions have; it
+        // runs for each connection opened from now on.
+        unsafe {
+            libsqlite3_sys::sqlite3_auto_extension(Some(on_open));
+        }
+    });
+}
+
 /// Opens one connection of the backend the URL names, reporting the backend's own error.
 pub fn establish(url: &str) -> Result<DbConnection, DbSetupError> {
     Ok(match Backend::of(url) {
         Backend::Postgres => DbConnection::Pg(PgConnection::establish(url)?),
         Backend::Sqlite => {
+            sqlite_plans_stay_put();
             let path = sqlite_path(url);
             parent_directory(path)?;
             let mut conn = SqliteConnection::establish(path)?;
@@ -208,12 +244,19 @@ pub fn migrate_once(url: &str) -> Result<usize, DbSetupError> {
 
 /// A pool on a database `build_pool` already prepared (another pool beside the first).
 pub fn connect_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
+    if Backend::of(url) == Backend::Sqlite {
+        sqlite_plans_stay_put();
+    }
     let manager = ConnectionManager::<DbConnection>::new(match Backend::of(url) {
         Backend::Postgres => url,
         Backend::Sqlite => sqlite_path(url),
     });
     let pool = Pool::builder()
         .max_size(max_size)
+        // A checkout asks PostgreSQL whether the connection still works (a restarted server
+        // closes it); an SQLite connection is a file handle that cannot go away, and the
+        // statement a check costs was a visible part of a cold read.
+        .test_on_check_out(Backend::of(url) == Backend::Postgres)
         .connection_timeout(CONNECTION_WAIT)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)?;
@@ -519,3 +562,30 @@ pub(crate) use {
     ancestors, keyset, keyset_id, ordered, ordered_links, page, resolve_filter, resolve_key,
     through, versioned_update,
 };
+
+#[cfg(test)]
+mod tests {
+    /// Every SQLite connection opened after the first pool keeps one plan per statement.
+    #[test]
+    fn sqlite_connections_keep_one_plan_whatever_the_values_bound() {
+        use std::os::raw::c_int;
+        super::sqlite_plans_stay_put();
+        let mut db: *mut libsqlite3_sys::sqlite3 = std::ptr::null_mut();
+        let mut stable: c_int = -1;
+        // SAFETY: an in-memory database opened, asked for one setting (-1 leaves it as it is
+        // and writes it back), and closed.
+        let opened = unsafe {
+            let opened = libsqlite3_sys::sqlite3_open(c":memory:".as_ptr(), &mut db);
+            libsqlite3_sys::sqlite3_db_config(
+                db,
+                libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                -1 as c_int,
+                &mut stable as *mut c_int,
+            );
+            libsqlite3_sys::sqlite3_close(db);
+            opened
+        };
+        assert_eq!(opened, libsqlite3_sys::SQLITE_OK);
+        assert_eq!(stable, 1);
+    }
+}

@@ -231,12 +231,21 @@ macro_rules! record {
             ) -> diesel::QueryResult<Option<Self>> {
                 use diesel::prelude::*;
                 use $crate::db::schema::$table;
-                let query = $table::table.into_boxed();
-                let query = match key {
-                    $crate::db::Key::Id(id) => query.filter($table::id.eq(*id)),
-                    $crate::db::Key::Slug(slug) => query.filter($table::slug.eq(slug.clone())),
-                };
-                query.select($table::all_columns).first(conn).optional()
+                // Two static queries rather than one boxed: diesel keeps a static query's
+                // prepared statement per connection, and prepares a boxed one anew each time
+                // (the better part of a cold read's database time).
+                match key {
+                    $crate::db::Key::Id(id) => $table::table
+                        .filter($table::id.eq(*id))
+                        .select($table::all_columns)
+                        .first(conn)
+                        .optional(),
+                    $crate::db::Key::Slug(slug) => $table::table
+                        .filter($table::slug.eq(slug.as_str()))
+                        .select($table::all_columns)
+                        .first(conn)
+                        .optional(),
+                }
             }
 
             fn find_all(
