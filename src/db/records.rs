@@ -234,17 +234,22 @@ macro_rules! record {
                 // Two static queries rather than one boxed: diesel keeps a static query's
                 // prepared statement per connection, and prepares a boxed one anew each time
                 // (the better part of a cold read's database time).
+                // On the backend's own connection: the multi-backend wrapper writes a query's
+                // SQL out again on every run.
+                use $crate::db::DbConnection;
                 match key {
-                    $crate::db::Key::Id(id) => $table::table
-                        .filter($table::id.eq(*id))
-                        .select($table::all_columns)
-                        .first(conn)
-                        .optional(),
-                    $crate::db::Key::Slug(slug) => $table::table
-                        .filter($table::slug.eq(slug.as_str()))
-                        .select($table::all_columns)
-                        .first(conn)
-                        .optional(),
+                    $crate::db::Key::Id(id) => {
+                        let query = $table::table
+                            .filter($table::id.eq(*id))
+                            .select($table::all_columns);
+                        on_backend!(conn, |c| query.first(c).optional())
+                    }
+                    $crate::db::Key::Slug(slug) => {
+                        let query = $table::table
+                            .filter($table::slug.eq(slug.as_str()))
+                            .select($table::all_columns);
+                        on_backend!(conn, |c| query.first(c).optional())
+                    }
                 }
             }
 

@@ -124,8 +124,12 @@ pub fn find(
             renditions::valid_until,
         ));
     let rows: Vec<StoredRow> = match ids {
-        // One id: a statement that is prepared once per connection.
-        [id] => query.filter(renditions::item_id.eq(*id)).load(conn)?,
+        // One id: a statement prepared once per connection, run on the backend's own
+        // connection (the multi-backend wrapper writes the SQL out again on every run).
+        [id] => {
+            let query = query.filter(renditions::item_id.eq(*id));
+            on_backend!(conn, |c| query.load(c))?
+        }
         _ => query
             .filter(renditions::item_id.eq_any(ids.to_vec()))
             .load(conn)?,
