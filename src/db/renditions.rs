@@ -151,7 +151,15 @@ pub fn find(
 /// Where renderings start: the number of the last logged change. Read it before reading what
 /// is rendered.
 pub fn stamp(conn: &mut DbConnection) -> QueryResult<i64> {
-    super::changes::head(conn)
+    head(conn)
+}
+
+/// The change log's head, read here rather than through `changes` (which calls `forget`).
+fn head(conn: &mut DbConnection) -> QueryResult<i64> {
+    change_log_head::table
+        .find(1)
+        .select(change_log_head::seq)
+        .first(conn)
 }
 
 /// One representation to store: the item, its form, the rendering and what it read.
@@ -187,7 +195,7 @@ pub fn store(
                 .first(c)?,
             DbConnection::Sqlite(_) => {
                 super::take_write_lock(conn)?;
-                super::changes::head(conn)?
+                head(conn)?
             }
         };
         if head != stamp {

@@ -29,6 +29,16 @@ fn stored(app: &TestApp) -> i64 {
     newsroom::db::renditions::count(&mut app.conn()).expect("count")
 }
 
+/// `PATCH` of `url` at the version a GET with the token just read; it must succeed.
+async fn edit(app: &TestApp, token: &str, url: &str, changes: Value) {
+    let read = app
+        .with_token(token, TestRequest::get().uri(url))
+        .await
+        .etag();
+    let edited = app.with_token(token, patch(url, &read, &changes)).await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+}
+
 /// The article's stored representations forgotten, as a change to it would.
 fn forget(app: &TestApp, id: i64) {
     newsroom::db::renditions::forget(&mut app.conn(), &format!("article-{id}")).expect("forget");
@@ -97,20 +107,13 @@ db_test!(a_change_to_what_an_article_shows_renders_it_again, |app| {
     let listed = reader.get_ok("/api/v1/articles?tag=the-cu").await;
     assert_eq!(listed["data"][0]["tags"][0]["name"], "Thẻ cũ");
     // The tag is renamed: the article and its summary show the new name at once.
-    let tag = app
-        .with_token(&writer, TestRequest::get().uri("/api/v1/tags/the-cu"))
-        .await;
-    let renamed = app
-        .with_token(
-            &writer,
-            patch(
-                "/api/v1/tags/the-cu",
-                &tag.etag(),
-                &json!({"name": "Thẻ mới"}),
-            ),
-        )
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    edit(
+        &app,
+        &writer,
+        "/api/v1/tags/the-cu",
+        json!({"name": "Thẻ mới"}),
+    )
+    .await;
     assert_eq!(
         reader.get_ok(&url).await["data"]["tags"][0]["name"],
         "Thẻ mới"
@@ -118,39 +121,14 @@ db_test!(a_change_to_what_an_article_shows_renders_it_again, |app| {
     let listed = reader.get_ok("/api/v1/articles?tag=the-cu").await;
     assert_eq!(listed["data"][0]["tags"][0]["name"], "Thẻ mới");
     // The source's name too.
-    let source = app
-        .with_token(
-            &writer,
-            TestRequest::get().uri("/api/v1/organizations/ttxvn"),
-        )
-        .await;
-    let renamed = app
-        .with_token(
-            &writer,
-            patch(
-                "/api/v1/organizations/ttxvn",
-                &source.etag(),
-                &json!({"name": "Thông tấn xã Việt Nam (TTXVN)"}),
-            ),
-        )
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let source = json!({"name": "Thông tấn xã Việt Nam (TTXVN)"});
+    edit(&app, &writer, "/api/v1/organizations/ttxvn", source).await;
     assert_eq!(
         reader.get_ok(&url).await["data"]["source"]["name"],
         "Thông tấn xã Việt Nam (TTXVN)"
     );
-    // A draft never enters a representation; the article itself edited shows its new title.
-    let etag = app
-        .with_token(&writer, TestRequest::get().uri(&url))
-        .await
-        .etag();
-    let edited = app
-        .with_token(
-            &writer,
-            patch(&url, &etag, &json!({"title": "Bài có thẻ, sửa lại"})),
-        )
-        .await;
-    assert_eq!(edited.status, 200, "{}", edited.text());
+    // The article itself edited shows its new title.
+    edit(&app, &writer, &url, json!({"title": "Bài có thẻ, sửa lại"})).await;
     assert_eq!(
         reader.get_ok(&url).await["data"]["title"],
         "Bài có thẻ, sửa lại"
