@@ -13,9 +13,7 @@ use super::query::{
     editorial, list_params, parse_fields, parse_include, path_key, search, Fields, ListOptions,
     ListSpec, Problems, QueryParams,
 };
-use super::read::{
-    get_item, get_rendered, item_route, list_route, lookup, viewer, Listable, Moved,
-};
+use super::read::{get_item, item_route, list_route, lookup, viewer, Listable, Moved};
 use super::State;
 use crate::db::articles::{
     self as db, ArticleChanges, ArticleFilter, ArticleRow, ArticleSort, Relation,
@@ -294,7 +292,7 @@ pub fn fill_renditions(
             with_body: form == Form::Item,
             ..ArticleOptions::default()
         };
-        rendered += super::read::render::<Articles>(
+        rendered += super::read::rendered::render::<Articles>(
             conn,
             &resources::ARTICLE,
             form,
@@ -433,7 +431,7 @@ item_route! {
                 with_body: true,
                 ..ArticleOptions::default()
             };
-            return get_rendered::<Articles>(state, &req, key, options).await;
+            return super::read::rendered::get_rendered::<Articles>(state, &req, key, options).await;
         }
         let mut problems = Problems::default();
         let include = parse_include(query.include.as_deref(), Articles::SPEC.includes, &mut problems);
