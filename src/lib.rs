@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod edge;
 pub mod error;
 pub mod media;
 pub mod metrics;

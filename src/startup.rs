@@ -1,13 +1,11 @@
 //! Builds the app once for `main` and for the tests: routes, middleware, the 404/405 fallback.
 
-use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
-use actix_web::middleware::{from_fn, Next};
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use std::sync::Arc;
-use std::time::Instant;
 use utoipa_actix_web::AppExt;
 
 use crate::api::health::SpecJson;
@@ -160,187 +158,6 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-/// HEAD is answered wherever GET is: the request is routed as GET, and the HTTP layer sends the
-/// headers without the body.
-async fn head_as_get(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == Method::HEAD {
-        req.head_mut().method = Method::GET;
-    }
-    next.call(req).await
-}
-
-/// One log line a request: method, path, status, time, and the request's id. Query strings and
-/// headers are not logged (they may carry tokens). Every response carries `X-Request-Id`: the
-/// caller's own when it sent a usable one (a proxy's or a front end's), a fresh one otherwise;
-/// every log line written while the request runs carries it too.
-async fn access_log(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    use tracing::Instrument;
-    let started = Instant::now();
-    // Taken now: `head_as_get` makes a HEAD a GET further in.
-    let method = req.method().clone();
-    let id = request_id(req.headers().get(REQUEST_ID));
-    let span = tracing::info_span!("request", request_id = %id);
-    let mut res = next.call(req).instrument(span.clone()).await?;
-    res.headers_mut()
-        .insert(header::HeaderName::from_static(REQUEST_ID), id.header());
-    let route = crate::metrics::route_of(&res);
-    let status = res.status().as_u16();
-    let elapsed = started.elapsed();
-    crate::metrics::METRICS.request(
-        route.as_ref().map(|r| &*r.0),
-        &method,
-        status,
-        elapsed.as_secs_f64(),
-    );
-    let path = res.request().path();
-    span.in_scope(|| {
-        tracing::info!(
-            %method,
-            %path,
-            status,
-            micros = elapsed.as_micros() as u64,
-            "request"
-        )
-    });
-    Ok(res)
-}
-
-const REQUEST_ID: &str = "x-request-id";
-
-/// A request's id: the caller's own, or 32 hex digits made here.
-enum RequestId {
-    Given(header::HeaderValue),
-    Made([u8; 32]),
-}
-
-impl RequestId {
-    fn as_str(&self) -> &str {
-        match self {
-            RequestId::Given(value) => value.to_str().unwrap_or_default(),
-            RequestId::Made(hex) => std::str::from_utf8(hex).unwrap_or_default(),
-        }
-    }
-
-    fn header(&self) -> header::HeaderValue {
-        match self {
-            RequestId::Given(value) => value.clone(),
-            RequestId::Made(hex) => header::HeaderValue::from_bytes(hex)
-                .unwrap_or_else(|_| header::HeaderValue::from_static("-")),
-        }
-    }
-}
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The caller's request id when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`; otherwise a fresh one.
-fn request_id(given: Option<&header::HeaderValue>) -> RequestId {
-    let usable = given.filter(|v| {
-        (1..=128).contains(&v.len())
-            && v.as_bytes()
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(b))
-    });
-    match usable {
-        Some(id) => RequestId::Given(id.clone()),
-        None => RequestId::Made(fresh_request_id()),
-    }
-}
-
-/// 128 bits in hex from a per-thread generator seeded once from the system's randomness: ids
-/// tell requests apart across processes and restarts without a system call per request (one was
-/// a visible part of a cached read). They are labels, not secrets.
-fn fresh_request_id() -> [u8; 32] {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new(seed());
-    }
-    fn seed() -> u64 {
-        let mut bytes = [0u8; 8];
-        if getrandom::fill(&mut bytes).is_ok() {
-            return u64::from_le_bytes(bytes);
-        }
-        // No randomness: the time and the thread still tell processes and threads apart.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default();
-        let thread = std::hash::BuildHasher::hash_one(
-            &std::collections::hash_map::RandomState::new(),
-            std::thread::current().id(),
-        );
-        nanos ^ thread
-    }
-    // wyrand: a 64-bit state stepped by a constant, mixed by a 128-bit multiply.
-    let next = || {
-        STATE.with(|state| {
-            let s = state.get().wrapping_add(0xa076_1d64_78bd_642f);
-            state.set(s);
-            let t = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
-            ((t >> 64) as u64) ^ (t as u64)
-        })
-    };
-    let mut hex = [0u8; 32];
-    let bits = (u128::from(next()) << 64) | u128::from(next());
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (i, digit) in hex.iter_mut().enumerate() {
-        *digit = DIGITS[((bits >> (124 - 4 * i)) & 0xf) as usize];
-    }
-    hex
-}
-
-fn cors(settings: &AppSettings) -> Cors {
-    let allowlist = settings.cors_origins.clone();
-    let beacon_origins = settings.visit_origins.clone();
-    Cors::default()
-        .allowed_origin_fn(move |origin, head| {
-            let origin = origin.to_str().unwrap_or("");
-            if allowlist.iter().any(|o| o == origin || o == "*") {
-                return true;
-            }
-            // Beacons from the portal's front ends: any origin unless configured.
-            if head.uri.path() == "/api/v1/visits" {
-                return beacon_origins.is_empty()
-                    || beacon_origins.iter().any(|o| o == origin || o == "*");
-            }
-            // Public reads from anywhere, preflights for them included.
-            let method = if head.method == Method::OPTIONS {
-                head.headers
-                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-                    .and_then(|m| m.to_str().ok())
-                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
-                    .unwrap_or(Method::OPTIONS)
-            } else {
-                head.method.clone()
-            };
-            method == Method::GET || method == Method::HEAD
-        })
-        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-        ])
-        .expose_headers([
-            header::LINK,
-            header::ETAG,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            header::HeaderName::from_static(REQUEST_ID),
-        ])
-        .max_age(3600)
-}
-
 /// The whole application, as served and as tested.
 pub fn app(
     state: AppState,
@@ -356,11 +173,12 @@ pub fn app(
     >,
 > {
     let table = RouteTable::from_spec(&spec);
+    let state = web::Data::new(state);
     App::new()
         .into_utoipa_app()
         .configure(routes)
         .into_app()
-        .app_data(web::Data::new(state))
+        .app_data(state.clone())
         .app_data(web::Data::new(SpecJson(spec)))
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(settings.body))
@@ -376,12 +194,10 @@ pub fn app(
         .default_service(web::to(fallback))
         .wrap(from_fn(crate::api::auth::authenticate))
         .wrap(from_fn(crate::api::caching::public_reads))
-        .wrap(cors(settings))
+        .wrap(crate::edge::cors(settings))
         .wrap(from_fn(crate::api::limits::refuse_excess_connections))
-        .wrap(from_fn(head_as_get))
         .wrap(from_fn(problem_middleware))
-        .wrap(from_fn(security_headers))
-        .wrap(from_fn(access_log))
+        .wrap(crate::edge::Edge::new(state))
 }
 
 /// The app of the metrics address (`NEWSROOM_METRICS_BIND`): `/metrics` alone.
@@ -401,41 +217,4 @@ pub fn metrics_app(
         .app_data(web::Data::new(crate::api::health::MetricsHere(true)))
         .service(crate::api::health::metrics)
         .wrap(from_fn(problem_middleware))
-}
-
-/// The documentation page's policy: its own scripts and styles (Swagger UI sets some styles
-/// inline), images also from `data:` URLs, requests to this origin only, and never in a frame.
-const DOCS_POLICY: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
-frame-ancestors 'none'";
-
-/// Headers every response carries: no content sniffing, no referrer sent on from our pages; and
-/// on `/docs`, the only HTML served, a content security policy and no framing.
-async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
-    let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    if docs {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            header::HeaderValue::from_static(DOCS_POLICY),
-        );
-        headers.insert(
-            header::X_FRAME_OPTIONS,
-            header::HeaderValue::from_static("DENY"),
-        );
-    }
-    Ok(res)
 }

@@ -158,16 +158,19 @@ impl Drop for Connection {
     }
 }
 
+/// Whether the request came on a connection past its address's limit (refused further in).
+pub fn over_connection_limit(req: &ServiceRequest) -> bool {
+    req.conn_data::<Connection>()
+        .is_some_and(|connection| connection.over)
+}
+
 /// Answers `429` (and closes) on a connection over its address's budget, before anything else
 /// is read: a crowd of connections trickling bodies cannot hold the workers.
 pub async fn refuse_excess_connections(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
-    let over = req
-        .conn_data::<Connection>()
-        .is_some_and(|connection| connection.over);
-    if over {
+    if over_connection_limit(&req) {
         let max = req
             .app_data::<web::Data<crate::api::AppState>>()
             .map(|state| state.limits.settings.connections_per_client)

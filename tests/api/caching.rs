@@ -588,3 +588,94 @@ db_test!(concurrent_misses_of_one_url_build_it_once, |app| {
     let after = app.get_ok(path).await;
     assert!(after.to_string().contains("Tô Lâm (đổi tên)"));
 });
+
+/// A response's headers as a comparable set: the request id (one per request) left out, and
+/// the exposed-header list read as a set (actix-cors writes it in no fixed order).
+fn header_set(res: &crate::helpers::Resp) -> std::collections::BTreeSet<(String, String)> {
+    res.headers
+        .iter()
+        .filter(|(name, _)| name.as_str() != "x-request-id")
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("?");
+            let value = match name.as_str() {
+                "access-control-expose-headers" => {
+                    let mut names: Vec<_> = value.split(',').map(str::trim).collect();
+                    names.sort_unstable();
+                    names.join(", ")
+                }
+                _ => value.to_owned(),
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect()
+}
+
+// The edge answers cache hits before any other layer: what those layers add (CORS's `Vary` and
+// exposed headers, the security headers) must be on a hit as on an answer built through them.
+db_test!(
+    a_hit_at_the_edge_carries_every_header_a_built_answer_has,
+    |app| {
+        let slug =
+            crate::helpers::slugs(&app.get_ok("/api/v1/articles?per_page=1").await)[0].clone();
+        for path in [
+            "/api/v1/articles?per_page=2".to_owned(),
+            format!("/api/v1/articles/{slug}"),
+            "/docs/".to_owned(),
+            "/feeds/articles.rss".to_owned(),
+        ] {
+            app.cache.invalidate();
+            let builds = app.cache.builds();
+            let built = app.get(&path).await;
+            assert_eq!(app.cache.builds(), builds + 1, "{path}: built");
+            let hit = app.get(&path).await;
+            assert_eq!(app.cache.builds(), builds + 1, "{path}: a hit");
+            assert_eq!(built.status, 200, "{path}");
+            assert_eq!(hit.body, built.body, "{path}");
+            assert_eq!(header_set(&hit), header_set(&built), "{path}");
+            let vary = hit.header("vary").unwrap_or_default();
+            assert!(
+                vary.contains("Accept-Encoding") && vary.contains("Origin"),
+                "{vary}"
+            );
+
+            // A 304 at the edge and one through CORS (a request with `Origin`) differ only by the
+            // origin CORS allows.
+            let etag = hit.etag();
+            let revalidate = || {
+                TestRequest::get()
+                    .uri(&path)
+                    .insert_header(("If-None-Match", etag.as_str()))
+            };
+            let at_edge = app.request(revalidate()).await;
+            let through = app
+                .request(revalidate().insert_header(("Origin", "https://baotintuc.vn")))
+                .await;
+            assert_eq!(
+                (at_edge.status.as_u16(), through.status.as_u16()),
+                (304, 304)
+            );
+            assert_eq!(
+                through.header("access-control-allow-origin"),
+                Some("https://baotintuc.vn")
+            );
+            let mut through_headers = header_set(&through);
+            through_headers.retain(|(name, _)| name != "access-control-allow-origin");
+            assert_eq!(header_set(&at_edge), through_headers, "{path}");
+            assert_eq!(app.cache.builds(), builds + 1, "{path}: still hits");
+        }
+        // HEAD is answered at the edge as GET is (the HTTP layer drops the body: `http::`).
+        let path = "/api/v1/articles?per_page=2";
+        let get = app.get(path).await;
+        let builds = app.cache.builds();
+        let head = app
+            .request(
+                TestRequest::default()
+                    .method(actix_web::http::Method::HEAD)
+                    .uri(path),
+            )
+            .await;
+        assert_eq!(app.cache.builds(), builds, "a hit");
+        assert_eq!(head.status, 200);
+        assert_eq!(head.header("etag"), get.header("etag"));
+    }
+);

@@ -162,7 +162,20 @@ pub fn negotiate(accept_encoding: Option<&str>) -> Option<Coding> {
 #[derive(Debug)]
 struct Variant {
     body: Bytes,
-    etag: String,
+    /// A strong ETag of the bytes, ready to send.
+    etag: HeaderValue,
+}
+
+impl Variant {
+    fn new(body: Bytes) -> Variant {
+        let etag = HeaderValue::from_str(&strong_etag(&body))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"-\""));
+        Variant { body, etag }
+    }
+
+    fn etag(&self) -> &str {
+        self.etag.to_str().unwrap_or_default()
+    }
 }
 
 /// A public response as sent, with its compressed forms made once, when first asked for.
@@ -178,9 +191,24 @@ pub struct Entry {
     route: Option<crate::metrics::RouteLabel>,
     /// Kept here but never by others (`NO_STORE_DOWNSTREAM`).
     no_store: bool,
+    /// Its series in the metrics, found once: GET and HEAD, each `200` and `304`.
+    served: [std::sync::OnceLock<crate::metrics::Served>; 4],
 }
 
 impl Entry {
+    /// The metric series an answer from this entry counts in.
+    pub fn served(&self, method: &Method, status: StatusCode) -> &crate::metrics::Served {
+        let slot = 2 * usize::from(method == Method::HEAD)
+            + usize::from(status == StatusCode::NOT_MODIFIED);
+        self.served[slot].get_or_init(|| {
+            crate::metrics::METRICS.served(
+                self.route.as_ref().map(|r| &*r.0),
+                method,
+                status.as_u16(),
+            )
+        })
+    }
+
     /// The bytes to send in `coding` (or identity), compressing them on first use.
     fn variant(&self, coding: Option<Coding>) -> (&Variant, Option<Coding>) {
         let Some(coding) = coding.filter(|_| self.identity.body.len() >= COMPRESS_FROM) else {
@@ -190,10 +218,7 @@ impl Entry {
             coding
                 .encode(&self.identity.body)
                 .ok()
-                .map(|bytes| Variant {
-                    etag: strong_etag(&bytes),
-                    body: Bytes::from(bytes),
-                })
+                .map(|bytes| Variant::new(Bytes::from(bytes)))
         });
         match made {
             Some(variant) => (variant, Some(coding)),
@@ -248,9 +273,15 @@ pub struct ResponseCache {
     building: Mutex<HashMap<String, watch::Receiver<()>>>,
     /// Public responses built by their handler (for tests and diagnostics).
     builds: AtomicU64,
+    /// `Cache-Control` values by seconds remaining, made once each (`control`).
+    controls: Vec<std::sync::OnceLock<HeaderValue>>,
 }
 
 type Remembered = Arc<dyn std::any::Any + Send + Sync>;
+
+/// The most `Cache-Control` values kept formatted (a second each, up to the point from which
+/// the value stays the same: 90 with the defaults).
+const MAX_CONTROLS: u64 = 4096;
 
 /// How many facts are remembered (a list total is one per public filter, a few dozen bytes).
 const MAX_REMEMBERED: u64 = 10_000;
@@ -281,6 +312,28 @@ impl ResponseCache {
             memo: Cache::new(MAX_REMEMBERED),
             building: Mutex::new(HashMap::new()),
             builds: AtomicU64::new(0),
+            controls: (0..=Self::steady_from(&settings).min(MAX_CONTROLS))
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// Seconds remaining from which `Cache-Control` no longer changes: every bound fits.
+    fn steady_from(settings: &CacheSettings) -> u64 {
+        settings.max_age.max(settings.s_maxage) + settings.stale_while_revalidate
+    }
+
+    /// `Cache-Control` for a response right for `remaining` more seconds (`cache_control`),
+    /// formatted once per value: a hit sends one of at most `steady_from` + 1 values.
+    fn control(&self, remaining: u64) -> HeaderValue {
+        let index = remaining.min(Self::steady_from(&self.settings)) as usize;
+        let make = || {
+            HeaderValue::from_str(&cache_control(&self.settings, remaining))
+                .unwrap_or_else(|_| HeaderValue::from_static("no-store"))
+        };
+        match self.controls.get(index) {
+            Some(made) => made.get_or_init(make).clone(),
+            None => make(),
         }
     }
 
@@ -502,52 +555,141 @@ fn is_public_get(req: &ServiceRequest) -> bool {
         }
 }
 
-/// The response for `entry` at `now` in `coding`: `304` when `If-None-Match` names that form,
-/// else its bytes.
+/// What the edge adds to a hit it answers itself, in place of the layers it skips: the whole
+/// `Vary` value and headers of its own.
+pub struct Dressing {
+    pub vary: HeaderValue,
+    pub also: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// The response for `entry` as `lookup` asks for it: `304` when `If-None-Match` names that
+/// form, else its bytes. Undressed, it is for `public_reads`, whose outer layers add the rest
+/// (and it names its route for the metrics there).
 fn respond(
     entry: &Entry,
-    coding: Option<Coding>,
-    if_none_match: Option<&str>,
-    settings: &CacheSettings,
-    now: NaiveDateTime,
+    lookup: &Lookup,
+    cache: &ResponseCache,
+    dressing: Option<&Dressing>,
 ) -> HttpResponse {
-    let remaining = (entry.expires - now).num_seconds().max(0) as u64;
-    let control = match entry.no_store {
-        true => "no-store".to_owned(),
-        false => cache_control(settings, remaining),
+    let (variant, coding) = entry.variant(lookup.coding);
+    let not_modified = lookup
+        .if_none_match
+        .as_deref()
+        .is_some_and(|given| none_match_names(given, variant.etag()));
+    let mut res = match not_modified {
+        true => HttpResponse::new(StatusCode::NOT_MODIFIED),
+        false => {
+            HttpResponse::with_body(StatusCode::OK, variant.body.clone()).map_into_boxed_body()
+        }
     };
-    let (variant, coding) = entry.variant(coding);
-    let not_modified = if_none_match.is_some_and(|given| none_match_names(given, &variant.etag));
-    let mut res = if not_modified {
-        let mut not_modified = HttpResponse::NotModified();
-        for (name, value) in &entry.headers {
-            if name == header::LINK {
-                not_modified.append_header((name.clone(), value.clone()));
+    let headers = res.headers_mut();
+    for (name, value) in &entry.headers {
+        if !not_modified || name == header::LINK {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if let Some(coding) = coding.filter(|_| !not_modified) {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(coding.token()),
+        );
+    }
+    headers.insert(header::ETAG, variant.etag.clone());
+    let control = match entry.no_store {
+        true => HeaderValue::from_static("no-store"),
+        false => cache.control((entry.expires - lookup.now).num_seconds().max(0) as u64),
+    };
+    headers.insert(header::CACHE_CONTROL, control);
+    match dressing {
+        Some(dressing) => {
+            headers.insert(header::VARY, dressing.vary.clone());
+            for (name, value) in &dressing.also {
+                headers.insert(name.clone(), value.clone());
             }
         }
-        not_modified
-    } else {
-        let mut ok = HttpResponse::Ok();
-        for (name, value) in &entry.headers {
-            ok.append_header((name.clone(), value.clone()));
+        None => {
+            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            if let Some(route) = &entry.route {
+                res.extensions_mut().insert(route.clone());
+            }
         }
-        if let Some(coding) = coding {
-            ok.insert_header((header::CONTENT_ENCODING, coding.token()));
-        }
-        ok
-    };
-    res.insert_header((header::ETAG, variant.etag.as_str()))
-        .insert_header((header::CACHE_CONTROL, control))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    let mut res = if not_modified {
-        res.finish()
-    } else {
-        res.body(variant.body.clone())
-    };
-    if let Some(route) = &entry.route {
-        res.extensions_mut().insert(route.clone());
     }
     res
+}
+
+/// How a public read is looked up and answered: its key, its time, and what the caller accepts.
+struct Lookup {
+    key: String,
+    now: NaiveDateTime,
+    coding: Option<Coding>,
+    if_none_match: Option<String>,
+}
+
+impl Lookup {
+    fn of(state: &AppState, req: &ServiceRequest) -> Lookup {
+        // The scheme and host are part of the key: feeds and sitemaps carry this API's base URL
+        // as the caller reached it, and one caller's `Host` must not reach another's answer.
+        let mut key = String::with_capacity(64 + req.path().len() + req.query_string().len());
+        base_url(req, &mut key);
+        key.push_str(req.path());
+        key.push('?');
+        if !req.query_string().is_empty() {
+            key.push_str(&normalized_query(req.query_string()));
+        }
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        Lookup {
+            key,
+            now: state.clock.now(),
+            coding: negotiate(header(header::ACCEPT_ENCODING)),
+            if_none_match: header(header::IF_NONE_MATCH).map(str::to_owned),
+        }
+    }
+}
+
+/// `scheme://host` as actix-web's `ConnectionInfo` resolves them (the handlers write URLs with
+/// it), without building one when no proxy header is there to read: that took a quarter of a
+/// hit's own time (it formats the peer's address too).
+fn base_url(req: &ServiceRequest, out: &mut String) {
+    const PROXY: [&str; 3] = ["forwarded", "x-forwarded-proto", "x-forwarded-host"];
+    let headers = req.headers();
+    if PROXY.iter().any(|name| headers.contains_key(*name)) {
+        let info = req.connection_info();
+        out.push_str(info.scheme());
+        out.push_str("://");
+        out.push_str(info.host());
+        return;
+    }
+    let uri = req.uri();
+    let config = req.app_config();
+    let scheme = uri
+        .scheme_str()
+        .unwrap_or(if config.secure() { "https" } else { "http" });
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_else(|| config.host());
+    out.push_str(scheme);
+    out.push_str("://");
+    out.push_str(host);
+}
+
+/// The answer to a public read from the cache, when it holds one, with the entry it came from
+/// (the edge answers hits itself, before any other layer).
+pub fn from_cache(
+    state: &AppState,
+    req: &ServiceRequest,
+    dressing: &Dressing,
+) -> Option<(HttpResponse, Arc<Entry>)> {
+    if !is_public_get(req) {
+        return None;
+    }
+    state.cache.entries.as_ref()?;
+    let lookup = Lookup::of(state, req);
+    let entry = state.cache.get(&lookup.key, lookup.now)?;
+    crate::metrics::METRICS.cache_hits.inc();
+    let res = respond(&entry, &lookup, &state.cache, Some(dressing));
+    Some((res, entry))
 }
 
 pub async fn public_reads(
@@ -559,38 +701,9 @@ pub async fn public_reads(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = state.cache.clone();
-    let now = state.clock.now();
-    // The scheme and host are part of the key: feeds and sitemaps carry this API's base URL
-    // as the caller reached it, and one caller's `Host` must not reach another's answer.
-    let key = {
-        let info = req.connection_info();
-        format!(
-            "{}://{}{}?{}",
-            info.scheme(),
-            info.host(),
-            req.path(),
-            normalized_query(req.query_string())
-        )
-    };
-    let if_none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let coding = negotiate(
-        req.headers()
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let from_entry = |entry: &Entry| {
-        respond(
-            entry,
-            coding,
-            if_none_match.as_deref(),
-            &cache.settings,
-            now,
-        )
-    };
+    let lookup = Lookup::of(&state, &req);
+    let (key, now) = (lookup.key.clone(), lookup.now);
+    let from_entry = |entry: &Entry| respond(entry, &lookup, &cache, None);
     if let Some(entry) = cache.get(&key, now) {
         crate::metrics::METRICS.cache_hits.inc();
         return Ok(req.into_response(from_entry(&entry)));
@@ -641,10 +754,7 @@ pub async fn public_reads(
             })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect(),
-        identity: Variant {
-            etag: strong_etag(&bytes),
-            body: bytes,
-        },
+        identity: Variant::new(bytes),
         compressed: Default::default(),
         expires: match stated_until(head.headers()) {
             Some(until) => cache.valid_until(&state, now).await.min(until),
@@ -652,6 +762,7 @@ pub async fn public_reads(
         },
         route,
         no_store: head.headers().contains_key(NO_STORE_DOWNSTREAM),
+        served: Default::default(),
     });
     let res = from_entry(&entry);
     cache.put(generation, key, entry);

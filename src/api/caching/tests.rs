@@ -50,3 +50,54 @@ fn freshness_never_reaches_past_the_next_change() {
         "public, max-age=5, s-maxage=5, stale-while-revalidate=0"
     );
 }
+
+#[test]
+fn formatted_freshness_is_the_same_as_freshness_formatted_anew() {
+    for settings in [
+        CacheSettings::default(),
+        CacheSettings {
+            max_age: 300,
+            s_maxage: 5000,
+            stale_while_revalidate: 0,
+            ..CacheSettings::default()
+        },
+    ] {
+        let cache = ResponseCache::new(settings);
+        for remaining in (0..200).chain([4095, 4096, 4097, 5000, 6000, 86_400]) {
+            for _ in 0..2 {
+                assert_eq!(
+                    cache.control(remaining).to_str().ok(),
+                    Some(cache_control(&settings, remaining).as_str()),
+                    "{remaining}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_key_names_the_base_url_as_connection_info_does() {
+    use actix_web::test::TestRequest;
+    let cases = [
+        TestRequest::get().uri("/api/v1/articles"),
+        TestRequest::get()
+            .uri("/api/v1/articles")
+            .insert_header(("Host", "baotintuc.vn")),
+        TestRequest::get().uri("https://tintuc.vn:8443/api/v1/articles"),
+        TestRequest::get()
+            .uri("/api/v1/articles")
+            .insert_header(("Host", "baotintuc.vn"))
+            .insert_header(("X-Forwarded-Host", "cdn.baotintuc.vn"))
+            .insert_header(("X-Forwarded-Proto", "https")),
+        TestRequest::get()
+            .uri("/api/v1/articles")
+            .insert_header(("Forwarded", "for=1.2.3.4; proto=https; host=tintuc.vn")),
+    ];
+    for case in cases {
+        let req = case.to_srv_request();
+        let mut fast = String::new();
+        base_url(&req, &mut fast);
+        let info = req.connection_info();
+        assert_eq!(fast, format!("{}://{}", info.scheme(), info.host()));
+    }
+}
