@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{header, Method};
 use actix_web::web;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Either, LocalBoxFuture};
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -58,7 +58,11 @@ where
 {
     type Response = ServiceResponse<EitherBody<B, BoxBody>>;
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    /// A hit is ready at once, with nothing to allocate; the rest goes further in.
+    type Future = Either<
+        std::future::Ready<Result<Self::Response, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self::Response, Self::Error>>,
+    >;
 
     forward_ready!(service);
 
@@ -72,14 +76,12 @@ where
             req.head_mut().method = Method::GET;
         }
         let id = request_id(req.headers().get(REQUEST_ID));
-        // Requests with an `Origin` go through CORS, and those over the connection limit are
-        // refused further in; every other public read the cache holds is answered here.
-        let plain = !req.headers().contains_key(header::ORIGIN)
-            && !crate::api::limits::over_connection_limit(&req);
-        if let Some((mut res, entry)) = plain
+        // Requests over the connection limit are refused further in; every public read the
+        // cache holds is answered here (but those with `Origin`: CORS has its say).
+        let hit = (!crate::api::limits::over_connection_limit(&req))
             .then(|| crate::api::caching::from_cache(&self.state, &req, &HIT_DRESSING))
-            .flatten()
-        {
+            .flatten();
+        if let Some((mut res, entry)) = hit {
             let headers = res.headers_mut();
             headers.insert(header::HeaderName::from_static(REQUEST_ID), id.header());
             if is_docs(req.path()) {
@@ -89,14 +91,14 @@ where
             let elapsed = started.elapsed();
             entry.served(&method, status).record(elapsed.as_secs_f64());
             log(&id, &method, req.path(), status.as_u16(), elapsed);
-            return Box::pin(std::future::ready(Ok(req
+            return Either::Left(std::future::ready(Ok(req
                 .into_response(res)
                 .map_into_right_body())));
         }
         let span = tracing::info_span!("request", request_id = %id);
         let uri = req.uri().clone();
         let answer = self.service.call(req);
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let res = answer.instrument(span).await;
             let elapsed = started.elapsed();
             match res {
@@ -121,7 +123,7 @@ where
                     Err(error)
                 }
             }
-        })
+        }))
     }
 }
 

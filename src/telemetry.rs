@@ -83,9 +83,17 @@ pub fn access(line: AccessLine<'_>) {
         );
         return;
     };
-    let mut out = Vec::with_capacity(192);
-    format_access(&mut out, &line, *format, std::time::SystemTime::now());
-    let _ = std::io::Write::write_all(&mut writer.clone(), &out);
+    thread_local! {
+        static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(256));
+    }
+    LINE.with(|out| {
+        let Ok(mut out) = out.try_borrow_mut() else {
+            return;
+        };
+        out.clear();
+        format_access(&mut out, &line, *format, std::time::SystemTime::now());
+        let _ = std::io::Write::write_all(&mut writer.clone(), &out);
+    });
 }
 
 /// An access line as bytes, ending in a newline (written piece by piece: `format!` machinery

@@ -541,10 +541,56 @@ fn stated_until(headers: &actix_web::http::header::HeaderMap) -> Option<NaiveDat
     chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
 }
 
+/// The request headers a public read depends on, found in one pass over the headers (a lookup
+/// by name for each cost more than the pass). The first of a repeated header counts, as
+/// `HeaderMap::get` has it (a first value that is not text counts as none).
+#[derive(Default)]
+struct Asked<'a> {
+    host: Option<&'a str>,
+    accept_encoding: Option<&'a str>,
+    if_none_match: Option<&'a str>,
+    /// Which of the three were seen.
+    seen: [bool; 3],
+    authorization: bool,
+    origin: bool,
+    /// A proxy header `ConnectionInfo` reads the scheme or host from.
+    proxied: bool,
+}
+
+impl<'a> Asked<'a> {
+    fn of(req: &'a ServiceRequest) -> Asked<'a> {
+        let mut asked = Asked::default();
+        for (name, value) in req.headers().iter() {
+            let mut first = |index: usize, slot: &mut Option<&'a str>| {
+                if !std::mem::replace(&mut asked.seen[index], true) {
+                    *slot = value.to_str().ok();
+                }
+            };
+            if *name == header::HOST {
+                first(0, &mut asked.host);
+            } else if *name == header::ACCEPT_ENCODING {
+                first(1, &mut asked.accept_encoding);
+            } else if *name == header::IF_NONE_MATCH {
+                first(2, &mut asked.if_none_match);
+            } else if *name == header::AUTHORIZATION {
+                asked.authorization = true;
+            } else if *name == header::ORIGIN {
+                asked.origin = true;
+            } else if *name == header::FORWARDED
+                || name.as_str() == "x-forwarded-proto"
+                || name.as_str() == "x-forwarded-host"
+            {
+                asked.proxied = true;
+            }
+        }
+        asked
+    }
+}
+
 /// Whether the request is a public read this middleware serves.
-fn is_public_get(req: &ServiceRequest) -> bool {
+fn is_public_get(req: &ServiceRequest, asked: &Asked<'_>) -> bool {
     req.method() == Method::GET
-        && !req.headers().contains_key(header::AUTHORIZATION)
+        && !asked.authorization
         && match req.path() {
             "/livez" | "/readyz" | "/metrics" | "/api/v1/export" => false,
             // A long poll waits for the next change: never answered from here.
@@ -626,22 +672,21 @@ struct Lookup {
 }
 
 impl Lookup {
-    fn of(state: &AppState, req: &ServiceRequest) -> Lookup {
+    fn of(state: &AppState, req: &ServiceRequest, asked: &Asked<'_>) -> Lookup {
         // The scheme and host are part of the key: feeds and sitemaps carry this API's base URL
         // as the caller reached it, and one caller's `Host` must not reach another's answer.
         let mut key = String::with_capacity(64 + req.path().len() + req.query_string().len());
-        base_url(req, &mut key);
+        base_url(req, asked, &mut key);
         key.push_str(req.path());
         key.push('?');
         if !req.query_string().is_empty() {
             key.push_str(&normalized_query(req.query_string()));
         }
-        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
         Lookup {
             key,
             now: state.clock.now(),
-            coding: negotiate(header(header::ACCEPT_ENCODING)),
-            if_none_match: header(header::IF_NONE_MATCH).map(str::to_owned),
+            coding: negotiate(asked.accept_encoding),
+            if_none_match: asked.if_none_match.map(str::to_owned),
         }
     }
 }
@@ -649,10 +694,8 @@ impl Lookup {
 /// `scheme://host` as actix-web's `ConnectionInfo` resolves them (the handlers write URLs with
 /// it), without building one when no proxy header is there to read: that took a quarter of a
 /// hit's own time (it formats the peer's address too).
-fn base_url(req: &ServiceRequest, out: &mut String) {
-    const PROXY: [&str; 3] = ["forwarded", "x-forwarded-proto", "x-forwarded-host"];
-    let headers = req.headers();
-    if PROXY.iter().any(|name| headers.contains_key(*name)) {
+fn base_url(req: &ServiceRequest, asked: &Asked<'_>, out: &mut String) {
+    if asked.proxied {
         let info = req.connection_info();
         out.push_str(info.scheme());
         out.push_str("://");
@@ -664,9 +707,8 @@ fn base_url(req: &ServiceRequest, out: &mut String) {
     let scheme = uri
         .scheme_str()
         .unwrap_or(if config.secure() { "https" } else { "http" });
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
+    let host = asked
+        .host
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or_else(|| config.host());
     out.push_str(scheme);
@@ -681,11 +723,13 @@ pub fn from_cache(
     req: &ServiceRequest,
     dressing: &Dressing,
 ) -> Option<(HttpResponse, Arc<Entry>)> {
-    if !is_public_get(req) {
+    state.cache.entries.as_ref()?;
+    let asked = Asked::of(req);
+    // With `Origin`, CORS has its say: the full stack answers.
+    if asked.origin || !is_public_get(req, &asked) {
         return None;
     }
-    state.cache.entries.as_ref()?;
-    let lookup = Lookup::of(state, req);
+    let lookup = Lookup::of(state, req, &asked);
     let entry = state.cache.get(&lookup.key, lookup.now)?;
     crate::metrics::METRICS.cache_hits.inc();
     let res = respond(&entry, &lookup, &state.cache, Some(dressing));
@@ -697,11 +741,12 @@ pub async fn public_reads(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let Some(state) = state.filter(|_| is_public_get(&req)) else {
+    let asked = Asked::of(&req);
+    let Some(state) = state.filter(|_| is_public_get(&req, &asked)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = state.cache.clone();
-    let lookup = Lookup::of(&state, &req);
+    let lookup = Lookup::of(&state, &req, &asked);
     let (key, now) = (lookup.key.clone(), lookup.now);
     let from_entry = |entry: &Entry| respond(entry, &lookup, &cache, None);
     if let Some(entry) = cache.get(&key, now) {

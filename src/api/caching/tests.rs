@@ -96,7 +96,7 @@ fn the_key_names_the_base_url_as_connection_info_does() {
     for case in cases {
         let req = case.to_srv_request();
         let mut fast = String::new();
-        base_url(&req, &mut fast);
+        base_url(&req, &Asked::of(&req), &mut fast);
         let info = req.connection_info();
         assert_eq!(fast, format!("{}://{}", info.scheme(), info.host()));
     }
