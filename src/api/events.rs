@@ -111,6 +111,24 @@ impl Listable for Events {
     }
 
     listed_from!(db, crate::views::events);
+
+    // An event shows nothing that changes by itself (no schedule, no counts): what it shows
+    // changes by writes, which forget its stored representation (decision 0020).
+    const RENDERED: Option<&'static crate::domain::resources::Resource> =
+        Some(&crate::domain::resources::EVENT);
+    const NOUN: &'static str = "event";
+
+    fn plain(include: &IncludeTree) -> bool {
+        include.0.is_empty()
+    }
+
+    fn id_of(row: &EventRow) -> i64 {
+        row.id
+    }
+
+    fn rows_by_ids(conn: &mut DbConnection, ids: &[i64]) -> diesel::QueryResult<Vec<EventRow>> {
+        db::by_ids(conn, ids)
+    }
 }
 
 list_params! {

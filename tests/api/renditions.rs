@@ -294,3 +294,51 @@ db_test!(
         }
     }
 );
+
+// Event lists come from stored representations too: the same bytes as built, and a change to
+// what an event shows (its parent, an organizer, itself) shows at once.
+db_test!(event_lists_are_stored_and_follow_what_they_show, |app| {
+    let reader = uncached(&app).await;
+    let writer = app.writer();
+    let url = "/api/v1/events/sicw-2022/children?per_page=100";
+    let before = stored(&app);
+    let listed = reader.get(url).await;
+    assert_eq!(listed.status, 200);
+    let children = listed.json()["data"].as_array().expect("data").clone();
+    assert!(children.len() >= 2, "the demo's SICW has children");
+    assert!(stored(&app) >= before + children.len() as i64, "stored");
+    assert_eq!(reader.get(url).await.body, listed.body, "the stored bytes");
+    let fields = "slug,name,name_en,short_name,edition,theme,description,starts_on,ends_on,date_precision,city,country,parent,organizers,participants,version,created_at,updated_at";
+    let built = reader.get_ok(&format!("{url}&fields={fields}")).await;
+    assert_eq!(built["data"], listed.json()["data"], "built field by field");
+
+    // The parent renamed: every child shows its new name.
+    edit(
+        &app,
+        &writer,
+        "/api/v1/events/sicw-2022",
+        json!({"short_name": "SICW 22"}),
+    )
+    .await;
+    let listed = reader.get_ok(url).await;
+    for child in listed["data"].as_array().expect("data") {
+        assert_eq!(child["parent"]["short_name"], "SICW 22", "{child}");
+    }
+    // A child edited shows its own change.
+    let slug = children[0]["slug"].as_str().expect("slug");
+    edit(
+        &app,
+        &writer,
+        &format!("/api/v1/events/{slug}"),
+        json!({"theme": "Chủ đề mới"}),
+    )
+    .await;
+    let listed = reader.get_ok(url).await;
+    let child = listed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|c| c["slug"] == slug)
+        .expect("still listed");
+    assert_eq!(child["theme"], "Chủ đề mới");
+});
