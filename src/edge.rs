@@ -14,7 +14,6 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::api::AppState;
-use crate::startup::AppSettings;
 
 /// The edge as a middleware: `App::wrap(Edge::new(state))`, outermost.
 pub struct Edge {
@@ -301,9 +300,9 @@ Access-Control-Request-Headers",
 
 /// The CORS policy (actix-cors): public reads and beacons from anywhere unless configured,
 /// everything else from `NEWSROOM_CORS_ORIGINS`.
-pub fn cors(settings: &AppSettings) -> Cors {
-    let allowlist = settings.cors_origins.clone();
-    let beacon_origins = settings.visit_origins.clone();
+pub fn cors(cors_origins: &[String], visit_origins: &[String]) -> Cors {
+    let allowlist = cors_origins.to_vec();
+    let beacon_origins = visit_origins.to_vec();
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let origin = origin.to_str().unwrap_or("");

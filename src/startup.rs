@@ -194,7 +194,10 @@ pub fn app(
         .default_service(web::to(fallback))
         .wrap(from_fn(crate::api::auth::authenticate))
         .wrap(from_fn(crate::api::caching::public_reads))
-        .wrap(crate::edge::cors(settings))
+        .wrap(crate::edge::cors(
+            &settings.cors_origins,
+            &settings.visit_origins,
+        ))
         .wrap(from_fn(crate::api::limits::refuse_excess_connections))
         .wrap(from_fn(problem_middleware))
         .wrap(crate::edge::Edge::new(state))
