@@ -160,7 +160,6 @@ impl Listable for Articles {
             ),
             search: search(problems, params.q.as_deref()),
             only: None,
-            summaries_stored: false,
         };
         let options = ArticleOptions {
             include: list.include.clone(),
@@ -169,12 +168,6 @@ impl Listable for Articles {
             with_body: matches!(&list.fields, Fields::Only(f) if f.iter().any(|f| f == "body")),
             // Set by `load` from the viewer.
             audience: Audience::Public,
-        };
-        // The public summaries of such a page come from the store (`read::loaded`): its rows
-        // need not carry the heavy columns.
-        let filter = ArticleFilter {
-            summaries_stored: matches!(list.fields, Fields::All) && Self::plain(&options),
-            ..filter
         };
         (filter, options)
     }

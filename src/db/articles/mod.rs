@@ -112,10 +112,6 @@ pub struct ArticleFilter {
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).
     pub only: Option<Vec<i64>>,
-    /// The page's public summaries are read from the store (decision 0020), so for a public
-    /// viewer its rows leave out the body, search key and notes (empty): copying them was a
-    /// seventh of a cold list. A row rendered anew is read again whole (`rows_by_ids`).
-    pub summaries_stored: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -218,55 +214,6 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Optio
 /// The articles `filter` and `viewer` select. `until` (a descending cursor's publish time)
 /// tightens the publish bound to one value: SQLite ranges an index over one upper bound only,
 /// and with `now` it scanned from the newest article down to the cursor.
-/// The columns of `ArticleRow` with the body, search key and notes left empty
-/// (`ArticleFilter::summaries_stored`).
-fn listed_columns() -> ListedColumns {
-    use diesel::sql_types::{Nullable, Text};
-    (
-        articles::id,
-        articles::slug,
-        articles::title,
-        articles::lead,
-        "".into_sql::<Text>(),
-        articles::source_id,
-        articles::byline,
-        articles::language,
-        articles::status,
-        articles::published_at,
-        None::<String>.into_sql::<Nullable<Text>>(),
-        "".into_sql::<Text>(),
-        articles::sort_key,
-        articles::version,
-        articles::created_at,
-        articles::updated_at,
-        articles::deleted_at,
-        articles::view_count,
-        articles::section_id,
-    )
-}
-
-type ListedColumns = (
-    articles::id,
-    articles::slug,
-    articles::title,
-    articles::lead,
-    diesel::dsl::AsExprOf<&'static str, diesel::sql_types::Text>,
-    articles::source_id,
-    articles::byline,
-    articles::language,
-    articles::status,
-    articles::published_at,
-    diesel::dsl::AsExprOf<Option<String>, diesel::sql_types::Nullable<diesel::sql_types::Text>>,
-    diesel::dsl::AsExprOf<&'static str, diesel::sql_types::Text>,
-    articles::sort_key,
-    articles::version,
-    articles::created_at,
-    articles::updated_at,
-    articles::deleted_at,
-    articles::view_count,
-    articles::section_id,
-);
-
 fn filtered(
     backend: super::Backend,
     filter: &ArticleFilter,
@@ -401,9 +348,6 @@ pub fn list(
         _ => None,
     };
     let mut query = filtered(conn.backend(), filter, &ids, viewer, until);
-    if filter.summaries_stored && !viewer.previews {
-        query = query.select(listed_columns());
-    }
     if let (Some(after), Some((key, desc))) = (after, sort.first()) {
         query = match (key, &after.value) {
             // Editors' lists: the drafts after every dated article.
