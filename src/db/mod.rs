@@ -38,12 +38,14 @@ pub mod tokens;
 pub mod visits;
 pub mod webhooks;
 
+mod pool;
+pub use pool::{Manager, Pooled};
 mod records;
 pub use records::*;
 pub(crate) use records::{live_by_ids, record};
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
@@ -65,12 +67,12 @@ pub enum DbConnection {
 /// as few as the connections. Derefs to the r2d2 pool for synchronous callers (CLI, tests).
 #[derive(Clone)]
 pub struct DbPool {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<pool::Manager>,
     permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for DbPool {
-    type Target = Pool<ConnectionManager<DbConnection>>;
+    type Target = Pool<pool::Manager>;
     fn deref(&self) -> &Self::Target {
         &self.pool
     }
@@ -212,9 +214,9 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbSetupError> {
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(c) = conn {
+impl CustomizeConnection<Pooled, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Pooled) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = &mut **conn {
             c.batch_execute(
                 "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
             )
@@ -247,16 +249,15 @@ pub fn connect_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
     if Backend::of(url) == Backend::Sqlite {
         sqlite_plans_stay_put();
     }
-    let manager = ConnectionManager::<DbConnection>::new(match Backend::of(url) {
+    let manager = pool::Manager::new(match Backend::of(url) {
         Backend::Postgres => url,
         Backend::Sqlite => sqlite_path(url),
     });
     let pool = Pool::builder()
         .max_size(max_size)
-        // A checkout asks PostgreSQL whether the connection still works (a restarted server
-        // closes it); an SQLite connection is a file handle that cannot go away, and the
-        // statement a check costs was a visible part of a cold read.
-        .test_on_check_out(Backend::of(url) == Backend::Postgres)
+        // A checkout asks PostgreSQL whether a connection idle for a while still works (a
+        // restarted server closes it): `pool::Manager::is_valid`.
+        .test_on_check_out(true)
         .connection_timeout(CONNECTION_WAIT)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)?;
@@ -294,7 +295,13 @@ where
     actix_web::web::block(move || {
         let _permit = permit;
         let mut conn = pool.get()?;
-        work(&mut conn)
+        let done = work(&mut conn);
+        // A client's error (a 404) says nothing about the connection; a server's may.
+        conn.worked(match &done {
+            Ok(_) => true,
+            Err(e) => !actix_web::ResponseError::status_code(e).is_server_error(),
+        });
+        done
     })
     .await
     .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?

@@ -148,6 +148,88 @@ pub fn find(
         .collect())
 }
 
+#[derive(QueryableByName)]
+struct AtKey {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    item_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    body: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    view_count_at: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    shown: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    valid_until: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    view_count: i64,
+}
+
+/// The stored representation of the item `key` names (its current slug or id), with the item's
+/// id and view count (0 for items without one), in one statement: an anonymous read at the
+/// item's own URL that finds one needs nothing else, since one is stored only while the item is
+/// public and every change to the item deletes it (the module's rules). `None`: the full lookup
+/// decides (a former slug's 301, a 404, a 410, or a rendering).
+pub fn find_at_key(
+    conn: &mut DbConnection,
+    resource: &Resource,
+    form: Form,
+    key: &crate::domain::key::Key,
+    view_counted: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i64, Rendition, i64)>> {
+    use crate::domain::key::Key;
+    use diesel::sql_types::{BigInt, Text};
+    let column = match key {
+        Key::Id(_) => "id",
+        Key::Slug(_) => "slug",
+    };
+    let placeholders = match conn {
+        DbConnection::Pg(_) => ["$1", "$2", "$3", "$4"],
+        DbConnection::Sqlite(_) => ["?"; 4],
+    };
+    let view_count = if view_counted { "t.view_count" } else { "0" };
+    // The collection is the item's table (a descriptor's constant, never input).
+    let sql = format!(
+        "SELECT r.item_id, r.body, r.view_count_at, r.shown, r.valid_until, \
+         {view_count} AS view_count FROM {table} t JOIN renditions r ON r.item_id = t.id \
+         WHERE t.{column} = {} AND r.resource = {} AND r.form = {} AND r.language = {}",
+        placeholders[0],
+        placeholders[1],
+        placeholders[2],
+        placeholders[3],
+        table = resource.collection,
+    );
+    let query = diesel::sql_query(sql);
+    let found: Option<AtKey> = match key {
+        Key::Id(id) => on_backend!(conn, |c| query
+            .clone()
+            .bind::<BigInt, _>(*id)
+            .bind::<Text, _>(resource.collection)
+            .bind::<Text, _>(form.as_str())
+            .bind::<Text, _>(OWN_LANGUAGE)
+            .get_result(c)
+            .optional())?,
+        Key::Slug(slug) => on_backend!(conn, |c| query
+            .clone()
+            .bind::<Text, _>(slug.as_str())
+            .bind::<Text, _>(resource.collection)
+            .bind::<Text, _>(form.as_str())
+            .bind::<Text, _>(OWN_LANGUAGE)
+            .get_result(c)
+            .optional())?,
+    };
+    Ok(found
+        .filter(|row| row.valid_until.is_none_or(|until| until > now))
+        .map(|row| {
+            let rendition = Rendition {
+                body: row.body,
+                view_count_at: row.view_count_at.and_then(|at| usize::try_from(at).ok()),
+                shown: row.shown.split_whitespace().map(str::to_owned).collect(),
+            };
+            (row.item_id, rendition, row.view_count)
+        }))
+}
+
 /// Where renderings start: the number of the last logged change. Read it before reading what
 /// is rendered.
 pub fn stamp(conn: &mut DbConnection) -> QueryResult<i64> {

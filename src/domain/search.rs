@@ -188,17 +188,21 @@ impl Phrase {
             return Vec::new();
         }
         (0..=words.len() - n)
-            .filter(|&at| {
-                self.folded.iter().enumerate().all(|(k, wanted)| {
-                    let word = words[at + k];
-                    if self.prefix && k + 1 == n {
-                        word.starts_with(wanted.as_str())
-                    } else {
-                        word == wanted
-                    }
-                })
-            })
+            .filter(|&at| self.occurs_at(words, at))
             .collect()
+    }
+
+    /// Whether the phrase's folded words are at `at` among `words` (which hold them whole).
+    fn occurs_at(&self, words: &[&str], at: usize) -> bool {
+        let n = self.folded.len();
+        self.folded.iter().enumerate().all(|(k, wanted)| {
+            let word = words[at + k];
+            if self.prefix && k + 1 == n {
+                word.starts_with(wanted.as_str())
+            } else {
+                word == wanted
+            }
+        })
     }
 
     /// Whether the words at `at` have the query's exact forms too (its diacritics, tone marks
@@ -234,30 +238,33 @@ pub struct Field<'a> {
 /// anywhere with the query's own diacritics (so an exact match outranks a folded-only one
 /// whatever the fields), and a little for each further occurrence (at most 5).
 pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
-    let fields: Vec<(Vec<&str>, Vec<&str>, f64)> = fields
-        .iter()
-        .map(|f| {
-            (
-                f.folded.split(' ').filter(|w| !w.is_empty()).collect(),
-                f.exact.split(' ').filter(|w| !w.is_empty()).collect(),
-                f.weight,
-            )
-        })
-        .collect();
+    // Called for each of up to 500 candidates a query: the folded words are split once per
+    // field, the exact ones only where a phrase occurs, and occurrences are counted in place.
+    let folded: Vec<Vec<&str>> = fields.iter().map(|f| split_words(f.folded)).collect();
+    let mut exact: Vec<Option<Vec<&str>>> = vec![None; fields.len()];
     let mut total = 0.0;
     for phrase in &query.phrases {
         let mut heaviest: f64 = 0.0;
         let mut exactly = false;
         let mut occurrences = 0usize;
-        for (folded, exact, weight) in &fields {
-            let at = phrase.positions(folded);
-            if at.is_empty() {
+        for (i, field) in fields.iter().enumerate() {
+            let words = &folded[i];
+            let n = phrase.folded.len();
+            if n == 0 || words.len() < n {
                 continue;
             }
-            occurrences += at.len();
-            heaviest = heaviest.max(*weight);
-            // Folded and exact texts have the same words in the same order.
-            exactly |= folded.len() == exact.len() && at.iter().any(|&i| phrase.exact_at(exact, i));
+            for at in 0..=words.len() - n {
+                if !phrase.occurs_at(words, at) {
+                    continue;
+                }
+                occurrences += 1;
+                heaviest = heaviest.max(field.weight);
+                if !exactly {
+                    let exact = exact[i].get_or_insert_with(|| split_words(field.exact));
+                    // Folded and exact texts have the same words in the same order.
+                    exactly = exact.len() == words.len() && phrase.exact_at(exact, at);
+                }
+            }
         }
         if occurrences == 0 {
             return None;
@@ -266,6 +273,10 @@ pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
         total += 0.1 * (occurrences.min(6) - 1) as f64;
     }
     Some((total * 100.0).round() / 100.0)
+}
+
+fn split_words(text: &str) -> Vec<&str> {
+    text.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
 /// How far a snippet reaches, in characters.

@@ -162,11 +162,11 @@ fn retitle_behind_the_back(app: &crate::helpers::TestApp, title: &str) {
     let ids: Vec<i64> = articles::table
         .filter(articles::title.like("Công cuộc%"))
         .select(articles::id)
-        .load(&mut conn)
+        .load(&mut **conn)
         .expect("find");
     diesel::update(articles::table.filter(articles::id.eq_any(&ids)))
         .set(articles::title.eq(title))
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .expect("retitle");
     for id in ids {
         newsroom::db::renditions::forget(&mut conn, &format!("article-{id}")).expect("forget");

@@ -395,20 +395,20 @@ db_test!(the_seed_derives_the_same_columns_as_a_write, |app| {
         let mut all: Vec<(String, String)> = articles::table
             .filter(articles::slug.eq(&article))
             .select((articles::search_key, articles::sort_key))
-            .load(&mut conn)
+            .load(&mut **conn)
             .expect("article keys");
         all.extend(
             events::table
                 .filter(events::slug.eq("amcc7"))
                 .select((events::search_key, events::sort_key))
-                .load::<(String, String)>(&mut conn)
+                .load::<(String, String)>(&mut **conn)
                 .expect("event keys"),
         );
         all.extend(
             people::table
                 .filter(people::slug.eq("teo-chee-hean"))
                 .select((people::search_key, people::sort_key))
-                .load::<(String, String)>(&mut conn)
+                .load::<(String, String)>(&mut **conn)
                 .expect("person keys"),
         );
         all

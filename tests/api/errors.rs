@@ -163,7 +163,7 @@ db_test!(
         diesel::sql_query(
             "UPDATE organizations SET kind = 'co-quan' WHERE name = 'Cục An toàn thông tin'",
         )
-        .execute(&mut app.conn())
+        .execute(&mut **app.conn())
         .expect("corrupt the stored kind");
         // Before stored enums were typed, this read answered 200 with the kind `other`.
         let problem = app.get(&location).await.problem(500, "internal");

@@ -626,7 +626,7 @@ db_test!(a_purge_is_a_change_and_its_bytes_never_come_back, |app| {
     }
     let logged: Vec<Event> = diesel::RunQueryDsl::load(
         diesel::sql_query("SELECT event FROM change_log ORDER BY seq DESC LIMIT 1"),
-        &mut app.conn(),
+        &mut **app.conn(),
     )
     .expect("log");
     assert_eq!(logged[0].event.as_deref(), Some("media.purged"));

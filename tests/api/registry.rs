@@ -82,7 +82,7 @@ struct Number {
 
 fn first_id(app: &TestApp, sql: &str) -> i64 {
     diesel::sql_query(sql)
-        .load::<Number>(&mut app.conn())
+        .load::<Number>(&mut **app.conn())
         .expect("query")
         .first()
         .expect("a row")
@@ -176,7 +176,7 @@ db_test!(
         }
         let fired: Vec<String> =
             diesel::sql_query("SELECT d.event FROM webhook_deliveries d ORDER BY d.id")
-                .load::<Fired>(&mut app.conn())
+                .load::<Fired>(&mut **app.conn())
                 .expect("deliveries")
                 .into_iter()
                 .map(|f| f.event)

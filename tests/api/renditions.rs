@@ -26,7 +26,7 @@ async fn uncached(app: &TestApp) -> TestApp {
 }
 
 fn stored(app: &TestApp) -> i64 {
-    newsroom::db::renditions::count(&mut app.conn()).expect("count")
+    newsroom::db::renditions::count(&mut **app.conn()).expect("count")
 }
 
 /// `PATCH` of `url` at the version a GET with the token just read; it must succeed.
@@ -41,7 +41,7 @@ async fn edit(app: &TestApp, token: &str, url: &str, changes: Value) {
 
 /// The article's stored representations forgotten, as a change to it would.
 fn forget(app: &TestApp, id: i64) {
-    newsroom::db::renditions::forget(&mut app.conn(), &format!("article-{id}")).expect("forget");
+    newsroom::db::renditions::forget(&mut **app.conn(), &format!("article-{id}")).expect("forget");
 }
 
 db_test!(
@@ -145,12 +145,12 @@ db_test!(view_counts_are_added_when_read, |app| {
     let before = reader.get_ok(&url).await;
     let rendered_at: Vec<chrono::NaiveDateTime> = renditions::table
         .select(renditions::rendered_at)
-        .load(&mut app.conn())
+        .load(&mut **app.conn())
         .expect("times");
     // What the visit flush does: no content write, no change logged.
     diesel::update(articles::table.filter(articles::slug.eq(&slug)))
         .set(articles::view_count.eq(articles::view_count + 1520))
-        .execute(&mut app.conn())
+        .execute(&mut **app.conn())
         .expect("count");
     let after = reader.get_ok(&url).await;
     assert_eq!(
@@ -161,7 +161,7 @@ db_test!(view_counts_are_added_when_read, |app| {
     assert_eq!(listed["data"][0]["view_count"], after["data"]["view_count"]);
     let again: Vec<chrono::NaiveDateTime> = renditions::table
         .select(renditions::rendered_at)
-        .load(&mut app.conn())
+        .load(&mut **app.conn())
         .expect("times");
     assert_eq!(again, rendered_at, "nothing was rendered again");
 });
@@ -223,7 +223,7 @@ db_test!(relinked_mentions_are_logged_and_shown, |app| {
         .expect("mentions")
         .iter()
         .all(|m| m["name"] != "Nguyễn Văn Hùng"));
-    let head = |app: &TestApp| newsroom::db::changes::head(&mut app.conn()).expect("head");
+    let head = |app: &TestApp| newsroom::db::changes::head(&mut **app.conn()).expect("head");
     let created = app
         .create(
             &writer,

@@ -48,13 +48,13 @@ fn insert_article(
     let event: i64 = schema::events::table
         .filter(schema::events::slug.eq("amcc7"))
         .select(schema::events::id)
-        .first(&mut conn)
+        .first(&mut **conn)
         .expect("amcc7");
     articles::link(&mut conn, Relation::Events, id, &[event]).expect("event link");
     let person: i64 = schema::people::table
         .filter(schema::people::slug.eq("to-lam"))
         .select(schema::people::id)
-        .first(&mut conn)
+        .first(&mut **conn)
         .expect("to-lam");
     articles::link(&mut conn, Relation::People, id, &[person]).expect("person link");
     // Written behind the API's back: the response cache must be told.
@@ -66,7 +66,7 @@ fn find_id(app: &TestApp, org_slug: &str) -> i64 {
     schema::organizations::table
         .filter(schema::organizations::slug.eq(org_slug))
         .select(schema::organizations::id)
-        .first(&mut app.conn())
+        .first(&mut **app.conn())
         .expect("organization")
 }
 
@@ -187,7 +187,7 @@ db_test!(deleted_articles_answer_gone_and_leave_every_list, |app| {
     assert_eq!(visible_counts(&app).await, plus_one());
     diesel::update(schema::articles::table.find(id))
         .set(schema::articles::deleted_at.eq(Some(app.now())))
-        .execute(&mut app.conn())
+        .execute(&mut **app.conn())
         .expect("soft delete");
     app.cache.invalidate();
     assert_eq!(visible_counts(&app).await, baseline());
@@ -198,7 +198,7 @@ db_test!(deleted_articles_answer_gone_and_leave_every_list, |app| {
     let draft = insert_article(&app, "nhap-da-xoa", "draft", None);
     diesel::update(schema::articles::table.find(draft))
         .set(schema::articles::deleted_at.eq(Some(app.now())))
-        .execute(&mut app.conn())
+        .execute(&mut **app.conn())
         .expect("soft delete");
     app.cache.invalidate();
     app.get("/api/v1/articles/nhap-da-xoa")
@@ -211,7 +211,7 @@ db_test!(
     |app| {
         diesel::update(schema::people::table.filter(schema::people::slug.eq("tim-watts")))
             .set(schema::people::deleted_at.eq(Some(app.now())))
-            .execute(&mut app.conn())
+            .execute(&mut **app.conn())
             .expect("soft delete");
         app.cache.invalidate();
         app.get("/api/v1/people/tim-watts")
@@ -314,19 +314,19 @@ db_test!(
         let mut conn = app.conn();
         diesel::update(schema::articles::table.find(ids[6]))
             .set(schema::articles::deleted_at.eq(Some(now)))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .expect("delete");
         diesel::update(schema::articles::table.find(ids[7]))
             .set(schema::articles::status.eq(ArticleStatus::Draft))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .expect("unpublish");
         diesel::update(schema::articles::table.find(ids[8]))
             .set(schema::articles::published_at.eq(Some(now + hour * 2)))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .expect("reschedule");
         diesel::update(schema::articles::table.find(ids[9]))
             .set(schema::articles::status.eq(ArticleStatus::Published))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .expect("publish");
         drop(conn);
         app.cache.invalidate();

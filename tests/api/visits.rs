@@ -110,7 +110,7 @@ db_test!(days_turn_at_portal_local_midnight_with_a_new_salt, |app| {
         use diesel::prelude::*;
         newsroom::db::schema::visit_salts::table
             .count()
-            .get_result(&mut *app.conn())
+            .get_result(&mut **app.conn())
             .expect("count")
     };
     assert_eq!(salts, 2);

@@ -232,6 +232,7 @@ impl Listable for Articles {
     }
 
     const RENDERED: Option<&'static Resource> = Some(&resources::ARTICLE);
+    const VIEW_COUNTED: bool = true;
     const NOUN: &'static str = "article";
 
     fn plain(options: &ArticleOptions) -> bool {

@@ -196,6 +196,8 @@ pub trait Listable: 'static {
     /// The resource whose public representations are stored (decision 0020), if any. Such a
     /// resource also gives `plain`, `id_of`, `view_count`, `set_view_count` and `rows_by_ids`.
     const RENDERED: Option<&'static Resource> = None;
+    /// Whether its items have a view count (added to stored representations when read).
+    const VIEW_COUNTED: bool = false;
     /// Whether the options are those of the public representation (no includes, no extra
     /// renderings, summaries without a body): the ones stored.
     fn plain(_options: &Self::Options) -> bool {

@@ -34,6 +34,12 @@ where
     };
     let moved = Moved::new(req, "");
     let (json, shown) = database::run(&state.pool, move |conn| {
+        // Stored already: one statement, nothing else to read.
+        if let Some((_, rendition, view_count)) =
+            renditions::find_at_key(conn, resource, Form::Item, &key, L::VIEW_COUNTED, ctx.now)?
+        {
+            return Ok((rendition.with_view_count(view_count), rendition.shown));
+        }
         let (json, shown) = keys::collecting(|| {
             let row = lookup::<L::Row>(conn, &key, viewer, &moved)?;
             let mut json =
