@@ -12,11 +12,11 @@ use crate::helpers::kit::{delete, patch};
 use crate::helpers::TestApp;
 
 fn since(app: &TestApp, seq: i64) -> Vec<ChangeRow> {
-    changes::since(&mut **app.conn(), seq, 1000).expect("changes")
+    changes::since(&mut app.conn(), seq, 1000).expect("changes")
 }
 
 fn head(app: &TestApp) -> i64 {
-    changes::head(&mut **app.conn()).expect("head")
+    changes::head(&mut app.conn()).expect("head")
 }
 
 /// `(resource, slug, action, version)` of each change.

@@ -113,7 +113,7 @@ db_test!(an_export_goes_through_both_backends_unchanged, |app| {
         streamed.header("content-type"),
         Some("application/x-ndjson")
     );
-    let first = export_of(&mut **app.conn());
+    let first = export_of(&mut app.conn());
     assert_eq!(
         streamed.body, first,
         "the route streams what the command writes"
@@ -169,7 +169,7 @@ db_test!(bad_exports_and_callers_are_refused, |app| {
         .await
         .problem(403, "forbidden");
     app.get("/api/v1/export").await.problem(401, "unauthorized");
-    let good = export_of(&mut **app.conn());
+    let good = export_of(&mut app.conn());
     let text = String::from_utf8(good).expect("UTF-8");
     let lines: Vec<&str> = text.lines().collect();
     let broken_row = lines[3].replace("\"id\":", "\"id\":\"x\",\"was\":");
@@ -236,7 +236,7 @@ db_test!(
     every_table_and_column_of_the_schema_is_exported_or_excluded_with_a_reason,
     |app| {
         use newsroom::db::export::{DERIVED_COLUMNS, EXCLUDED, TABLES};
-        let schema = schema_of(&mut **app.conn());
+        let schema = schema_of(&mut app.conn());
         assert!(schema.len() > 30, "{schema:?}");
         for (table, columns) in &schema {
             if EXCLUDED.iter().any(|(name, _)| name == table) {
@@ -397,7 +397,7 @@ db_test!(
             false if std::env::var("TEST_DATABASE_URL").is_ok() => Backend::Postgres,
             false => Backend::Sqlite,
         };
-        let export = export_of(&mut **app.conn());
+        let export = export_of(&mut app.conn());
         let scratch = import_into(target, &export);
         newsroom::db::search::reindex_all_now(&mut scratch.conn(), app.now()).expect("reindex");
         let imported = TestApp::open(&scratch.url, app.now()).await;

@@ -166,7 +166,7 @@ db_test!(
         assert_eq!(publish_due(&app), 0, "not yet");
         let (before, cursor) = follow(&app, None, Some(&start)).await;
         assert!(before.iter().all(|i| i["type"] != "article"), "{before:?}");
-        let head_before = newsroom::db::changes::head(&mut **app.conn()).expect("head");
+        let head_before = newsroom::db::changes::head(&mut app.conn()).expect("head");
 
         app.clock
             .set((app.now() + chrono::Duration::hours(2)).and_utc());

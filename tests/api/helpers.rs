@@ -400,7 +400,7 @@ impl TestApp {
             .map(|s| newsroom::domain::token::Scope::parse(s).expect("scope"))
             .collect();
         let (_, token) =
-            newsroom::api::tokens::issue(&mut **self.conn(), name, &scopes, Some(30), self.now())
+            newsroom::api::tokens::issue(&mut self.conn(), name, &scopes, Some(30), self.now())
                 .expect("token");
         token
     }
@@ -416,7 +416,7 @@ impl TestApp {
     /// dropped when mentions changed).
     pub fn relink(&self) -> Option<(usize, usize)> {
         let done =
-            newsroom::db::mentions::relink_pending(&mut **self.conn(), self.now()).expect("relink");
+            newsroom::db::mentions::relink_pending(&mut self.conn(), self.now()).expect("relink");
         if done.is_some_and(|(_, changed)| changed > 0) {
             self.cache.invalidate();
         }
@@ -424,12 +424,12 @@ impl TestApp {
     }
 
     pub fn poll_changes(&self) -> bool {
-        self.cache.poll(&mut **self.conn()).expect("poll")
+        self.cache.poll(&mut self.conn()).expect("poll")
     }
 
     /// Counts what the beacons queued, as the timer would.
     pub fn flush(&self) -> newsroom::visits::Flushed {
-        self.visits.flush(&mut **self.conn()).expect("flush")
+        self.visits.flush(&mut self.conn()).expect("flush")
     }
 
     pub fn now(&self) -> NaiveDateTime {

@@ -179,7 +179,7 @@ db_test!(
     revoking_a_token_revokes_its_links_and_link_ids_have_one_spelling,
     |app| {
         let (row, publisher) = newsroom::api::tokens::issue(
-            &mut **app.conn(),
+            &mut app.conn(),
             "Thư ký tòa soạn",
             &[
                 newsroom::domain::token::Scope::ContentWrite,

@@ -26,7 +26,7 @@ async fn uncached(app: &TestApp) -> TestApp {
 }
 
 fn stored(app: &TestApp) -> i64 {
-    newsroom::db::renditions::count(&mut **app.conn()).expect("count")
+    newsroom::db::renditions::count(&mut app.conn()).expect("count")
 }
 
 /// `PATCH` of `url` at the version a GET with the token just read; it must succeed.
@@ -41,7 +41,7 @@ async fn edit(app: &TestApp, token: &str, url: &str, changes: Value) {
 
 /// The article's stored representations forgotten, as a change to it would.
 fn forget(app: &TestApp, id: i64) {
-    newsroom::db::renditions::forget(&mut **app.conn(), &format!("article-{id}")).expect("forget");
+    newsroom::db::renditions::forget(&mut app.conn(), &format!("article-{id}")).expect("forget");
 }
 
 db_test!(
@@ -223,7 +223,7 @@ db_test!(relinked_mentions_are_logged_and_shown, |app| {
         .expect("mentions")
         .iter()
         .all(|m| m["name"] != "Nguyễn Văn Hùng"));
-    let head = |app: &TestApp| newsroom::db::changes::head(&mut **app.conn()).expect("head");
+    let head = |app: &TestApp| newsroom::db::changes::head(&mut app.conn()).expect("head");
     let created = app
         .create(
             &writer,

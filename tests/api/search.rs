@@ -475,8 +475,8 @@ db_test!(the_fill_adds_missing_rows_beside_concurrent_writes, |app| {
         )
         .await;
     }
-    clear(&mut **app.conn());
-    assert!(search::fill_pending(&mut **app.conn()).expect("step"));
+    clear(&mut app.conn());
+    assert!(search::fill_pending(&mut app.conn()).expect("step"));
     assert!(found(&app, "amcc7").await.is_empty(), "the index is empty");
     let mut conn = app.conn();
     let filler = std::thread::spawn(move || {
@@ -506,14 +506,14 @@ db_test!(the_fill_adds_missing_rows_beside_concurrent_writes, |app| {
     }
     let (added, _) = filler.join().expect("the fill ends");
     assert!(added >= 40, "the fill added the older rows: {added}");
-    assert!(!search::fill_pending(&mut **app.conn()).expect("step"));
+    assert!(!search::fill_pending(&mut app.conn()).expect("step"));
     for i in 0..10 {
         assert_eq!(found(&app, &format!("zyxw{i}")).await.len(), 1, "zyxw{i}");
     }
     assert_eq!(found(&app, "bài cũ số 7").await.len(), 1);
     assert!(!found(&app, "amcc7").await.is_empty());
     // One row per item, whoever wrote it.
-    let total = search::fill_size(&mut **app.conn()).expect("size");
+    let total = search::fill_size(&mut app.conn()).expect("size");
     let rows: i64 = {
         use diesel::prelude::*;
         #[derive(QueryableByName)]

@@ -309,7 +309,7 @@ db_test!(a_delivery_outlives_the_worker_that_took_it, |app| {
     // A worker takes it and dies before sending (its lease is what is left of it).
     let now = app.now();
     let taken = newsroom::db::webhooks::claim_due(
-        &mut **app.conn(),
+        &mut app.conn(),
         now,
         now + chrono::Duration::seconds(15),
         10,
@@ -483,10 +483,10 @@ db_test!(endpoints_are_bounded_and_old_deliveries_pruned, |app| {
     let id = first["id"].as_i64().expect("id");
     assert_eq!(deliveries(&app, &admin, id).await.len(), 1);
     let now = app.now();
-    let kept = newsroom::db::webhooks::prune(&mut **app.conn(), now - chrono::Duration::days(30))
+    let kept = newsroom::db::webhooks::prune(&mut app.conn(), now - chrono::Duration::days(30))
         .expect("prune");
     assert_eq!(kept, 0, "a fresh delivery stays");
-    let pruned = newsroom::db::webhooks::prune(&mut **app.conn(), now + chrono::Duration::days(1))
+    let pruned = newsroom::db::webhooks::prune(&mut app.conn(), now + chrono::Duration::days(1))
         .expect("prune");
     assert_eq!(pruned, 1);
     assert!(deliveries(&app, &admin, id).await.is_empty());
