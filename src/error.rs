@@ -351,6 +351,15 @@ impl From<diesel::result::Error> for ApiError {
                 );
                 ApiError::Unavailable
             }
+            // The server closed the connection (a restart): the service is what cannot answer
+            // now; the pool checks the connection before its next use (`db::pool`).
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => {
+                tracing::warn!(error = info.message(), "lost the database connection");
+                ApiError::Unavailable
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

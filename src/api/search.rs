@@ -127,12 +127,17 @@ pub async fn search(
             }
         }
         let total = match with_total {
-            true => Some(
-                kinds
-                    .iter()
-                    .map(|kind| index::count(conn, *kind, &query, viewer))
-                    .sum::<Result<i64, _>>()?,
-            ),
+            true => {
+                let completions = index::completions(conn, &query)?;
+                Some(
+                    kinds
+                        .iter()
+                        .map(|kind| {
+                            index::count(conn, *kind, &query, completions.as_deref(), viewer)
+                        })
+                        .sum::<Result<i64, _>>()?,
+                )
+            }
             false => None,
         };
         let chosen: Vec<&Ranked> = ranked

@@ -8,13 +8,20 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::text::fold;
 
-/// One word of a text: where it is (bytes of the text), and its two forms.
+/// One word of a text: where it is (bytes of the text), and its folded form (the exact one,
+/// which costs a Unicode normalization, is asked for when needed: `Word::exact`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
     pub start: usize,
     pub end: usize,
     pub folded: String,
-    pub exact: String,
+}
+
+impl Word {
+    /// Its exact form; `text` is the text it was found in.
+    pub fn exact(&self, text: &str) -> String {
+        exact(&text[self.start..self.end])
+    }
 }
 
 /// The words of a text: runs of letters and digits (with their combining marks).
@@ -44,7 +51,6 @@ fn word(text: &str, start: usize, end: usize) -> Word {
         start,
         end,
         folded: fold(raw),
-        exact: exact(raw),
     }
 }
 
@@ -55,7 +61,7 @@ pub fn folded_text(text: &str) -> String {
 
 /// The exact words of a text joined by spaces: what ranking reads back.
 pub fn exact_text(text: &str) -> String {
-    join(words(text).into_iter().map(|w| w.exact))
+    join(words(text).into_iter().map(|w| w.exact(text)))
 }
 
 /// The adjacent pairs of a text's folded words, each written `_a_b` (`_` is never inside a
@@ -151,7 +157,14 @@ impl Query {
         let mut taken = 0;
         for (i, part) in q.split('"').enumerate() {
             let quoted = i % 2 == 1;
-            let words: Vec<Word> = words(part).into_iter().take(MAX_WORDS - taken).collect();
+            let words: Vec<(String, String)> = words(part)
+                .into_iter()
+                .take(MAX_WORDS - taken)
+                .map(|w| {
+                    let exact = w.exact(part);
+                    (w.folded, exact)
+                })
+                .collect();
             if words.is_empty() {
                 continue;
             }
@@ -165,8 +178,8 @@ impl Query {
             .into_iter()
             .enumerate()
             .map(|(i, (quoted, words))| Phrase {
-                folded: words.iter().map(|w| w.folded.clone()).collect(),
-                exact: words.iter().map(|w| w.exact.clone()).collect(),
+                folded: words.iter().map(|(folded, _)| folded.clone()).collect(),
+                exact: words.iter().map(|(_, exact)| exact.clone()).collect(),
                 prefix: last_unquoted && i + 1 == count,
                 quoted,
             })

@@ -57,6 +57,26 @@ macro_rules! db_test {
     };
 }
 
+/// Whether `TEST_DATABASE_URL` names a PostgreSQL to test on; a skip is said loudly, and with
+/// `NEWSROOM_REQUIRE_POSTGRES=1` (CI) a missing database fails the test instead.
+pub fn postgres_available() -> bool {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        return true;
+    }
+    if std::env::var("NEWSROOM_REQUIRE_POSTGRES").is_ok() {
+        panic!("NEWSROOM_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
+    }
+    // Straight to the stderr handle: the harness captures `eprintln!` of passing tests, and a
+    // skip must be seen.
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "!!! SKIPPED on PostgreSQL (TEST_DATABASE_URL is not set): {test}"
+    );
+    false
+}
+
 /// Where a test's database lives; dropped with the test.
 enum TestDb {
     /// Another app's database: the other app cleans it up.
@@ -262,18 +282,7 @@ impl TestApp {
     /// The PostgreSQL variant, or `None` (said loudly) when `TEST_DATABASE_URL` is unset.
     /// With `NEWSROOM_REQUIRE_POSTGRES=1` (CI) a missing database fails the test instead.
     pub async fn spawn_postgres() -> Option<TestApp> {
-        if std::env::var("TEST_DATABASE_URL").is_err() {
-            if std::env::var("NEWSROOM_REQUIRE_POSTGRES").is_ok() {
-                panic!("NEWSROOM_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
-            }
-            // Straight to the stderr handle: the harness captures `eprintln!` of passing tests,
-            // and a skip must be seen.
-            use std::io::Write;
-            let test = std::thread::current().name().unwrap_or("?").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "!!! SKIPPED on PostgreSQL (TEST_DATABASE_URL is not set): {test}"
-            );
+        if !postgres_available() {
             return None;
         }
         Some(Self::spawn(Backend::Postgres).await)

@@ -21,6 +21,7 @@ mod feeds;
 mod openapi;
 mod organizations;
 mod people;
+mod pool;
 mod previews;
 mod properties;
 mod publishing;

@@ -75,6 +75,13 @@ pub(super) fn fts5_expression(query: &Query, completions: Option<&[String]>) -> 
                 };
                 format!("{{title lead body}} : ({})", words.join(" OR "))
             }
+            (_, true, Some(words)) => {
+                let phrases: Vec<String> = completed_pairs(p, words)
+                    .iter()
+                    .map(|pairs| format!("\"{}\"", pairs.join(" ")))
+                    .collect();
+                format!("pairs : ({})", phrases.join(" OR "))
+            }
             _ => {
                 let (column, tokens) = match p.folded.len() {
                     1 => ("{title lead body}", p.folded.join(" ")),
@@ -108,6 +115,16 @@ pub(super) fn tsquery_expressions(
                 words.push(format!("({})", found.join(" | ")));
             }
             (1, _, _) => words.push(format!("'{}'{star}", p.folded[0])),
+            (_, true, Some(found)) => {
+                let phrases: Vec<String> = completed_pairs(p, found)
+                    .iter()
+                    .map(|pairs| {
+                        let tokens: Vec<String> = pairs.iter().map(|t| format!("'{t}'")).collect();
+                        format!("({})", tokens.join(" <-> "))
+                    })
+                    .collect();
+                pairs.push(format!("({})", phrases.join(" | ")));
+            }
             _ => pairs.push(format!(
                 "({}{star})",
                 p.pairs()
@@ -120,6 +137,25 @@ pub(super) fn tsquery_expressions(
     }
     let all = |parts: Vec<String>| (!parts.is_empty()).then(|| parts.join(" & "));
     (all(words), all(pairs))
+}
+
+/// The pair tokens of a phrase of two words or more whose last word is a prefix, once for
+/// each word it stands for (`completions`; the prefix itself when it stands for none).
+fn completed_pairs(phrase: &crate::domain::search::Phrase, words: &[String]) -> Vec<Vec<String>> {
+    let words = match (words, phrase.folded.last()) {
+        ([], Some(typed)) => std::slice::from_ref(typed),
+        (words, _) => words,
+    };
+    let mut completed = phrase.clone();
+    words
+        .iter()
+        .map(|word| {
+            if let Some(last) = completed.folded.last_mut() {
+                last.clone_from(word);
+            }
+            completed.pairs()
+        })
+        .collect()
 }
 
 /// The pair tokens of a document as a `tsvector` literal, positions in order (PostgreSQL: the
@@ -174,10 +210,16 @@ pub(super) fn matching_sql(
     let conditions = conditions.join(" AND ");
     match backend {
         Backend::Sqlite => format!(
-            "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.rowid - {base} \
+            "SELECT {select} FROM search_index s JOIN {table} t{hint} ON t.id = s.rowid - {base} \
              WHERE {conditions} AND s.rowid BETWEEN {base} AND {last}",
             base = kind.base(),
             last = kind.base() + (1 << 40) - 1,
+            // Articles are wide rows: their visibility is read from a narrow index instead
+            // (migration 000024). Its condition is the query's own `deleted_at IS NULL`.
+            hint = match kind {
+                Kind::Article => " INDEXED BY articles_search_visible_idx",
+                _ => "",
+            },
         ),
         Backend::Postgres => format!(
             "SELECT {select} FROM search_index s JOIN {table} t ON t.id = s.item_id \
@@ -200,6 +242,7 @@ pub fn candidates(
     conn: &mut DbConnection,
     kind: Kind,
     query: &Query,
+    completions: Option<&[String]>,
     viewer: Viewer,
     limit: i64,
 ) -> QueryResult<Vec<Candidate>> {
@@ -219,8 +262,7 @@ pub fn candidates(
         "{id} AS item_id, {recency} AS recency, \
          s.title, s.lead, s.body, s.title_exact, s.lead_exact, s.body_exact"
     );
-    let completions = completions(conn, query)?;
-    let m = match_of(backend, query, completions.as_deref());
+    let m = match_of(backend, query, completions);
     let sql = format!(
         "{} ORDER BY {order} DESC LIMIT ?",
         matching_sql(backend, kind, viewer, &select, &m)
@@ -241,16 +283,17 @@ pub(super) struct Total {
     pub(super) total: i64,
 }
 
-/// How many items of `kind` the viewer may see match the query.
+/// How many items of `kind` the viewer may see match the query (`completions`: what its last
+/// word stands for, as `completions` found).
 pub fn count(
     conn: &mut DbConnection,
     kind: Kind,
     query: &Query,
+    completions: Option<&[String]>,
     viewer: Viewer,
 ) -> QueryResult<i64> {
     let backend = conn.backend();
-    let completions = completions(conn, query)?;
-    let m = match_of(backend, query, completions.as_deref());
+    let m = match_of(backend, query, completions);
     let sql = matching_sql(backend, kind, viewer, "count(*) AS total", &m);
     let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
     for bind in m.binds {
@@ -382,8 +425,10 @@ pub fn rank(
     viewer: Viewer,
 ) -> QueryResult<Vec<Ranked>> {
     let mut ranked = Vec::new();
+    // Once for every kind: a statement of its own.
+    let completions = completions(conn, query)?;
     for kind in kinds {
-        for candidate in candidates(conn, *kind, query, viewer, WINDOW)? {
+        for candidate in candidates(conn, *kind, query, completions.as_deref(), viewer, WINDOW)? {
             if let Some(score) = score(query, &fields(&candidate)) {
                 ranked.push(Ranked {
                     kind: *kind,
