@@ -67,7 +67,8 @@ for n in $sizes; do
     fi
   fi
   started=$(date +%s)
-  taskset -c 0 "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
+  # No stored representations rendered ahead: that background work would share the core.
+  NEWSROOM_RENDITIONS_AHEAD=0 taskset -c 0 "$bin" serve --database-url "$url" --bind "127.0.0.1:$port" --seed-demo never --workers 1 \
     --cache-bytes 0 --log warn >"$work/server-$n.log" 2>&1 &
   server=$!
   pids+=("$server")

@@ -218,8 +218,7 @@ impl CustomizeConnection<Pooled, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut Pooled) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = &mut **conn {
             c.batch_execute(
-                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; \
-                 PRAGMA mmap_size = 268435456;",
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
