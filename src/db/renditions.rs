@@ -148,85 +148,62 @@ pub fn find(
         .collect())
 }
 
-#[derive(QueryableByName)]
-struct AtKey {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    item_id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    body: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
-    view_count_at: Option<i32>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    shown: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
-    valid_until: Option<NaiveDateTime>,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    view_count: i64,
-}
+/// Finds a stored representation by its item's key: its id, the representation, the item's
+/// view count.
+pub type FindAtKey = fn(
+    &mut DbConnection,
+    Form,
+    &crate::domain::key::Key,
+    NaiveDateTime,
+) -> QueryResult<Option<(i64, Rendition, i64)>>;
 
-/// The stored representation of the item `key` names (its current slug or id), with the item's
-/// id and view count (0 for items without one), in one statement: an anonymous read at the
-/// item's own URL that finds one needs nothing else, since one is stored only while the item is
-/// public and every change to the item deletes it (the module's rules). `None`: the full lookup
-/// decides (a former slug's 301, a 404, a 410, or a rendering).
-pub fn find_at_key(
+/// The stored representation of the article `key` names (its current slug or id), with its id
+/// and view count, in one statement prepared once per connection: an anonymous read at the
+/// article's own URL that finds one needs nothing else, since one is stored only while the item
+/// is public and every change to the item deletes it (the module's rules). `None`: the full
+/// lookup decides (a former slug's 301, a 404, a 410, or a rendering).
+pub fn find_article_at_key(
     conn: &mut DbConnection,
-    resource: &Resource,
     form: Form,
     key: &crate::domain::key::Key,
-    view_counted: bool,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(i64, Rendition, i64)>> {
+    use super::schema::articles;
     use crate::domain::key::Key;
-    use diesel::sql_types::{BigInt, Text};
-    let column = match key {
-        Key::Id(_) => "id",
-        Key::Slug(_) => "slug",
-    };
-    let placeholders = match conn {
-        DbConnection::Pg(_) => ["$1", "$2", "$3", "$4"],
-        DbConnection::Sqlite(_) => ["?"; 4],
-    };
-    let view_count = if view_counted { "t.view_count" } else { "0" };
-    // The collection is the item's table (a descriptor's constant, never input).
-    let sql = format!(
-        "SELECT r.item_id, r.body, r.view_count_at, r.shown, r.valid_until, \
-         {view_count} AS view_count FROM {table} t JOIN renditions r ON r.item_id = t.id \
-         WHERE t.{column} = {} AND r.resource = {} AND r.form = {} AND r.language = {}",
-        placeholders[0],
-        placeholders[1],
-        placeholders[2],
-        placeholders[3],
-        table = resource.collection,
-    );
-    let query = diesel::sql_query(sql);
-    let found: Option<AtKey> = match key {
-        Key::Id(id) => on_backend!(conn, |c| query
-            .clone()
-            .bind::<BigInt, _>(*id)
-            .bind::<Text, _>(resource.collection)
-            .bind::<Text, _>(form.as_str())
-            .bind::<Text, _>(OWN_LANGUAGE)
-            .get_result(c)
-            .optional())?,
-        Key::Slug(slug) => on_backend!(conn, |c| query
-            .clone()
-            .bind::<Text, _>(slug.as_str())
-            .bind::<Text, _>(resource.collection)
-            .bind::<Text, _>(form.as_str())
-            .bind::<Text, _>(OWN_LANGUAGE)
-            .get_result(c)
-            .optional())?,
+    let query = renditions::table
+        .inner_join(articles::table.on(articles::id.eq(renditions::item_id)))
+        .filter(renditions::resource.eq(crate::domain::resources::ARTICLE.collection))
+        .filter(renditions::form.eq(form.as_str()))
+        .filter(renditions::language.eq(OWN_LANGUAGE))
+        .select((
+            renditions::item_id,
+            renditions::body,
+            renditions::view_count_at,
+            renditions::shown,
+            renditions::valid_until,
+            articles::view_count,
+        ));
+    type Row = (i64, String, Option<i32>, String, Option<NaiveDateTime>, i64);
+    // On the backend's own connection: the multi-backend wrapper writes the SQL out anew.
+    let found: Option<Row> = match key {
+        Key::Id(id) => {
+            let query = query.filter(articles::id.eq(*id));
+            on_backend!(conn, |c| query.first(c).optional())?
+        }
+        Key::Slug(slug) => {
+            let query = query.filter(articles::slug.eq(slug.as_str()));
+            on_backend!(conn, |c| query.first(c).optional())?
+        }
     };
     Ok(found
-        .filter(|row| row.valid_until.is_none_or(|until| until > now))
-        .map(|row| {
+        .filter(|(.., until, _)| until.is_none_or(|until| until > now))
+        .map(|(id, body, at, shown, _, view_count)| {
             let rendition = Rendition {
-                body: row.body,
-                view_count_at: row.view_count_at.and_then(|at| usize::try_from(at).ok()),
-                shown: row.shown.split_whitespace().map(str::to_owned).collect(),
+                body,
+                view_count_at: at.and_then(|at| usize::try_from(at).ok()),
+                shown: shown.split_whitespace().map(str::to_owned).collect(),
             };
-            (row.item_id, rendition, row.view_count)
+            (id, rendition, view_count)
         }))
 }
 

@@ -397,6 +397,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(articles, article_mentions);
+diesel::allow_tables_to_appear_in_same_query!(articles, renditions);
 
 diesel::table! {
     media (id) {

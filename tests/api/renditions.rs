@@ -342,3 +342,49 @@ db_test!(event_lists_are_stored_and_follow_what_they_show, |app| {
         .expect("still listed");
     assert_eq!(child["theme"], "Chủ đề mới");
 });
+
+// An article at its URL is answered from its stored representation in one statement, by slug
+// or by id (decision 0022): the same bytes as a rendering, and never once it stops being
+// public: unpublished it is a 404, deleted a 410, renamed its old slug a 301.
+db_test!(
+    an_article_stored_is_found_by_slug_or_id_until_it_is_not_public,
+    |app| {
+        let reader = uncached(&app).await;
+        let writer = app.writer();
+        let url = app.published_article(&writer, article("Bài lưu sẵn")).await;
+        let first = reader.get(&url).await;
+        assert_eq!(first.status, 200);
+        let id = first.json()["data"]["id"].as_i64().expect("id");
+        let by_id = reader.get(&format!("/api/v1/articles/{id}")).await;
+        assert_eq!(by_id.body, first.body, "the stored bytes, found by id");
+        assert_eq!(reader.get(&url).await.body, first.body);
+
+        edit(&app, &writer, &url, json!({"status": "draft"})).await;
+        assert_eq!(reader.get(&url).await.status, 404);
+        assert_eq!(
+            reader.get(&format!("/api/v1/articles/{id}")).await.status,
+            404
+        );
+
+        edit(&app, &writer, &url, json!({"status": "published"})).await;
+        assert_eq!(reader.get(&url).await.status, 200);
+        edit(&app, &writer, &url, json!({"slug": "bai-luu-san-moi"})).await;
+        assert_eq!(reader.get(&url).await.status, 301);
+        let moved = "/api/v1/articles/bai-luu-san-moi";
+        assert_eq!(reader.get(moved).await.status, 200);
+
+        let version = app
+            .with_token(&writer, TestRequest::get().uri(moved))
+            .await
+            .etag();
+        let deleted = app
+            .with_token(&writer, crate::helpers::kit::delete(moved, &version))
+            .await;
+        assert_eq!(deleted.status, 204, "{}", deleted.text());
+        assert_eq!(reader.get(moved).await.status, 410);
+        assert_eq!(
+            reader.get(&format!("/api/v1/articles/{id}")).await.status,
+            410
+        );
+    }
+);

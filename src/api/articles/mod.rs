@@ -232,7 +232,8 @@ impl Listable for Articles {
     }
 
     const RENDERED: Option<&'static Resource> = Some(&resources::ARTICLE);
-    const VIEW_COUNTED: bool = true;
+    const STORED_AT_KEY: Option<crate::db::renditions::FindAtKey> =
+        Some(crate::db::renditions::find_article_at_key);
     const NOUN: &'static str = "article";
 
     fn plain(options: &ArticleOptions) -> bool {

@@ -196,8 +196,9 @@ pub trait Listable: 'static {
     /// The resource whose public representations are stored (decision 0020), if any. Such a
     /// resource also gives `plain`, `id_of`, `view_count`, `set_view_count` and `rows_by_ids`.
     const RENDERED: Option<&'static Resource> = None;
-    /// Whether its items have a view count (added to stored representations when read).
-    const VIEW_COUNTED: bool = false;
+    /// How its stored representation is found by an item's key in one statement (decision
+    /// 0022), if it can be: `get_rendered` then needs nothing else when one is stored.
+    const STORED_AT_KEY: Option<crate::db::renditions::FindAtKey> = None;
     /// Whether the options are those of the public representation (no includes, no extra
     /// renderings, summaries without a body): the ones stored.
     fn plain(_options: &Self::Options) -> bool {

@@ -35,10 +35,10 @@ where
     let moved = Moved::new(req, "");
     let (json, shown) = database::run(&state.pool, move |conn| {
         // Stored already: one statement, nothing else to read.
-        if let Some((_, rendition, view_count)) =
-            renditions::find_at_key(conn, resource, Form::Item, &key, L::VIEW_COUNTED, ctx.now)?
-        {
-            return Ok((rendition.with_view_count(view_count), rendition.shown));
+        if let Some(find) = L::STORED_AT_KEY {
+            if let Some((_, rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
+                return Ok((rendition.with_view_count(view_count), rendition.shown));
+            }
         }
         let (json, shown) = keys::collecting(|| {
             let row = lookup::<L::Row>(conn, &key, viewer, &moved)?;
