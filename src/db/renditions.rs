@@ -84,6 +84,16 @@ impl Rendition {
         })
     }
 
+    /// A representation as its row keeps it: the JSON, the view count's offset, the item keys
+    /// it shows separated by spaces.
+    fn stored(body: String, view_count_at: Option<i32>, shown: String) -> Rendition {
+        Rendition {
+            body,
+            view_count_at: view_count_at.and_then(|at| usize::try_from(at).ok()),
+            shown: shown.split_whitespace().map(str::to_owned).collect(),
+        }
+    }
+
     /// The JSON as sent: the view count in its place.
     pub fn with_view_count(&self, view_count: i64) -> String {
         match self
@@ -137,14 +147,7 @@ pub fn find(
     Ok(rows
         .into_iter()
         .filter(|(.., until)| until.is_none_or(|until| until > now))
-        .map(|(id, body, at, shown, _)| {
-            let rendition = Rendition {
-                body,
-                view_count_at: at.and_then(|at| usize::try_from(at).ok()),
-                shown: shown.split_whitespace().map(str::to_owned).collect(),
-            };
-            (id, rendition)
-        })
+        .map(|(id, body, at, shown, _)| (id, Rendition::stored(body, at, shown)))
         .collect())
 }
 
@@ -198,12 +201,7 @@ pub fn find_article_at_key(
     Ok(found
         .filter(|(.., until, _)| until.is_none_or(|until| until > now))
         .map(|(id, body, at, shown, _, view_count)| {
-            let rendition = Rendition {
-                body,
-                view_count_at: at.and_then(|at| usize::try_from(at).ok()),
-                shown: shown.split_whitespace().map(str::to_owned).collect(),
-            };
-            (id, rendition, view_count)
+            (id, Rendition::stored(body, at, shown), view_count)
         }))
 }
 
