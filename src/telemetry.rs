@@ -21,6 +21,10 @@ pub fn init(filter: &str, format: LogFormat) -> tracing_appender::non_blocking::
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
+        // The queue's slots are allocated and written up front: tracing-appender's default of
+        // 128,000 lines held 5 MiB of every process's memory. 8,192 lines is a burst of 8k
+        // requests ahead of stderr before a worker waits for it.
+        .buffered_lines_limit(8192)
         // Buffered on the writer's thread: lines queued together go out in one write, and the
         // buffer is flushed whenever the queue runs empty (tracing-appender's worker does).
         .finish(std::io::BufWriter::with_capacity(
