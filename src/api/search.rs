@@ -117,27 +117,24 @@ pub async fn search(
     let viewer = viewer(&caller, ctx);
     let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
     let page = database::run(&state.pool, move |conn| {
-        let mut ranked = rank(conn, &query, &kinds, viewer)?;
+        let mut completions = index::completions(conn, &query)?;
+        let mut ranked = rank(conn, &query, completions.as_deref(), &kinds, viewer)?;
         let mut query = query;
         if ranked.is_empty() {
             let cut = segmented(conn, &query)?;
             if cut != query {
-                ranked = rank(conn, &cut, &kinds, viewer)?;
+                completions = index::completions(conn, &cut)?;
+                ranked = rank(conn, &cut, completions.as_deref(), &kinds, viewer)?;
                 query = cut;
             }
         }
         let total = match with_total {
-            true => {
-                let completions = index::completions(conn, &query)?;
-                Some(
-                    kinds
-                        .iter()
-                        .map(|kind| {
-                            index::count(conn, *kind, &query, completions.as_deref(), viewer)
-                        })
-                        .sum::<Result<i64, _>>()?,
-                )
-            }
+            true => Some(
+                kinds
+                    .iter()
+                    .map(|kind| index::count(conn, *kind, &query, completions.as_deref(), viewer))
+                    .sum::<Result<i64, _>>()?,
+            ),
             false => None,
         };
         let chosen: Vec<&Ranked> = ranked

@@ -151,17 +151,17 @@ pub fn find(
         .collect())
 }
 
-/// Finds a stored representation by its item's key: its id, the representation, the item's
-/// view count.
+/// Finds a stored representation by its item's key: the representation and the item's view
+/// count.
 pub type FindAtKey = fn(
     &mut DbConnection,
     Form,
     &crate::domain::key::Key,
     NaiveDateTime,
-) -> QueryResult<Option<(i64, Rendition, i64)>>;
+) -> QueryResult<Option<(Rendition, i64)>>;
 
-/// The stored representation of the article `key` names (its current slug or id), with its id
-/// and view count, in one statement prepared once per connection: an anonymous read at the
+/// The stored representation of the article `key` names (its current slug or id), with its
+/// view count, in one statement prepared once per connection: an anonymous read at the
 /// article's own URL that finds one needs nothing else, since one is stored only while the item
 /// is public and every change to the item deletes it (the module's rules). `None`: the full
 /// lookup decides (a former slug's 301, a 404, a 410, or a rendering).
@@ -170,7 +170,7 @@ pub fn find_article_at_key(
     form: Form,
     key: &crate::domain::key::Key,
     now: NaiveDateTime,
-) -> QueryResult<Option<(i64, Rendition, i64)>> {
+) -> QueryResult<Option<(Rendition, i64)>> {
     use super::schema::articles;
     use crate::domain::key::Key;
     let query = renditions::table
@@ -179,14 +179,13 @@ pub fn find_article_at_key(
         .filter(renditions::form.eq(form.as_str()))
         .filter(renditions::language.eq(OWN_LANGUAGE))
         .select((
-            renditions::item_id,
             renditions::body,
             renditions::view_count_at,
             renditions::shown,
             renditions::valid_until,
             articles::view_count,
         ));
-    type Row = (i64, String, Option<i32>, String, Option<NaiveDateTime>, i64);
+    type Row = (String, Option<i32>, String, Option<NaiveDateTime>, i64);
     // On the backend's own connection: the multi-backend wrapper writes the SQL out anew.
     let found: Option<Row> = match key {
         Key::Id(id) => {
@@ -200,9 +199,7 @@ pub fn find_article_at_key(
     };
     Ok(found
         .filter(|(.., until, _)| until.is_none_or(|until| until > now))
-        .map(|(id, body, at, shown, _, view_count)| {
-            (id, Rendition::stored(body, at, shown), view_count)
-        }))
+        .map(|(body, at, shown, _, view_count)| (Rendition::stored(body, at, shown), view_count)))
 }
 
 /// Where renderings start: the number of the last logged change. Read it before reading what

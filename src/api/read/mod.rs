@@ -296,7 +296,8 @@ fn relevance_page<L: Listable>(
     let (Some(kind), Some(query)) = (L::SEARCH, L::search(&filter).cloned()) else {
         return Err(ApiError::Internal("relevance without a search".into()));
     };
-    let ranked = crate::db::search::rank(conn, &query, &[kind], viewer)?;
+    let completions = crate::db::search::completions(conn, &query)?;
+    let ranked = crate::db::search::rank(conn, &query, completions.as_deref(), &[kind], viewer)?;
     let order: std::collections::HashMap<i64, usize> =
         ranked.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let total = match opts.with_total {

@@ -36,7 +36,7 @@ where
     let (json, shown) = database::run(&state.pool, move |conn| {
         // Stored already: one statement, nothing else to read.
         if let Some(find) = L::STORED_AT_KEY {
-            if let Some((_, rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
+            if let Some((rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
                 return Ok((rendition.with_view_count(view_count), rendition.shown));
             }
         }

@@ -418,17 +418,18 @@ pub struct Ranked {
 }
 
 /// Every kind's newest matches, scored, best first (newer first among equals).
+/// `completions`: what the query's last word stands for, as `completions` found (once a
+/// request: it is a statement of its own).
 pub fn rank(
     conn: &mut DbConnection,
     query: &Query,
+    completions: Option<&[String]>,
     kinds: &[Kind],
     viewer: Viewer,
 ) -> QueryResult<Vec<Ranked>> {
     let mut ranked = Vec::new();
-    // Once for every kind: a statement of its own.
-    let completions = completions(conn, query)?;
     for kind in kinds {
-        for candidate in candidates(conn, *kind, query, completions.as_deref(), viewer, WINDOW)? {
+        for candidate in candidates(conn, *kind, query, completions, viewer, WINDOW)? {
             if let Some(score) = score(query, &fields(&candidate)) {
                 ranked.push(Ranked {
                     kind: *kind,
