@@ -233,7 +233,6 @@ fn serve(settings: Settings) -> CliResult {
             name: settings.site_name.clone(),
         },
     };
-    let spec = Arc::new(crate::openapi::spec_json());
     tracing::info!(bind = %settings.bind, backend = ?Backend::of(&settings.database_url), "serving");
     let flush_every = Duration::from_millis(settings.visit_flush_ms.max(10));
     let bind = settings.bind.clone();
@@ -241,7 +240,7 @@ fn serve(settings: Settings) -> CliResult {
     let metrics_state = state.clone();
     let workers = settings.workers;
     actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(move || app(state.clone(), &app_settings, spec.clone()))
+        let mut server = HttpServer::new(move || app(state.clone(), &app_settings))
             .on_connect(limits.on_connect())
             .shutdown_timeout(5)
             .client_request_timeout(Duration::from_secs(10));

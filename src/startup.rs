@@ -6,10 +6,8 @@ use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use std::sync::Arc;
-use utoipa_actix_web::AppExt;
 
-use crate::api::health::SpecJson;
-use crate::api::{routes, AppState};
+use crate::api::{serve, AppState};
 use crate::error::{problem_middleware, ApiError};
 
 /// Settings the app needs beyond its state.
@@ -112,21 +110,26 @@ impl AppState {
 /// The known paths and their methods, from the spec: a known path with another method is 405.
 pub struct RouteTable(Vec<(ResourceDef, String)>);
 
+/// The served spec's table, read once per process.
+static ROUTES: std::sync::LazyLock<RouteTable> =
+    std::sync::LazyLock::new(|| RouteTable::from_spec(crate::openapi::SERVED));
+
 impl RouteTable {
     pub fn from_spec(spec: &str) -> RouteTable {
-        let doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        // The paths and their methods' names only: a whole `Value` of the megabyte document
+        // was megabytes of memory at start-up.
+        #[derive(serde::Deserialize, Default)]
+        struct Doc {
+            paths: indexmap::IndexMap<String, indexmap::IndexMap<String, serde::de::IgnoredAny>>,
+        }
+        let doc: Doc = serde_json::from_str(spec).unwrap_or_default();
         let mut routes = Vec::new();
-        if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
-            for (path, item) in paths {
-                let mut methods: Vec<String> = item
-                    .as_object()
-                    .map(|ops| ops.keys().map(|m| m.to_ascii_uppercase()).collect())
-                    .unwrap_or_default();
-                if methods.iter().any(|m| m == "GET") {
-                    methods.push("HEAD".into());
-                }
-                routes.push((ResourceDef::new(path.as_str()), methods.join(", ")));
+        for (path, item) in doc.paths {
+            let mut methods: Vec<String> = item.keys().map(|m| m.to_ascii_uppercase()).collect();
+            if methods.iter().any(|m| m == "GET") {
+                methods.push("HEAD".into());
             }
+            routes.push((ResourceDef::new(path.as_str()), methods.join(", ")));
         }
         RouteTable(routes)
     }
@@ -139,11 +142,8 @@ impl RouteTable {
     }
 }
 
-async fn fallback(
-    req: HttpRequest,
-    table: web::Data<RouteTable>,
-) -> Result<HttpResponse, ApiError> {
-    Err(match table.allowed(req.path()) {
+async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(match ROUTES.allowed(req.path()) {
         Some(allow) => ApiError::MethodNotAllowed {
             allow: allow.to_owned(),
         },
@@ -162,7 +162,6 @@ async fn docs_redirect() -> HttpResponse {
 pub fn app(
     state: AppState,
     settings: &AppSettings,
-    spec: Arc<String>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -172,15 +171,10 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let table = RouteTable::from_spec(&spec);
     let state = web::Data::new(state);
     App::new()
-        .into_utoipa_app()
-        .configure(routes)
-        .into_app()
+        .configure(serve)
         .app_data(state.clone())
-        .app_data(web::Data::new(SpecJson(spec)))
-        .app_data(web::Data::new(table))
         .app_data(web::Data::new(settings.body))
         .app_data(web::Data::new(settings.site.clone()))
         .app_data(web::Data::new(crate::api::health::MetricsHere(

@@ -8,14 +8,20 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::articles::Articles;
 use super::query::{Problems, QueryParams};
+use super::read::rendered::rendered;
 use super::State;
 use crate::db::articles::{self as db, ArticleFilter, ArticleSort};
+use crate::db::renditions::Form;
 use crate::db::{self as database, Viewer};
+use crate::domain::body::{self, Block};
 use crate::domain::key::parse_key;
+use crate::domain::resources::ARTICLE;
 use crate::error::{ApiError, Problem};
-use crate::views::articles::{load, ArticleOptions, Formats};
+use crate::views::articles::ArticleOptions;
 use crate::views::feeds::{self, Channel, FeedItem};
+use chrono::{DateTime, FixedOffset};
 
 /// Where the portal's pages are, and its name.
 #[derive(Debug, Clone)]
@@ -98,7 +104,31 @@ fn filter(params: &FeedParams) -> Result<ArticleFilter, ApiError> {
     Ok(filter)
 }
 
-/// The newest listed articles the filter selects, as feed items.
+/// What a feed item takes from an article's stored public representation.
+#[derive(Deserialize)]
+struct Shown {
+    id: i64,
+    slug: String,
+    title: String,
+    lead: Option<String>,
+    byline: Option<String>,
+    published_at: Option<DateTime<FixedOffset>>,
+    updated_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    tags: Vec<ShownTag>,
+    /// In the full representation only.
+    #[serde(default)]
+    body: Vec<Block>,
+}
+
+#[derive(Deserialize)]
+struct ShownTag {
+    name: String,
+}
+
+/// The newest listed articles the filter selects, as feed items: from their stored public
+/// representations (decision 0023), the full one when the feed carries the body as HTML, the
+/// summary otherwise (rendered and stored first where missing, as the API's own reads do).
 async fn items(
     state: &State,
     req: &HttpRequest,
@@ -112,7 +142,7 @@ async fn items(
         .url
         .clone()
         .unwrap_or_else(|| super::query::request_base(req));
-    let articles = database::run(&state.pool, move |conn| {
+    let stored = database::run(&state.pool, move |conn| {
         let viewer = Viewer::public(ctx.now);
         let rows = db::list(
             conn,
@@ -123,30 +153,34 @@ async fn items(
             0,
             limit,
         )?;
-        let options = ArticleOptions {
-            formats: Formats {
-                html: with_html,
-                text: false,
-            },
-            ..ArticleOptions::default()
+        let (form, options) = match with_html {
+            true => (Form::Item, ArticleOptions::with_body()),
+            false => (Form::Summary, ArticleOptions::default()),
         };
-        load(conn, rows, &options, ctx)
+        rendered::<Articles>(conn, &ARTICLE, form, rows, &options, viewer, ctx)
     })
     .await?;
-    Ok(articles
-        .into_iter()
-        .map(|a| FeedItem {
-            id: a.id,
-            url: article_url(&site_base, &site.article_path, a.id, &a.slug),
-            published: a.published_at.unwrap_or(a.updated_at),
-            updated: a.updated_at,
-            title: a.title,
-            lead: a.lead,
-            content_html: a.body_html.unwrap_or_default(),
-            tags: a.tags.into_iter().map(|t| t.name).collect(),
-            byline: a.byline,
+    stored
+        .iter()
+        .map(|json| {
+            let a: Shown = serde_json::from_str(json)
+                .map_err(|e| ApiError::Internal(format!("a stored article: {e}")))?;
+            Ok(FeedItem {
+                id: a.id,
+                url: article_url(&site_base, &site.article_path, a.id, &a.slug),
+                published: a.published_at.unwrap_or(a.updated_at),
+                updated: a.updated_at,
+                title: a.title,
+                lead: a.lead,
+                content_html: match with_html {
+                    true => body::to_html(&a.body),
+                    false => String::new(),
+                },
+                tags: a.tags.into_iter().map(|t| t.name).collect(),
+                byline: a.byline,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A feed of the newest articles the parameters select, written by `render`.

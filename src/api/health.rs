@@ -58,10 +58,6 @@ pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
     }
 }
 
-/// The spec bytes, computed once at start-up (`openapi::spec_json`).
-#[derive(Clone)]
-pub struct SpecJson(pub std::sync::Arc<String>);
-
 /// This OpenAPI 3.1 document.
 #[utoipa::path(
     tag = "service",
@@ -72,10 +68,10 @@ pub struct SpecJson(pub std::sync::Arc<String>);
     )
 )]
 #[get("/openapi.json")]
-pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse {
+pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(spec.0.as_str().to_owned())
+        .body(crate::openapi::SERVED)
 }
 
 /// Whether this app answers `/metrics` (false on the main address when the metrics have an

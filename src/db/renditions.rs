@@ -133,16 +133,18 @@ pub fn find(
             renditions::shown,
             renditions::valid_until,
         ));
-    let rows: Vec<StoredRow> = match ids {
-        // One id: a statement prepared once per connection, run on the backend's own
-        // connection (the multi-backend wrapper writes the SQL out again on every run).
-        [id] => {
+    // Each a statement prepared once per connection, run on the backend's own connection (the
+    // multi-backend wrapper writes the SQL out again on every run). A list of ids is one
+    // parameter: `IN (?, ?, ...)` is a new statement for every length, parsed on every read.
+    let rows: Vec<StoredRow> = match (conn, ids) {
+        (conn, [id]) => {
             let query = query.filter(renditions::item_id.eq(*id));
             on_backend!(conn, |c| query.load(c))?
         }
-        _ => query
-            .filter(renditions::item_id.eq_any(ids.to_vec()))
-            .load(conn)?,
+        (DbConnection::Pg(c), _) => query.filter(renditions::item_id.eq_any(ids)).load(c)?,
+        (DbConnection::Sqlite(c), _) => query
+            .filter(super::fragments::ids_in("\"renditions\".\"item_id\"", ids))
+            .load(c)?,
     };
     Ok(rows
         .into_iter()

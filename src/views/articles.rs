@@ -228,6 +228,14 @@ impl ArticleOptions {
             ..ArticleOptions::default()
         }
     }
+
+    /// The public representation of a whole article: the one stored (decision 0020).
+    pub fn with_body() -> Self {
+        ArticleOptions {
+            with_body: true,
+            ..ArticleOptions::default()
+        }
+    }
 }
 
 /// What an article carries beside its own columns.

@@ -346,9 +346,8 @@ impl TestApp {
                 name: "Cổng thông tin thử".into(),
             },
         };
-        let spec = Arc::new(newsroom::openapi::spec_json());
         let parts = state.clone();
-        let service = actix_web::test::init_service(app(state, &settings, spec)).await;
+        let service = actix_web::test::init_service(app(state, &settings)).await;
         let service = boxed::rc_service(service.map(|res| res.map_into_boxed_body()));
         TestApp {
             service,

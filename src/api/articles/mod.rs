@@ -429,10 +429,7 @@ item_route! {
             && query.include.is_none()
             && query.formats.is_none()
         {
-            let options = ArticleOptions {
-                with_body: true,
-                ..ArticleOptions::default()
-            };
+            let options = ArticleOptions::with_body();
             return super::read::rendered::get_rendered::<Articles>(state, &req, key, options).await;
         }
         let mut problems = Problems::default();

@@ -126,6 +126,11 @@ pub enum ArticleSort {
 
 type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
+/// `status = 'published'` written out, not bound: PostgreSQL's generic plans (decision 0023)
+/// can then use the partial indexes that hold only published articles.
+const PUBLISHED: crate::db::fragments::Constant<diesel::sql_types::Bool> =
+    crate::db::fragments::condition("\"articles\".\"status\" = 'published'");
+
 /// Ids of the articles listed in public (published, out by `now`, not deleted), as an unboxed
 /// subquery: boxed subqueries do not compose on the multi-backend connection.
 macro_rules! listed_article_ids {
@@ -230,7 +235,7 @@ fn filtered(
         (true, until) => until,
     };
     if !viewer.previews {
-        query = query.filter(articles::status.eq(ArticleStatus::Published));
+        query = query.filter(PUBLISHED);
     }
     if let Some(bound) = bound {
         query = query.filter(articles::published_at.le(bound));
@@ -596,4 +601,17 @@ pub struct ArticleChanges {
     pub sort_key: String,
     pub updated_at: NaiveDateTime,
     pub section_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_status_written_out_is_the_stored_one() {
+        let published = ArticleStatus::Published.as_str();
+        let query = articles::table.filter(PUBLISHED).select(articles::id);
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+        assert!(sql.contains(&format!("\"articles\".\"status\" = '{published}'")));
+    }
 }
