@@ -152,6 +152,7 @@ async fn items(
             None,
             0,
             limit,
+            db::Columns::Heads,
         )?;
         let (form, options) = match with_html {
             true => (Form::Item, ArticleOptions::with_body()),

@@ -20,12 +20,17 @@ pub struct Constant<ST> {
     of: PhantomData<ST>,
 }
 
-/// A condition written out as `sql`.
-pub const fn condition(sql: &'static str) -> Constant<Bool> {
+/// A value of SQL type `ST` written out as `sql`.
+pub const fn constant<ST>(sql: &'static str) -> Constant<ST> {
     Constant {
         sql,
         of: PhantomData,
     }
+}
+
+/// A condition written out as `sql`.
+pub const fn condition(sql: &'static str) -> Constant<Bool> {
+    constant(sql)
 }
 
 impl<ST: TypedExpressionType> Expression for Constant<ST> {

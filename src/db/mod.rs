@@ -383,12 +383,23 @@ macro_rules! ordered {
 /// direction of the first sort key, so that an index on (key, id) serves the whole order (a
 /// descending key with an ascending id made SQLite sort every matching row on each request).
 macro_rules! page {
-    ($conn:expr, $query:expr, $table:ident, $sort:expr, $offset:expr, $limit:expr) => {{
+    ($conn:expr, $query:expr, $table:ident, $sort:expr, $offset:expr, $limit:expr) => {
+        $crate::db::page!(
+            $conn,
+            $query,
+            $table,
+            $sort,
+            $offset,
+            $limit,
+            $crate::db::schema::$table::all_columns
+        )
+    };
+    ($conn:expr, $query:expr, $table:ident, $sort:expr, $offset:expr, $limit:expr, $columns:expr) => {{
         let descending = $sort.first().is_some_and(|(_, desc)| *desc);
         $crate::db::ordered!($query, $crate::db::schema::$table::id, descending)
             .offset($offset)
             .limit($limit)
-            .select($crate::db::schema::$table::all_columns)
+            .select($columns)
             .load($conn)
     }};
 }

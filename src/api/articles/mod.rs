@@ -188,6 +188,10 @@ impl Listable for Articles {
             list.after.as_ref(),
             list.offset(),
             limit,
+            match list.stored {
+                true => db::Columns::Heads,
+                false => db::Columns::All,
+            },
         )
     }
 
@@ -280,6 +284,7 @@ pub fn fill_renditions(
         None,
         offset,
         batch,
+        db::Columns::Heads,
     )?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut rendered = 0;

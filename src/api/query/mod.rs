@@ -116,6 +116,9 @@ pub struct ListOptions<S> {
     pub after: Option<After>,
     /// What the next page's cursor is signed with.
     pub key: CursorKey,
+    /// The page's items are the stored public summaries (decided before its rows are read,
+    /// `read::from_stored`): the rows need only what pages them and finds the summaries.
+    pub stored: bool,
 }
 
 impl<S> ListOptions<S> {
@@ -265,6 +268,7 @@ pub fn parse_list<S: Copy>(
         cursor_key,
         after,
         key: key.clone(),
+        stored: false,
     }
 }
 

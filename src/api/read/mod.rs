@@ -290,6 +290,7 @@ fn relevance_page<L: Listable>(
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<(PageOf<Listed>, ListOptions<L::Sort>), ApiError> {
+    opts.stored = from_stored::<L>(&opts, &options, viewer);
     if let Some(scope) = scope {
         scope(conn, &mut filter, ctx)?;
     }
@@ -324,6 +325,19 @@ fn relevance_page<L: Listable>(
     Ok((page, opts))
 }
 
+/// Whether a list's items are its resource's stored public summaries: an anonymous caller's
+/// plain list (no `fields`, no includes, no renderings) of a resource that stores them.
+fn from_stored<L: Listable>(
+    opts: &ListOptions<L::Sort>,
+    options: &L::Options,
+    viewer: Viewer,
+) -> bool {
+    !viewer.previews
+        && matches!(opts.fields, Fields::All)
+        && L::plain(options)
+        && L::RENDERED.is_some()
+}
+
 /// A page of rows loaded into items and projected by `fields`. The public summaries of a
 /// resource with stored representations come from them (`rendered`).
 fn loaded<L: Listable>(
@@ -335,12 +349,10 @@ fn loaded<L: Listable>(
     ctx: Ctx,
 ) -> Result<PageOf<Listed>, ApiError> {
     let rows = std::mem::take(&mut page.items);
-    if !viewer.previews && matches!(opts.fields, Fields::All) && L::plain(options) {
-        if let Some(resource) = L::RENDERED {
-            let stored =
-                rendered::rendered::<L>(conn, resource, Form::Summary, rows, options, viewer, ctx)?;
-            return Ok(page.with_items(stored.into_iter().map(Listed::Stored).collect()));
-        }
+    if let (true, Some(resource)) = (opts.stored, L::RENDERED) {
+        let stored =
+            rendered::rendered::<L>(conn, resource, Form::Summary, rows, options, viewer, ctx)?;
+        return Ok(page.with_items(stored.into_iter().map(Listed::Stored).collect()));
     }
     let keep = L::keep(options);
     let values = L::load(conn, rows, options, viewer, ctx)?
@@ -358,10 +370,11 @@ fn list_page<L: Listable>(
     scope: Option<Scope<L::Filter>>,
     mut filter: L::Filter,
     options: L::Options,
-    opts: ListOptions<L::Sort>,
+    mut opts: ListOptions<L::Sort>,
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<(PageOf<Listed>, ListOptions<L::Sort>), ApiError> {
+    opts.stored = from_stored::<L>(&opts, &options, viewer);
     {
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;

@@ -107,8 +107,8 @@ pub(super) fn listed_through(
     filter: &ArticleFilter,
     now: NaiveDateTime,
     after: Option<&After>,
-    offset: i64,
-    limit: i64,
+    (offset, limit): (i64, i64),
+    columns: Columns,
 ) -> QueryResult<Vec<ArticleRow>> {
     let cursor = match after {
         None => None,
@@ -146,7 +146,7 @@ pub(super) fn listed_through(
         LinkRange::People(q) => page_of!(q, article_people),
         LinkRange::Organizations(q) => page_of!(q, article_organizations),
     };
-    let mut rows = by_ids(conn, &ids)?;
+    let mut rows = rows_of(conn, &ids, columns)?;
     rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
     Ok(rows)
 }

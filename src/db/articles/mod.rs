@@ -131,6 +131,65 @@ type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
 const PUBLISHED: crate::db::fragments::Constant<diesel::sql_types::Bool> =
     crate::db::fragments::condition("\"articles\".\"status\" = 'published'");
 
+/// Which of an article's columns a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    All,
+    /// What keys a page and finds each item's stored summary (decision 0023): `title`, `lead`,
+    /// `body`, `notes` and `search_key` come back empty. Such rows are paged and counted, never
+    /// rendered: a missing summary is rendered from rows read again (`rows_by_ids`).
+    Heads,
+}
+
+type Empty = crate::db::fragments::Constant<diesel::sql_types::Text>;
+type Nothing = crate::db::fragments::Constant<diesel::sql_types::Nullable<diesel::sql_types::Text>>;
+const EMPTY: Empty = crate::db::fragments::constant("''");
+const NOTHING: Nothing = crate::db::fragments::constant("NULL");
+
+/// `ArticleRow` with `Columns::Heads`.
+#[allow(clippy::type_complexity)]
+const HEADS: (
+    articles::id,
+    articles::slug,
+    Empty,
+    Nothing,
+    Empty,
+    articles::source_id,
+    articles::byline,
+    articles::language,
+    articles::status,
+    articles::published_at,
+    Nothing,
+    Empty,
+    articles::sort_key,
+    articles::version,
+    articles::created_at,
+    articles::updated_at,
+    articles::deleted_at,
+    articles::view_count,
+    articles::section_id,
+) = (
+    articles::id,
+    articles::slug,
+    EMPTY,
+    NOTHING,
+    EMPTY,
+    articles::source_id,
+    articles::byline,
+    articles::language,
+    articles::status,
+    articles::published_at,
+    NOTHING,
+    EMPTY,
+    articles::sort_key,
+    articles::version,
+    articles::created_at,
+    articles::updated_at,
+    articles::deleted_at,
+    articles::view_count,
+    articles::section_id,
+);
+
 /// Ids of the articles listed in public (published, out by `now`, not deleted), as an unboxed
 /// subquery: boxed subqueries do not compose on the multi-backend connection.
 macro_rules! listed_article_ids {
@@ -327,6 +386,7 @@ fn filtered(
     query
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn list(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
@@ -335,12 +395,21 @@ pub fn list(
     after: Option<&After>,
     offset: i64,
     limit: i64,
+    columns: Columns,
 ) -> QueryResult<Vec<ArticleRow>> {
     let Some(ids) = resolve(conn, filter)? else {
         return Ok(Vec::new());
     };
     if let Some(link) = listed_link(filter, &ids, viewer, sort) {
-        return listed_through(conn, link, filter, viewer.now, after, offset, limit);
+        return listed_through(
+            conn,
+            link,
+            filter,
+            viewer.now,
+            after,
+            (offset, limit),
+            columns,
+        );
     }
     let until = match (after, sort.first()) {
         (
@@ -445,7 +514,10 @@ pub fn list(
             (ArticleSort::Id, desc) => crate::db::ordered!(query, articles::id, *desc),
         };
     }
-    crate::db::page!(conn, query, articles, sort, offset, limit)
+    match columns {
+        Columns::All => crate::db::page!(conn, query, articles, sort, offset, limit),
+        Columns::Heads => crate::db::page!(conn, query, articles, sort, offset, limit, HEADS),
+    }
 }
 
 pub fn count(
@@ -476,13 +548,38 @@ pub fn cursor_value(row: &ArticleRow, key: ArticleSort) -> KeyValue {
 
 /// Articles by id, whatever their state (callers filter).
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    rows_of(conn, ids, Columns::All)
+}
+
+/// These articles' rows, in no order; one statement prepared once per connection whatever
+/// the number of ids (decision 0023).
+pub fn rows_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    columns: Columns,
+) -> QueryResult<Vec<ArticleRow>> {
+    use crate::db::fragments::ids_in;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
-        .select(articles::all_columns)
-        .load(conn)
+    let query = articles::table;
+    match (conn, columns) {
+        (DbConnection::Pg(c), Columns::All) => query
+            .filter(articles::id.eq_any(ids))
+            .select(articles::all_columns)
+            .load(c),
+        (DbConnection::Pg(c), Columns::Heads) => {
+            query.filter(articles::id.eq_any(ids)).select(HEADS).load(c)
+        }
+        (DbConnection::Sqlite(c), Columns::All) => query
+            .filter(ids_in("\"articles\".\"id\"", ids))
+            .select(articles::all_columns)
+            .load(c),
+        (DbConnection::Sqlite(c), Columns::Heads) => query
+            .filter(ids_in("\"articles\".\"id\"", ids))
+            .select(HEADS)
+            .load(c),
+    }
 }
 
 /// (article id, related id) pairs for several articles, in their stored order.
