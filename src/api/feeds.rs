@@ -144,6 +144,11 @@ async fn items(
         .unwrap_or_else(|| super::query::request_base(req));
     let stored = database::run(&state.pool, move |conn| {
         let viewer = Viewer::public(ctx.now);
+        let (form, options) = match with_html {
+            true => (Form::Item, ArticleOptions::with_body()),
+            false => (Form::Summary, ArticleOptions::default()),
+        };
+        let mut found = std::collections::HashMap::new();
         let rows = db::list(
             conn,
             &filter,
@@ -152,13 +157,21 @@ async fn items(
             None,
             0,
             limit,
-            db::Columns::Heads,
+            db::Columns::HeadsAndStored {
+                form,
+                now: ctx.now,
+                found: &mut found,
+            },
         )?;
-        let (form, options) = match with_html {
-            true => (Form::Item, ArticleOptions::with_body()),
-            false => (Form::Summary, ArticleOptions::default()),
-        };
-        rendered::<Articles>(conn, &ARTICLE, form, rows, &options, viewer, ctx)
+        rendered::<Articles>(
+            conn,
+            &ARTICLE,
+            form,
+            (rows, Some(found)),
+            &options,
+            viewer,
+            ctx,
+        )
     })
     .await?;
     stored

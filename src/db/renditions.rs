@@ -17,10 +17,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+use super::fragments::{constant, Constant};
 use super::schema::{change_log_head, rendition_keys, renditions};
 use super::DbConnection;
 use crate::domain::resources::Resource;
 use crate::views::keys::Marks;
+use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
 
 /// Which representation of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,6 +153,75 @@ pub fn find(
         .filter(|(.., until)| until.is_none_or(|until| until > now))
         .map(|(id, body, at, shown, _)| (id, Rendition::stored(body, at, shown)))
         .collect())
+}
+
+/// An article's stored representation in one form, read beside its row in a list's own
+/// statement (decision 0023): `(body, view_count_at, shown, valid_until)`, all `NULL` when none
+/// is stored. One statement for a page and its items, where `find` is a second.
+pub type Beside = (
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+/// The columns `Beside` is read from: a subquery per column, on the primary key.
+pub type BesideColumns = (
+    Constant<Nullable<Text>>,
+    Constant<Nullable<Integer>>,
+    Constant<Nullable<Text>>,
+    Constant<Nullable<Timestamp>>,
+);
+
+macro_rules! beside {
+    ($form:literal) => {{
+        macro_rules! column {
+            ($column:literal) => {
+                constant(concat!(
+                    "(SELECT \"renditions\".\"",
+                    $column,
+                    "\" FROM \"renditions\" WHERE \"renditions\".\"resource\" = 'articles' \
+                     AND \"renditions\".\"item_id\" = \"articles\".\"id\" \
+                     AND \"renditions\".\"form\" = '",
+                    $form,
+                    "' AND \"renditions\".\"language\" = '')"
+                ))
+            };
+        }
+        (
+            column!("body"),
+            column!("view_count_at"),
+            column!("shown"),
+            column!("valid_until"),
+        )
+    }};
+}
+
+/// What to select beside an article's row for its stored representation in `form`.
+pub const fn article_beside(form: Form) -> BesideColumns {
+    match form {
+        Form::Item => beside!("item"),
+        Form::Summary => beside!("summary"),
+    }
+}
+
+/// The rows, their stored representations that are still right at `now` put in `found`.
+pub fn kept_beside<R>(
+    rows: Vec<(R, Beside)>,
+    id_of: impl Fn(&R) -> i64,
+    now: NaiveDateTime,
+    found: &mut HashMap<i64, Rendition>,
+) -> Vec<R> {
+    rows.into_iter()
+        .map(|(row, beside)| {
+            if let (Some(body), at, Some(shown), until) = beside {
+                if until.is_none_or(|until| until > now) {
+                    found.insert(id_of(&row), Rendition::stored(body, at, shown));
+                }
+            }
+            row
+        })
+        .collect()
 }
 
 /// Finds a stored representation by its item's key: the representation and the item's view
@@ -360,4 +431,51 @@ pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
 /// How many representations are stored (diagnostics, tests).
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     renditions::table.count().get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_representation_read_beside_its_article_is_the_one_find_reads() {
+        for form in [Form::Item, Form::Summary] {
+            let query = super::super::schema::articles::table.select(article_beside(form));
+            let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+            let resource = crate::domain::resources::ARTICLE.collection;
+            for condition in [
+                format!("\"renditions\".\"resource\" = '{resource}'"),
+                format!("\"renditions\".\"form\" = '{}'", form.as_str()),
+                format!("\"renditions\".\"language\" = '{OWN_LANGUAGE}')"),
+                "\"renditions\".\"item_id\" = \"articles\".\"id\"".to_owned(),
+            ] {
+                assert_eq!(sql.matches(&condition).count(), 4, "{condition} in {sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_read_beside_is_kept_until_the_publication_it_leaves_out() {
+        let at = |h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 4)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap_or_default()
+        };
+        let rows = vec![
+            (
+                1_i64,
+                (Some("{}".into()), None, Some("article-1".into()), None),
+            ),
+            (2, (Some("{}".into()), None, Some("".into()), Some(at(9)))),
+            (3, (Some("{}".into()), None, Some("".into()), Some(at(8)))),
+            (4, (None, None, None, None)),
+        ];
+        let mut found = HashMap::new();
+        let kept = kept_beside(rows, |id| *id, at(8), &mut found);
+        assert_eq!(kept, [1, 2, 3, 4]);
+        let mut ids: Vec<i64> = found.keys().copied().collect();
+        ids.sort();
+        assert_eq!(ids, [1, 2], "3 is out of date at 8:00, 4 has none stored");
+        assert_eq!(found[&1].shown, ["article-1"]);
+    }
 }

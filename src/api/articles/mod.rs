@@ -178,21 +178,35 @@ impl Listable for Articles {
         viewer: Viewer,
         list: &ListOptions<ArticleSort>,
         limit: i64,
-        _memo: super::read::Memo<'_>,
+        memo: super::read::Memo<'_>,
     ) -> diesel::QueryResult<Vec<ArticleRow>> {
-        db::list(
+        let read = |conn: &mut DbConnection, columns| {
+            db::list(
+                conn,
+                filter,
+                viewer,
+                &list.sort,
+                list.after.as_ref(),
+                list.offset(),
+                limit,
+                columns,
+            )
+        };
+        if !list.stored {
+            return read(conn, db::Columns::All);
+        }
+        // The page and its stored summaries in one statement.
+        let mut found = std::collections::HashMap::new();
+        let rows = read(
             conn,
-            filter,
-            viewer,
-            &list.sort,
-            list.after.as_ref(),
-            list.offset(),
-            limit,
-            match list.stored {
-                true => db::Columns::Heads,
-                false => db::Columns::All,
+            db::Columns::HeadsAndStored {
+                form: crate::db::renditions::Form::Summary,
+                now: viewer.now,
+                found: &mut found,
             },
-        )
+        )?;
+        *memo.found.borrow_mut() = Some(found);
+        Ok(rows)
     }
 
     fn count(

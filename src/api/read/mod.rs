@@ -220,12 +220,19 @@ pub trait Listable: 'static {
     }
 }
 
-/// What a list may remember across requests (`ResponseCache::remembered`), as of this request.
+/// What a list may remember across requests (`ResponseCache::remembered`), as of this request,
+/// and where it leaves the stored representations it read with its rows (`ListOptions::stored`).
 #[derive(Clone, Copy)]
 pub struct Memo<'a> {
     pub cache: &'a ResponseCache,
     pub ctx: Ctx,
+    /// `Some` when the list read its items' stored representations with its rows (an item
+    /// missing from it has none stored).
+    pub found: &'a std::cell::RefCell<Option<Found>>,
 }
+
+/// Stored representations by item id.
+pub type Found = std::collections::HashMap<i64, crate::db::renditions::Rendition>;
 
 /// Narrows a list inside the database work: a sub-collection finds its parent and filters by it.
 pub type Scope<F> = Box<dyn FnOnce(&mut DbConnection, &mut F, Ctx) -> Result<(), ApiError> + Send>;
@@ -290,7 +297,6 @@ fn relevance_page<L: Listable>(
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<(PageOf<Listed>, ListOptions<L::Sort>), ApiError> {
-    opts.stored = from_stored::<L>(&opts, &options, viewer);
     if let Some(scope) = scope {
         scope(conn, &mut filter, ctx)?;
     }
@@ -308,7 +314,12 @@ fn relevance_page<L: Listable>(
     L::only(&mut filter, ranked.iter().map(|r| r.id).collect());
     let page = opts.page;
     opts.page = 1;
-    let memo = Memo { cache, ctx };
+    let found = std::cell::RefCell::default();
+    let memo = Memo {
+        cache,
+        ctx,
+        found: &found,
+    };
     let limit = crate::db::search::WINDOW + 1;
     let mut rows = L::list(conn, &filter, viewer, &opts, limit, memo)?;
     opts.page = page;
@@ -321,7 +332,10 @@ fn relevance_page<L: Listable>(
         .take(opts.per_page as usize + 1)
         .collect();
     let page = PageOf::new(rows, opts.per_page, total);
-    let page = loaded::<L>(conn, page, &options, &opts, viewer, ctx)?;
+    // Up to a window of rows was read whole, their summaries not with them: the page's are
+    // looked up now.
+    opts.stored = from_stored::<L>(&opts, &options, viewer);
+    let page = loaded::<L>(conn, page, found.into_inner(), &options, &opts, viewer, ctx)?;
     Ok((page, opts))
 }
 
@@ -340,9 +354,11 @@ fn from_stored<L: Listable>(
 
 /// A page of rows loaded into items and projected by `fields`. The public summaries of a
 /// resource with stored representations come from them (`rendered`).
+#[allow(clippy::too_many_arguments)]
 fn loaded<L: Listable>(
     conn: &mut DbConnection,
     mut page: PageOf<L::Row>,
+    found: Option<Found>,
     options: &L::Options,
     opts: &ListOptions<L::Sort>,
     viewer: Viewer,
@@ -350,8 +366,15 @@ fn loaded<L: Listable>(
 ) -> Result<PageOf<Listed>, ApiError> {
     let rows = std::mem::take(&mut page.items);
     if let (true, Some(resource)) = (opts.stored, L::RENDERED) {
-        let stored =
-            rendered::rendered::<L>(conn, resource, Form::Summary, rows, options, viewer, ctx)?;
+        let stored = rendered::rendered::<L>(
+            conn,
+            resource,
+            Form::Summary,
+            (rows, found),
+            options,
+            viewer,
+            ctx,
+        )?;
         return Ok(page.with_items(stored.into_iter().map(Listed::Stored).collect()));
     }
     let keep = L::keep(options);
@@ -379,7 +402,12 @@ fn list_page<L: Listable>(
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;
         }
-        let memo = Memo { cache, ctx };
+        let found = std::cell::RefCell::default();
+        let memo = Memo {
+            cache,
+            ctx,
+            found: &found,
+        };
         let rows = L::list(conn, &filter, viewer, &opts, opts.per_page + 1, memo)?;
         let total = match opts.with_total {
             true => Some(total::<L>(conn, cache, &filter, viewer, ctx)?),
@@ -387,7 +415,7 @@ fn list_page<L: Listable>(
         };
         let mut page = PageOf::new(rows, opts.per_page, total);
         page.next_cursor = opts.next_cursor(&page, L::cursor_of);
-        let page = loaded::<L>(conn, page, &options, &opts, viewer, ctx)?;
+        let page = loaded::<L>(conn, page, found.into_inner(), &options, &opts, viewer, ctx)?;
         Ok((page, opts))
     }
 }

@@ -42,8 +42,15 @@ where
         }
         let (json, shown) = keys::collecting(|| {
             let row = lookup::<L::Row>(conn, &key, viewer, &moved)?;
-            let mut json =
-                rendered::<L>(conn, resource, Form::Item, vec![row], &options, viewer, ctx)?;
+            let mut json = rendered::<L>(
+                conn,
+                resource,
+                Form::Item,
+                (vec![row], None),
+                &options,
+                viewer,
+                ctx,
+            )?;
             json.pop()
                 .ok_or_else(|| ApiError::not_found(<L::Row as Record>::NOUN, &key))
         });
@@ -62,18 +69,22 @@ where
 
 /// The public representations of `rows` in `form`, as JSON in the rows' order: stored ones as
 /// kept (their view counts added), the others rendered now and stored for the next reads. The
-/// items they show are marked as if rendered now.
+/// items they show are marked as if rendered now. `found`: the stored ones, when they were read
+/// with the rows (`db::articles::Columns::HeadsAndStored`); `None`: looked for here.
 pub fn rendered<L: Listable>(
     conn: &mut DbConnection,
     resource: &'static Resource,
     form: Form,
-    rows: Vec<L::Row>,
+    (rows, found): (Vec<L::Row>, Option<super::Found>),
     options: &L::Options,
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<Vec<String>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(L::id_of).collect();
-    let mut stored = renditions::find(conn, resource, form, &ids, ctx.now)?;
+    let mut stored = match found {
+        Some(found) => found,
+        None => renditions::find(conn, resource, form, &ids, ctx.now)?,
+    };
     let view_counts: HashMap<i64, i64> = rows
         .iter()
         .map(|row| (L::id_of(row), L::view_count(row).unwrap_or_default()))

@@ -7,12 +7,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::renditions::{self, Form, Rendition};
 use crate::db::schema::{
     article_events, article_organizations, article_people, article_revisions, article_tags,
     articles, tags,
 };
 use crate::db::{After, DbConnection, Key, KeyValue, MultiBackend};
 use crate::domain::kinds::ArticleStatus;
+use std::collections::HashMap;
 
 #[macro_use]
 mod listed;
@@ -132,13 +134,20 @@ const PUBLISHED: crate::db::fragments::Constant<diesel::sql_types::Bool> =
     crate::db::fragments::condition("\"articles\".\"status\" = 'published'");
 
 /// Which of an article's columns a list reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Columns {
+#[derive(Debug)]
+pub enum Columns<'a> {
     All,
     /// What keys a page and finds each item's stored summary (decision 0023): `title`, `lead`,
     /// `body`, `notes` and `search_key` come back empty. Such rows are paged and counted, never
-    /// rendered: a missing summary is rendered from rows read again (`rows_by_ids`).
+    /// rendered: a missing representation is rendered from rows read again (`rows_by_ids`).
     Heads,
+    /// The heads, and in `found` each article's stored representation in `form` that is still
+    /// right at `now`, read in the same statement.
+    HeadsAndStored {
+        form: Form,
+        now: NaiveDateTime,
+        found: &'a mut HashMap<i64, Rendition>,
+    },
 }
 
 type Empty = crate::db::fragments::Constant<diesel::sql_types::Text>;
@@ -517,6 +526,17 @@ pub fn list(
     match columns {
         Columns::All => crate::db::page!(conn, query, articles, sort, offset, limit),
         Columns::Heads => crate::db::page!(conn, query, articles, sort, offset, limit, HEADS),
+        Columns::HeadsAndStored { form, now, found } => {
+            let beside = renditions::article_beside(form);
+            let rows =
+                crate::db::page!(conn, query, articles, sort, offset, limit, (HEADS, beside))?;
+            Ok(renditions::kept_beside(
+                rows,
+                |row: &ArticleRow| row.id,
+                now,
+                found,
+            ))
+        }
     }
 }
 
@@ -562,23 +582,28 @@ pub fn rows_of(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let query = articles::table;
-    match (conn, columns) {
-        (DbConnection::Pg(c), Columns::All) => query
-            .filter(articles::id.eq_any(ids))
-            .select(articles::all_columns)
-            .load(c),
-        (DbConnection::Pg(c), Columns::Heads) => {
-            query.filter(articles::id.eq_any(ids)).select(HEADS).load(c)
-        }
-        (DbConnection::Sqlite(c), Columns::All) => query
-            .filter(ids_in("\"articles\".\"id\"", ids))
-            .select(articles::all_columns)
-            .load(c),
-        (DbConnection::Sqlite(c), Columns::Heads) => query
-            .filter(ids_in("\"articles\".\"id\"", ids))
-            .select(HEADS)
-            .load(c),
+    macro_rules! rows {
+        ($conn:expr, $of:expr) => {{
+            let query = articles::table.filter($of);
+            match columns {
+                Columns::All => query.select(articles::all_columns).load($conn),
+                Columns::Heads => query.select(HEADS).load($conn),
+                Columns::HeadsAndStored { form, now, found } => {
+                    let beside = renditions::article_beside(form);
+                    let rows = query.select((HEADS, beside)).load($conn)?;
+                    Ok(renditions::kept_beside(
+                        rows,
+                        |row: &ArticleRow| row.id,
+                        now,
+                        found,
+                    ))
+                }
+            }
+        }};
+    }
+    match conn {
+        DbConnection::Pg(c) => rows!(c, articles::id.eq_any(ids)),
+        DbConnection::Sqlite(c) => rows!(c, ids_in("\"articles\".\"id\"", ids)),
     }
 }
 
