@@ -278,10 +278,18 @@ db_test!(
         .into_iter()
         .map(|(slug, status, at)| insert_article(&app, slug, status, at))
         .collect();
+        // A window inside the list (its bounds as UTC instants).
+        let instant = |at: chrono::NaiveDateTime| at.and_utc().format("%Y-%m-%dT%H:%M:%SZ");
+        let window = format!(
+            "tag=bi-mat&published_after={}&published_before={}",
+            instant(now - hour * 5),
+            instant(now - hour * 2)
+        );
         let compare = |label: &'static str| {
             let app = &app;
+            let window = window.clone();
             async move {
-                for filter in ["tag=bi-mat", "event=amcc7", "person=to-lam"] {
+                for filter in ["tag=bi-mat", "event=amcc7", "person=to-lam", &window] {
                     let fast = pages(app, &format!("/api/v1/articles?{filter}")).await;
                     let general = pages(
                         app,
