@@ -559,3 +559,89 @@ db_test!(
         );
     }
 );
+
+/// `meta.total` of an anonymous article search.
+async fn total(app: &TestApp, q: &str) -> i64 {
+    let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let body = app
+        .get_ok(&format!("/api/v1/search?q={q}&type=article"))
+        .await;
+    body["meta"]["total"].as_i64().unwrap_or(-1)
+}
+
+// A total counts what the public may see, whichever way it is counted. On SQLite, when fewer
+// articles are hidden than match, it is every match less the hidden ones that match: here six
+// public articles and four hidden ones hold `rạn san hô` (the demo hides none). Otherwise each
+// match is looked up: `cá voi xanh` is in one public article and one draft, with five hidden in
+// all. Hidden: a draft, a scheduled article, an archived one, and one deleted behind the API's
+// back (its search row left in the index, as a script would leave it).
+db_test!(search_totals_count_only_what_the_public_may_see, |app| {
+    use diesel::prelude::*;
+    let writer = app.writer();
+    for i in 0..6 {
+        publish(
+            &app,
+            &writer,
+            &format!("Rạn san hô số {i}"),
+            "Tin biển.",
+            "Bảo tồn.",
+            i + 1,
+        )
+        .await;
+    }
+    let draft = with(article("Rạn san hô bản nháp"), json!({"status": "draft"}));
+    assert_eq!(app.create_article(&writer, &draft).await.status, 201);
+    publish(
+        &app,
+        &writer,
+        "Rạn san hô hẹn giờ",
+        "Tin biển.",
+        "Sắp đăng.",
+        -1,
+    )
+    .await;
+    let archived = app
+        .published_article(&writer, article("Rạn san hô lưu trữ"))
+        .await;
+    let res = app
+        .with_token(
+            &writer,
+            crate::helpers::kit::patch(&archived, "\"1\"", &json!({"status": "archived"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    app.published_article(&writer, article("Rạn san hô đã xóa"))
+        .await;
+    let id: i64 = newsroom::db::schema::articles::table
+        .filter(newsroom::db::schema::articles::slug.eq("ran-san-ho-da-xoa"))
+        .select(newsroom::db::schema::articles::id)
+        .first(&mut **app.conn())
+        .expect("deleted article");
+    diesel::update(newsroom::db::schema::articles::table.find(id))
+        .set(newsroom::db::schema::articles::deleted_at.eq(Some(app.now())))
+        .execute(&mut **app.conn())
+        .expect("soft delete");
+    app.cache.invalidate();
+    assert_eq!(total(&app, "rạn san hô").await, 6);
+    assert_eq!(found(&app, "rạn san hô").await.len(), 6);
+
+    publish(
+        &app,
+        &writer,
+        "Cá voi xanh ở Côn Đảo",
+        "Tin biển.",
+        "Hiếm gặp.",
+        1,
+    )
+    .await;
+    let draft = with(article("Cá voi xanh bản nháp"), json!({"status": "draft"}));
+    assert_eq!(app.create_article(&writer, &draft).await.status, 201);
+    assert_eq!(total(&app, "cá voi xanh").await, 1);
+
+    // The scheduled one comes out at its moment.
+    app.clock
+        .set((app.now() + chrono::Duration::days(2)).and_utc());
+    app.cache.invalidate();
+    assert_eq!(total(&app, "rạn san hô").await, 7);
+    assert_eq!(found(&app, "rạn san hô").await.len(), 7);
+});
