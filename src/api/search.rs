@@ -12,7 +12,7 @@ use super::read::viewer;
 use super::State;
 use crate::db::search::{self as index, rank, Kind, Ranked};
 use crate::db::{self as database, DbConnection};
-use crate::domain::search::{snippet, Query};
+use crate::domain::search::{snippet_of_first, Query};
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::ListResponse;
 
@@ -142,15 +142,11 @@ pub async fn search(
             .skip(offset.max(0) as usize)
             .take(per_page as usize + 1)
             .collect();
-        let mut items = Vec::with_capacity(chosen.len());
-        for hit in chosen {
-            if let Some(result) = describe(conn, hit, &query)? {
-                items.push(
-                    serde_json::to_value(result)
-                        .map_err(|e| ApiError::Internal(format!("serialization: {e}")))?,
-                );
-            }
-        }
+        let items = describe(conn, &chosen, &query)?
+            .into_iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::Internal(format!("serialization: {e}")))?;
         Ok::<_, ApiError>(PageOf::new(items, per_page, total))
     })
     .await?;
@@ -237,39 +233,44 @@ fn slice(
     }
 }
 
-/// A result as shown: its slug and title, and a snippet of the first of its lead, body and
-/// title that holds a match.
+/// The results as shown, in their order: each one's slug and title, and a snippet of the first
+/// of its lead, body and title that holds a match. The page's items are read a kind at a time.
 fn describe(
     conn: &mut DbConnection,
-    hit: &Ranked,
+    hits: &[&Ranked],
     query: &Query,
-) -> Result<Option<SearchResult>, ApiError> {
-    let Some((slug, title)) = index::label(conn, hit.kind, hit.id)? else {
-        return Ok(None);
-    };
-    let document = index::document(conn, hit.kind, hit.id)?.unwrap_or_default();
-    let holds = |text: &str| {
-        let words = crate::domain::search::folded_text(text);
-        let words: Vec<&str> = words.split(' ').collect();
-        query
-            .phrases
+) -> Result<Vec<SearchResult>, ApiError> {
+    let mut described = std::collections::HashMap::new();
+    for kind in Kind::ALL {
+        let ids: Vec<i64> = hits
             .iter()
-            .any(|p| !p.positions(&words).is_empty())
-    };
-    let text = [&document.lead, &document.body, &document.title]
-        .into_iter()
-        .find(|text| holds(text))
-        .or([&document.lead, &document.title]
-            .into_iter()
-            .find(|t| !t.is_empty()))
-        .map(String::as_str)
-        .unwrap_or("");
-    Ok(Some(SearchResult {
-        kind: hit.kind.as_str(),
-        id: hit.id,
-        slug,
-        title,
-        score: hit.score,
-        snippet: snippet(text, query),
-    }))
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        for (id, slug, title, document) in index::described(conn, kind, &ids)? {
+            described.insert((kind, id), (slug, title, document));
+        }
+    }
+    Ok(hits
+        .iter()
+        .filter_map(|hit| {
+            let (slug, title, document) = described.remove(&(hit.kind, hit.id))?;
+            let snippet = snippet_of_first(
+                &[&document.lead, &document.body, &document.title],
+                &[&document.lead, &document.title],
+                query,
+            );
+            Some(SearchResult {
+                kind: hit.kind.as_str(),
+                id: hit.id,
+                slug,
+                title,
+                score: hit.score,
+                snippet,
+            })
+        })
+        .collect())
 }

@@ -8,6 +8,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::text::fold;
 
+mod score;
+pub use score::{score, Field};
+
 /// One word of a text: where it is (bytes of the text), and its folded form (the exact one,
 /// which costs a Unicode normalization, is asked for when needed: `Word::exact`).
 #[derive(Debug, Clone, PartialEq)]
@@ -238,60 +241,6 @@ impl Phrase {
     }
 }
 
-/// One searchable field of an item: its folded and exact words, and how much a match in it
-/// weighs (titles and names 4, leads and themes 2, bodies 1).
-pub struct Field<'a> {
-    pub folded: &'a str,
-    pub exact: &'a str,
-    pub weight: f64,
-}
-
-/// The score of an item for a query, higher is better; `None` when a phrase is missing. Each
-/// phrase adds the weight of the heaviest field it occurs in, 8 more when it occurs there or
-/// anywhere with the query's own diacritics (so an exact match outranks a folded-only one
-/// whatever the fields), and a little for each further occurrence (at most 5).
-pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
-    // Called for each of up to 500 candidates a query: the folded words are split once per
-    // field, the exact ones only where a phrase occurs, and occurrences are counted in place.
-    let folded: Vec<Vec<&str>> = fields.iter().map(|f| split_words(f.folded)).collect();
-    let mut exact: Vec<Option<Vec<&str>>> = vec![None; fields.len()];
-    let mut total = 0.0;
-    for phrase in &query.phrases {
-        let mut heaviest: f64 = 0.0;
-        let mut exactly = false;
-        let mut occurrences = 0usize;
-        for (i, field) in fields.iter().enumerate() {
-            let words = &folded[i];
-            let n = phrase.folded.len();
-            if n == 0 || words.len() < n {
-                continue;
-            }
-            for at in 0..=words.len() - n {
-                if !phrase.occurs_at(words, at) {
-                    continue;
-                }
-                occurrences += 1;
-                heaviest = heaviest.max(field.weight);
-                if !exactly {
-                    let exact = exact[i].get_or_insert_with(|| split_words(field.exact));
-                    // Folded and exact texts have the same words in the same order.
-                    exactly = exact.len() == words.len() && phrase.exact_at(exact, at);
-                }
-            }
-        }
-        if occurrences == 0 {
-            return None;
-        }
-        total += heaviest + if exactly { 8.0 } else { 0.0 };
-        total += 0.1 * (occurrences.min(6) - 1) as f64;
-    }
-    Some((total * 100.0).round() / 100.0)
-}
-
-fn split_words(text: &str) -> Vec<&str> {
-    text.split(' ').filter(|w| !w.is_empty()).collect()
-}
-
 /// How far a snippet reaches, in characters.
 const SNIPPET_CHARS: usize = 160;
 
@@ -299,6 +248,28 @@ const SNIPPET_CHARS: usize = 160;
 /// words in `<mark>` and everything else escaped; the text's start when nothing matches.
 pub fn snippet(text: &str, query: &Query) -> String {
     let found = words(text);
+    let marked = marks(&found, query);
+    cut(text, &found, &marked)
+}
+
+/// The snippet of the first of `texts` that holds a match, else of the first of `otherwise`
+/// that is not empty (its start). Each text's words are found once.
+pub fn snippet_of_first(texts: &[&str], otherwise: &[&str], query: &Query) -> String {
+    for text in texts {
+        let found = words(text);
+        let marked = marks(&found, query);
+        if marked.contains(&true) {
+            return cut(text, &found, &marked);
+        }
+    }
+    match otherwise.iter().find(|t| !t.is_empty()) {
+        Some(text) => snippet(text, query),
+        None => String::new(),
+    }
+}
+
+/// Which of a text's words are inside a match of a phrase of the query.
+fn marks(found: &[Word], query: &Query) -> Vec<bool> {
     let folded: Vec<&str> = found.iter().map(|w| w.folded.as_str()).collect();
     let mut marked = vec![false; found.len()];
     for phrase in &query.phrases {
@@ -308,6 +279,11 @@ pub fn snippet(text: &str, query: &Query) -> String {
             }
         }
     }
+    marked
+}
+
+/// The snippet of `text`, its words `found` and those `marked`.
+fn cut(text: &str, found: &[Word], marked: &[bool]) -> String {
     let first = marked.iter().position(|m| *m).unwrap_or(0);
     // A short text whole; else from a few words before the first match, at a word's start.
     let from_word = match text.chars().nth(SNIPPET_CHARS) {
@@ -434,33 +410,6 @@ mod tests {
         let words: Vec<&str> = mayorkas.split(' ').collect();
         assert_eq!(q("mayork").phrases[0].positions(&words), [1]);
         assert!(q("\"mayork\"").phrases[0].positions(&words).is_empty());
-    }
-
-    #[test]
-    fn exact_diacritics_and_heavier_fields_score_higher() {
-        let field = |text: &str, weight| (folded_text(text), exact_text(text), weight);
-        let score_of = |query: &str, fields: &[(String, String, f64)]| {
-            let fields: Vec<Field> = fields
-                .iter()
-                .map(|(folded, exact, weight)| Field {
-                    folded,
-                    exact,
-                    weight: *weight,
-                })
-                .collect();
-            score(&q(query), &fields)
-        };
-        let duong = [field("Con đường mới", 4.0)];
-        let duong_folded = [field("Bờ biển Dương", 4.0)];
-        let in_body = [field("Tin", 4.0), field("Con đường mới", 1.0)];
-        assert!(score_of("\"đường\"", &duong) > score_of("\"đường\"", &duong_folded));
-        assert!(score_of("\"đường\"", &duong_folded).is_some());
-        assert!(score_of("\"duong\"", &duong) > score_of("\"duong\"", &in_body));
-        assert_eq!(
-            score_of("\"hoà bình\"", &[field("Hòa bình", 4.0)]),
-            Some(12.0)
-        );
-        assert_eq!(score_of("\"không có\"", &duong), None);
     }
 
     #[test]
