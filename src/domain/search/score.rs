@@ -20,9 +20,7 @@ pub struct Field<'a> {
 /// anywhere with the query's own diacritics (so an exact match outranks a folded-only one
 /// whatever the fields), and a little for each further occurrence (at most 5).
 pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
-    let mut total = 0.0;
-    for phrase in &query.phrases {
-        let mut found = Found::default();
+    total(query, |phrase, found| {
         let needle = phrase.folded.join(" ");
         let finder = Finder::new(needle.as_bytes());
         for field in fields {
@@ -32,6 +30,15 @@ pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
                 found.search_by_words(phrase, field);
             }
         }
+    })
+}
+
+/// The score from what `search` finds of each phrase.
+fn total(query: &Query, mut search: impl FnMut(&Phrase, &mut Found)) -> Option<f64> {
+    let mut total = 0.0;
+    for phrase in &query.phrases {
+        let mut found = Found::default();
+        search(phrase, &mut found);
         if found.occurrences == 0 {
             return None;
         }
@@ -150,19 +157,11 @@ mod tests {
 
     /// The score as it was computed before the substring search: word by word, every field.
     fn by_words(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
-        let mut total = 0.0;
-        for phrase in &query.phrases {
-            let mut found = Found::default();
+        total(query, |phrase, found| {
             for field in fields {
                 found.search_by_words(phrase, field);
             }
-            if found.occurrences == 0 {
-                return None;
-            }
-            total += found.heaviest + if found.exactly { 8.0 } else { 0.0 };
-            total += 0.1 * (found.occurrences.min(6) - 1) as f64;
-        }
-        Some((total * 100.0).round() / 100.0)
+        })
     }
 
     #[test]
