@@ -1,0 +1,89 @@
+// The portal's way to the API: one typed client per page request, which records what the API
+// said about caching (Cache-Control, ETag) so that the page can pass it on.
+
+import { createNewsroom, NewsroomError, type Newsroom } from "@newsroom/client";
+
+/** Where the portal's server reaches the API. */
+export const API_URL = (process.env.NEWSROOM_API_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+/** Where readers' browsers reach it (the visit beacon); the same unless set. */
+export const PUBLIC_API_URL = (process.env.NEWSROOM_PUBLIC_API_URL ?? API_URL).replace(/\/+$/, "");
+
+/** What the API answers told about caching, gathered over one page's calls. */
+export interface Freshness {
+  /** The shortest `max-age` (seconds) of the answers, `null` when one may not be stored. */
+  maxAge: number | null;
+  sMaxAge: number | null;
+  staleWhileRevalidate: number | null;
+  /** Each answer's ETag, in the order the calls were made. */
+  etags: string[];
+  /** How many calls the page made (the README and the tests count them). */
+  calls: number;
+}
+
+export interface PageApi {
+  newsroom: Newsroom;
+  freshness: Freshness;
+}
+
+function seconds(cacheControl: string, directive: string): number | null {
+  const found = new RegExp(`(?:^|,)\\s*${directive}=(\\d+)`).exec(cacheControl);
+  return found?.[1] ? Number(found[1]) : null;
+}
+
+function shortest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/** A client for one page request; `userAgent` and `forwardedFor` are the reader's. */
+export function pageApi(): PageApi {
+  const freshness: Freshness = { maxAge: null, sMaxAge: null, staleWhileRevalidate: null, etags: [], calls: 0 };
+  let storable = true;
+  const recording = async (request: Request): Promise<Response> => {
+    freshness.calls += 1;
+    const response = await fetch(request);
+    const cacheControl = response.headers.get("cache-control") ?? "";
+    if (!response.ok && response.status !== 404 && response.status !== 410) storable = false;
+    if (/no-store|private/.test(cacheControl)) storable = false;
+    freshness.maxAge = shortest(freshness.maxAge, seconds(cacheControl, "max-age"));
+    freshness.sMaxAge = shortest(freshness.sMaxAge, seconds(cacheControl, "s-maxage"));
+    freshness.staleWhileRevalidate = shortest(
+      freshness.staleWhileRevalidate,
+      seconds(cacheControl, "stale-while-revalidate"),
+    );
+    const etag = response.headers.get("etag");
+    if (etag) freshness.etags.push(etag);
+    if (!storable) freshness.maxAge = null;
+    return response;
+  };
+  return { newsroom: createNewsroom({ baseUrl: API_URL, fetch: recording }), freshness };
+}
+
+/** The page's Cache-Control: as long as the shortest-lived answer it was made from. */
+export function cacheControl(freshness: Freshness): string {
+  if (freshness.maxAge === null) return "no-cache";
+  const parts = ["public", `max-age=${freshness.maxAge}`];
+  if (freshness.sMaxAge !== null) parts.push(`s-maxage=${freshness.sMaxAge}`);
+  if (freshness.staleWhileRevalidate !== null) parts.push(`stale-while-revalidate=${freshness.staleWhileRevalidate}`);
+  return parts.join(", ");
+}
+
+/** A weak ETag of the page: the same answers give the same page. */
+export async function pageEtag(route: string, freshness: Freshness): Promise<string | null> {
+  if (freshness.etags.length === 0 || freshness.etags.length < freshness.calls) return null;
+  const bytes = new TextEncoder().encode(`${route}\n${freshness.etags.join("\n")}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hex = Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `W/"${hex}"`;
+}
+
+/** Whether an error is the API's answer with this status. */
+export function isStatus(error: unknown, status: number): error is NewsroomError {
+  return error instanceof NewsroomError && error.status === status;
+}
+
+/** Whether the API could not be reached or failed (the portal answers 503). */
+export function isUnavailable(error: unknown): boolean {
+  return !(error instanceof NewsroomError) || error.status >= 500;
+}
