@@ -76,7 +76,55 @@ test("the seed article renders with its text, figures, time, links and structure
   expect(ld["@type"]).toBe("NewsArticle");
   expect(ld.datePublished).toBe("2022-10-21T08:24:00+07:00");
   await expect(page.locator('meta[property="og:type"]')).toHaveAttribute("content", "article");
+  // Another article's teaser after the body, as the seed page has.
+  await expect(page.locator("#tin-khac + ul.teasers a").first()).toBeVisible();
+  await expect(page.locator(`#tin-khac + ul.teasers a[href="/${seed}"]`)).toHaveCount(0);
   expect(errors).toEqual([]);
+});
+
+test("sections and authors made through the API get their pages, menu entry and links", async ({ page }) => {
+  const u = unique();
+  const section = await editor.post("/api/v1/sections", { body: { name: `Thời sự ${u}`, slug: `thoi-su-${u}` } });
+  const author = await editor.post("/api/v1/authors", { body: { name: `Phóng viên ${u}`, slug: `phong-vien-${u}` } });
+  const article = await publish(`Bài chuyên mục ${u}`, {
+    section: section.data.slug,
+    authors: [author.data.slug],
+  });
+  await page.goto(`/${article.slug}`);
+  await expect(page.locator(`article a[href="/tac-gia/${author.data.slug}"]`)).toHaveText(`Phóng viên ${u}`);
+  await expect(page.locator(`article .kicker a[href="/chuyen-muc/${section.data.slug}"]`)).toBeVisible();
+  for (const listing of [`/chuyen-muc/${section.data.slug}`, `/tac-gia/${author.data.slug}`]) {
+    await eventually(page, listing, async () => (await page.locator(`ul.teasers a[href="/${article.slug}"]`).count()) > 0);
+  }
+  await eventually(page, "/", async () => (await page.locator(`header nav a[href="/chuyen-muc/${section.data.slug}"]`).count()) > 0);
+});
+
+test("an editor's preview link shows the draft as it will look, never indexed", async ({ page }) => {
+  const u = unique();
+  const draft = await editor.post("/api/v1/articles", {
+    body: { title: `Bản nháp xem trước ${u}`, body: [{ type: "paragraph", text: "Sắp đăng." }] },
+  });
+  const link = await editor.post("/api/v1/articles/{id_or_slug}/preview-links", {
+    params: { path: { id_or_slug: String(draft.data.id) } },
+    body: { expires_in_hours: 1 },
+  });
+  const token = new URL(link.data.url).pathname.split("/").pop() ?? "";
+  const answer = await page.goto(`/xem-truoc/${token}`);
+  expect(answer?.status()).toBe(200);
+  expect(answer?.headers()["cache-control"]).toBe("private, no-store");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Bản nháp xem trước ${u}`);
+  await expect(page.getByRole("status")).toHaveText(/Bản xem trước/);
+  await expect(page.locator('meta[name="robots"]')).toHaveAttribute("content", "noindex");
+  expect((await page.goto(`/${draft.data.slug}`))?.status()).toBe(404);
+});
+
+test("robots.txt and the sitemaps are at the portal's own URLs", async ({ page, baseURL }) => {
+  const robots = await page.request.get("/robots.txt");
+  expect(await robots.text()).toContain(`Sitemap: ${baseURL}/sitemap.xml`);
+  const index = await (await page.request.get("/sitemap.xml")).text();
+  expect(index).toContain(`<loc>${baseURL}/sitemaps/news.xml</loc>`);
+  expect((await page.request.get("/sitemaps/news.xml")).status()).toBe(200);
+  expect((await page.request.get("/feeds/articles.rss")).headers()["content-type"]).toMatch(/rss|xml/);
 });
 
 test("a visit raises the counter on the front page", async ({ page }) => {
@@ -126,7 +174,7 @@ test("a slot change reaches the front page within the cache bounds", async ({ pa
   await editor.get("/api/v1/slots/{name}", { params: { path: { name: "home-top" } } });
   await editor.put("/api/v1/slots/{name}", {
     params: { path: { name: "home-top" }, header: editor.ifMatch("/api/v1/slots/home-top") },
-    body: { items: [{ article: article.slug }] },
+    body: { items: [{ article: article.id }] },
   });
   await eventually(page, "/", async () => (await page.locator(`.top a[href="/${article.slug}"]`).count()) > 0);
 });
