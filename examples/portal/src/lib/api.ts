@@ -87,3 +87,14 @@ export function isStatus(error: unknown, status: number): error is NewsroomError
 export function isUnavailable(error: unknown): boolean {
   return !(error instanceof NewsroomError) || error.status >= 500;
 }
+
+/**
+ * The page a failed item read becomes: 404 for a missing item (or a key the API refuses), 410 for
+ * a deleted one, 503 when the API is unreachable or failing. Anything else is the portal's bug.
+ */
+export function failurePage(error: unknown): 404 | 410 | 503 {
+  if (isStatus(error, 404) || isStatus(error, 400)) return 404;
+  if (isStatus(error, 410)) return 410;
+  if (isUnavailable(error)) return 503;
+  throw error;
+}
