@@ -118,6 +118,24 @@ test("an editor's preview link shows the draft as it will look, never indexed", 
   expect((await page.goto(`/${draft.data.slug}`))?.status()).toBe(404);
 });
 
+test("pages pass the API's freshness on: Cache-Control, an ETag, 304 for a current copy, few calls", async ({ page }) => {
+  const first = await page.request.get(`/${seed}`);
+  expect(first.status()).toBe(200);
+  const headers = first.headers();
+  expect(headers["cache-control"]).toMatch(/^public, max-age=\d+/);
+  expect(Number(headers["x-api-calls"])).toBeLessThanOrEqual(5);
+  expect(headers["etag"]).toMatch(/^W\/"[0-9a-f]+"$/);
+  // The counter's figures may move between two requests (a visit flushed): a few tries.
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 3 && !statuses.includes(304); attempt++) {
+    const etag = (await page.request.get(`/${seed}`)).headers()["etag"] ?? "";
+    const again = await page.request.get(`/${seed}`, { headers: { "If-None-Match": etag } });
+    statuses.push(again.status());
+    if (again.status() === 304) expect(await again.text()).toBe("");
+  }
+  expect(statuses).toContain(304);
+});
+
 test("robots.txt and the sitemaps are at the portal's own URLs", async ({ page, baseURL }) => {
   const robots = await page.request.get("/robots.txt");
   expect(await robots.text()).toContain(`Sitemap: ${baseURL}/sitemap.xml`);

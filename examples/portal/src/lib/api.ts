@@ -14,7 +14,7 @@ export interface Freshness {
   maxAge: number | null;
   sMaxAge: number | null;
   staleWhileRevalidate: number | null;
-  /** Each answer's ETag, in the order the calls were made. */
+  /** Each answer's URL and ETag (`<url> <etag>`): the calls run at once, so in no set order. */
   etags: string[];
   /** How many calls the page made (the README and the tests count them). */
   calls: number;
@@ -53,7 +53,7 @@ export function pageApi(): PageApi {
       seconds(cacheControl, "stale-while-revalidate"),
     );
     const etag = response.headers.get("etag");
-    if (etag) freshness.etags.push(etag);
+    if (etag) freshness.etags.push(`${request.url} ${etag}`);
     if (!storable) freshness.maxAge = null;
     return response;
   };
@@ -72,7 +72,8 @@ export function cacheControl(freshness: Freshness): string {
 /** A weak ETag of the page: the same answers give the same page. */
 export async function pageEtag(route: string, freshness: Freshness): Promise<string | null> {
   if (freshness.etags.length === 0 || freshness.etags.length < freshness.calls) return null;
-  const bytes = new TextEncoder().encode(`${route}\n${freshness.etags.join("\n")}`);
+  const answers = [...freshness.etags].sort().join("\n");
+  const bytes = new TextEncoder().encode(`${route}\n${answers}`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hex = Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
   return `W/"${hex}"`;
