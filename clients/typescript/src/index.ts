@@ -201,7 +201,8 @@ export function createNewsroom(options: NewsroomOptions): Newsroom {
   };
 }
 
-function unwrap(answer: { data?: unknown; error?: unknown; response: Response }): never | any {
+/** The 2xx body, or the problem the API answered thrown as `NewsroomError`. */
+function unwrap(answer: { data?: unknown; error?: unknown; response: Response }): unknown {
   const { response } = answer;
   if (response.ok) return answer.data;
   const problem =
