@@ -23,7 +23,9 @@ test("reads the seed article and the list it is in, typed", async () => {
   assert.equal(article.data.slug, seed);
   assert.match(article.data.title ?? "", /tham nhũng/);
   assert.ok((article.data.body ?? []).length > 0);
-  const list = await reader.get("/api/v1/articles", { params: { query: { per_page: 5 } } });
+  const list = await reader.get("/api/v1/articles", {
+    params: { query: { per_page: 5, tag: "phong-chong-tham-nhung" } },
+  });
   assert.ok(list.data.some((a) => a.slug === seed));
   assert.equal(list.meta.per_page, 5);
   const event = await reader.get("/api/v1/events/{id_or_slug}", {
