@@ -53,7 +53,9 @@ test("the front page shows the latest articles and the visit counter", async ({ 
   const answer = await page.goto("/");
   expect(answer?.status()).toBe(200);
   await expect(page.getByRole("heading", { name: "Tin mới" })).toBeVisible();
-  await expect(page.locator(`a[href="/${seed}"]`).first()).toBeVisible();
+  // The newest articles (on a fresh demo, both of the seed page's).
+  expect(await page.locator("ul.teasers li").count()).toBeGreaterThan(0);
+  await expect(page.locator("ul.teasers h3 a").first()).toHaveAttribute("href", /^\/[a-z0-9-]+$/);
   await expect(page.getByRole("heading", { name: "Tổng số lượt truy cập" })).toBeVisible();
   await expect(page.locator('link[rel="alternate"][type="application/rss+xml"]')).toHaveAttribute("href", "/feeds/articles.rss");
   expect(errors).toEqual([]);
