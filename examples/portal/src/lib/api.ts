@@ -10,7 +10,9 @@ export const PUBLIC_API_URL = (process.env.NEWSROOM_PUBLIC_API_URL ?? API_URL).r
 
 /** What the API answers told about caching, gathered over one page's calls. */
 export interface Freshness {
-  /** The shortest `max-age` (seconds) of the answers, `null` when one may not be stored. */
+  /** Whether every answer may be stored by a shared cache (none private, none failed). */
+  storable: boolean;
+  /** The shortest `max-age` (seconds) of the answers. */
   maxAge: number | null;
   sMaxAge: number | null;
   staleWhileRevalidate: number | null;
@@ -36,16 +38,25 @@ function shortest(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-/** A client for one page request; `userAgent` and `forwardedFor` are the reader's. */
+/** How long the portal waits for an API answer before the page is a 503. */
+const API_TIMEOUT_MS = 10_000;
+
+/** A client for one page request, recording what each answer says about caching. */
 export function pageApi(): PageApi {
-  const freshness: Freshness = { maxAge: null, sMaxAge: null, staleWhileRevalidate: null, etags: [], calls: 0 };
-  let storable = true;
+  const freshness: Freshness = {
+    storable: true,
+    maxAge: null,
+    sMaxAge: null,
+    staleWhileRevalidate: null,
+    etags: [],
+    calls: 0,
+  };
   const recording = async (request: Request): Promise<Response> => {
     freshness.calls += 1;
-    const response = await fetch(request);
+    const response = await fetch(request, { signal: AbortSignal.timeout(API_TIMEOUT_MS) });
     const cacheControl = response.headers.get("cache-control") ?? "";
-    if (!response.ok && response.status !== 404 && response.status !== 410) storable = false;
-    if (/no-store|private/.test(cacheControl)) storable = false;
+    if (!response.ok && response.status !== 404 && response.status !== 410) freshness.storable = false;
+    if (/no-store|private/.test(cacheControl)) freshness.storable = false;
     freshness.maxAge = shortest(freshness.maxAge, seconds(cacheControl, "max-age"));
     freshness.sMaxAge = shortest(freshness.sMaxAge, seconds(cacheControl, "s-maxage"));
     freshness.staleWhileRevalidate = shortest(
@@ -54,7 +65,6 @@ export function pageApi(): PageApi {
     );
     const etag = response.headers.get("etag");
     if (etag) freshness.etags.push(`${request.url} ${etag}`);
-    if (!storable) freshness.maxAge = null;
     return response;
   };
   return { newsroom: createNewsroom({ baseUrl: API_URL, fetch: recording }), freshness };
@@ -62,7 +72,7 @@ export function pageApi(): PageApi {
 
 /** The page's Cache-Control: as long as the shortest-lived answer it was made from. */
 export function cacheControl(freshness: Freshness): string {
-  if (freshness.maxAge === null) return "no-cache";
+  if (!freshness.storable || freshness.maxAge === null) return "no-cache";
   const parts = ["public", `max-age=${freshness.maxAge}`];
   if (freshness.sMaxAge !== null) parts.push(`s-maxage=${freshness.sMaxAge}`);
   if (freshness.staleWhileRevalidate !== null) parts.push(`stale-while-revalidate=${freshness.staleWhileRevalidate}`);
