@@ -151,6 +151,7 @@ fn serve(settings: Settings) -> CliResult {
     };
     // Held until the process ends: `restore` and `import` refuse while it is (decision 0019).
     let _occupied = db::locks::occupy(&settings.database_url)?;
+    let change_poll = Duration::from_millis(settings.change_poll_ms.clamp(10, 60_000));
     let state = AppState::build(
         StateSettings {
             database_url: settings.database_url.clone(),
@@ -195,6 +196,18 @@ fn serve(settings: Settings) -> CliResult {
                     .trim_end_matches('/')
                     .to_owned(),
             },
+            reads: db::replica::ReadSettings {
+                replica_pool_size: settings.read_pool_size,
+                max_lag: Duration::try_from_secs_f64(settings.read_max_lag.clamp(0.1, 3600.0))
+                    .unwrap_or(Duration::from_secs(5)),
+                announce_delay: Duration::from_millis(settings.announce_delay_ms.unwrap_or(
+                    match settings.read_database_url {
+                        Some(_) => 2 * change_poll.as_millis() as u64,
+                        None => 0,
+                    },
+                )),
+                replica_url: settings.read_database_url.clone(),
+            },
         },
         Clock::System,
         |conn| {
@@ -238,6 +251,8 @@ fn serve(settings: Settings) -> CliResult {
     let bind = settings.bind.clone();
     let metrics_bind = settings.metrics_bind.clone();
     let metrics_state = state.clone();
+    let follower_state = state.clone();
+    let reads = state.reads.clone();
     let workers = settings.workers;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app(state.clone(), &app_settings))
@@ -260,12 +275,12 @@ fn serve(settings: Settings) -> CliResult {
             actix_web::rt::spawn(metrics_server);
         }
         spawn_flusher(recorder.clone(), flush_every);
-        spawn_relinker(pool.clone(), cache.clone());
+        spawn_relinker(pool.clone(), cache.clone(), reads.clone());
         crate::media::spawn_worker(media, pool.clone(), Clock::System);
         crate::webhooks::spawn_worker(webhooks.clone());
-        spawn_publication_watch(pool.clone(), cache.clone(), webhooks);
+        spawn_publication_watch(pool.clone(), cache, webhooks, reads);
         spawn_rendition_fill(pool.clone(), settings.renditions_ahead, tz);
-        spawn_cache_poller(cache, pool);
+        crate::api::follow::spawn_follower(follower_state, change_poll);
         spawn_refused_reporter();
         server.await?;
         // A graceful stop (SIGTERM, Ctrl-C) flushes what was accepted before exiting.
@@ -345,22 +360,27 @@ fn token(command: TokenCommand, settings: &Settings) -> CliResult {
     Ok(())
 }
 
-/// Follows the change log once a second, so that writes by other instances and by the CLI clear
-/// this instance's cache (its own writes clear it at once).
 /// Scans articles again when a name changed (decision 0014). The requests are rows written by
 /// the writes themselves, so work asked for before a restart is done after it.
-fn spawn_relinker(pool: db::DbPool, cache: Arc<ResponseCache>) {
+fn spawn_relinker(pool: db::DbPool, cache: Arc<ResponseCache>, reads: Arc<db::replica::Reads>) {
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
         loop {
             ticks.tick().await;
-            let relinked = db::run(&pool, |conn| {
-                Ok(db::mentions::relink_pending(conn, Clock::System.now())?)
+            let with_position = reads.has_replica();
+            let relinked = db::run(&pool, move |conn| {
+                let done = db::mentions::relink_pending(conn, Clock::System.now())?;
+                let position = match done.is_some_and(|(_, changed)| changed > 0) && with_position {
+                    true => db::replica::position(conn)?,
+                    false => None,
+                };
+                Ok(done.map(|done| (done, position)))
             })
             .await;
             match relinked {
-                Ok(Some((scanned, changed))) => {
+                Ok(Some(((scanned, changed), position))) => {
                     if changed > 0 {
+                        reads.wrote(None, position);
                         cache.invalidate();
                     }
                     tracing::info!(scanned, changed, "relinked mentions after a name changed");
@@ -379,24 +399,32 @@ fn spawn_publication_watch(
     pool: db::DbPool,
     cache: Arc<ResponseCache>,
     webhooks: Arc<crate::webhooks::Dispatcher>,
+    reads: Arc<db::replica::Reads>,
 ) {
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
         loop {
             ticks.tick().await;
-            let logged = db::run(&pool, |conn| {
+            let with_position = reads.has_replica();
+            let logged = db::run(&pool, move |conn| {
                 let now = Clock::System.now();
                 if db::changes::next_due_publication(conn)?.is_none_or(|at| at > now) {
-                    return Ok(0);
+                    return Ok((0, None, None));
                 }
-                db::content_transaction(conn, |conn| {
+                let published = db::content_transaction(conn, |conn| {
                     Ok(db::changes::log_due_publications(conn, now)?)
-                })
+                })?;
+                let position = match with_position && published > 0 {
+                    true => db::replica::position(conn)?,
+                    false => None,
+                };
+                Ok((published, Some(db::changes::head(conn)?), position))
             })
             .await;
             match logged {
-                Ok(0) => {}
-                Ok(published) => {
+                Ok((0, _, _)) => {}
+                Ok((published, head, position)) => {
+                    reads.wrote(head, position);
                     cache.invalidate();
                     webhooks.wake();
                     tracing::info!(published, "scheduled articles went out");
@@ -460,20 +488,6 @@ fn spawn_rendition_fill(pool: db::DbPool, ahead: u64, tz: crate::domain::time::P
                 }
             };
             actix_web::rt::time::sleep(pause).await;
-        }
-    });
-}
-
-fn spawn_cache_poller(cache: Arc<ResponseCache>, pool: db::DbPool) {
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(Duration::from_secs(1));
-        loop {
-            ticks.tick().await;
-            let cache = cache.clone();
-            let polled = db::run(&pool, move |conn| Ok(cache.poll(conn)?)).await;
-            if let Err(error) = polled {
-                tracing::warn!(%error, "cannot read the change log; will retry");
-            }
         }
     });
 }

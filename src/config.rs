@@ -15,6 +15,14 @@
 //! - `NEWSROOM_POOL_SIZE` / `--pool-size`: database connections for public reads (default 8);
 //!   `NEWSROOM_EDITORIAL_POOL_SIZE` / `--editorial-pool-size`: more, kept for token holders
 //!   (default 2).
+//! - `NEWSROOM_READ_DATABASE_URL` / `--read-database-url`: a streaming replica of the PostgreSQL
+//!   primary for anonymous reads (default none); `NEWSROOM_READ_POOL_SIZE` (8) connections to it;
+//!   `NEWSROOM_READ_MAX_LAG` / `--read-max-lag`: seconds behind past which reads go back to the
+//!   primary (default 5). Decision 0027.
+//! - `NEWSROOM_CHANGE_POLL_MS` / `--change-poll-ms`: how often the change log is read for other
+//!   nodes' changes (default 250); `NEWSROOM_ANNOUNCE_DELAY_MS` / `--announce-delay-ms`: how long
+//!   after this node saw a change the change feed and webhooks announce it (default: twice the
+//!   poll with a read replica, 0 without; set it on nodes that share a database without one).
 //! - `NEWSROOM_SEED_DEMO` / `--seed-demo`: load the demo content into an empty database at start:
 //!   `auto` (embedded SQLite only, the default), `always`, `never`.
 //! - `NEWSROOM_TRUSTED_PROXIES` / `--trusted-proxies`: comma list of proxy IPs whose
@@ -305,6 +313,37 @@ pub struct Settings {
         global = true
     )]
     pub editorial_pool_size: u32,
+    /// A streaming replica of the primary for anonymous reads (PostgreSQL only).
+    #[arg(long, env = "NEWSROOM_READ_DATABASE_URL", global = true)]
+    pub read_database_url: Option<String>,
+    /// Database connections to the read replica.
+    #[arg(
+        long,
+        env = "NEWSROOM_READ_POOL_SIZE",
+        default_value_t = 8,
+        global = true
+    )]
+    pub read_pool_size: u32,
+    /// Seconds the replica may be behind before reads go back to the primary.
+    #[arg(
+        long,
+        env = "NEWSROOM_READ_MAX_LAG",
+        default_value_t = 5.0,
+        global = true
+    )]
+    pub read_max_lag: f64,
+    /// Milliseconds between two looks at the change log (other nodes' changes).
+    #[arg(
+        long,
+        env = "NEWSROOM_CHANGE_POLL_MS",
+        default_value_t = 250,
+        global = true
+    )]
+    pub change_poll_ms: u64,
+    /// Milliseconds after this node saw a change before the change feed and webhooks announce
+    /// it (default: twice the poll with a read replica, 0 without).
+    #[arg(long, env = "NEWSROOM_ANNOUNCE_DELAY_MS", global = true)]
+    pub announce_delay_ms: Option<u64>,
     /// When the search index must be filled for existing content (after an upgrade), start-up
     /// does it before serving if there are at most this many items, otherwise it runs in the
     /// background and search answers `503 search-filling` until it is done.

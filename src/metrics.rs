@@ -24,6 +24,8 @@ pub struct Metrics {
     pub webhook_failures: IntCounter,
     pub webhook_deliveries: IntCounter,
     pub build_info: IntGaugeVec,
+    pub database_reads: IntCounterVec,
+    pub replica_lag_seconds: prometheus::Gauge,
 }
 
 /// Latency buckets, seconds: from a cache hit to a slow search.
@@ -102,6 +104,19 @@ fn build() -> Result<Metrics, prometheus::Error> {
         Opts::new("newsroom_build_info", "The running build: always 1"),
         &["version", "backend"],
     )?;
+    let database_reads = IntCounterVec::new(
+        Opts::new(
+            "newsroom_database_reads_total",
+            "Anonymous reads that went to the database, by database (primary, replica)",
+        ),
+        &["database"],
+    )?;
+    let replica_lag_seconds = prometheus::Gauge::new(
+        "newsroom_replica_lag_seconds",
+        "How far the read replica was behind at its last look",
+    )?;
+    registry.register(Box::new(database_reads.clone()))?;
+    registry.register(Box::new(replica_lag_seconds.clone()))?;
     registry.register(Box::new(requests.clone()))?;
     registry.register(Box::new(latency.clone()))?;
     registry.register(Box::new(pool_connections.clone()))?;
@@ -132,6 +147,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         webhook_failures,
         webhook_deliveries,
         build_info,
+        database_reads,
+        replica_lag_seconds,
     })
 }
 

@@ -43,6 +43,8 @@ pub struct StateSettings {
     pub media: crate::media::MediaSettings,
     pub limits: crate::api::limits::LimitSettings,
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// The read replica and the announcement delay (`db::replica`).
+    pub reads: crate::db::replica::ReadSettings,
 }
 
 /// Why the state could not be built.
@@ -74,6 +76,8 @@ impl AppState {
         ));
         let cache = Arc::new(crate::api::caching::ResponseCache::new(settings.cache));
         cache.poll(&mut *pool.get()?)?;
+        let head = db::changes::head(&mut *pool.get()?)?;
+        let reads = Arc::new(db::replica::Reads::new(settings.reads, head)?);
         let cursor_key = crate::api::query::CursorKey::load(&mut *pool.get()?, clock.now())?;
         let media = crate::media::Media::open(
             &mut *pool.get()?,
@@ -84,6 +88,7 @@ impl AppState {
         )?;
         let webhooks = Arc::new(crate::webhooks::Dispatcher::new(
             pool.clone(),
+            reads.clone(),
             clock.clone(),
             settings.tz,
             settings.webhooks,
@@ -103,6 +108,7 @@ impl AppState {
             media,
             search_fill,
             webhooks,
+            reads,
         })
     }
 }

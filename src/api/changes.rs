@@ -15,7 +15,7 @@ use super::query::{
 };
 use super::State;
 use crate::db::changes::{self, ChangeRow};
-use crate::db::{self as database};
+
 use crate::domain::changes::{collection_of, type_of};
 use crate::domain::kinds::ChangeAction;
 use crate::domain::resources::RESOURCES;
@@ -180,19 +180,32 @@ pub async fn list_changes(
     let deadline = std::time::Instant::now() + Duration::from_secs(wait);
     let rows = loop {
         let generation = state.cache.generation();
+        // Only what every node has had time to see (decision 0027): a reader who follows an
+        // entry to any node finds the change there.
+        let through = state.reads.announceable();
         let wanted = collections.clone();
-        let rows = database::run(&state.pool, move |conn| {
-            Ok(changes::feed(conn, after, &wanted, public, per_page + 1)?)
-        })
-        .await?;
+        let rows = state
+            .read(&caller, move |conn| {
+                Ok(changes::feed(
+                    conn,
+                    after,
+                    through,
+                    &wanted,
+                    public,
+                    per_page + 1,
+                )?)
+            })
+            .await?;
         if !rows.is_empty() || std::time::Instant::now() >= deadline {
             break rows;
         }
         // Wait for a change here (writes move the cache's generation at once; other
-        // instances' within a second), looking again every two seconds regardless.
+        // instances' at the next look at the log) or one coming of age, looking again every
+        // two seconds regardless.
         let until_check = std::time::Instant::now() + Duration::from_secs(2);
         while std::time::Instant::now() < until_check.min(deadline)
             && state.cache.generation() == generation
+            && state.reads.announceable() == through
         {
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
@@ -216,7 +229,8 @@ pub async fn list_changes(
     );
     let mut response = HttpResponse::Ok();
     if public && !long_poll {
-        // Kept by this instance's response cache until the log moves; never by others.
+        // Kept by this instance's response cache until the log moves or a change seen comes
+        // of age; never by others.
         response.insert_header((super::caching::NO_STORE_DOWNSTREAM, "1"));
     } else {
         response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -224,7 +238,7 @@ pub async fn list_changes(
     if let Some(next) = &next {
         response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
     }
-    Ok(response.json(ListResponse {
+    let mut response = response.json(ListResponse {
         data,
         meta: ListMeta {
             page: None,
@@ -240,5 +254,14 @@ pub async fn list_changes(
             next,
             last: None,
         },
-    }))
+    });
+    if let Some(wait) = state
+        .reads
+        .next_announcement_in()
+        .filter(|_| public && !long_poll)
+    {
+        let at = state.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        super::caching::valid_until(&mut response, at);
+    }
+    Ok(response)
 }

@@ -139,6 +139,8 @@ pub fn check_parent(ancestors: &[i64], id: i64, noun: &str) -> Result<(), ApiErr
 #[derive(Debug, Default)]
 pub struct Journal {
     logged: usize,
+    /// The number of the last change logged.
+    last: Option<i64>,
 }
 
 impl Journal {
@@ -151,6 +153,7 @@ impl Journal {
     ) -> Result<i64, ApiError> {
         let seq = changes::record(conn, change)?;
         self.logged += 1;
+        self.last = Some(seq);
         if let Some(kind) = crate::db::search::Kind::of_collection(change.resource) {
             crate::db::search::reindex(conn, kind, change.item_id)?;
             // A name may have changed: articles are scanned again after the commit (0014).
@@ -164,23 +167,31 @@ impl Journal {
 }
 
 /// Runs `work` in the one write transaction (the content lock: writes are numbered in commit
-/// order, decision 0008) on the editorial pool; once it committed, clears the response cache and
-/// wakes the webhook workers if it logged a change. Every write of the service goes through
+/// order, decision 0008) on the editorial pool; once it committed, makes replica reads wait for
+/// it, clears the response cache and wakes the webhook workers if it logged a change. Every write of the service goes through
 /// here.
 pub async fn commit<T, F>(state: &State, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection, &mut Journal) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let (out, journal) = database::run(&state.editorial_pool, move |conn| {
-        database::content_transaction(conn, |conn| {
+    let with_position = state.reads.has_replica();
+    let (out, journal, position) = database::run(&state.editorial_pool, move |conn| {
+        let (out, journal) = database::content_transaction(conn, |conn| {
             let mut journal = Journal::default();
             let out = work(conn, &mut journal)?;
             Ok((out, journal))
-        })
+        })?;
+        // Where the primary stands after the commit: replica reads wait for it (0027).
+        let position = match with_position && journal.logged > 0 {
+            true => crate::db::replica::position(conn)?,
+            false => None,
+        };
+        Ok((out, journal, position))
     })
     .await?;
     if journal.logged > 0 {
+        state.reads.wrote(journal.last, position);
         state.cache.invalidate();
         state.webhooks.wake();
     }

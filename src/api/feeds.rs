@@ -14,7 +14,7 @@ use super::read::rendered::rendered;
 use super::State;
 use crate::db::articles::{self as db, ArticleFilter, ArticleSort};
 use crate::db::renditions::Form;
-use crate::db::{self as database, Viewer};
+use crate::db::Viewer;
 use crate::domain::body::{self, Block};
 use crate::domain::key::parse_key;
 use crate::domain::resources::ARTICLE;
@@ -142,38 +142,39 @@ async fn items(
         .url
         .clone()
         .unwrap_or_else(|| super::query::request_base(req));
-    let stored = database::run(&state.pool, move |conn| {
-        let viewer = Viewer::public(ctx.now);
-        let (form, options) = match with_html {
-            true => (Form::Item, ArticleOptions::with_body()),
-            false => (Form::Summary, ArticleOptions::default()),
-        };
-        let mut found = std::collections::HashMap::new();
-        let rows = db::list(
-            conn,
-            &filter,
-            viewer,
-            &[(ArticleSort::PublishedAt, true)],
-            None,
-            0,
-            limit,
-            db::Columns::HeadsAndStored {
+    let stored = state
+        .public_read(move |conn| {
+            let viewer = Viewer::public(ctx.now);
+            let (form, options) = match with_html {
+                true => (Form::Item, ArticleOptions::with_body()),
+                false => (Form::Summary, ArticleOptions::default()),
+            };
+            let mut found = std::collections::HashMap::new();
+            let rows = db::list(
+                conn,
+                &filter,
+                viewer,
+                &[(ArticleSort::PublishedAt, true)],
+                None,
+                0,
+                limit,
+                db::Columns::HeadsAndStored {
+                    form,
+                    now: ctx.now,
+                    found: &mut found,
+                },
+            )?;
+            rendered::<Articles>(
+                conn,
+                &ARTICLE,
                 form,
-                now: ctx.now,
-                found: &mut found,
-            },
-        )?;
-        rendered::<Articles>(
-            conn,
-            &ARTICLE,
-            form,
-            (rows, Some(found)),
-            &options,
-            viewer,
-            ctx,
-        )
-    })
-    .await?;
+                (rows, Some(found)),
+                &options,
+                viewer,
+                ctx,
+            )
+        })
+        .await?;
     stored
         .iter()
         .map(|json| {
@@ -323,7 +324,9 @@ pub async fn sitemap_index(
     _params: QueryParams<super::query::NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let count = database::run(&state.pool, move |conn| Ok(db::listed_count(conn, now)?)).await?;
+    let count = state
+        .public_read(move |conn| Ok(db::listed_count(conn, now)?))
+        .await?;
     let base = super::query::request_base(&req);
     let pages = ((count + SITEMAP_URLS - 1) / SITEMAP_URLS).max(1);
     let mut children: Vec<_> = (1..=pages)
@@ -365,15 +368,16 @@ pub async fn article_sitemap(
         .filter(|n| (1..=1_000_000).contains(n))
         .ok_or_else(missing)?;
     let (now, tz) = (state.clock.now(), state.tz);
-    let rows = database::run(&state.pool, move |conn| {
-        Ok(db::listed_for_sitemap(
-            conn,
-            now,
-            (page - 1) * SITEMAP_URLS,
-            SITEMAP_URLS,
-        )?)
-    })
-    .await?;
+    let rows = state
+        .public_read(move |conn| {
+            Ok(db::listed_for_sitemap(
+                conn,
+                now,
+                (page - 1) * SITEMAP_URLS,
+                SITEMAP_URLS,
+            )?)
+        })
+        .await?;
     if rows.is_empty() && page > 1 {
         return Err(missing());
     }

@@ -20,6 +20,15 @@ pub struct Health {
     pub status: String,
 }
 
+/// A readiness answer: the primary answers; where anonymous reads go.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ok")]
+    pub status: String,
+    #[serde(flatten)]
+    pub reads: db::replica::ReadsReport,
+}
+
 /// Liveness: the process answers. No database work, a fixed small body.
 #[utoipa::path(
     tag = "service",
@@ -32,12 +41,18 @@ pub async fn livez() -> HttpResponse {
         .body(r#"{"status":"ok"}"#)
 }
 
-/// Readiness: the database answers a query within two seconds.
+/// Readiness: the primary database answers a query within two seconds. With a read replica
+/// (`NEWSROOM_READ_DATABASE_URL`), says where anonymous reads go and, when the replica is down or
+/// too far behind, why they went back to the primary: still 200, as the node serves everything.
 #[utoipa::path(
     tag = "service",
     responses(
-        (status = 200, description = "The database is reachable", body = Health, example = json!({"status": "ok"})),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The primary database is reachable; `reads_from` says where anonymous reads go", body = Readiness,
+            examples(
+                ("replica" = (summary = "Reading from the replica", value = json!({"status": "ok", "reads_from": "replica", "replica_lag_ms": 12}))),
+                ("fallback" = (summary = "The replica is behind: reads went back to the primary", value = json!({"status": "ok", "reads_from": "primary", "replica_problem": "the replica is 7.2 s behind (at most 5.0 s)", "replica_lag_ms": 7200}))),
+            )),
+        (status = 503, description = "The primary database is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
@@ -51,8 +66,9 @@ pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
             })
     });
     match actix_web::rt::time::timeout(READY_TIMEOUT, check).await {
-        Ok(Ok(_)) => Ok(HttpResponse::Ok().json(Health {
+        Ok(Ok(_)) => Ok(HttpResponse::Ok().json(Readiness {
             status: "ok".into(),
+            reads: state.reads.report(),
         })),
         Ok(Err(_)) | Err(_) => Err(ApiError::Unavailable),
     }

@@ -11,6 +11,7 @@ pub mod editing;
 pub mod events;
 pub mod export;
 pub mod feeds;
+pub mod follow;
 pub mod health;
 pub mod limits;
 pub mod media;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub search_fill: std::sync::Arc<crate::db::search::FillState>,
     /// Sends webhook deliveries (`webhooks`); woken by every content change.
     pub webhooks: std::sync::Arc<crate::webhooks::Dispatcher>,
+    /// Where anonymous reads go (the primary or a replica) and what may be announced.
+    pub reads: std::sync::Arc<crate::db::replica::Reads>,
 }
 
 impl AppState {
@@ -65,6 +68,38 @@ impl AppState {
             tz: self.tz,
             now: self.clock.now(),
         }
+    }
+
+    /// Runs a read for `caller`: a token holder's on the primary (they must see their own
+    /// writes and drafts at once), an anonymous one where `reads` sends it (decision 0027).
+    pub async fn read<T, F>(
+        &self,
+        caller: &auth::Caller,
+        work: F,
+    ) -> Result<T, crate::error::ApiError>
+    where
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::ApiError>
+            + Clone
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        match caller {
+            auth::Caller::Anonymous => self.reads.run(&self.pool, work).await,
+            auth::Caller::Editor(_) => crate::db::run(&self.pool, work).await,
+        }
+    }
+
+    /// Runs an anonymous read where `reads` sends it.
+    pub async fn public_read<T, F>(&self, work: F) -> Result<T, crate::error::ApiError>
+    where
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::ApiError>
+            + Clone
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.reads.run(&self.pool, work).await
     }
 }
 

@@ -11,7 +11,7 @@ use super::query::{list_response, parse_q, ListSpec, PageOf, Problems, QueryPara
 use super::read::viewer;
 use super::State;
 use crate::db::search::{self as index, rank, Kind, Ranked};
-use crate::db::{self as database, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::search::{snippet_of_first, Query};
 use crate::error::{ApiError, Problem};
 use crate::views::envelope::ListResponse;
@@ -116,40 +116,43 @@ pub async fn search(
     let ctx = state.ctx();
     let viewer = viewer(&caller, ctx);
     let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
-    let page = database::run(&state.pool, move |conn| {
-        let mut completions = index::completions(conn, &query)?;
-        let mut ranked = rank(conn, &query, completions.as_deref(), &kinds, viewer)?;
-        let mut query = query;
-        if ranked.is_empty() {
-            let cut = segmented(conn, &query)?;
-            if cut != query {
-                completions = index::completions(conn, &cut)?;
-                ranked = rank(conn, &cut, completions.as_deref(), &kinds, viewer)?;
-                query = cut;
+    let page = state
+        .read(&caller, move |conn| {
+            let mut completions = index::completions(conn, &query)?;
+            let mut ranked = rank(conn, &query, completions.as_deref(), &kinds, viewer)?;
+            let mut query = query;
+            if ranked.is_empty() {
+                let cut = segmented(conn, &query)?;
+                if cut != query {
+                    completions = index::completions(conn, &cut)?;
+                    ranked = rank(conn, &cut, completions.as_deref(), &kinds, viewer)?;
+                    query = cut;
+                }
             }
-        }
-        let total = match with_total {
-            true => Some(
-                kinds
-                    .iter()
-                    .map(|kind| index::count(conn, *kind, &query, completions.as_deref(), viewer))
-                    .sum::<Result<i64, _>>()?,
-            ),
-            false => None,
-        };
-        let chosen: Vec<&Ranked> = ranked
-            .iter()
-            .skip(offset.max(0) as usize)
-            .take(per_page as usize + 1)
-            .collect();
-        let items = describe(conn, &chosen, &query)?
-            .into_iter()
-            .map(serde_json::to_value)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::Internal(format!("serialization: {e}")))?;
-        Ok::<_, ApiError>(PageOf::new(items, per_page, total))
-    })
-    .await?;
+            let total = match with_total {
+                true => Some(
+                    kinds
+                        .iter()
+                        .map(|kind| {
+                            index::count(conn, *kind, &query, completions.as_deref(), viewer)
+                        })
+                        .sum::<Result<i64, _>>()?,
+                ),
+                false => None,
+            };
+            let chosen: Vec<&Ranked> = ranked
+                .iter()
+                .skip(offset.max(0) as usize)
+                .take(per_page as usize + 1)
+                .collect();
+            let items = describe(conn, &chosen, &query)?
+                .into_iter()
+                .map(serde_json::to_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::Internal(format!("serialization: {e}")))?;
+            Ok::<_, ApiError>(PageOf::new(items, per_page, total))
+        })
+        .await?;
     let response = list_response(&req, &opts, page);
     Ok(if viewer.previews {
         super::query::editorial(response, None)

@@ -180,17 +180,15 @@ pub async fn get_slot(
     let name = slot_name(&path)?;
     let ctx = state.ctx();
     let viewer = super::read::viewer(&caller, ctx);
-    let pool = if viewer.previews {
-        &state.editorial_pool
-    } else {
-        &state.pool
-    };
-    let ((slot, boundary), shown) = database::run(pool, move |conn| {
+    let read = move |conn: &mut crate::db::DbConnection| {
         let (represented, shown) =
             crate::views::keys::collecting(|| represent(conn, &name, viewer, ctx));
         Ok((represented?, shown))
-    })
-    .await?;
+    };
+    let ((slot, boundary), shown) = match viewer.previews {
+        true => database::run(&state.editorial_pool, read).await?,
+        false => state.public_read(read).await?,
+    };
     let version = slot.version;
     let response = HttpResponse::Ok().json(ItemResponse { data: slot });
     if viewer.previews {

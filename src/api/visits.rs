@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::query::{NoParams, Problems, QueryParams};
 use super::State;
-use crate::db::{self as database};
+
 use crate::error::{ApiError, FieldError, Problem};
 use crate::views::articles::{load, Article, ArticleOptions};
 use crate::views::envelope::ItemResponse;
@@ -189,28 +189,29 @@ pub async fn get_visit_totals(
 ) -> Result<HttpResponse, ApiError> {
     let ctx = state.ctx();
     let baseline = state.visits.settings.baseline;
-    let totals = database::run(&state.pool, move |conn| {
-        use crate::db::visits::{online, site_sum};
-        let today = ctx.today();
-        let (all, _) = site_sum(conn, None, today)?;
-        let (today_views, visitors_today) = site_sum(conn, Some(today), today)?;
-        let yesterday = today - Duration::days(1);
-        let (yesterday_views, _) = site_sum(conn, Some(yesterday), yesterday)?;
-        let (week, _) = site_sum(conn, Some(week_start(today)), today)?;
-        let (month, _) = site_sum(conn, Some(month_start(today)), today)?;
-        Ok(VisitTotals {
-            total: all + baseline,
-            today: today_views,
-            yesterday: yesterday_views,
-            this_week: week,
-            this_month: month,
-            visitors_today,
-            online_now: online(conn, ctx.now)?,
-            time_zone: ctx.tz.name().to_owned(),
-            as_of: ctx.tz.render(ctx.now),
+    let totals = state
+        .public_read(move |conn| {
+            use crate::db::visits::{online, site_sum};
+            let today = ctx.today();
+            let (all, _) = site_sum(conn, None, today)?;
+            let (today_views, visitors_today) = site_sum(conn, Some(today), today)?;
+            let yesterday = today - Duration::days(1);
+            let (yesterday_views, _) = site_sum(conn, Some(yesterday), yesterday)?;
+            let (week, _) = site_sum(conn, Some(week_start(today)), today)?;
+            let (month, _) = site_sum(conn, Some(month_start(today)), today)?;
+            Ok(VisitTotals {
+                total: all + baseline,
+                today: today_views,
+                yesterday: yesterday_views,
+                this_week: week,
+                this_month: month,
+                visitors_today,
+                online_now: online(conn, ctx.now)?,
+                time_zone: ctx.tz.name().to_owned(),
+                as_of: ctx.tz.render(ctx.now),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(ItemResponse { data: totals }))
 }
 
@@ -284,36 +285,37 @@ pub async fn list_popular_articles(
     };
     problems.into_result()?;
     let ctx = state.ctx();
-    let items = database::run(&state.pool, move |conn| {
-        let today = ctx.today();
-        let from = match period {
-            Period::Day => today,
-            Period::Week => week_start(today),
-            Period::Month => month_start(today),
-        };
-        let ranked = crate::db::visits::popular(conn, from, today, ctx.now, limit)?;
-        let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
-        let rows = crate::db::articles::by_ids(conn, &ids)?;
-        let options = ArticleOptions {
-            audience: crate::views::articles::Audience::Public,
-            ..ArticleOptions::default()
-        };
-        let articles = load(conn, rows, &options, ctx)?;
-        let mut out = Vec::new();
-        for (id, views) in ranked {
-            if let Some(article) = articles.iter().find(|a| a.id == id) {
-                let mut value = to_value(&PopularArticle {
-                    article: article.clone(),
-                    views,
-                })?;
-                if let Value::Object(map) = &mut value {
-                    map.remove("body");
+    let items = state
+        .public_read(move |conn| {
+            let today = ctx.today();
+            let from = match period {
+                Period::Day => today,
+                Period::Week => week_start(today),
+                Period::Month => month_start(today),
+            };
+            let ranked = crate::db::visits::popular(conn, from, today, ctx.now, limit)?;
+            let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+            let rows = crate::db::articles::by_ids(conn, &ids)?;
+            let options = ArticleOptions {
+                audience: crate::views::articles::Audience::Public,
+                ..ArticleOptions::default()
+            };
+            let articles = load(conn, rows, &options, ctx)?;
+            let mut out = Vec::new();
+            for (id, views) in ranked {
+                if let Some(article) = articles.iter().find(|a| a.id == id) {
+                    let mut value = to_value(&PopularArticle {
+                        article: article.clone(),
+                        views,
+                    })?;
+                    if let Value::Object(map) = &mut value {
+                        map.remove("body");
+                    }
+                    out.push(value);
                 }
-                out.push(value);
             }
-        }
-        Ok(out)
-    })
-    .await?;
+            Ok(out)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ItemResponse { data: items }))
 }

@@ -101,11 +101,13 @@ pub fn find(conn: &mut DbConnection, seq: i64) -> QueryResult<Option<ChangeRow>>
         .optional()
 }
 
-/// The change feed's page: changes after `seq` of the `collections` (all when empty), only
-/// those the public saw when `public`, oldest first, at most `limit`.
+/// The change feed's page: changes after `seq` (and up to `through`, when given) of the
+/// `collections` (all when empty), only those the public saw when `public`, oldest first, at
+/// most `limit`.
 pub fn feed(
     conn: &mut DbConnection,
     seq: i64,
+    through: Option<i64>,
     collections: &[&str],
     public: bool,
     limit: i64,
@@ -113,6 +115,9 @@ pub fn feed(
     let mut query = change_log::table
         .filter(change_log::seq.gt(seq))
         .into_boxed();
+    if let Some(through) = through {
+        query = query.filter(change_log::seq.le(through));
+    }
     if !collections.is_empty() {
         query = query.filter(change_log::resource.eq_any(collections.to_vec()));
     }

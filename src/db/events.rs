@@ -59,7 +59,7 @@ pub struct ParticipantRow {
     pub position: i32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct EventFilter {
     /// Events overlapping [from, to] (portal-local dates, inclusive).
     pub from: Option<NaiveDate>,

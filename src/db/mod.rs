@@ -40,6 +40,7 @@ pub mod visits;
 pub mod webhooks;
 
 mod pool;
+pub mod replica;
 pub use pool::{Manager, Pooled};
 mod records;
 pub use records::*;
@@ -127,6 +128,8 @@ pub enum DbSetupError {
     Query(#[from] diesel::result::Error),
     #[error("migrations failed: {0}")]
     Migrate(String),
+    #[error("{0}")]
+    Setting(String),
     #[error("cannot build the connection pool: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot create the database directory {0}: {1}")]
@@ -271,6 +274,31 @@ pub fn connect_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
         pool,
     })
 }
+
+/// A pool on a streaming replica (`replica`): built without waiting for a connection (a replica
+/// down at start must not stop the node), and quick to give up on one, so that a read falls
+/// back to the primary rather than wait.
+pub fn replica_pool(url: &str, max_size: u32) -> Result<DbPool, DbSetupError> {
+    if Backend::of(url) != Backend::Postgres {
+        return Err(DbSetupError::Setting(
+            "a read replica (NEWSROOM_READ_DATABASE_URL) must be a postgres:// URL".into(),
+        ));
+    }
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .test_on_check_out(true)
+        .connection_timeout(REPLICA_CONNECTION_WAIT)
+        .connection_customizer(Box::new(SessionSettings))
+        .build_unchecked(pool::Manager::new(url));
+    Ok(DbPool {
+        permits: std::sync::Arc::new(tokio::sync::Semaphore::new(max_size as usize)),
+        pool,
+    })
+}
+
+/// How long a read waits for a replica connection before the primary serves it.
+const REPLICA_CONNECTION_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs blocking diesel work on the blocking thread pool with a pooled connection: sync diesel
 /// never runs on an actix worker thread.

@@ -56,7 +56,7 @@ pub const REF_COLUMNS: RefColumns = (
     organizations::short_name,
 );
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct OrganizationFilter {
     pub kind: Option<OrganizationKind>,
     pub country: Option<String>,

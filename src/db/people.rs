@@ -55,7 +55,7 @@ pub struct PersonRefRow {
     pub name: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PersonFilter {
     pub organization: Option<Key>,
     pub country: Option<String>,

@@ -311,6 +311,10 @@ pub fn store(
     if items.is_empty() {
         return Ok(true);
     }
+    // A replica is read-only: the primary's readers and its fill store them (decision 0027).
+    if super::replica::on_replica() {
+        return Ok(false);
+    }
     conn.transaction(|conn| {
         let head: i64 = match conn {
             // Shared: stores run side by side, a content write (which takes it for update)

@@ -248,14 +248,15 @@ pub fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
+    through_seq: i64,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::{BigInt, Timestamp};
     const DUE: &str =
         "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-        WHERE d.status = 'pending' AND d.next_attempt_at <= $2 \
+        WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.seq <= $3 \
         AND w.disabled_at IS NULL AND w.deleted_at IS NULL \
-        ORDER BY d.next_attempt_at, d.id LIMIT $3";
+        ORDER BY d.next_attempt_at, d.id LIMIT $4";
     let claimed: Vec<Claimed> = match conn {
         DbConnection::Pg(c) => diesel::sql_query(format!(
             "UPDATE webhook_deliveries SET next_attempt_at = $1 \
@@ -263,6 +264,7 @@ pub fn claim_due(
         ))
         .bind::<Timestamp, _>(lease_until)
         .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(through_seq)
         .bind::<BigInt, _>(limit)
         .load(c)?,
         DbConnection::Sqlite(c) => diesel::sql_query(format!(
@@ -270,6 +272,7 @@ pub fn claim_due(
         ))
         .bind::<Timestamp, _>(lease_until)
         .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(through_seq)
         .bind::<BigInt, _>(limit)
         .load(c)?,
     };

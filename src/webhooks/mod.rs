@@ -182,6 +182,8 @@ impl Default for WebhookSettings {
 /// Sends due deliveries. One per instance; several instances share the outbox safely.
 pub struct Dispatcher {
     pool: DbPool,
+    /// What may be announced yet (`Reads::announceable`).
+    reads: std::sync::Arc<crate::db::replica::Reads>,
     clock: Clock,
     tz: PortalTz,
     client: reqwest::Client,
@@ -205,6 +207,7 @@ const BATCH: i64 = 32;
 impl Dispatcher {
     pub fn new(
         pool: DbPool,
+        reads: std::sync::Arc<crate::db::replica::Reads>,
         clock: Clock,
         tz: PortalTz,
         settings: WebhookSettings,
@@ -234,6 +237,7 @@ impl Dispatcher {
             .map_err(|e| ApiError::Internal(format!("cannot build the webhook client: {e}")))?;
         Ok(Dispatcher {
             pool,
+            reads,
             clock,
             tz,
             client,
@@ -257,8 +261,10 @@ impl Dispatcher {
     pub async fn deliver_due(&self) -> Result<usize, ApiError> {
         let now = self.clock.now();
         let until = now + self.lease();
+        // Changes every node has had time to see, so a receiver that reads the item finds it.
+        let through = self.reads.announceable().unwrap_or(i64::MAX);
         let ids = crate::db::run(&self.pool, move |conn| {
-            Ok(db::claim_due(conn, now, until, BATCH)?)
+            Ok(db::claim_due(conn, now, until, through, BATCH)?)
         })
         .await?;
         for id in &ids {

@@ -165,6 +165,8 @@ pub struct TestApp {
     pub media: Arc<newsroom::media::Media>,
     /// The webhook dispatcher (no worker runs: tests call `deliver_due`).
     pub webhooks: Arc<newsroom::webhooks::Dispatcher>,
+    /// The whole state, for what takes it (`api::follow::follow_changes`).
+    pub state: AppState,
     _db: TestDb,
 }
 
@@ -251,7 +253,14 @@ impl TestApp {
 
     /// `another_instance` with its own cache settings.
     pub async fn another_instance_with(&self, cache: CacheSettings) -> TestApp {
-        let other = Self::start_with(&self.url, TestDb::Borrowed, cache, Default::default()).await;
+        let other = Self::start_with(
+            &self.url,
+            TestDb::Borrowed,
+            cache,
+            Default::default(),
+            Default::default(),
+        )
+        .await;
         other.clock.set(self.clock.now().and_utc());
         other
     }
@@ -261,7 +270,14 @@ impl TestApp {
         &self,
         limits: newsroom::api::limits::LimitSettings,
     ) -> TestApp {
-        let other = Self::start_with(&self.url, TestDb::Borrowed, Default::default(), limits).await;
+        let other = Self::start_with(
+            &self.url,
+            TestDb::Borrowed,
+            Default::default(),
+            limits,
+            Default::default(),
+        )
+        .await;
         other.clock.set(self.clock.now().and_utc());
         other
     }
@@ -273,10 +289,71 @@ impl TestApp {
             TestDb::Borrowed,
             Default::default(),
             Default::default(),
+            Default::default(),
         )
         .await;
         app.clock.set(now.and_utc());
         app
+    }
+
+    /// An app with its own read and announcement settings (`db::replica`).
+    pub async fn spawn_with_reads(
+        backend: Backend,
+        reads: newsroom::db::replica::ReadSettings,
+    ) -> TestApp {
+        let (url, db) = fresh_database(backend, "test");
+        Self::start_with(&url, db, Default::default(), Default::default(), reads).await
+    }
+
+    /// An app on a PostgreSQL primary with a streaming replica (`TEST_REPLICA_PRIMARY_URL`,
+    /// `TEST_REPLICA_URL`: `deploy/cluster`'s two servers), in a fresh schema the replica
+    /// receives by streaming; `None` (said loudly) without them, a failure with
+    /// `NEWSROOM_REQUIRE_REPLICA=1` (CI).
+    pub async fn spawn_with_replica(max_lag: std::time::Duration) -> Option<TestApp> {
+        let (Ok(primary), Ok(replica)) = (
+            std::env::var("TEST_REPLICA_PRIMARY_URL"),
+            std::env::var("TEST_REPLICA_URL"),
+        ) else {
+            if std::env::var("NEWSROOM_REQUIRE_REPLICA").is_ok() {
+                panic!("NEWSROOM_REQUIRE_REPLICA is set but TEST_REPLICA_PRIMARY_URL or TEST_REPLICA_URL is not");
+            }
+            use std::io::Write;
+            let test = std::thread::current().name().unwrap_or("?").to_owned();
+            let _ = writeln!(
+                std::io::stderr(),
+                "!!! SKIPPED with a replica (TEST_REPLICA_PRIMARY_URL, TEST_REPLICA_URL unset): {test}"
+            );
+            return None;
+        };
+        let schema = unique_name();
+        let mut conn = diesel::PgConnection::establish(&primary)
+            .unwrap_or_else(|e| panic!("cannot connect to TEST_REPLICA_PRIMARY_URL: {e}"));
+        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create schema");
+        let in_schema = |url: &str| {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}options=-csearch_path%3D{schema}")
+        };
+        let reads = newsroom::db::replica::ReadSettings {
+            replica_url: Some(in_schema(&replica)),
+            replica_pool_size: 2,
+            max_lag,
+            announce_delay: std::time::Duration::ZERO,
+        };
+        let db = TestDb::Postgres {
+            admin_url: primary.clone(),
+            schema: schema.clone(),
+        };
+        Some(
+            Self::start_with(
+                &in_schema(&primary),
+                db,
+                Default::default(),
+                Default::default(),
+                reads,
+            )
+            .await,
+        )
     }
 
     /// The PostgreSQL variant, or `None` (said loudly) when `TEST_DATABASE_URL` is unset.
@@ -289,7 +366,14 @@ impl TestApp {
     }
 
     async fn start(url: &str, db: TestDb) -> TestApp {
-        Self::start_with(url, db, CacheSettings::default(), Default::default()).await
+        Self::start_with(
+            url,
+            db,
+            CacheSettings::default(),
+            Default::default(),
+            Default::default(),
+        )
+        .await
     }
 
     async fn start_with(
@@ -297,6 +381,7 @@ impl TestApp {
         db: TestDb,
         cache: CacheSettings,
         limits: newsroom::api::limits::LimitSettings,
+        reads: newsroom::db::replica::ReadSettings,
     ) -> TestApp {
         let clock = Clock::manual(test_start());
         let seeded = clock.now();
@@ -323,6 +408,7 @@ impl TestApp {
                     api_base: "https://api.example.vn".into(),
                     proxy: None,
                 },
+                reads,
             },
             clock.clone(),
             |conn| {
@@ -351,14 +437,15 @@ impl TestApp {
         let service = boxed::rc_service(service.map(|res| res.map_into_boxed_body()));
         TestApp {
             service,
-            pool: parts.pool,
+            pool: parts.pool.clone(),
             clock,
-            cache: parts.cache,
-            visits: parts.visits,
+            cache: parts.cache.clone(),
+            visits: parts.visits.clone(),
             url: url.to_owned(),
-            search_fill: parts.search_fill,
-            media: parts.media,
-            webhooks: parts.webhooks,
+            search_fill: parts.search_fill.clone(),
+            media: parts.media.clone(),
+            webhooks: parts.webhooks.clone(),
+            state: parts.clone(),
             _db: db,
         }
     }

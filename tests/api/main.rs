@@ -29,6 +29,7 @@ mod races;
 mod registry;
 mod related;
 mod renditions;
+mod replica;
 mod search;
 mod sections;
 mod service;

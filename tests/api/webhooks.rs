@@ -94,7 +94,7 @@ impl Receiver {
     }
 }
 
-async fn register(app: &TestApp, admin: &str, url: &str, events: &[&str]) -> Value {
+pub async fn register(app: &TestApp, admin: &str, url: &str, events: &[&str]) -> Value {
     let res = app
         .with_token(
             admin,
@@ -312,6 +312,7 @@ db_test!(a_delivery_outlives_the_worker_that_took_it, |app| {
         &mut app.conn(),
         now,
         now + chrono::Duration::seconds(15),
+        i64::MAX,
         10,
     )
     .expect("claim");
@@ -375,6 +376,7 @@ db_test!(private_destinations_are_refused_at_delivery_time, |app| {
         .expect("port");
     let guarded = newsroom::webhooks::Dispatcher::new(
         app.pool.clone(),
+        app.state.reads.clone(),
         app.clock.clone(),
         newsroom::domain::time::PortalTz::default(),
         newsroom::webhooks::WebhookSettings {

@@ -28,7 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers a query within two seconds. */
+        /**
+         * Readiness: the primary database answers a query within two seconds. With a read replica
+         *     (`NEWSROOM_READ_DATABASE_URL`), says where anonymous reads go and, when the replica is down or
+         *     too far behind, why they went back to the primary: still 200, as the node serves everything.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -3815,6 +3819,30 @@ export interface components {
              */
             reason: string;
         };
+        /** @description A readiness answer: the primary answers; where anonymous reads go. */
+        Readiness: components["schemas"]["ReadsReport"] & {
+            /** @example ok */
+            status: string;
+        };
+        /** @description What `/readyz` says about reads. */
+        ReadsReport: {
+            /**
+             * @description `primary` or `replica`: where anonymous reads go now.
+             * @example replica
+             */
+            reads_from: string;
+            /**
+             * @description Why the replica is not used (absent when it is, or when there is none).
+             * @example the replica is 7.2 s behind (at most 5 s)
+             */
+            replica_problem?: string | null;
+            /**
+             * Format: int64
+             * @description How far behind the replica was at its last look, in milliseconds.
+             * @example 12
+             */
+            replica_lag_ms?: number | null;
+        };
         /** @description How a body refers to another item: its id, its slug, or a reference object. */
         Reference: number | string | components["schemas"]["ReferenceObject"];
         /** @description A reference object; other fields (such as `name`) are ignored. */
@@ -4188,7 +4216,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database is reachable */
+            /** @description The primary database is reachable; `reads_from` says where anonymous reads go */
             200: {
                 headers: {
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
@@ -4196,12 +4224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": "ok"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Too many connections or bad tokens from this address, or writes with this token (`Retry-After` says when to try again) */
@@ -4217,7 +4240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable */
+            /** @description The primary database is unreachable */
             503: {
                 headers: {
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */

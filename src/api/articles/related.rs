@@ -63,12 +63,7 @@ pub async fn list_related_articles(
     let ctx = state.ctx();
     let viewer = viewer(&caller, ctx);
     let moved = Moved::new(&req, "/related");
-    let pool = if viewer.previews {
-        state.editorial_pool.clone()
-    } else {
-        state.pool.clone()
-    };
-    let related = database::run(&pool, move |conn| {
+    let read = move |conn: &mut crate::db::DbConnection| {
         let row = lookup::<ArticleRow>(conn, &key, viewer, &moved)?;
         let shared = db::sharing(conn, &row, ctx.now, RELATED_ITEMS, RELATED_PER_ITEM)?;
         let mut weights: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
@@ -116,8 +111,11 @@ pub async fn list_related_articles(
             ..ArticleOptions::default()
         };
         load(conn, rows, &options, ctx)
-    })
-    .await?;
+    };
+    let related = match viewer.previews {
+        true => database::run(&state.editorial_pool, read).await?,
+        false => state.public_read(read).await?,
+    };
     let response = HttpResponse::Ok().json(ItemResponse { data: related });
     Ok(if viewer.previews {
         editorial(response, None)

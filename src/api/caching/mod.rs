@@ -10,8 +10,8 @@
 //! - `If-None-Match` naming the ETag (in a list, weakly, or `*`, RFC 9110 §13.1.2) answers `304`;
 //! - the serialized response is kept in memory (`ResponseCache`), keyed by the normalized
 //!   request, so that a hit costs no database work and no serialization. Writes on this instance
-//!   clear it at once; `ResponseCache::poll` clears it when the change log moved (other
-//!   instances, the CLI). Entries live at most `NEWSROOM_CACHE_TTL` seconds, which bounds how far
+//!   clear it at once; `ResponseCache::follow` clears it when the change log moved (other
+//!   instances, the CLI; `api::follow`). Entries live at most `NEWSROOM_CACHE_TTL` seconds, which bounds how far
 //!   visit counts inside them lag.
 //!
 //! Token holders keep the editorial `"<version>"` ETag and `private, no-store`; `/livez` and
@@ -345,13 +345,18 @@ impl ResponseCache {
     /// Follows the change log: invalidates when it moved since the last look (a write by
     /// another instance, or by the CLI). Returns whether it did.
     pub fn poll(&self, conn: &mut DbConnection) -> diesel::QueryResult<bool> {
-        let head = changes::head(conn)?;
+        Ok(self.follow(changes::head(conn)?))
+    }
+
+    /// Invalidates when the change log's head is not the one last seen (`poll`, with the head
+    /// read elsewhere). Returns whether it did.
+    pub fn follow(&self, head: i64) -> bool {
         let before = self.seen.swap(head, Ordering::SeqCst);
         let moved = before != head && before != -1;
         if moved {
             self.invalidate();
         }
-        Ok(moved)
+        moved
     }
 
     /// How many public responses their handler built since start.

@@ -103,6 +103,7 @@ pub struct ListSpec<S: 'static> {
     pub includes: &'static [&'static str],
 }
 
+#[derive(Clone)]
 pub struct ListOptions<S> {
     pub page: i64,
     pub per_page: i64,

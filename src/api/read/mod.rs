@@ -18,9 +18,7 @@ use super::State;
 
 pub mod rendered;
 use crate::db::renditions::Form;
-use crate::db::{
-    self as database, locate, DbConnection, Key, KeyValue, Located, Record, Seen, Viewer,
-};
+use crate::db::{locate, DbConnection, Key, KeyValue, Located, Record, Seen, Viewer};
 use crate::domain::resources::Resource;
 use crate::error::ApiError;
 use crate::views::{keys, to_value, Ctx};
@@ -83,20 +81,22 @@ pub async fn get_item<R, F>(
 where
     R: Record,
     F: FnOnce(&mut DbConnection, R, Ctx) -> Result<(i32, serde_json::Value), ApiError>
+        + Clone
         + Send
         + 'static,
 {
     let ctx = state.ctx();
     let viewer = viewer(caller, ctx);
     let moved = Moved::new(req, "");
-    let (found, shown) = database::run(&state.pool, move |conn| {
-        let (found, shown) = keys::collecting(|| {
-            let row = lookup::<R>(conn, &key, viewer, &moved)?;
-            represent(conn, row, ctx)
-        });
-        Ok((found?, shown))
-    })
-    .await?;
+    let (found, shown) = state
+        .read(caller, move |conn| {
+            let (found, shown) = keys::collecting(|| {
+                let row = lookup::<R>(conn, &key, viewer, &moved)?;
+                represent(conn, row, ctx)
+            });
+            Ok((found?, shown))
+        })
+        .await?;
     let (version, json) = found;
     let response = item_response(json);
     Ok(if viewer.previews {
@@ -142,11 +142,11 @@ where
 pub trait Listable: 'static {
     type Params: ListParams;
     /// Its `Debug` form keys the remembered totals: it must name every narrowing.
-    type Filter: Send + std::fmt::Debug + 'static;
+    type Filter: Clone + Send + std::fmt::Debug + 'static;
     type Sort: Copy + Send + 'static;
     type Row: Send + 'static;
     /// How the items are represented (includes, renderings).
-    type Options: Send + 'static;
+    type Options: Clone + Send + 'static;
     type Item: Serialize;
     /// The collection's name (`Surrogate-Key` of its lists).
     const COLLECTION: &'static str;
@@ -235,7 +235,9 @@ pub struct Memo<'a> {
 pub type Found = std::collections::HashMap<i64, crate::db::renditions::Rendition>;
 
 /// Narrows a list inside the database work: a sub-collection finds its parent and filters by it.
-pub type Scope<F> = Box<dyn FnOnce(&mut DbConnection, &mut F, Ctx) -> Result<(), ApiError> + Send>;
+/// Shared, not boxed: an anonymous read may run twice (the replica failed it, decision 0027).
+pub type Scope<F> =
+    std::sync::Arc<dyn Fn(&mut DbConnection, &mut F, Ctx) -> Result<(), ApiError> + Send + Sync>;
 
 /// Every list: `GET /api/v1/<resource>` and the sub-collections that list the same items.
 pub async fn list<L: Listable>(
@@ -267,15 +269,18 @@ pub async fn list<L: Listable>(
         state.search_fill.check()?;
     }
     let cache = state.cache.clone();
-    let (page, opts, shown) = database::run(&state.pool, move |conn| {
-        let (page, shown) = keys::collecting(|| match relevance {
-            true => relevance_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx),
-            false => list_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx),
-        });
-        let (page, opts) = page?;
-        Ok((page, opts, shown))
-    })
-    .await?;
+    let (page, opts, shown) = state
+        .read(caller, move |conn| {
+            let (page, shown) = keys::collecting(|| match relevance {
+                true => {
+                    relevance_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx)
+                }
+                false => list_page::<L>(conn, &cache, scope, filter, options, opts, viewer, ctx),
+            });
+            let (page, opts) = page?;
+            Ok((page, opts, shown))
+        })
+        .await?;
     let response = list_response(req, &opts, page);
     Ok(if viewer.previews {
         editorial(response, None)
@@ -473,7 +478,7 @@ pub fn within<P, F>(
     caller: &Caller,
     key: Key,
     suffix: &'static str,
-    narrow: impl FnOnce(&mut F, i64, Ctx) + Send + 'static,
+    narrow: impl Fn(&mut F, i64, Ctx) + Send + Sync + 'static,
 ) -> Option<Scope<F>>
 where
     P: Record,
@@ -481,7 +486,7 @@ where
 {
     let moved = Moved::new(req, suffix);
     let previews = caller.previews();
-    Some(Box::new(move |conn, filter, ctx| {
+    Some(std::sync::Arc::new(move |conn, filter, ctx| {
         let viewer = Viewer {
             previews,
             now: ctx.now,

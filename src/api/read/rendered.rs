@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::{lookup, surrogate_keys, Listable, Moved};
 use crate::api::State;
 use crate::db::renditions::{self, Form, Rendition};
-use crate::db::{self as database, DbConnection, Key, Record, Viewer};
+use crate::db::{DbConnection, Key, Record, Viewer};
 use crate::domain::resources::Resource;
 use crate::error::ApiError;
 use crate::views::{keys, Ctx};
@@ -33,30 +33,31 @@ where
         now: ctx.now,
     };
     let moved = Moved::new(req, "");
-    let (json, shown) = database::run(&state.pool, move |conn| {
-        // Stored already: one statement, nothing else to read.
-        if let Some(find) = L::STORED_AT_KEY {
-            if let Some((rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
-                return Ok((rendition.with_view_count(view_count), rendition.shown));
+    let (json, shown) = state
+        .public_read(move |conn| {
+            // Stored already: one statement, nothing else to read.
+            if let Some(find) = L::STORED_AT_KEY {
+                if let Some((rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
+                    return Ok((rendition.with_view_count(view_count), rendition.shown));
+                }
             }
-        }
-        let (json, shown) = keys::collecting(|| {
-            let row = lookup::<L::Row>(conn, &key, viewer, &moved)?;
-            let mut json = rendered::<L>(
-                conn,
-                resource,
-                Form::Item,
-                (vec![row], None),
-                &options,
-                viewer,
-                ctx,
-            )?;
-            json.pop()
-                .ok_or_else(|| ApiError::not_found(<L::Row as Record>::NOUN, &key))
-        });
-        Ok((json?, shown))
-    })
-    .await?;
+            let (json, shown) = keys::collecting(|| {
+                let row = lookup::<L::Row>(conn, &key, viewer, &moved)?;
+                let mut json = rendered::<L>(
+                    conn,
+                    resource,
+                    Form::Item,
+                    (vec![row], None),
+                    &options,
+                    viewer,
+                    ctx,
+                )?;
+                json.pop()
+                    .ok_or_else(|| ApiError::not_found(<L::Row as Record>::NOUN, &key))
+            });
+            Ok((json?, shown))
+        })
+        .await?;
     let mut body = String::with_capacity(json.len() + 10);
     body.push_str("{\"data\":");
     body.push_str(&json);

@@ -94,7 +94,7 @@ pub enum Relation {
     Organizations,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ArticleFilter {
     pub status: Option<ArticleStatus>,
     pub event: Option<Key>,
