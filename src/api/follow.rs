@@ -12,6 +12,13 @@ use crate::error::ApiError;
 /// One look: at the primary's change log (and WAL position, with a replica), then at the
 /// replica. Returns whether the change log moved since the last look.
 pub async fn follow_changes(state: &AppState) -> Result<bool, ApiError> {
+    let moved = look_at_primary(state).await?;
+    state.reads.look_at_replica().await;
+    Ok(moved)
+}
+
+/// The look at the primary: the change log's head and, with a replica, the WAL position.
+async fn look_at_primary(state: &AppState) -> Result<bool, ApiError> {
     let with_position = state.reads.has_replica();
     let (head, position) = db::run(&state.pool, move |conn| {
         let head = changes::head(conn)?;
@@ -25,28 +32,39 @@ pub async fn follow_changes(state: &AppState) -> Result<bool, ApiError> {
     // Replica reads wait for what the look found before the cache forgets what it holds:
     // a read after the clearing never fills it from a replica behind the change.
     state.reads.looked_at_primary(head, position);
-    let moved = state.cache.follow(head);
-    state.reads.look_at_replica().await;
-    Ok(moved)
+    Ok(state.cache.follow(head))
 }
 
 /// Looks at the change log every `every` for as long as the server runs, and wakes the webhook
-/// workers when a change comes of age for announcing.
+/// workers when a change comes of age for announcing. The replica is looked at in a loop of its
+/// own: one that does not answer (a second's timeout) must not space out the primary's looks,
+/// which the announcement delay counts on.
 pub fn spawn_follower(state: AppState, every: Duration) {
+    let primary = state.clone();
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut announced = state.reads.announceable();
+        let mut announced = primary.reads.announceable();
         loop {
             ticks.tick().await;
-            if let Err(error) = follow_changes(&state).await {
+            if let Err(error) = look_at_primary(&primary).await {
                 tracing::warn!(%error, "cannot read the change log; will retry");
             }
-            let now = state.reads.announceable();
+            let now = primary.reads.announceable();
             if now != announced {
                 announced = now;
-                state.webhooks.wake();
+                primary.webhooks.wake();
             }
         }
     });
+    if state.reads.has_replica() {
+        actix_web::rt::spawn(async move {
+            let mut ticks = actix_web::rt::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                state.reads.look_at_replica().await;
+            }
+        });
+    }
 }

@@ -70,6 +70,8 @@ pub struct Reads {
     settled: AtomicI64,
     /// Reads served by each database: primary, replica.
     served: [AtomicU64; 2],
+    /// Their series in the metrics, found once.
+    counters: [prometheus::IntCounter; 2],
 }
 
 /// What `/readyz` says about reads.
@@ -149,6 +151,11 @@ impl Reads {
             pending: Mutex::new(VecDeque::new()),
             settled: AtomicI64::new(head),
             served: Default::default(),
+            counters: ["primary", "replica"].map(|database| {
+                crate::metrics::METRICS
+                    .database_reads
+                    .with_label_values(&[database])
+            }),
         })
     }
 
@@ -156,7 +163,8 @@ impl Reads {
         self.replica.is_some()
     }
 
-    /// The replica, when anonymous reads may go there now.
+    /// The replica, when anonymous reads may go there now: reachable, within the lag bound,
+    /// and known to have replayed what this node requires.
     fn replica_now(&self) -> Option<&Replica> {
         self.replica.as_ref().filter(|r| {
             r.usable.load(Ordering::SeqCst)
@@ -165,25 +173,50 @@ impl Reads {
     }
 
     /// Runs an anonymous read: on the replica when it may serve it, else (or when the replica
-    /// fails it with a server error) on the primary.
+    /// fails it with a server error) on the primary. When the replica's last look shows it
+    /// behind this node's requirement, the read asks it first, on the same connection, how far
+    /// it has replayed since (one statement; replay on a healthy replica takes milliseconds,
+    /// looks come every 250): a read goes to the primary only while the replica really lacks a
+    /// change this node saw.
     pub async fn run<T, F>(&self, primary: &DbPool, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static,
         T: Send + 'static,
     {
-        if let Some(replica) = self.replica_now() {
+        let usable = self
+            .replica
+            .as_ref()
+            .filter(|r| r.usable.load(Ordering::SeqCst));
+        if let Some(replica) = usable {
+            let required = self.required.load(Ordering::SeqCst);
+            let check = (replica.replayed.load(Ordering::SeqCst) < required).then_some(required);
             let attempt = work.clone();
             let done = super::run(&replica.pool, move |conn| {
+                let mut position = None;
+                if let Some(required) = check {
+                    let at = replayed(conn)?.unwrap_or(-1);
+                    if at < required {
+                        return Ok(Err(at));
+                    }
+                    position = Some(at);
+                }
                 ON_REPLICA.with(|on| on.set(true));
                 let done = attempt(conn);
                 ON_REPLICA.with(|on| on.set(false));
-                done
+                done.map(|value| Ok((value, position)))
             })
             .await;
             match done {
-                Ok(value) => {
+                Ok(Ok((value, position))) => {
+                    if let Some(position) = position {
+                        replica.replayed.fetch_max(position, Ordering::SeqCst);
+                    }
                     self.count(1);
                     return Ok(value);
+                }
+                // Still behind: the primary serves this one.
+                Ok(Err(position)) => {
+                    replica.replayed.fetch_max(position, Ordering::SeqCst);
                 }
                 Err(e) if !actix_web::ResponseError::status_code(&e).is_server_error() => {
                     self.count(1);
@@ -201,10 +234,7 @@ impl Reads {
 
     fn count(&self, database: usize) {
         self.served[database].fetch_add(1, Ordering::Relaxed);
-        crate::metrics::METRICS
-            .database_reads
-            .with_label_values(&[["primary", "replica"][database]])
-            .inc();
+        self.counters[database].inc();
     }
 
     /// Reads served by the primary and by the replica since start.
