@@ -564,3 +564,13 @@ diesel::table! {
         item_id -> BigInt,
     }
 }
+
+diesel::table! {
+    article_translations (article_id) {
+        article_id -> BigInt,
+        group_id -> BigInt,
+        language -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(articles, article_translations);

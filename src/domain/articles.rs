@@ -61,6 +61,14 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(max_items = 10, example = json!(["dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"]))]
     pub related: Vec<Reference>,
+    /// The article this one translates (id, slug or reference), into its own `language`: the
+    /// two join one group of editions, at most one per language. `null` or absent leaves the
+    /// group (the group's first article stays in it).
+    #[serde(default)]
+    #[schema(
+        example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"
+    )]
+    pub translation_of: Option<Reference>,
     /// The primary section (id, slug or a reference as a GET returns it).
     #[schema(example = "thoi-su")]
     pub section: Option<Reference>,

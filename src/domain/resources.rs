@@ -165,6 +165,7 @@ pub const ARTICLE: Resource = resource(
         "article_sections",
         "article_authors",
         "article_related",
+        "article_translations",
         "article_media",
         "article_mentions",
         "article_mention_exclusions",

@@ -79,6 +79,13 @@ pub struct Article {
     /// Articles the editor pinned as related, in order (the public sees those that are out).
     #[schema(required = false)]
     pub related: Vec<RelatedArticle>,
+    /// The article this one translates (id, slug or reference in writes; `null` leaves the
+    /// group). The group's first article translates none.
+    #[schema(required = false)]
+    pub translation_of: Option<RelatedArticle>,
+    /// The other editions of the story the caller may see (read-only).
+    #[schema(required = false)]
+    pub translations: Vec<super::translations::Translation>,
     /// The authors, in order (the free-text `byline` stays for agency copy).
     #[schema(required = false)]
     pub authors: Vec<crate::views::authors::AuthorRef>,
@@ -253,6 +260,8 @@ pub struct ArticleParts {
     pub sections: Vec<crate::views::sections::SectionRef>,
     pub authors: Vec<crate::views::authors::AuthorRef>,
     pub related: Vec<RelatedArticle>,
+    pub translation_of: Option<RelatedArticle>,
+    pub translations: Vec<super::translations::Translation>,
     /// The media items its body names, by id.
     pub media: HashMap<i64, crate::db::media::MediaRow>,
 }
@@ -298,6 +307,8 @@ pub fn build(
         tags: parts.tags,
         authors: parts.authors,
         related: parts.related,
+        translation_of: parts.translation_of,
+        translations: parts.translations,
         section: parts.section,
         sections: parts.sections,
         events: parts.events,
@@ -397,6 +408,13 @@ pub fn load(
             )
         })
         .collect();
+    let mut editions = super::translations::editions(
+        conn,
+        &ids,
+        readers,
+        options.audience == Audience::Editorial,
+        ctx.now,
+    )?;
     let section_ids: Vec<i64> = rows
         .iter()
         .filter_map(|r| r.section_id)
@@ -430,6 +448,8 @@ pub fn load(
                     .iter()
                     .filter_map(|a| pinned_refs.get(a).cloned())
                     .collect(),
+                translation_of: editions.translation_of.remove(&id),
+                translations: editions.translations.remove(&id).unwrap_or_default(),
                 authors: written_by
                     .remove(&id)
                     .unwrap_or_default()

@@ -16,6 +16,7 @@ pub mod people;
 pub mod related;
 pub mod sections;
 pub mod tags;
+pub mod translations;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::BTreeMap;

@@ -36,6 +36,7 @@ mod service;
 mod slots;
 mod tags;
 mod text;
+mod translations;
 mod visibility;
 mod visits;
 pub mod webhooks;

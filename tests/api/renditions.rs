@@ -14,7 +14,7 @@ use newsroom::api::caching::CacheSettings;
 
 /// Every field of an article but the body: `fields=` with them all makes the list path build its
 /// entries as before, never from the store.
-const SUMMARY_FIELDS: &str = "slug,title,lead,cover,source,byline,language,status,published_at,tags,related,authors,section,sections,events,people,organizations,mentions,mention_exclusions,view_count,version,created_at,updated_at";
+const SUMMARY_FIELDS: &str = "slug,title,lead,cover,source,byline,language,status,published_at,tags,related,translation_of,translations,authors,section,sections,events,people,organizations,mentions,mention_exclusions,view_count,version,created_at,updated_at";
 
 /// An instance on the same database with no response cache: every read reaches the database.
 async fn uncached(app: &TestApp) -> TestApp {

@@ -1163,6 +1163,9 @@ export interface components {
             tags?: components["schemas"]["TagRef"][];
             /** @description Articles the editor pinned as related, in order (the public sees those that are out). */
             related?: components["schemas"]["RelatedArticle"][];
+            translation_of?: null | components["schemas"]["RelatedArticle"];
+            /** @description The other editions of the story the caller may see (read-only). */
+            translations?: components["schemas"]["Translation"][];
             /** @description The authors, in order (the free-text `byline` stays for agency copy). */
             authors?: components["schemas"]["AuthorRef"][];
             section?: null | components["schemas"]["SectionRef"];
@@ -1691,6 +1694,9 @@ export interface components {
                 tags?: components["schemas"]["TagRef"][];
                 /** @description Articles the editor pinned as related, in order (the public sees those that are out). */
                 related?: components["schemas"]["RelatedArticle"][];
+                translation_of?: null | components["schemas"]["RelatedArticle"];
+                /** @description The other editions of the story the caller may see (read-only). */
+                translations?: components["schemas"]["Translation"][];
                 /** @description The authors, in order (the free-text `byline` stays for agency copy). */
                 authors?: components["schemas"]["AuthorRef"][];
                 section?: null | components["schemas"]["SectionRef"];
@@ -2223,6 +2229,9 @@ export interface components {
                 tags?: components["schemas"]["TagRef"][];
                 /** @description Articles the editor pinned as related, in order (the public sees those that are out). */
                 related?: components["schemas"]["RelatedArticle"][];
+                translation_of?: null | components["schemas"]["RelatedArticle"];
+                /** @description The other editions of the story the caller may see (read-only). */
+                translations?: components["schemas"]["Translation"][];
                 /** @description The authors, in order (the free-text `byline` stays for agency copy). */
                 authors?: components["schemas"]["AuthorRef"][];
                 section?: null | components["schemas"]["SectionRef"];
@@ -2506,6 +2515,9 @@ export interface components {
                 tags?: components["schemas"]["TagRef"][];
                 /** @description Articles the editor pinned as related, in order (the public sees those that are out). */
                 related?: components["schemas"]["RelatedArticle"][];
+                translation_of?: null | components["schemas"]["RelatedArticle"];
+                /** @description The other editions of the story the caller may see (read-only). */
+                translations?: components["schemas"]["Translation"][];
                 /** @description The authors, in order (the free-text `byline` stays for agency copy). */
                 authors?: components["schemas"]["AuthorRef"][];
                 section?: null | components["schemas"]["SectionRef"];
@@ -3281,6 +3293,7 @@ export interface components {
              *     ]
              */
             related?: components["schemas"]["Reference"][];
+            translation_of?: null | components["schemas"]["Reference"];
             section?: null | components["schemas"]["Reference"];
             /**
              * @description Further sections the article also appears in, at most 10.
@@ -4058,6 +4071,29 @@ export interface components {
             revoked_at?: string | null;
             /** @example false */
             revoked: boolean;
+        };
+        /** @description Another edition of the same story. */
+        Translation: {
+            /**
+             * @description BCP 47 language tag.
+             * @example en
+             */
+            language: string;
+            /**
+             * Format: int64
+             * @example 3
+             */
+            id: number;
+            /** @example general-to-lam-leads-viet-nam-s-delegation-to-sicw-2022-and-amcc7 */
+            slug: string;
+            /** @example General To Lam leads Viet Nam's delegation to SICW 2022 and AMCC7 */
+            title: string;
+            /**
+             * @description The source (the article the group started from) changed after this translation was
+             *     last edited.
+             * @example false
+             */
+            outdated: boolean;
         };
         /** @description The portal's visit counter ("Tổng số lượt truy cập"). */
         VisitTotals: {

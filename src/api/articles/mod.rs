@@ -80,6 +80,8 @@ impl Listable for Articles {
             "published_at",
             "tags",
             "related",
+            "translation_of",
+            "translations",
             "authors",
             "section",
             "sections",
@@ -346,7 +348,7 @@ list_params! {
         sort: ("Comma list of `published_at`, `title`, `id`, `updated_at`, `view_count`; `-` for descending; at most 3. Default `-published_at`. Or `relevance` (with `q`): ranked as `/search` ranks.", "-published_at",
             "^(relevance|-?(published_at|title|id|updated_at|view_count)(,-?(published_at|title|id|updated_at|view_count)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the article's fields; `body` adds the body to list items.", "title,lead,published_at",
-            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
+            "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
         /// Extra renderings of the body: comma list of `html`, `text`.
@@ -405,7 +407,7 @@ pub struct ArticleParams {
     /// Only these fields (and `id`): comma list of the article's fields.
     #[param(
         example = "title,body",
-        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
+        pattern = "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"
     )]
     pub fields: Option<String>,
     /// Embed related items whole: `source`, `source.parent`, `events`, `events.parent`,

@@ -1,6 +1,7 @@
 //! Article writes through the shared flow (`Editable`): checks, references, links, mentions.
 
 use super::*;
+use crate::domain::key::Reference;
 
 /// Fields a body may carry only with their stored value.
 const READ_ONLY: &[&str] = &[
@@ -12,6 +13,7 @@ const READ_ONLY: &[&str] = &[
     "body_html",
     "body_text",
     "view_count",
+    "translations",
 ];
 
 /// A checked article, its references resolved.
@@ -31,6 +33,9 @@ pub struct CheckedArticle {
     authors: Vec<i64>,
     /// Articles pinned as related.
     pinned: Vec<i64>,
+    /// The group of editions to be in, and the language of its first article (for a group
+    /// that starts with this write).
+    translation_of: Option<(i64, String)>,
 }
 
 impl Checked for CheckedArticle {
@@ -89,6 +94,10 @@ fn check(
     let organizations =
         refer_all::<OrganizationRow>(conn, &article.organizations, "organizations", &mut checks)?;
     let mention_exclusions = excluded(conn, &article.mention_exclusions, &mut checks)?;
+    let translation_of = match &article.translation_of {
+        Some(reference) => translated(conn, reference, stored, &mut checks)?,
+        None => None,
+    };
     let media = crate::domain::body::media_items(&article.body);
     let ids: Vec<i64> = media.iter().map(|(_, id)| *id).collect();
     let mut usable = crate::db::media::usable_locked(conn, &ids)?;
@@ -126,6 +135,7 @@ fn check(
         sections,
         authors,
         pinned,
+        translation_of,
         tags: values.tags,
         events,
         people,
@@ -133,6 +143,88 @@ fn check(
         mention_exclusions,
         media: ids,
     })
+}
+
+/// The group of editions `reference` names for the article `stored` (a new one: `None`): the
+/// referenced article's group, or a new one it starts. The group the article is in already
+/// is kept by its id even when the article it started from was deleted since (a GET-edit-PUT).
+fn translated(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    stored: Option<i64>,
+    checks: &mut Checks,
+) -> Result<Option<(i64, String)>, ApiError> {
+    use crate::db::articles::translations;
+    let current = match stored {
+        Some(id) => translations::group_of(conn, id)?,
+        None => None,
+    };
+    let named = match reference {
+        Reference::Id(id) => Some(*id),
+        Reference::Object(object) => object.id,
+        Reference::Slug(_) => None,
+    };
+    if let (Some(named), Some(group)) = (named, current) {
+        if named == group {
+            return Ok(Some((group, String::new())));
+        }
+    }
+    let Some(source) = refer::<ArticleRow>(conn, reference, "/translation_of", checks)? else {
+        return Ok(None);
+    };
+    if Some(source.id) == stored {
+        checks.add("/translation_of", "an article cannot translate itself");
+        return Ok(None);
+    }
+    let group = translations::group_of(conn, source.id)?.unwrap_or(source.id);
+    Ok(Some((group, source.language)))
+}
+
+/// Puts the article in its group of editions (or takes it out): one article per language in a
+/// group, 409 otherwise. Content writes run one at a time, so the check holds; the unique index
+/// stands behind it.
+fn edition(conn: &mut DbConnection, id: i64, checked: &CheckedArticle) -> Result<(), ApiError> {
+    use crate::db::articles::translations;
+    let language = checked.changes.language.as_str();
+    let before = translations::group_of(conn, id)?;
+    let taken = |conn: &mut DbConnection, group: i64| -> Result<(), ApiError> {
+        match translations::in_language(conn, group, language, id)? {
+            Some(other) => Err(ApiError::Conflict(format!(
+                "article {other} is already the `{language}` edition of this story: one article per language"
+            ))),
+            None => Ok(()),
+        }
+    };
+    match &checked.translation_of {
+        Some((group, first_language)) => {
+            taken(conn, *group)?;
+            let starts = *group != id && translations::group_of(conn, *group)?.is_none();
+            if starts && first_language == language {
+                return Err(ApiError::Conflict(format!(
+                    "article {group} is already the `{language}` edition of this story: one article per language"
+                )));
+            }
+            translations::set(conn, id, language, Some((*group, first_language)))?;
+        }
+        None => match translations::group_of(conn, id)? {
+            Some(group) if group == id => {
+                taken(conn, group)?;
+                translations::relabel(conn, id, language)?;
+            }
+            Some(_) => translations::set(conn, id, language, None)?,
+            None => {}
+        },
+    }
+    // The other editions' stored representations list this one (decision 0020): those of the
+    // group it was in and of the one it is in now are rendered again.
+    let after = translations::group_of(conn, id)?;
+    let groups: Vec<i64> = before.into_iter().chain(after).collect();
+    for member in translations::members(conn, &groups)? {
+        if member != id {
+            crate::db::renditions::forget(conn, &resources::ARTICLE.item_key(member))?;
+        }
+    }
+    Ok(())
 }
 
 /// The exclusions of a body resolved to `(kind, id)`; problems at `/mention_exclusions/i`.
@@ -208,6 +300,7 @@ fn link_all(
         .filter(|p| *p != id)
         .collect();
     db::set_pinned(conn, id, &pinned)?;
+    edition(conn, id, checked)?;
     Ok(())
 }
 

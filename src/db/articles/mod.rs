@@ -23,6 +23,7 @@ mod listed;
 use listed::*;
 mod writes;
 pub use writes::*;
+pub mod translations;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ArticleRow {

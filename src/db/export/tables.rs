@@ -266,6 +266,11 @@ pub const TABLES: &[Table] = &[
         &[("article_id", Big), ("related_id", Big), ("position", Int)],
     ),
     table(
+        "article_translations",
+        &["article_id"],
+        &[("article_id", Big), ("group_id", Big), ("language", Str)],
+    ),
+    table(
         "article_media",
         &["article_id", "media_id"],
         &[("article_id", Big), ("media_id", Big)],

@@ -1,0 +1,116 @@
+//! Translations of an article (issue 25): groups of articles telling one story, one per
+//! language. A group is named by the id of the article it started from; every member has a row.
+
+use std::collections::HashMap;
+
+use super::*;
+use crate::db::schema::article_translations;
+
+/// The group `article_id` belongs to, if any.
+pub fn group_of(conn: &mut DbConnection, article_id: i64) -> QueryResult<Option<i64>> {
+    article_translations::table
+        .find(article_id)
+        .select(article_translations::group_id)
+        .first(conn)
+        .optional()
+}
+
+/// The article of `group` in `language` other than `except`, if any.
+pub fn in_language(
+    conn: &mut DbConnection,
+    group: i64,
+    language: &str,
+    except: i64,
+) -> QueryResult<Option<i64>> {
+    article_translations::table
+        .filter(article_translations::group_id.eq(group))
+        .filter(article_translations::language.eq(language))
+        .filter(article_translations::article_id.ne(except))
+        .select(article_translations::article_id)
+        .first(conn)
+        .optional()
+}
+
+/// Puts `article_id` (in `language`) in `group`, or takes it out of any (`None`); the
+/// group's first article gets its row when the group starts.
+pub fn set(
+    conn: &mut DbConnection,
+    article_id: i64,
+    language: &str,
+    group: Option<(i64, &str)>,
+) -> QueryResult<()> {
+    diesel::delete(article_translations::table.find(article_id)).execute(conn)?;
+    let Some((group_id, first_language)) = group else {
+        return Ok(());
+    };
+    if group_of(conn, group_id)?.is_none() && group_id != article_id {
+        diesel::insert_into(article_translations::table)
+            .values((
+                article_translations::article_id.eq(group_id),
+                article_translations::group_id.eq(group_id),
+                article_translations::language.eq(first_language),
+            ))
+            .execute(conn)?;
+    }
+    diesel::insert_into(article_translations::table)
+        .values((
+            article_translations::article_id.eq(article_id),
+            article_translations::group_id.eq(group_id),
+            article_translations::language.eq(language),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps a member's language in its row when the article's language changed.
+pub fn relabel(conn: &mut DbConnection, article_id: i64, language: &str) -> QueryResult<()> {
+    diesel::update(article_translations::table.find(article_id))
+        .set(article_translations::language.eq(language))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The articles of these groups.
+pub fn members(conn: &mut DbConnection, groups: &[i64]) -> QueryResult<Vec<i64>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    article_translations::table
+        .filter(article_translations::group_id.eq_any(groups))
+        .select(article_translations::article_id)
+        .load(conn)
+}
+
+/// For each of `ids` in a group: the group and its other members' ids, by id.
+pub fn groups(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, (i64, Vec<i64>)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mine: Vec<(i64, i64)> = article_translations::table
+        .filter(article_translations::article_id.eq_any(ids))
+        .select((
+            article_translations::article_id,
+            article_translations::group_id,
+        ))
+        .load(conn)?;
+    let group_ids: Vec<i64> = mine.iter().map(|(_, g)| *g).collect();
+    let members: Vec<(i64, i64)> = article_translations::table
+        .filter(article_translations::group_id.eq_any(&group_ids))
+        .select((
+            article_translations::group_id,
+            article_translations::article_id,
+        ))
+        .order(article_translations::article_id)
+        .load(conn)?;
+    Ok(mine
+        .into_iter()
+        .map(|(id, group)| {
+            let others = members
+                .iter()
+                .filter(|(g, m)| *g == group && *m != id)
+                .map(|(_, m)| *m)
+                .collect();
+            (id, (group, others))
+        })
+        .collect())
+}
