@@ -152,6 +152,11 @@ fn serve(settings: Settings) -> CliResult {
     // Held until the process ends: `restore` and `import` refuse while it is (decision 0019).
     let _occupied = db::locks::occupy(&settings.database_url)?;
     let change_poll = Duration::from_millis(settings.change_poll_ms.clamp(10, 60_000));
+    if settings.read_database_url.is_some()
+        && Backend::of(&settings.database_url) != Backend::Postgres
+    {
+        return Err("NEWSROOM_READ_DATABASE_URL needs a PostgreSQL primary in DATABASE_URL: a replica streams from one".into());
+    }
     let state = AppState::build(
         StateSettings {
             database_url: settings.database_url.clone(),

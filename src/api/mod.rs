@@ -72,33 +72,22 @@ impl AppState {
 
     /// Runs a read for `caller`: a token holder's on the primary (they must see their own
     /// writes and drafts at once), an anonymous one where `reads` sends it (decision 0027).
-    pub async fn read<T, F>(
+    pub async fn read<T: Send + 'static>(
         &self,
         caller: &auth::Caller,
-        work: F,
-    ) -> Result<T, crate::error::ApiError>
-    where
-        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::ApiError>
-            + Clone
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
+        work: impl crate::db::replica::ReadWork<T>,
+    ) -> Result<T, crate::error::ApiError> {
         match caller {
-            auth::Caller::Anonymous => self.reads.run(&self.pool, work).await,
+            auth::Caller::Anonymous => self.public_read(work).await,
             auth::Caller::Editor(_) => crate::db::run(&self.pool, work).await,
         }
     }
 
     /// Runs an anonymous read where `reads` sends it.
-    pub async fn public_read<T, F>(&self, work: F) -> Result<T, crate::error::ApiError>
-    where
-        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::ApiError>
-            + Clone
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
+    pub async fn public_read<T: Send + 'static>(
+        &self,
+        work: impl crate::db::replica::ReadWork<T>,
+    ) -> Result<T, crate::error::ApiError> {
         self.reads.run(&self.pool, work).await
     }
 }

@@ -42,6 +42,18 @@ impl Default for ReadSettings {
     }
 }
 
+/// A read's database work: re-runnable (`Clone`), as the primary runs it again when the
+/// replica failed it.
+pub trait ReadWork<T>:
+    FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static
+{
+}
+
+impl<T, F> ReadWork<T> for F where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static
+{
+}
+
 /// The replica's state at its last look.
 struct Replica {
     pool: DbPool,
@@ -178,11 +190,11 @@ impl Reads {
     /// it has replayed since (one statement; replay on a healthy replica takes milliseconds,
     /// looks come every 250): a read goes to the primary only while the replica really lacks a
     /// change this node saw.
-    pub async fn run<T, F>(&self, primary: &DbPool, work: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        primary: &DbPool,
+        work: impl ReadWork<T>,
+    ) -> Result<T, ApiError> {
         let usable = self
             .replica
             .as_ref()
@@ -260,7 +272,6 @@ impl Reads {
     /// Returns whether the head moved past what this node had seen.
     pub fn looked_at_primary(&self, head: i64, position: Option<i64>) -> bool {
         if let Some(position) = position {
-            self.required.fetch_max(position, Ordering::SeqCst);
             if let Some(replica) = &self.replica {
                 let mut ahead = replica.ahead.lock().unwrap_or_else(|e| e.into_inner());
                 if ahead.back().is_none_or(|(_, last)| *last < position) {
@@ -271,7 +282,13 @@ impl Reads {
                 }
             }
         }
-        self.saw(head)
+        // Only a change this node had not seen holds replica reads back: the WAL also moves for
+        // what no reader sees (visit counts, other databases), which must not.
+        let moved = self.saw(head);
+        if let Some(position) = position.filter(|_| moved) {
+            self.required.fetch_max(position, Ordering::SeqCst);
+        }
+        moved
     }
 
     /// Notes that `head` exists; whether it is newer than anything seen.

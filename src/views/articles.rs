@@ -448,7 +448,11 @@ pub fn load(
                     .iter()
                     .filter_map(|a| pinned_refs.get(a).cloned())
                     .collect(),
-                translation_of: editions.translation_of.remove(&id),
+                translation_of: editions.translation_of.remove(&id).map(|r| RelatedArticle {
+                    id: r.id,
+                    slug: r.slug,
+                    title: r.title,
+                }),
                 translations: editions.translations.remove(&id).unwrap_or_default(),
                 authors: written_by
                     .remove(&id)

@@ -8,7 +8,6 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::articles::RelatedArticle;
 use crate::db::articles::{self as db, translations, ArticleRow};
 use crate::db::{DbConnection, Viewer};
 use crate::domain::resources;
@@ -35,7 +34,8 @@ pub struct Translation {
 /// What each article shows of its group, by article id.
 #[derive(Default)]
 pub struct Editions {
-    pub translation_of: HashMap<i64, RelatedArticle>,
+    /// The article each translates (its row: the caller shapes it).
+    pub translation_of: HashMap<i64, ArticleRow>,
     pub translations: HashMap<i64, Vec<Translation>>,
 }
 
@@ -68,7 +68,7 @@ pub fn editions(
         super::keys::consult(&resources::ARTICLE, group);
         if let Some(source) = source.filter(|s| s.id != id) {
             if editorial || readers.sees(source) {
-                editions.translation_of.insert(id, related(source));
+                editions.translation_of.insert(id, source.clone());
             }
         }
         let shown = members
@@ -97,12 +97,4 @@ pub fn editions(
         editions.translations.insert(id, shown);
     }
     Ok(editions)
-}
-
-fn related(row: &ArticleRow) -> RelatedArticle {
-    RelatedArticle {
-        id: row.id,
-        slug: row.slug.clone(),
-        title: row.title.clone(),
-    }
 }

@@ -167,3 +167,26 @@ fn reindex_rebuilds_the_search_index() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_read_replica_needs_a_postgresql_primary() {
+    let dir = std::env::temp_dir().join(format!("newsroom-cli-replica-{}", std::process::id()));
+    let db = dir.join("n.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .args(["serve"])
+        .env("DATABASE_URL", db.display().to_string())
+        .env(
+            "NEWSROOM_READ_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:9/test",
+        )
+        .env("NEWSROOM_BIND", "127.0.0.1:0")
+        .output()
+        .expect("run newsroom");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !output.status.success(),
+        "an SQLite primary with a replica must not start"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("needs a PostgreSQL primary"), "{stderr}");
+}

@@ -222,3 +222,46 @@ db_test!(
         assert_eq!(editions(&source).len(), 1);
     }
 );
+
+db_test!(lists_filter_by_the_articles_own_language, |app| {
+    let writer = app.writer();
+    let english = create(
+        &app,
+        &writer,
+        with(
+            article("ASEAN ministers meet on cybersecurity"),
+            json!({"language": "en", "status": "published", "events": ["amcc7"]}),
+        ),
+    )
+    .await;
+    let slugs = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|a| a["slug"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let en = app.get_ok("/api/v1/articles?language=en").await;
+    assert_eq!(slugs(&en), vec![english["slug"].as_str().expect("slug")]);
+    let vi = app
+        .get_ok("/api/v1/articles?language=vi&per_page=100")
+        .await;
+    assert!(!slugs(&vi).contains(&english["slug"].as_str().expect("slug").to_owned()));
+    assert!(!slugs(&vi).is_empty());
+    let all = app.get_ok("/api/v1/articles?per_page=100").await;
+    assert_eq!(
+        slugs(&all).len(),
+        slugs(&vi).len() + 1,
+        "unfiltered: every language"
+    );
+    // A sub-collection narrows the same way.
+    let about = app
+        .get_ok("/api/v1/events/amcc7/articles?language=en")
+        .await;
+    assert_eq!(slugs(&about), slugs(&en));
+    for bad in ["EN", "english!", "e"] {
+        let res = app.get(&format!("/api/v1/articles?language={bad}")).await;
+        res.problem(400, "invalid-parameter");
+    }
+});

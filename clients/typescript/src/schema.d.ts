@@ -5084,6 +5084,12 @@ export interface operations {
                  * @example an ninh mạng
                  */
                 q?: string;
+                /**
+                 * @description Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+                 *     of a portal. Without it, every language is listed.
+                 * @example en
+                 */
+                language?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
@@ -7578,6 +7584,12 @@ export interface operations {
                  * @example an ninh mạng
                  */
                 q?: string;
+                /**
+                 * @description Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+                 *     of a portal. Without it, every language is listed.
+                 * @example en
+                 */
+                language?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
@@ -8872,6 +8884,12 @@ export interface operations {
                  * @example an ninh mạng
                  */
                 q?: string;
+                /**
+                 * @description Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+                 *     of a portal. Without it, every language is listed.
+                 * @example en
+                 */
+                language?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
@@ -12100,6 +12118,12 @@ export interface operations {
                  * @example an ninh mạng
                  */
                 q?: string;
+                /**
+                 * @description Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+                 *     of a portal. Without it, every language is listed.
+                 * @example en
+                 */
+                language?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
@@ -13181,6 +13205,12 @@ export interface operations {
                  * @example an ninh mạng
                  */
                 q?: string;
+                /**
+                 * @description Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+                 *     of a portal. Without it, every language is listed.
+                 * @example en
+                 */
+                language?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */

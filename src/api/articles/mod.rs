@@ -142,6 +142,15 @@ impl Listable for Articles {
             section: key(problems, "section", &params.section),
             author: key(problems, "author", &params.author),
             mentions: key(problems, "mentions", &params.mentions),
+            language: params.language.as_deref().and_then(|tag| {
+                problems.check(
+                    "language",
+                    crate::domain::check::language_ok(tag)
+                        .then(|| tag.to_owned())
+                        .filter(|t| t.len() <= 35)
+                        .ok_or_else(|| "must be a BCP 47 language tag such as vi or en".to_owned()),
+                )
+            }),
             published_after: time(
                 problems,
                 "published_after",
@@ -396,6 +405,10 @@ list_params! {
         /// Words to find in title, lead and body, folded (`an ninh mang` finds `an ninh mạng`).
         #[param(max_length = 200, example = "an ninh mạng")]
         q,
+        /// Only articles written in this language (a BCP 47 tag: `vi`, `en`): one edition
+        /// of a portal. Without it, every language is listed.
+        #[param(max_length = 35, pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", example = "en")]
+        language,
     }
 }
 

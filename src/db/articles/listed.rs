@@ -23,6 +23,7 @@ pub(super) fn listed_link(
         && sort == [(ArticleSort::PublishedAt, true)]
         && filter.status.is_none()
         && ids.source.is_none()
+        && filter.language.is_none()
         && filter.updated_after.is_none()
         && filter.search.is_none()
         && ids.mentioned.is_none()

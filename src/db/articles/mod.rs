@@ -117,6 +117,8 @@ pub struct ArticleFilter {
     pub search: Option<crate::domain::search::Query>,
     /// Only these items (a page ranked by relevance narrowed by the other filters).
     pub only: Option<Vec<i64>>,
+    /// Only articles written in this language (BCP 47).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -272,6 +274,9 @@ fn filtered(
     }
     if let Some(id) = ids.source {
         query = query.filter(articles::source_id.eq(id));
+    }
+    if let Some(language) = &filter.language {
+        query = query.filter(articles::language.eq(language.clone()));
     }
     if let Some(after) = filter.published_after {
         query = query.filter(articles::published_at.ge(after));
