@@ -198,15 +198,17 @@ fn edition(conn: &mut DbConnection, id: i64, checked: &CheckedArticle) -> Result
     match &checked.translation_of {
         Some((group, first_language)) => {
             taken(conn, *group)?;
-            let starts = *group != id && translations::group_of(conn, *group)?.is_none();
-            if starts && first_language == language {
-                return Err(ApiError::Conflict(format!(
-                    "article {group} is already the `{language}` edition of this story: one article per language"
-                )));
+            if *group != id && translations::group_of(conn, *group)?.is_none() {
+                if first_language == language {
+                    return Err(ApiError::Conflict(format!(
+                        "article {group} is already the `{language}` edition of this story: one article per language"
+                    )));
+                }
+                translations::start(conn, *group, first_language)?;
             }
-            translations::set(conn, id, language, Some((*group, first_language)))?;
+            translations::set(conn, id, language, Some(*group))?;
         }
-        None => match translations::group_of(conn, id)? {
+        None => match before {
             Some(group) if group == id => {
                 taken(conn, group)?;
                 translations::relabel(conn, id, language)?;
@@ -217,7 +219,10 @@ fn edition(conn: &mut DbConnection, id: i64, checked: &CheckedArticle) -> Result
     }
     // The other editions' stored representations list this one (decision 0020): those of the
     // group it was in and of the one it is in now are rendered again.
-    let after = translations::group_of(conn, id)?;
+    let after = match &checked.translation_of {
+        Some((group, _)) => Some(*group),
+        None => before.filter(|group| *group == id),
+    };
     let groups: Vec<i64> = before.into_iter().chain(after).collect();
     for member in translations::members(conn, &groups)? {
         if member != id {

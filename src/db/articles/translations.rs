@@ -31,31 +31,30 @@ pub fn in_language(
         .optional()
 }
 
-/// Puts `article_id` (in `language`) in `group`, or takes it out of any (`None`); the
-/// group's first article gets its row when the group starts.
+/// Puts `article_id` (in `language`) in `group`, or takes it out of any (`None`).
 pub fn set(
     conn: &mut DbConnection,
     article_id: i64,
     language: &str,
-    group: Option<(i64, &str)>,
+    group: Option<i64>,
 ) -> QueryResult<()> {
     diesel::delete(article_translations::table.find(article_id)).execute(conn)?;
-    let Some((group_id, first_language)) = group else {
-        return Ok(());
-    };
-    if group_of(conn, group_id)?.is_none() && group_id != article_id {
-        diesel::insert_into(article_translations::table)
-            .values((
-                article_translations::article_id.eq(group_id),
-                article_translations::group_id.eq(group_id),
-                article_translations::language.eq(first_language),
-            ))
-            .execute(conn)?;
+    match group {
+        Some(group) => insert(conn, article_id, group, language),
+        None => Ok(()),
     }
+}
+
+/// Starts a group with its first article (its id names the group).
+pub fn start(conn: &mut DbConnection, first: i64, language: &str) -> QueryResult<()> {
+    insert(conn, first, first, language)
+}
+
+fn insert(conn: &mut DbConnection, article_id: i64, group: i64, language: &str) -> QueryResult<()> {
     diesel::insert_into(article_translations::table)
         .values((
             article_translations::article_id.eq(article_id),
-            article_translations::group_id.eq(group_id),
+            article_translations::group_id.eq(group),
             article_translations::language.eq(language),
         ))
         .execute(conn)?;
