@@ -144,6 +144,8 @@ fn in_use_refusal(url: &str, what: &str) -> Result<db::locks::Held, Box<dyn std:
 
 fn serve(settings: Settings) -> CliResult {
     let tz = PortalTz::parse(&settings.time_zone)?;
+    let languages =
+        crate::domain::languages::Languages::new(&settings.default_language, &settings.languages)?;
     let seed_demo = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Never => false,
@@ -164,6 +166,7 @@ fn serve(settings: Settings) -> CliResult {
             editorial_pool_size: settings.editorial_pool_size,
             search_fill_inline: settings.search_fill_inline,
             tz,
+            languages,
             visits: VisitSettings {
                 window: chrono::Duration::minutes(settings.visit_window.max(1)),
                 budget_per_minute: settings.visit_budget,
@@ -284,7 +287,7 @@ fn serve(settings: Settings) -> CliResult {
         crate::media::spawn_worker(media, pool.clone(), Clock::System);
         crate::webhooks::spawn_worker(webhooks.clone());
         spawn_publication_watch(pool.clone(), cache, webhooks, reads);
-        spawn_rendition_fill(pool.clone(), settings.renditions_ahead, tz);
+        spawn_rendition_fill(pool.clone(), settings.renditions_ahead, tz, languages);
         crate::api::follow::spawn_follower(follower_state, change_poll);
         spawn_refused_reporter();
         server.await?;
@@ -462,7 +465,12 @@ fn spawn_refused_reporter() {
 /// Renders the stored representations the newest `ahead` public articles lack (after an
 /// upgrade, an import, a reindex, or a change that made them stale), a page at a time with a
 /// pause between pages so that readers keep the connections; starts over each minute.
-fn spawn_rendition_fill(pool: db::DbPool, ahead: u64, tz: crate::domain::time::PortalTz) {
+fn spawn_rendition_fill(
+    pool: db::DbPool,
+    ahead: u64,
+    tz: crate::domain::time::PortalTz,
+    languages: &'static crate::domain::languages::Languages,
+) {
     const PAGE: i64 = 50;
     if ahead == 0 {
         return;
@@ -473,6 +481,7 @@ fn spawn_rendition_fill(pool: db::DbPool, ahead: u64, tz: crate::domain::time::P
             let ctx = crate::views::Ctx {
                 tz,
                 now: Clock::System.now(),
+                lang: languages.default_lang(),
             };
             let step = db::run(&pool, move |conn| {
                 crate::api::articles::fill_renditions(conn, offset, PAGE, ctx)

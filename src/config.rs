@@ -4,6 +4,10 @@
 //!   (default `data/newsroom.db`).
 //! - `NEWSROOM_BIND` / `--bind`: address to listen on (default `127.0.0.1:8080`).
 //! - `NEWSROOM_TIME_ZONE` / `--time-zone`: the portal's IANA time zone (default `Asia/Ho_Chi_Minh`).
+//! - `NEWSROOM_DEFAULT_LANGUAGE` / `--default-language`: the language of items' own names and
+//!   of answers that ask for none (default `vi`); `NEWSROOM_LANGUAGES` / `--languages`: comma
+//!   list of the other languages names may be written and asked in (default `en,fr,es,zh`).
+//!   Decision 0028.
 //! - `NEWSROOM_CORS_ORIGINS` / `--cors-origins`: comma list of origins allowed beyond public GETs.
 //! - `NEWSROOM_BODY_LIMIT` / `--body-limit`: the largest write body in bytes (default 262144);
 //!   `NEWSROOM_BODY_MIN_BYTES` / `--body-min-bytes` and `NEWSROOM_BODY_WINDOW` /
@@ -176,6 +180,23 @@ pub struct Settings {
         global = true
     )]
     pub time_zone: String,
+    /// The language of items' own names and of answers that ask for none (a BCP 47 tag).
+    #[arg(
+        long,
+        env = "NEWSROOM_DEFAULT_LANGUAGE",
+        default_value = "vi",
+        global = true
+    )]
+    pub default_language: String,
+    /// Comma list of the other languages names may be written in and requests may ask for.
+    #[arg(
+        long,
+        env = "NEWSROOM_LANGUAGES",
+        default_value = "en,fr,es,zh",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub languages: Vec<String>,
     /// Comma list of origins allowed for every method (public GETs are open to any origin).
     #[arg(
         long,

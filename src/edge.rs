@@ -287,6 +287,10 @@ static HIT_DRESSING: std::sync::LazyLock<crate::api::caching::Dressing> =
                 "Accept-Encoding, Origin, Access-Control-Request-Method, \
 Access-Control-Request-Headers",
             ),
+            vary_language: value(
+                "Accept-Encoding, Accept-Language, Origin, Access-Control-Request-Method, \
+Access-Control-Request-Headers",
+            ),
             also: SECURITY
                 .map(|(name, text)| (name, header::HeaderValue::from_static(text)))
                 .into_iter()

@@ -35,6 +35,7 @@ pub struct StateSettings {
     /// Items the search fill indexes before serving; more fill in the background.
     pub search_fill_inline: u64,
     pub tz: crate::domain::time::PortalTz,
+    pub languages: &'static crate::domain::languages::Languages,
     pub visits: crate::visits::VisitSettings,
     pub cache: crate::api::caching::CacheSettings,
     /// Where media lives (a directory or `s3://bucket/prefix`) and its public base URL.
@@ -101,6 +102,7 @@ impl AppState {
             pool,
             clock,
             tz: settings.tz,
+            languages: settings.languages,
             visits,
             cache,
             cursor_key,

@@ -53,6 +53,11 @@ impl Caller {
         }
     }
 
+    /// Whether no token came with the request.
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, Caller::Anonymous)
+    }
+
     /// Whether the caller sees drafts and scheduled items (the editorial representation).
     pub fn previews(&self) -> bool {
         matches!(self, Caller::Editor(e) if e.has(Scope::ContentPreview))

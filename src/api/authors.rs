@@ -28,6 +28,8 @@ pub enum AuthorSort {
 }
 
 impl Listable for Authors {
+    // An author's name is their own, in every language.
+    const LOCALIZED: bool = false;
     type Params = AuthorListParams;
     type Filter = ();
     type Sort = AuthorSort;
@@ -136,7 +138,7 @@ item_route! {
     found "The author", invalid "A query parameter was given (there are none)",
     missing "No such author", gone "The author was deleted",
     |state, req, caller, key, _query| {
-        get_item::<AuthorRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        get_item::<AuthorRow, _>(state, &req, &caller, key, false, move |conn, row, ctx| {
             let author = single(load(conn, vec![row], ctx)?)?;
             Ok((author.version, to_value(&author)?))
         })

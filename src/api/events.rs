@@ -16,6 +16,7 @@ use crate::domain::check::Checks;
 use crate::domain::derive;
 use crate::domain::events::NewEvent;
 use crate::domain::key::parse_key;
+use crate::domain::languages::stored;
 use crate::domain::time::{parse_bound, Bound};
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -46,6 +47,8 @@ impl Listable for Events {
             "slug",
             "name",
             "name_en",
+            "names",
+            "language",
             "short_name",
             "edition",
             "theme",
@@ -137,8 +140,9 @@ list_params! {
         sort: ("Comma list of `starts_on`, `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `-starts_on` (undated events last). Or `relevance` (with `q`): ranked as `/search` ranks.", "-starts_on",
             "^(relevance|-?(starts_on|name|id|updated_at)(,-?(starts_on|name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the event's fields.", "name,starts_on,parent",
-            "^(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at)(,(slug|name|name_en|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at))*$"),
+            "^(slug|name|name_en|names|language|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at)(,(slug|name|name_en|names|language|short_name|edition|theme|description|starts_on|ends_on|date_precision|city|country|parent|organizers|participants|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`, `organizers`, `participants`.", "parent", "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"),
+        @names_in lang,
         /// Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
         /// An event without an end date counts as lasting its first day; undated events never match.
         #[param(example = "2022-10-19", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$")]
@@ -172,6 +176,14 @@ pub struct EventParams {
         pattern = "^(parent|parent\\.parent|organizers|participants)(,(parent|parent\\.parent|organizers|participants))*$"
     )]
     pub include: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 list_route! {
@@ -221,7 +233,8 @@ impl Checked for CheckedEvent {
 
 impl Editable for Events {
     type Row = EventRow;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "language", "version", "created_at", "updated_at"];
     type Input = NewEvent;
     type Checked = CheckedEvent;
 
@@ -237,7 +250,7 @@ impl Editable for Events {
     fn check(conn: &mut DbConnection, input: NewEvent, ctx: Ctx) -> Result<CheckedEvent, ApiError> {
         let mut checks = Checks::default();
         let mut event = input;
-        let date_precision = event.validate(&mut checks);
+        let date_precision = event.validate(&mut checks, ctx.lang.languages);
         let parent = match &event.parent {
             Some(reference) => refer::<EventRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
@@ -261,7 +274,7 @@ impl Editable for Events {
         checks.into_result()?;
         let keys = derive::event_keys(
             &event.name,
-            event.name_en.as_deref(),
+            &event.names,
             event.short_name.as_deref(),
             event.theme.as_deref(),
         );
@@ -277,7 +290,7 @@ impl Editable for Events {
                 search_key: keys.search_key,
                 sort_key: keys.sort_key,
                 name: event.name,
-                name_en: event.name_en,
+                names: stored(&event.names),
                 short_name: event.short_name,
                 edition: event.edition,
                 theme: event.theme,

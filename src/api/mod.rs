@@ -45,6 +45,8 @@ pub struct AppState {
     pub editorial_pool: DbPool,
     pub clock: Clock,
     pub tz: PortalTz,
+    /// The languages served (decision 0028).
+    pub languages: &'static crate::domain::languages::Languages,
     pub visits: std::sync::Arc<crate::visits::Recorder>,
     /// Public responses kept in memory (`caching`).
     pub cache: std::sync::Arc<caching::ResponseCache>,
@@ -63,11 +65,37 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The context of work that shows names in the default language (writes, background
+    /// work, editorial representations).
     pub fn ctx(&self) -> Ctx {
         Ctx {
             tz: self.tz,
             now: self.clock.now(),
+            lang: self.languages.default_lang(),
         }
+    }
+
+    /// The context of a read that shows names: in the language the request chose
+    /// (`languages::Languages::choose`; a malformed `lang` is a 400). A token holder's
+    /// `Accept-Language` is not read: editors' tools run in browsers that send one, and a
+    /// GET-edit-PUT must not write one language's names over another's.
+    pub fn ctx_for(
+        &self,
+        req: &actix_web::HttpRequest,
+        caller: &auth::Caller,
+    ) -> Result<Ctx, crate::error::ApiError> {
+        let accept = match caller.is_anonymous() {
+            true => req
+                .headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+            false => None,
+        };
+        let lang = self
+            .languages
+            .choose(query::lang_parameter(req.query_string()).as_deref(), accept)
+            .map_err(|reason| crate::error::ApiError::invalid_parameter("lang", reason))?;
+        Ok(Ctx { lang, ..self.ctx() })
     }
 
     /// Runs a read for `caller`: a token holder's on the primary (they must see their own

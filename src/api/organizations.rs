@@ -14,6 +14,7 @@ use crate::domain::check::{parse_country, Checks};
 use crate::domain::derive;
 use crate::domain::key::parse_key;
 use crate::domain::kinds::OrganizationKind;
+use crate::domain::languages::stored;
 use crate::domain::organizations::NewOrganization;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -44,6 +45,8 @@ impl Listable for Organizations {
             "slug",
             "name",
             "name_en",
+            "names",
+            "language",
             "short_name",
             "kind",
             "country",
@@ -100,8 +103,9 @@ list_params! {
         sort: ("Comma list of `name`, `short_name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`. Or `relevance` (with `q`): ranked as `/search` ranks.", "name",
             "^(relevance|-?(name|short_name|id|updated_at)(,-?(name|short_name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the organization's fields.", "name,short_name",
-            "^(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at)(,(slug|name|name_en|short_name|kind|country|parent|description|version|created_at|updated_at))*$"),
+            "^(slug|name|name_en|names|language|short_name|kind|country|parent|description|version|created_at|updated_at)(,(slug|name|name_en|names|language|short_name|kind|country|parent|description|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `parent`, `parent.parent`.", "parent", "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"),
+        @names_in lang,
         /// Only organizations of this kind.
         #[param(value_type = Option<OrganizationKind>, example = "news_agency")]
         kind,
@@ -128,6 +132,14 @@ pub struct OrganizationParams {
         pattern = "^(parent|parent\\.parent)(,(parent|parent\\.parent))*$"
     )]
     pub include: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 list_route! {
@@ -163,7 +175,8 @@ impl Checked for CheckedOrganization {
 
 impl Editable for Organizations {
     type Row = OrganizationRow;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "language", "version", "created_at", "updated_at"];
     type Input = NewOrganization;
     type Checked = CheckedOrganization;
 
@@ -183,14 +196,13 @@ impl Editable for Organizations {
     ) -> Result<CheckedOrganization, ApiError> {
         let mut checks = Checks::default();
         let mut org = input;
-        let kind = org.validate(&mut checks);
+        let kind = org.validate(&mut checks, ctx.lang.languages);
         let parent = match &org.parent {
             Some(reference) => refer::<OrganizationRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
         };
         checks.into_result()?;
-        let keys =
-            derive::organization_keys(&org.name, org.name_en.as_deref(), org.short_name.as_deref());
+        let keys = derive::organization_keys(&org.name, &org.names, org.short_name.as_deref());
         Ok(CheckedOrganization {
             slug_given: org.slug.is_some(),
             changes: OrganizationChanges {
@@ -203,7 +215,7 @@ impl Editable for Organizations {
                 search_key: keys.search_key,
                 sort_key: keys.sort_key,
                 name: org.name,
-                name_en: org.name_en,
+                names: stored(&org.names),
                 short_name: org.short_name,
                 kind,
                 country: org.country,

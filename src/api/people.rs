@@ -14,6 +14,7 @@ use crate::db::{refer, DbConnection, Key, Record};
 use crate::domain::check::{parse_country, Checks};
 use crate::domain::derive;
 use crate::domain::key::parse_key;
+use crate::domain::languages::stored;
 use crate::domain::people::NewPerson;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -42,6 +43,8 @@ impl Listable for People {
         fields: &[
             "slug",
             "name",
+            "names",
+            "language",
             "honorific",
             "country",
             "bio",
@@ -95,8 +98,9 @@ list_params! {
         sort: ("Comma list of `name`, `id`, `updated_at`; `-` for descending; at most 3. Default `name`. Or `relevance` (with `q`): ranked as `/search` ranks.", "name",
             "^(relevance|-?(name|id|updated_at)(,-?(name|id|updated_at)){0,2})$"),
         fields: ("Only these fields (and `id`): comma list of the person's fields.", "name,positions",
-            "^(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
+            "^(slug|name|names|language|honorific|country|bio|aliases|positions|version|created_at|updated_at)(,(slug|name|names|language|honorific|country|bio|aliases|positions|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `positions` (each position's organization), `positions.parent` (and its parent).", "positions", "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"),
+        @names_in lang,
         /// Only people with a position (current or past) at this organization (id or slug).
         #[param(pattern = "^[a-z0-9-]{1,128}$", example = "bo-cong-an")]
         organization,
@@ -120,6 +124,14 @@ pub struct PersonParams {
         pattern = "^(positions|positions\\.parent)(,(positions|positions\\.parent))*$"
     )]
     pub include: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 list_route! {
@@ -174,7 +186,8 @@ fn index(i: usize) -> i32 {
 
 impl Editable for People {
     type Row = PersonRow;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "language", "version", "created_at", "updated_at"];
     type Input = NewPerson;
     type Checked = CheckedPerson;
 
@@ -194,7 +207,7 @@ impl Editable for People {
     ) -> Result<CheckedPerson, ApiError> {
         let mut checks = Checks::default();
         let mut person = input;
-        let kinds = person.validate(&mut checks);
+        let kinds = person.validate(&mut checks, ctx.lang.languages);
         let mut positions = Vec::new();
         for (i, held) in person.positions.into_iter().enumerate() {
             let organization = match &held.organization {
@@ -208,7 +221,7 @@ impl Editable for People {
                 person_id: 0,
                 organization_id: organization.map(|o| o.id),
                 title: held.title,
-                title_en: held.title_en,
+                titles: stored(&held.titles),
                 starts_on: held.starts_on,
                 ends_on: held.ends_on,
                 position: index(i),
@@ -228,7 +241,11 @@ impl Editable for People {
                 position: index(i),
             })
             .collect();
-        let keys = derive::person_keys(&person.name, aliases.iter().map(|a| a.name.as_str()));
+        let keys = derive::person_keys(
+            &person.name,
+            &person.names,
+            aliases.iter().map(|a| a.name.as_str()),
+        );
         Ok(CheckedPerson {
             slug_given: person.slug.is_some(),
             changes: PersonChanges {
@@ -239,6 +256,7 @@ impl Editable for People {
                 honorific: person.honorific,
                 country: person.country,
                 bio: person.bio,
+                names: stored(&person.names),
                 updated_at: ctx.now,
             },
             aliases,

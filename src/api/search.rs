@@ -45,6 +45,14 @@ pub struct SearchParams {
     /// `exact` (default) counts the matches; `none` skips it.
     #[param(value_type = Option<super::query::CountMode>, example = "exact")]
     pub count: Option<String>,
+    /// The language of names in the results (BCP 47, e.g. `en`): served languages only, a tag
+    /// with no match falls back to the default. Without it, `Accept-Language` chooses.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 /// One result: an item of any type, its score and a snippet.
@@ -85,9 +93,10 @@ pub struct SearchResult {
 /// holds it whole. Anonymous callers find what they may see.
 #[utoipa::path(
     tag = "search",
-    params(SearchParams),
+    params(SearchParams, ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values: without `lang`, result names are shown in the first one served. A malformed value is ignored.")),
     responses(
-        (status = 200, description = "One page of ranked results", body = ListResponse<SearchResult>),
+        (status = 200, description = "One page of ranked results", body = ListResponse<SearchResult>,
+            headers(("Content-Language" = String, description = "The language the results' names are shown in"), ("Vary" = String, description = "`Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang`"))),
         (status = 400, description = "No `q`, a `q` without words or over 200 characters, or another bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A bad token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable (`unavailable`), or the search index is still being filled for content written before an upgrade (`search-filling`, with the progress in `detail`); both with `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -113,7 +122,7 @@ pub async fn search(
     problems.into_result()?;
     state.search_fill.check()?;
     let query = query.ok_or_else(|| ApiError::invalid_parameter("q", "is required"))?;
-    let ctx = state.ctx();
+    let ctx = state.ctx_for(&req, &caller)?;
     let viewer = viewer(&caller, ctx);
     let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
     let page = state
@@ -145,7 +154,7 @@ pub async fn search(
                 .skip(offset.max(0) as usize)
                 .take(per_page as usize + 1)
                 .collect();
-            let items = describe(conn, &chosen, &query)?
+            let items = describe(conn, &chosen, &query, ctx)?
                 .into_iter()
                 .map(serde_json::to_value)
                 .collect::<Result<Vec<_>, _>>()
@@ -153,7 +162,7 @@ pub async fn search(
             Ok::<_, ApiError>(PageOf::new(items, per_page, total))
         })
         .await?;
-    let response = list_response(&req, &opts, page);
+    let response = super::read::in_language(list_response(&req, &opts, page), ctx);
     Ok(if viewer.previews {
         super::query::editorial(response, None)
     } else {
@@ -242,6 +251,7 @@ fn describe(
     conn: &mut DbConnection,
     hits: &[&Ranked],
     query: &Query,
+    ctx: crate::views::Ctx,
 ) -> Result<Vec<SearchResult>, ApiError> {
     let mut described = std::collections::HashMap::new();
     for kind in Kind::ALL {
@@ -253,7 +263,7 @@ fn describe(
         if ids.is_empty() {
             continue;
         }
-        for (id, slug, title, document) in index::described(conn, kind, &ids)? {
+        for (id, slug, title, document) in index::described(conn, kind, &ids, ctx.lang)? {
             described.insert((kind, id), (slug, title, document));
         }
     }

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use super::articles::{ArticleListParams, Articles};
 use super::editing::{check_parent, write_routes, written, Checked, Editable};
-use super::query::{list_params, ListOptions, ListSpec, NoParams, Problems};
+use super::query::{list_params, LangParams, ListOptions, ListSpec, Problems};
 use super::read::{get_item, item_route, list_route, Listable};
 use crate::db::sections::{self as db, SectionChanges, SectionRow, MAX_DEPTH};
 use crate::db::{refer, DbConnection, Key, KeyValue, Record, Viewer};
 use crate::domain::check::Checks;
 use crate::domain::derive;
+use crate::domain::languages::stored;
 use crate::domain::sections::NewSection;
 use crate::error::ApiError;
 use crate::views::articles::Article;
@@ -48,6 +49,8 @@ impl Listable for Sections {
         fields: &[
             "slug",
             "name",
+            "names",
+            "language",
             "description",
             "parent",
             "position",
@@ -124,7 +127,7 @@ fn load(
     let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.parent_id).collect();
     let parents: HashMap<i64, SectionRef> = db::by_ids(conn, &parent_ids)?
         .iter()
-        .map(|p| (p.id, p.into()))
+        .map(|p| (p.id, SectionRef::of(p, ctx)))
         .collect();
     Ok(rows
         .into_iter()
@@ -140,8 +143,9 @@ list_params! {
     pub struct SectionListParams {
         sort: ("Comma list of `position`, `name`; `-` for descending; at most 3. Default `position,name`.", "position,name",
             "^-?(position|name)(,-?(position|name)){0,2}$"),
-        fields: ("Only these fields (and `id`): `slug`, `name`, `description`, `parent`, `position`, `version`, `created_at`, `updated_at`.", "name,parent",
-            "^(slug|name|description|parent|position|version|created_at|updated_at)(,(slug|name|description|parent|position|version|created_at|updated_at))*$"),
+        fields: ("Only these fields (and `id`): `slug`, `name`, `names`, `language`, `description`, `parent`, `position`, `version`, `created_at`, `updated_at`.", "name,parent",
+            "^(slug|name|names|language|description|parent|position|version|created_at|updated_at)(,(slug|name|names|language|description|parent|position|version|created_at|updated_at))*$"),
+        @names_in lang,
     }
 }
 
@@ -156,12 +160,12 @@ list_route! {
 
 item_route! {
     /// Get one section.
-    get_section: NoParams => Section,
+    get_section: LangParams => Section,
     get "/sections/{id_or_slug}", tag "sections", example "thoi-su", "section",
-    found "The section", invalid "A query parameter was given (there are none)",
+    found "The section", invalid "`lang` is malformed, or another parameter was given",
     missing "No such section", gone "The section was deleted",
     |state, req, caller, key, _query| {
-        get_item::<SectionRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        get_item::<SectionRow, _>(state, &req, &caller, key, true, move |conn, row, ctx| {
             let section = single(load(conn, vec![row], ctx)?)?;
             Ok((section.version, to_value(&section)?))
         })
@@ -227,7 +231,8 @@ fn check_tree(
 
 impl Editable for Sections {
     type Row = SectionRow;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "language", "version", "created_at", "updated_at"];
     type Input = NewSection;
     type Checked = CheckedSection;
 
@@ -244,7 +249,7 @@ impl Editable for Sections {
     ) -> Result<CheckedSection, ApiError> {
         let mut checks = Checks::default();
         let mut section = input;
-        section.validate(&mut checks);
+        section.validate(&mut checks, ctx.lang.languages);
         let parent = match &section.parent {
             Some(reference) => refer::<SectionRow>(conn, reference, "/parent", &mut checks)?,
             None => None,
@@ -256,6 +261,7 @@ impl Editable for Sections {
                 slug: derive::slug_for(section.slug, None, &section.name, SectionRow::NOUN),
                 name: section.name,
                 description: section.description,
+                names: stored(&section.names),
                 parent_id: parent.map(|p| p.id),
                 position: section.position.unwrap_or(0),
                 updated_at: ctx.now,

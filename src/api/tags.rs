@@ -4,12 +4,13 @@ use actix_web::{delete, get, patch, post, put};
 use serde_json::Value;
 
 use super::editing::{write_routes, written, Checked, Editable};
-use super::query::{list_params, ListOptions, ListSpec, NoParams, Problems};
+use super::query::{list_params, LangParams, ListOptions, ListSpec, Problems};
 use super::read::{get_item, item_route, list_route, Listable};
 use crate::db::tags::{self as db, TagChanges, TagRow, TagSort};
 use crate::db::{DbConnection, KeyValue, Record, Viewer};
 use crate::domain::check::Checks;
 use crate::domain::derive;
+use crate::domain::languages::stored;
 use crate::domain::tags::NewTag;
 use crate::error::ApiError;
 use crate::views::envelope::{ItemResponse, ListResponse};
@@ -38,6 +39,8 @@ impl Listable for Tags {
         fields: &[
             "slug",
             "name",
+            "names",
+            "language",
             "article_count",
             "version",
             "created_at",
@@ -103,8 +106,9 @@ list_params! {
     pub struct TagListParams {
         sort: ("Comma list of `name`, `article_count`; `-` for descending; at most 3. Default `-article_count,name`.", "-article_count,name",
             "^-?(name|article_count)(,-?(name|article_count)){0,2}$"),
-        fields: ("Only these fields (and `id`): `slug`, `name`, `article_count`, `version`, `created_at`, `updated_at`.", "slug,name",
-            "^(slug|name|article_count|version|created_at|updated_at)(,(slug|name|article_count|version|created_at|updated_at))*$"),
+        fields: ("Only these fields (and `id`): `slug`, `name`, `names`, `language`, `article_count`, `version`, `created_at`, `updated_at`.", "slug,name",
+            "^(slug|name|names|language|article_count|version|created_at|updated_at)(,(slug|name|names|language|article_count|version|created_at|updated_at))*$"),
+        @names_in lang,
     }
 }
 
@@ -121,14 +125,14 @@ item_route! {
     /// Get one tag.
     ///
     /// A tag that no public article carries is visible only with a preview token.
-    get_tag: NoParams => Tag,
+    get_tag: LangParams => Tag,
     get "/tags/{id_or_slug}", tag "tags", example "an-ninh-mang", "tag",
-    found "The tag", invalid "A query parameter was given (there are none)",
+    found "The tag", invalid "`lang` is malformed, or another parameter was given",
     missing "No such tag", gone "The tag was deleted",
     |state, req, caller, key, _query| {
         let previews = caller.previews();
         let shown = key.clone();
-        get_item::<TagRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        get_item::<TagRow, _>(state, &req, &caller, key, true, move |conn, row, ctx| {
             let count = db::public_count(conn, row.id, ctx.now)?;
             if count == 0 && !previews {
                 return Err(ApiError::not_found(TagRow::NOUN, &shown));
@@ -153,8 +157,14 @@ impl Checked for CheckedTag {
 
 impl Editable for Tags {
     type Row = TagRow;
-    const READ_ONLY: &'static [&'static str] =
-        &["id", "version", "created_at", "updated_at", "article_count"];
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "language",
+        "version",
+        "created_at",
+        "updated_at",
+        "article_count",
+    ];
     type Input = NewTag;
     type Checked = CheckedTag;
 
@@ -168,13 +178,14 @@ impl Editable for Tags {
     fn check(_conn: &mut DbConnection, input: NewTag, ctx: Ctx) -> Result<CheckedTag, ApiError> {
         let mut checks = Checks::default();
         let mut tag = input;
-        tag.validate(&mut checks);
+        tag.validate(&mut checks, ctx.lang.languages);
         checks.into_result()?;
         Ok(CheckedTag {
             slug_given: tag.slug.is_some(),
             changes: TagChanges {
                 slug: derive::slug_for(tag.slug, None, &tag.name, TagRow::NOUN),
                 name: tag.name,
+                names: stored(&tag.names),
                 updated_at: ctx.now,
             },
         })

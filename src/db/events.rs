@@ -13,7 +13,6 @@ pub struct EventRow {
     pub id: i64,
     pub slug: String,
     pub name: String,
-    pub name_en: Option<String>,
     pub short_name: Option<String>,
     pub edition: Option<i32>,
     pub theme: Option<String>,
@@ -30,6 +29,8 @@ pub struct EventRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Names in other languages (`domain::languages::Names` as JSON).
+    pub names: String,
 }
 
 super::record!(EventRow, EventChanges, events, "event");
@@ -40,6 +41,7 @@ pub struct EventRefRow {
     pub slug: String,
     pub name: String,
     pub short_name: Option<String>,
+    pub names: String,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -251,7 +253,13 @@ pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Ev
     let rows: Vec<EventRefRow> = events::table
         .filter(events::id.eq_any(ids.to_vec()))
         .filter(events::deleted_at.is_null())
-        .select((events::id, events::slug, events::name, events::short_name))
+        .select((
+            events::id,
+            events::slug,
+            events::name,
+            events::short_name,
+            events::names,
+        ))
         .load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
@@ -301,7 +309,7 @@ pub fn participants(
 pub struct EventChanges {
     pub slug: String,
     pub name: String,
-    pub name_en: Option<String>,
+    pub names: String,
     pub short_name: Option<String>,
     pub edition: Option<i32>,
     pub theme: Option<String>,

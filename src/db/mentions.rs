@@ -12,18 +12,23 @@ use super::schema::{
 };
 use super::search::{document, Kind};
 use super::DbConnection;
+use crate::domain::languages::{other_names, Lang};
 use crate::domain::mentions::{Matcher, Name, Target};
 
-/// Every name, alias and short name of the people, organizations and events not deleted.
+/// Every name (in every language), alias and short name of the people, organizations and
+/// events not deleted.
 pub fn matcher(conn: &mut DbConnection) -> QueryResult<Matcher> {
     let mut names: Vec<(Target, String)> = Vec::new();
     let person = Kind::Person as i16;
-    for (id, name) in people::table
+    for (id, name, others) in people::table
         .filter(people::deleted_at.is_null())
-        .select((people::id, people::name))
-        .load::<(i64, String)>(conn)?
+        .select((people::id, people::name, people::names))
+        .load::<(i64, String, String)>(conn)?
     {
         names.push(((person, id), name));
+        for name in other_names(&others) {
+            names.push(((person, id), name));
+        }
     }
     for (id, name) in person_aliases::table
         .inner_join(people::table.on(people::id.eq(person_aliases::person_id)))
@@ -34,32 +39,33 @@ pub fn matcher(conn: &mut DbConnection) -> QueryResult<Matcher> {
         names.push(((person, id), name));
     }
     let organization = Kind::Organization as i16;
-    for (id, name, name_en, short_name) in organizations::table
+    for (id, name, others, short_name) in organizations::table
         .filter(organizations::deleted_at.is_null())
         .select((
             organizations::id,
             organizations::name,
-            organizations::name_en,
+            organizations::names,
             organizations::short_name,
         ))
-        .load::<(i64, String, Option<String>, Option<String>)>(conn)?
+        .load::<(i64, String, String, Option<String>)>(conn)?
     {
-        for name in [Some(name), name_en, short_name].into_iter().flatten() {
+        for name in [Some(name), short_name].into_iter().flatten() {
+            names.push(((organization, id), name));
+        }
+        for name in other_names(&others) {
             names.push(((organization, id), name));
         }
     }
     let event = Kind::Event as i16;
-    for (id, name, name_en, short_name) in events::table
+    for (id, name, others, short_name) in events::table
         .filter(events::deleted_at.is_null())
-        .select((
-            events::id,
-            events::name,
-            events::name_en,
-            events::short_name,
-        ))
-        .load::<(i64, String, Option<String>, Option<String>)>(conn)?
+        .select((events::id, events::name, events::names, events::short_name))
+        .load::<(i64, String, String, Option<String>)>(conn)?
     {
-        for name in [Some(name), name_en, short_name].into_iter().flatten() {
+        for name in [Some(name), short_name].into_iter().flatten() {
+            names.push(((event, id), name));
+        }
+        for name in other_names(&others) {
             names.push(((event, id), name));
         }
     }
@@ -303,6 +309,7 @@ pub fn exclusions_of(
 pub fn labels(
     conn: &mut DbConnection,
     targets: &[Target],
+    lang: Lang,
 ) -> QueryResult<HashMap<Target, (String, String)>> {
     let mut found = HashMap::new();
     for kind in [Kind::Event, Kind::Person, Kind::Organization] {
@@ -314,22 +321,27 @@ pub fn labels(
         if ids.is_empty() {
             continue;
         }
-        let rows: Vec<(i64, String, String)> = match kind {
+        let rows: Vec<(i64, String, String, String)> = match kind {
             Kind::Event => events::table
                 .filter(events::id.eq_any(&ids))
-                .select((events::id, events::slug, events::name))
+                .select((events::id, events::slug, events::name, events::names))
                 .load(conn)?,
             Kind::Person => people::table
                 .filter(people::id.eq_any(&ids))
-                .select((people::id, people::slug, people::name))
+                .select((people::id, people::slug, people::name, people::names))
                 .load(conn)?,
             _ => organizations::table
                 .filter(organizations::id.eq_any(&ids))
-                .select((organizations::id, organizations::slug, organizations::name))
+                .select((
+                    organizations::id,
+                    organizations::slug,
+                    organizations::name,
+                    organizations::names,
+                ))
                 .load(conn)?,
         };
-        for (id, slug, name) in rows {
-            found.insert((kind as i16, id), (slug, name));
+        for (id, slug, name, names) in rows {
+            found.insert((kind as i16, id), (slug, lang.name_in(name, &names)));
         }
     }
     Ok(found)

@@ -13,7 +13,6 @@ pub struct OrganizationRow {
     pub id: i64,
     pub slug: String,
     pub name: String,
-    pub name_en: Option<String>,
     pub short_name: Option<String>,
     pub kind: OrganizationKind,
     pub country: Option<String>,
@@ -25,6 +24,8 @@ pub struct OrganizationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Names in other languages (`domain::languages::Names` as JSON).
+    pub names: String,
 }
 
 super::record!(
@@ -41,6 +42,7 @@ pub struct OrganizationRefRow {
     pub slug: String,
     pub name: String,
     pub short_name: Option<String>,
+    pub names: String,
 }
 
 pub type RefColumns = (
@@ -48,12 +50,14 @@ pub type RefColumns = (
     organizations::slug,
     organizations::name,
     organizations::short_name,
+    organizations::names,
 );
 pub const REF_COLUMNS: RefColumns = (
     organizations::id,
     organizations::slug,
     organizations::name,
     organizations::short_name,
+    organizations::names,
 );
 
 #[derive(Debug, Default, Clone)]
@@ -210,7 +214,7 @@ pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Or
 pub struct OrganizationChanges {
     pub slug: String,
     pub name: String,
-    pub name_en: Option<String>,
+    pub names: String,
     pub short_name: Option<String>,
     pub kind: OrganizationKind,
     pub country: Option<String>,

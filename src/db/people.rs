@@ -22,6 +22,8 @@ pub struct PersonRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Names in other languages (`domain::languages::Names` as JSON).
+    pub names: String,
 }
 
 super::record!(PersonRow, PersonChanges, people, "person");
@@ -42,7 +44,8 @@ pub struct PositionRow {
     pub person_id: i64,
     pub organization_id: Option<i64>,
     pub title: String,
-    pub title_en: Option<String>,
+    /// Titles in other languages (`domain::languages::Titles` as JSON).
+    pub titles: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub position: i32,
@@ -53,6 +56,7 @@ pub struct PersonRefRow {
     pub id: i64,
     pub slug: String,
     pub name: String,
+    pub names: String,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -194,7 +198,7 @@ pub fn refs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Pe
     let rows: Vec<PersonRefRow> = people::table
         .filter(people::id.eq_any(ids.to_vec()))
         .filter(people::deleted_at.is_null())
-        .select((people::id, people::slug, people::name))
+        .select((people::id, people::slug, people::name, people::names))
         .load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
@@ -233,7 +237,7 @@ pub fn positions(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec
             positions::person_id,
             positions::organization_id,
             positions::title,
-            positions::title_en,
+            positions::titles,
             positions::starts_on,
             positions::ends_on,
             positions::position,
@@ -251,6 +255,7 @@ pub struct PersonChanges {
     pub honorific: Option<String>,
     pub country: Option<String>,
     pub bio: Option<String>,
+    pub names: String,
     pub search_key: String,
     pub sort_key: String,
     pub updated_at: NaiveDateTime,

@@ -6,7 +6,6 @@ diesel::table! {
         id -> BigInt,
         slug -> Text,
         name -> Text,
-        name_en -> Nullable<Text>,
         short_name -> Nullable<Text>,
         kind -> Text,
         country -> Nullable<Text>,
@@ -18,6 +17,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        names -> Text,
     }
 }
 
@@ -35,6 +35,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        names -> Text,
     }
 }
 
@@ -55,10 +56,10 @@ diesel::table! {
         person_id -> BigInt,
         organization_id -> Nullable<BigInt>,
         title -> Text,
-        title_en -> Nullable<Text>,
         starts_on -> Nullable<Date>,
         ends_on -> Nullable<Date>,
         position -> Integer,
+        titles -> Text,
     }
 }
 
@@ -67,7 +68,6 @@ diesel::table! {
         id -> BigInt,
         slug -> Text,
         name -> Text,
-        name_en -> Nullable<Text>,
         short_name -> Nullable<Text>,
         edition -> Nullable<Integer>,
         theme -> Nullable<Text>,
@@ -84,6 +84,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        names -> Text,
     }
 }
 
@@ -114,6 +115,7 @@ diesel::table! {
         version -> Integer,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        names -> Text,
     }
 }
 
@@ -495,6 +497,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        names -> Text,
     }
 }
 

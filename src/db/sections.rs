@@ -18,6 +18,8 @@ pub struct SectionRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Names in other languages (`domain::languages::Names` as JSON).
+    pub names: String,
 }
 
 super::record!(SectionRow, SectionChanges, sections, "section");
@@ -29,6 +31,7 @@ pub struct SectionChanges {
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
+    pub names: String,
     pub parent_id: Option<i64>,
     pub position: i32,
     pub updated_at: NaiveDateTime,

@@ -1,6 +1,7 @@
 //! Loads the demo content (`seed/demo.json`) in one transaction. Entries refer to each other by
 //! slug; relations are resolved as they are inserted, so the file lists parents before children.
 
+use crate::domain::languages::{stored, Names, Titles};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -11,7 +12,8 @@ use super::events::{self, EventChanges, EventRow, ParticipantRow};
 use super::organizations::{OrganizationChanges, OrganizationRow};
 use super::people::{self, AliasRow, PersonChanges, PersonRow, PositionRow};
 use super::schema;
-use super::{tags, DbConnection, Record};
+use super::tags::{self, TagChanges, TagRow};
+use super::{DbConnection, Record};
 use crate::domain::body::Block;
 use crate::domain::derive;
 use crate::domain::kinds::{
@@ -31,15 +33,26 @@ pub struct SeedFile {
     people: Vec<SeedPerson>,
     #[serde(default)]
     events: Vec<SeedEvent>,
+    /// Tags with names in other languages (articles bring the rest by name).
+    #[serde(default)]
+    tags: Vec<SeedTag>,
     #[serde(default)]
     articles: Vec<SeedArticle>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SeedTag {
+    name: String,
+    #[serde(default)]
+    names: Names,
 }
 
 #[derive(Debug, Deserialize)]
 struct SeedOrganization {
     slug: String,
     name: String,
-    name_en: Option<String>,
+    #[serde(default)]
+    names: Names,
     short_name: Option<String>,
     kind: OrganizationKind,
     country: Option<String>,
@@ -54,6 +67,8 @@ struct SeedPerson {
     honorific: Option<String>,
     country: Option<String>,
     bio: Option<String>,
+    #[serde(default)]
+    names: Names,
     #[serde(default)]
     aliases: Vec<SeedAlias>,
     #[serde(default)]
@@ -70,7 +85,8 @@ struct SeedAlias {
 #[derive(Debug, Deserialize)]
 struct SeedPosition {
     title: String,
-    title_en: Option<String>,
+    #[serde(default)]
+    titles: Titles,
     organization: Option<String>,
     starts_on: Option<NaiveDate>,
     ends_on: Option<NaiveDate>,
@@ -80,7 +96,8 @@ struct SeedPosition {
 struct SeedEvent {
     slug: String,
     name: String,
-    name_en: Option<String>,
+    #[serde(default)]
+    names: Names,
     short_name: Option<String>,
     edition: Option<i32>,
     theme: Option<String>,
@@ -189,6 +206,7 @@ fn insert_all(
     let orgs = insert_organizations(conn, &file.organizations, now)?;
     let persons = insert_people(conn, &file.people, &orgs, now)?;
     let evts = insert_events(conn, &file.events, &orgs, &persons, now)?;
+    insert_tags(conn, &file.tags, now)?;
     insert_articles(
         conn,
         &file.articles,
@@ -215,6 +233,26 @@ fn insert_all(
     })
 }
 
+fn insert_tags(
+    conn: &mut DbConnection,
+    seeded: &[SeedTag],
+    now: NaiveDateTime,
+) -> Result<(), SeedError> {
+    for tag in seeded {
+        let name = nfc(&tag.name);
+        let slug = slugify(&name, "tag");
+        let changes = TagChanges {
+            slug: slug.clone(),
+            name,
+            names: stored(&tag.names),
+            updated_at: now,
+        };
+        let id = TagRow::insert(conn, &changes)?;
+        logged::<TagRow>(conn, id, &slug, now)?;
+    }
+    Ok(())
+}
+
 /// The ids the seed gave each slug so far, by resource.
 type Ids = HashMap<String, i64>;
 
@@ -233,14 +271,14 @@ fn insert_organizations(
     let mut orgs = HashMap::new();
     for org in organizations {
         let name = nfc(&org.name);
-        let (name_en, short_name) = (text(&org.name_en), text(&org.short_name));
-        let keys = derive::organization_keys(&name, name_en.as_deref(), short_name.as_deref());
+        let short_name = text(&org.short_name);
+        let keys = derive::organization_keys(&name, &org.names, short_name.as_deref());
         let changes = OrganizationChanges {
             slug: org.slug.clone(),
             search_key: keys.search_key,
             sort_key: keys.sort_key,
             name,
-            name_en,
+            names: stored(&org.names),
             short_name,
             kind: org.kind,
             country: org.country.clone(),
@@ -276,7 +314,11 @@ fn insert_people(
                 position: position as i32,
             })
             .collect();
-        let keys = derive::person_keys(&name, aliases.iter().map(|a| a.name.as_str()));
+        let keys = derive::person_keys(
+            &name,
+            &person.names,
+            aliases.iter().map(|a| a.name.as_str()),
+        );
         let changes = PersonChanges {
             slug: person.slug.clone(),
             search_key: keys.search_key,
@@ -285,6 +327,7 @@ fn insert_people(
             honorific: text(&person.honorific),
             country: person.country.clone(),
             bio: text(&person.bio),
+            names: stored(&person.names),
             updated_at: now,
         };
         let id = PersonRow::insert(conn, &changes)?;
@@ -295,7 +338,7 @@ fn insert_people(
                 person_id: id,
                 organization_id: refer(orgs, "organization", &p.organization)?,
                 title: nfc(&p.title),
-                title_en: text(&p.title_en),
+                titles: stored(&p.titles),
                 starts_on: p.starts_on,
                 ends_on: p.ends_on,
                 position: position as i32,
@@ -317,23 +360,14 @@ fn insert_events(
     let mut evts = HashMap::new();
     for event in events {
         let name = nfc(&event.name);
-        let (name_en, short_name, theme) = (
-            text(&event.name_en),
-            text(&event.short_name),
-            text(&event.theme),
-        );
-        let keys = derive::event_keys(
-            &name,
-            name_en.as_deref(),
-            short_name.as_deref(),
-            theme.as_deref(),
-        );
+        let (short_name, theme) = (text(&event.short_name), text(&event.theme));
+        let keys = derive::event_keys(&name, &event.names, short_name.as_deref(), theme.as_deref());
         let changes = EventChanges {
             slug: event.slug.clone(),
             search_key: keys.search_key,
             sort_key: keys.sort_key,
             name,
-            name_en,
+            names: stored(&event.names),
             short_name,
             edition: event.edition,
             theme,

@@ -16,6 +16,8 @@ pub struct TagRow {
     pub version: i32,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Names in other languages (`domain::languages::Names` as JSON).
+    pub names: String,
 }
 
 super::record!(TagRow, TagChanges, tags, "tag");
@@ -130,6 +132,7 @@ pub fn ensure(
         Some((_, Some(_))) => Ok(None),
         None => {
             let changes = TagChanges {
+                names: "{}".to_owned(),
                 slug: slug.to_owned(),
                 name: name.to_owned(),
                 updated_at: now,
@@ -187,6 +190,7 @@ pub fn public_count(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Que
 pub struct TagChanges {
     pub slug: String,
     pub name: String,
+    pub names: String,
     pub updated_at: NaiveDateTime,
 }
 

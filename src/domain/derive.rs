@@ -5,6 +5,7 @@
 use super::body::{self, Block};
 use super::slug::slugify;
 use super::text::{fold, search_key};
+use crate::domain::languages::Names;
 
 /// The search and sort keys of an item.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,24 +27,32 @@ pub fn article_keys(title: &str, lead: Option<&str>, body: &[Block]) -> Keys {
     keys(title, [lead, Some(text.as_str())])
 }
 
-/// An event is found by its names and theme.
+/// An event is found by its names (in every language) and theme.
 pub fn event_keys(
     name: &str,
-    name_en: Option<&str>,
+    names: &Names,
     short_name: Option<&str>,
     theme: Option<&str>,
 ) -> Keys {
-    keys(name, [name_en, short_name, theme])
+    keys(name, localized(names).chain([short_name, theme]))
 }
 
-/// An organization is found by its names.
-pub fn organization_keys(name: &str, name_en: Option<&str>, short_name: Option<&str>) -> Keys {
-    keys(name, [name_en, short_name])
+/// An organization is found by its names in every language.
+pub fn organization_keys(name: &str, names: &Names, short_name: Option<&str>) -> Keys {
+    keys(name, localized(names).chain([short_name]))
 }
 
-/// A person is found by their name and every alias.
-pub fn person_keys<'a>(name: &'a str, aliases: impl IntoIterator<Item = &'a str>) -> Keys {
-    keys(name, aliases.into_iter().map(Some))
+/// A person is found by their name in every language and every alias.
+pub fn person_keys<'a>(
+    name: &'a str,
+    names: &'a Names,
+    aliases: impl IntoIterator<Item = &'a str>,
+) -> Keys {
+    keys(name, localized(names).chain(aliases.into_iter().map(Some)))
+}
+
+fn localized(names: &Names) -> impl Iterator<Item = Option<&str>> {
+    names.values().map(|l| Some(l.name.as_str()))
 }
 
 /// The slug to use: the one given, else one made from the short name or name.
@@ -62,7 +71,7 @@ mod tests {
 
     #[test]
     fn keys_fold_every_searchable_text() {
-        let keys = organization_keys("Thông tấn xã Việt Nam", None, Some("TTXVN"));
+        let keys = organization_keys("Thông tấn xã Việt Nam", &Names::new(), Some("TTXVN"));
         assert_eq!(keys.search_key, " thong tan xa viet nam ttxvn ");
         assert_eq!(keys.sort_key, "thong tan xa viet nam");
         assert_eq!(slug_for(None, Some("TTXVN"), "x", "organization"), "ttxvn");

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::DatePrecision;
+use super::languages::{Languages, Names};
 
 /// Someone who took part, and in what role.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -30,11 +31,18 @@ pub struct NewEvent {
         example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8"
     )]
     pub name: String,
+    /// Deprecated: `names.en.name`. Taken into it when `names` has no `en`; a value that
+    /// differs from it is a 422.
     #[schema(
         max_length = 500,
-        example = "8th ASEAN Ministerial Conference on Cybersecurity"
+        example = "8th ASEAN Ministerial Conference on Cybersecurity",
+        deprecated
     )]
     pub name_en: Option<String>,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[serde(default)]
+    #[schema(example = json!({"en": {"name": "8th ASEAN Ministerial Conference on Cybersecurity"}}))]
+    pub names: Names,
     #[schema(max_length = 300, example = "AMCC8")]
     pub short_name: Option<String>,
     #[schema(example = 8, minimum = 1)]
@@ -68,7 +76,7 @@ pub struct NewEvent {
 impl NewEvent {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed date precision.
-    pub fn validate(&mut self, checks: &mut Checks) -> DatePrecision {
+    pub fn validate(&mut self, checks: &mut Checks, languages: &Languages) -> DatePrecision {
         self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         self.country = checks.country(self.country.take());
@@ -80,7 +88,11 @@ impl NewEvent {
             None => Some(DatePrecision::Day),
             Some(p) => checks.kind("/date_precision", p, DatePrecision::parse),
         };
-        self.name_en = checks.line(self.name_en.take(), "/name_en", max::LINE);
+        self.names = checks.names_with_en(
+            std::mem::take(&mut self.names),
+            self.name_en.take(),
+            languages,
+        );
         self.short_name = checks.line(self.short_name.take(), "/short_name", max::NAME);
         self.theme = checks.line(self.theme.take(), "/theme", max::LINE);
         self.description = checks.prose(self.description.take(), "/description", max::TEXT);

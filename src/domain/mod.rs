@@ -9,6 +9,7 @@ pub mod derive;
 pub mod events;
 pub mod key;
 pub mod kinds;
+pub mod languages;
 pub mod media;
 pub mod mentions;
 pub mod organizations;

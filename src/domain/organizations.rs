@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::OrganizationKind;
+use super::languages::{Languages, Names};
 
 /// An organization as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -16,8 +17,18 @@ pub struct NewOrganization {
     pub slug: Option<String>,
     #[schema(max_length = 300, example = "Bộ Ngoại giao Australia")]
     pub name: String,
-    #[schema(max_length = 500, example = "Department of Foreign Affairs and Trade")]
+    /// Deprecated: `names.en.name`. Taken into it when `names` has no `en`; a value that
+    /// differs from it is a 422.
+    #[schema(
+        max_length = 500,
+        example = "Department of Foreign Affairs and Trade",
+        deprecated
+    )]
     pub name_en: Option<String>,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[serde(default)]
+    #[schema(example = json!({"en": {"name": "Department of Foreign Affairs and Trade"}}))]
+    pub names: Names,
     #[schema(max_length = 300, example = "DFAT")]
     pub short_name: Option<String>,
     /// One of the kinds in `OrganizationKind`.
@@ -39,11 +50,15 @@ pub struct NewOrganization {
 impl NewOrganization {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind.
-    pub fn validate(&mut self, checks: &mut Checks) -> OrganizationKind {
+    pub fn validate(&mut self, checks: &mut Checks, languages: &Languages) -> OrganizationKind {
         self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         let kind = checks.kind("/kind", &self.kind, OrganizationKind::parse);
-        self.name_en = checks.line(self.name_en.take(), "/name_en", max::LINE);
+        self.names = checks.names_with_en(
+            std::mem::take(&mut self.names),
+            self.name_en.take(),
+            languages,
+        );
         self.short_name = checks.line(self.short_name.take(), "/short_name", max::NAME);
         self.country = checks.country(self.country.take());
         self.description = checks.prose(self.description.take(), "/description", max::TEXT);

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::AliasKind;
+use super::languages::{Languages, Names, Titles};
 
 /// Another name or spelling.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,8 +29,14 @@ pub struct NewAlias {
 pub struct NewPosition {
     #[schema(max_length = 300, example = "Bộ trưởng Bộ Công an")]
     pub title: String,
-    #[schema(max_length = 500, example = "Minister of Public Security")]
+    /// Deprecated: `titles.en`. Taken into it when `titles` has no `en`; a value that differs
+    /// from it is a 422.
+    #[schema(max_length = 500, example = "Minister of Public Security", deprecated)]
     pub title_en: Option<String>,
+    /// The title in the portal's other languages, by BCP 47 tag.
+    #[serde(default)]
+    #[schema(example = json!({"en": "Minister of Public Security"}))]
+    pub titles: Titles,
     /// The organization: id, slug or reference.
     #[schema(example = "bo-cong-an")]
     pub organization: Option<Reference>,
@@ -53,6 +60,11 @@ pub struct NewPerson {
     pub country: Option<String>,
     #[schema(max_length = 50000, example = "Trợ lý Ngoại trưởng Australia.")]
     pub bio: Option<String>,
+    /// The display name (and biography, as `description`) in the portal's other languages,
+    /// by BCP 47 tag. Aliases stay what they are: other spellings the text may use.
+    #[serde(default)]
+    #[schema(example = json!({"zh": {"name": "黄循财"}}))]
+    pub names: Names,
     #[serde(default)]
     #[schema(max_items = 100)]
     pub aliases: Vec<NewAlias>,
@@ -65,12 +77,18 @@ impl NewPerson {
     /// Checks every value, recording problems in `checks`, and normalizes the body in place
     /// (trimmed, empty texts absent, the country uppercased); returns the parsed kind of each
     /// alias, in order.
-    pub fn validate(&mut self, checks: &mut Checks) -> Vec<AliasKind> {
+    pub fn validate(&mut self, checks: &mut Checks, languages: &Languages) -> Vec<AliasKind> {
         self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         self.country = checks.country(self.country.take());
         self.honorific = checks.line(self.honorific.take(), "/honorific", max::NAME);
         self.bio = checks.prose(self.bio.take(), "/bio", max::TEXT);
+        self.names = checks.names(
+            std::mem::take(&mut self.names),
+            "/names",
+            languages,
+            Some(max::TEXT),
+        );
         let mut kinds = Vec::new();
         if !checks.items(self.aliases.len(), "/aliases", max::ENTRIES)
             | !checks.items(self.positions.len(), "/positions", max::ENTRIES)
@@ -87,7 +105,18 @@ impl NewPerson {
         for (i, held) in self.positions.iter_mut().enumerate() {
             let at = format!("/positions/{i}");
             held.title = checks.name(&held.title, &format!("{at}/title"), max::NAME);
-            held.title_en = checks.line(held.title_en.take(), &format!("{at}/title_en"), max::LINE);
+            held.titles = checks.titles(
+                std::mem::take(&mut held.titles),
+                &format!("{at}/titles"),
+                languages,
+            );
+            let english = held.titles.get("en").map(String::as_str);
+            let pointer = format!("{at}/title_en");
+            if let Some(title) =
+                checks.deprecated_en(held.title_en.take(), english, &pointer, "titles.en")
+            {
+                held.titles.insert("en".into(), title);
+            }
             checks.span(held.starts_on, held.ends_on, &at, false);
         }
         kinds

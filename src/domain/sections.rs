@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::check::{max, text, Checks};
 use super::key::Reference;
+use super::languages::{Languages, Names};
 
 /// A section as written.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -20,6 +21,10 @@ pub struct NewSection {
         example = "Tin an ninh, trật tự và phòng chống tội phạm"
     )]
     pub description: Option<String>,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[serde(default)]
+    #[schema(example = json!({"en": {"name": "Security and order"}}))]
+    pub names: Names,
     /// The section above it (id, slug or reference); none for a top-level section. At most 8
     /// levels, never a cycle.
     #[schema(example = "thoi-su")]
@@ -31,13 +36,15 @@ pub struct NewSection {
 
 impl NewSection {
     /// Checks every value, recording problems in `checks`; trims the texts in place.
-    pub fn validate(&mut self, checks: &mut Checks) {
+    pub fn validate(&mut self, checks: &mut Checks, languages: &Languages) {
         self.name = checks.name(&self.name, "/name", max::NAME);
         checks.slug(self.slug.as_deref());
         self.description = text(self.description.take());
         if let Some(description) = &self.description {
             checks.length(description, "/description", max::PARAGRAPH);
         }
+        let names = std::mem::take(&mut self.names);
+        self.names = checks.names(names, "/names", languages, Some(max::PARAGRAPH));
         if self
             .position
             .is_some_and(|p| !(-10_000..=10_000).contains(&p))

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::check::{max, Checks};
+use super::languages::{Languages, Names};
 
 /// A tag on an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,12 +24,17 @@ pub struct NewTag {
     pub slug: Option<String>,
     #[schema(max_length = 300, example = "Chuyển đổi số")]
     pub name: String,
+    /// Names in the portal's other languages, by BCP 47 tag (tags have no description).
+    #[serde(default)]
+    #[schema(example = json!({"en": {"name": "Digital transformation"}}))]
+    pub names: Names,
 }
 
 impl NewTag {
     /// Checks every value, recording problems in `checks`, and trims the name in place.
-    pub fn validate(&mut self, checks: &mut Checks) {
+    pub fn validate(&mut self, checks: &mut Checks, languages: &Languages) {
         self.name = checks.name(&self.name, "/name", max::NAME);
+        self.names = checks.names(std::mem::take(&mut self.names), "/names", languages, None);
         checks.slug(self.slug.as_deref());
     }
 }

@@ -347,7 +347,7 @@ pub fn load(
         .into_iter()
         .map(|t| {
             super::keys::mark(&resources::TAG, t.id);
-            (t.id, TagRef::from(t))
+            (t.id, crate::views::tags::reference(t, ctx))
         })
         .collect();
     let mut tags = grouped(tag_links, &tag_refs);
@@ -362,7 +362,7 @@ pub fn load(
     )?;
     let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
     let sources = related::<Organization>(conn, &source_ids, include.get("source"), ctx)?;
-    let (mut mentions, mut exclusions) = mentions_of(conn, &ids)?;
+    let (mut mentions, mut exclusions) = mentions_of(conn, &ids, ctx)?;
     let mut media = crate::db::media::of_articles(conn, &ids)?;
     // Their files and alt texts are shown inside the body.
     for id in media.values().flat_map(|items| items.keys()) {
@@ -425,7 +425,7 @@ pub fn load(
             .iter()
             .map(|s| {
                 super::keys::mark(&resources::SECTION, s.id);
-                (s.id, s.into())
+                (s.id, crate::views::sections::SectionRef::of(s, ctx))
             })
             .collect();
 
@@ -527,7 +527,7 @@ fn show_media(
 type MentionsOf = (HashMap<i64, Vec<Mention>>, HashMap<i64, Vec<MentionRef>>);
 
 /// The mentions and exclusions of several articles: three queries however many.
-fn mentions_of(conn: &mut DbConnection, ids: &[i64]) -> Result<MentionsOf, ApiError> {
+fn mentions_of(conn: &mut DbConnection, ids: &[i64], ctx: Ctx) -> Result<MentionsOf, ApiError> {
     let found = crate::db::mentions::of_articles(conn, ids)?;
     let excluded = crate::db::mentions::exclusions_of(conn, ids)?;
     let targets: Vec<(i16, i64)> = found
@@ -535,7 +535,7 @@ fn mentions_of(conn: &mut DbConnection, ids: &[i64]) -> Result<MentionsOf, ApiEr
         .flat_map(|m| m.iter().map(|(t, _)| *t))
         .chain(excluded.values().flatten().copied())
         .collect();
-    let labels = crate::db::mentions::labels(conn, &targets)?;
+    let labels = crate::db::mentions::labels(conn, &targets, ctx.lang)?;
     for (kind, id) in &targets {
         if let Some(resource) = resources::by_kind(kind_name(*kind)) {
             super::keys::consult(resource, *id);

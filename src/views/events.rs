@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+use super::names::{english, name_in, shown};
 use super::organizations::{Organization, RelatedOrganization};
 use super::people::{Person, RelatedPerson};
 use super::related::{embedded, grouped, related, related_enum};
@@ -13,6 +14,7 @@ use super::{Ctx, IncludeTree};
 use crate::db::events::{self as db, EventRefRow, EventRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::DatePrecision;
+use crate::domain::languages::Names;
 use crate::error::ApiError;
 
 /// Someone who took part in an event, and in what role.
@@ -35,11 +37,21 @@ pub struct Event {
         example = "Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 7"
     )]
     pub name: String,
+    /// Deprecated: `names.en.name`.
     #[schema(
         required = false,
-        example = "7th ASEAN Ministerial Conference on Cybersecurity"
+        example = "7th ASEAN Ministerial Conference on Cybersecurity",
+        deprecated
     )]
     pub name_en: Option<String>,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[schema(required = false, example = json!({"en": {"name": "7th ASEAN Ministerial Conference on Cybersecurity"}}))]
+    pub names: Names,
+    /// The language `name` (and, where given in it, `description`) is in: the one asked for
+    /// (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+    #[schema(required = false, example = "vi")]
+    pub language: &'static str,
+
     #[schema(required = false, example = "AMCC7")]
     pub short_name: Option<String>,
     /// Edition number of a recurring event.
@@ -94,12 +106,12 @@ pub struct EventRef {
     pub short_name: Option<String>,
 }
 
-impl From<EventRefRow> for EventRef {
-    fn from(row: EventRefRow) -> Self {
+impl EventRef {
+    pub fn of(row: EventRefRow, ctx: Ctx) -> EventRef {
         EventRef {
             id: row.id,
             slug: row.slug,
-            name: row.name,
+            name: name_in(ctx, row.name, &row.names),
             short_name: row.short_name,
         }
     }
@@ -123,6 +135,7 @@ pub struct EventParts {
 /// The wire form of one row, its relations already loaded.
 pub fn build(row: EventRow, parts: EventParts, ctx: Ctx) -> Event {
     super::keys::mark(&resources::EVENT, row.id);
+    let shown = shown(ctx, row.name, row.description, &row.names);
     Event {
         parent: parts.parent,
         organizers: parts.organizers,
@@ -130,12 +143,14 @@ pub fn build(row: EventRow, parts: EventParts, ctx: Ctx) -> Event {
         date_precision: row.date_precision,
         id: row.id,
         slug: row.slug,
-        name: row.name,
-        name_en: row.name_en,
+        name: shown.name,
+        name_en: english(&shown.names),
+        names: shown.names,
+        language: shown.language,
         short_name: row.short_name,
         edition: row.edition,
         theme: row.theme,
-        description: row.description,
+        description: shown.description,
         starts_on: row.starts_on,
         ends_on: row.ends_on,
         city: row.city,

@@ -11,6 +11,7 @@ pub mod events;
 pub mod feeds;
 pub mod keys;
 pub mod media;
+pub mod names;
 pub mod organizations;
 pub mod people;
 pub mod related;
@@ -21,15 +22,17 @@ pub mod translations;
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::BTreeMap;
 
+use crate::domain::languages::Lang;
 use crate::domain::time::PortalTz;
 use crate::error::ApiError;
 
-/// What turning rows into wire types needs: the time zone, and "now" for visibility and for
-/// which positions are current.
+/// What turning rows into wire types needs: the time zone, "now" for visibility and for
+/// which positions are current, and the language names are shown in.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx {
     pub tz: PortalTz,
     pub now: NaiveDateTime,
+    pub lang: Lang,
 }
 
 impl Ctx {

@@ -5,11 +5,13 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::names::{english, name_in, shown};
 use super::related::{embedded, related, related_enum};
 use super::{Ctx, IncludeTree};
 use crate::db::organizations::{self as db, OrganizationRefRow, OrganizationRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::OrganizationKind;
+use crate::domain::languages::Names;
 use crate::error::ApiError;
 
 /// An organization. Fields other than `id` can be left out with `fields`.
@@ -19,11 +21,20 @@ pub struct Organization {
     pub id: i64,
     #[schema(required = false, example = "ttxvn")]
     pub slug: String,
-    /// The Vietnamese name.
+    /// The name in `language`.
     #[schema(required = false, example = "Thông tấn xã Việt Nam")]
     pub name: String,
-    #[schema(required = false, example = "Vietnam News Agency")]
+    /// Deprecated: `names.en.name`.
+    #[schema(required = false, example = "Vietnam News Agency", deprecated)]
     pub name_en: Option<String>,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[schema(required = false, example = json!({"en": {"name": "Vietnam News Agency"}}))]
+    pub names: Names,
+    /// The language `name` (and, where given in it, `description`) is in: the one asked for
+    /// (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+    #[schema(required = false, example = "vi")]
+    pub language: &'static str,
+
     #[schema(required = false, example = "TTXVN")]
     pub short_name: Option<String>,
     #[schema(required = false)]
@@ -59,12 +70,12 @@ pub struct OrganizationRef {
     pub short_name: Option<String>,
 }
 
-impl From<OrganizationRefRow> for OrganizationRef {
-    fn from(row: OrganizationRefRow) -> Self {
+impl OrganizationRef {
+    pub fn of(row: OrganizationRefRow, ctx: Ctx) -> OrganizationRef {
         OrganizationRef {
             id: row.id,
             slug: row.slug,
-            name: row.name,
+            name: name_in(ctx, row.name, &row.names),
             short_name: row.short_name,
         }
     }
@@ -80,16 +91,19 @@ related_enum!(
 /// The wire form of one row, its parent already loaded.
 pub fn build(row: OrganizationRow, parent: Option<RelatedOrganization>, ctx: Ctx) -> Organization {
     super::keys::mark(&resources::ORGANIZATION, row.id);
+    let shown = shown(ctx, row.name, row.description, &row.names);
     Organization {
         parent,
         id: row.id,
         slug: row.slug,
-        name: row.name,
-        name_en: row.name_en,
+        name: shown.name,
+        name_en: english(&shown.names),
+        names: shown.names,
+        language: shown.language,
         short_name: row.short_name,
         kind: row.kind,
         country: row.country,
-        description: row.description,
+        description: shown.description,
         version: row.version,
         created_at: ctx.tz.render(row.created_at),
         updated_at: ctx.tz.render(row.updated_at),

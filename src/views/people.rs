@@ -6,12 +6,14 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+use super::names::{name_in, shown, title_in};
 use super::organizations::{Organization, RelatedOrganization};
 use super::related::{embedded, related, related_enum};
 use super::{Ctx, IncludeTree};
 use crate::db::people::{self as db, AliasRow, PersonRefRow, PersonRow, PositionRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::AliasKind;
+use crate::domain::languages::{Names, Titles};
 use crate::error::ApiError;
 
 /// Another name or spelling of a person.
@@ -28,10 +30,15 @@ pub struct Alias {
 /// A position a person holds or held.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Position {
+    /// The title in the person's `language`.
     #[schema(example = "Bộ trưởng Bộ Công an")]
     pub title: String,
-    #[schema(example = "Minister of Public Security")]
+    /// Deprecated: `titles.en`.
+    #[schema(example = "Minister of Public Security", deprecated)]
     pub title_en: Option<String>,
+    /// The title in the portal's other languages, by BCP 47 tag.
+    #[schema(example = json!({"en": "Minister of Public Security"}))]
+    pub titles: Titles,
     /// Where (`include=positions` embeds the organization whole).
     pub organization: Option<RelatedOrganization>,
     /// Empty when unknown.
@@ -51,9 +58,16 @@ pub struct Person {
     pub id: i64,
     #[schema(required = false, example = "to-lam")]
     pub slug: String,
-    /// Display name, in the person's usual spelling.
+    /// Display name in `language`, in the person's usual spelling.
     #[schema(required = false, example = "Tô Lâm")]
     pub name: String,
+    /// Display names (and biographies, as `description`) in the portal's other languages.
+    #[schema(required = false, example = json!({"zh": {"name": "苏林"}}))]
+    pub names: Names,
+    /// The language `name`, `bio` and the positions' titles are in where the person has them
+    /// in it: the one asked for (`lang`, `Accept-Language`), else the default.
+    #[schema(required = false, example = "vi")]
+    pub language: &'static str,
     /// A rank or form of address shown before the name.
     #[schema(required = false, example = "Đại tướng")]
     pub honorific: Option<String>,
@@ -89,12 +103,12 @@ pub struct PersonRef {
     pub name: String,
 }
 
-impl From<PersonRefRow> for PersonRef {
-    fn from(row: PersonRefRow) -> Self {
+impl PersonRef {
+    pub fn of(row: PersonRefRow, ctx: Ctx) -> PersonRef {
         PersonRef {
             id: row.id,
             slug: row.slug,
-            name: row.name,
+            name: name_in(ctx, row.name, &row.names),
         }
     }
 }
@@ -123,13 +137,15 @@ pub fn is_current(
 pub fn build_position(
     held: PositionRow,
     organization: Option<RelatedOrganization>,
-    today: NaiveDate,
+    ctx: Ctx,
 ) -> Position {
+    let (title, titles) = title_in(ctx, held.title, &held.titles);
     Position {
         organization,
-        current: is_current(held.starts_on, held.ends_on, today),
-        title: held.title,
-        title_en: held.title_en,
+        current: is_current(held.starts_on, held.ends_on, ctx.today()),
+        title,
+        title_en: titles.get("en").cloned(),
+        titles,
         starts_on: held.starts_on,
         ends_on: held.ends_on,
     }
@@ -138,15 +154,18 @@ pub fn build_position(
 /// The wire form of one row, its aliases and positions already built.
 pub fn build(row: PersonRow, aliases: Vec<Alias>, positions: Vec<Position>, ctx: Ctx) -> Person {
     super::keys::mark(&resources::PERSON, row.id);
+    let shown = shown(ctx, row.name, row.bio, &row.names);
     Person {
         aliases,
         positions,
         id: row.id,
         slug: row.slug,
-        name: row.name,
+        name: shown.name,
+        names: shown.names,
+        language: shown.language,
         honorific: row.honorific,
         country: row.country,
-        bio: row.bio,
+        bio: shown.description,
         version: row.version,
         created_at: ctx.tz.render(row.created_at),
         updated_at: ctx.tz.render(row.updated_at),
@@ -176,14 +195,13 @@ pub fn load(
     let held = db::positions(conn, &ids)?;
     let org_ids: Vec<i64> = held.iter().filter_map(|p| p.organization_id).collect();
     let orgs = related::<Organization>(conn, &org_ids, include.get("positions"), ctx)?;
-    let today = ctx.today();
     let mut positions: HashMap<i64, Vec<Position>> = HashMap::new();
     for p in held {
         let organization = p.organization_id.and_then(|id| orgs.get(&id).cloned());
         positions
             .entry(p.person_id)
             .or_default()
-            .push(build_position(p, organization, today));
+            .push(build_position(p, organization, ctx));
     }
     Ok(rows
         .into_iter()

@@ -18,8 +18,12 @@ pub trait Embedded: Sized {
     type Related: From<Self::Ref> + From<Self>;
 
     fn id(&self) -> i64;
-    /// References to live items, by id.
-    fn refs(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Self::Ref>, ApiError>;
+    /// References to live items, by id, named in `ctx`'s language.
+    fn refs(
+        conn: &mut DbConnection,
+        ids: &[i64],
+        ctx: Ctx,
+    ) -> Result<HashMap<i64, Self::Ref>, ApiError>;
     /// Full live items, themselves embedding what `include` names.
     fn full(
         conn: &mut DbConnection,
@@ -42,7 +46,7 @@ pub fn related<E: Embedded>(
             .into_iter()
             .map(|item| (item.id(), E::Related::from(item)))
             .collect(),
-        None => E::refs(conn, ids)?
+        None => E::refs(conn, ids, ctx)?
             .into_iter()
             .map(|(id, reference)| {
                 super::keys::mark(&E::RESOURCE, id);
@@ -127,10 +131,11 @@ macro_rules! embedded {
             fn refs(
                 conn: &mut $crate::db::DbConnection,
                 ids: &[i64],
+                ctx: $crate::views::Ctx,
             ) -> Result<std::collections::HashMap<i64, $reference>, $crate::error::ApiError> {
                 Ok($db::refs(conn, ids)?
                     .into_iter()
-                    .map(|(id, row)| (id, row.into()))
+                    .map(|(id, row)| (id, $reference::of(row, ctx)))
                     .collect())
             }
 

@@ -4,8 +4,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::names::{name_in, shown};
 use super::Ctx;
 use crate::db::sections::SectionRow;
+use crate::domain::languages::Names;
 
 /// A section as other items name it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -18,12 +20,13 @@ pub struct SectionRef {
     pub name: String,
 }
 
-impl From<&SectionRow> for SectionRef {
-    fn from(row: &SectionRow) -> Self {
+impl SectionRef {
+    /// A section as other items name it, in `ctx`'s language.
+    pub fn of(row: &SectionRow, ctx: Ctx) -> SectionRef {
         SectionRef {
             id: row.id,
             slug: row.slug.clone(),
-            name: row.name.clone(),
+            name: name_in(ctx, row.name.clone(), &row.names),
         }
     }
 }
@@ -37,6 +40,14 @@ pub struct Section {
     pub slug: String,
     #[schema(required = false, example = "An ninh - Trật tự")]
     pub name: String,
+    /// Names and descriptions in the portal's other languages, by BCP 47 tag.
+    #[schema(required = false, example = json!({"en": {"name": "Security and order"}}))]
+    pub names: Names,
+    /// The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+    /// has a name in it, else the default.
+    #[schema(required = false, example = "vi")]
+    pub language: &'static str,
+
     #[schema(
         required = false,
         example = "Tin an ninh, trật tự và phòng chống tội phạm"
@@ -61,11 +72,14 @@ pub fn build(row: SectionRow, parent: Option<SectionRef>, ctx: Ctx) -> Section {
     if let Some(parent) = &parent {
         super::keys::mark(&crate::domain::resources::SECTION, parent.id);
     }
+    let shown = shown(ctx, row.name, row.description, &row.names);
     Section {
         id: row.id,
         slug: row.slug,
-        name: row.name,
-        description: row.description,
+        name: shown.name,
+        names: shown.names,
+        language: shown.language,
+        description: shown.description,
         parent,
         position: row.position,
         version: row.version,

@@ -5,8 +5,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::names::{name_in, shown};
 use super::Ctx;
 use crate::db::tags::TagRow;
+use crate::domain::languages::Names;
 
 /// A tag and how many public articles carry it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -17,6 +19,14 @@ pub struct Tag {
     pub slug: String,
     #[schema(required = false, example = "An ninh mạng")]
     pub name: String,
+    /// Names in the portal's other languages, by BCP 47 tag.
+    #[schema(required = false, example = json!({"en": {"name": "Cybersecurity"}}))]
+    pub names: Names,
+    /// The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+    /// has a name in it, else the default.
+    #[schema(required = false, example = "vi")]
+    pub language: &'static str,
+
     /// Published, visible articles with this tag.
     #[schema(required = false, example = 1, minimum = 0)]
     pub article_count: i64,
@@ -30,22 +40,24 @@ pub struct Tag {
 
 pub use crate::domain::tags::TagRef;
 
-impl From<TagRow> for TagRef {
-    fn from(row: TagRow) -> Self {
-        TagRef {
-            slug: row.slug,
-            name: row.name,
-        }
+/// A tag as articles carry it, named in `ctx`'s language.
+pub fn reference(row: TagRow, ctx: Ctx) -> TagRef {
+    TagRef {
+        slug: row.slug,
+        name: name_in(ctx, row.name, &row.names),
     }
 }
 
 /// The wire form of a tag with its public article count.
 pub fn build(row: TagRow, article_count: i64, ctx: Ctx) -> Tag {
     super::keys::mark(&resources::TAG, row.id);
+    let shown = shown(ctx, row.name, None, &row.names);
     Tag {
         id: row.id,
         slug: row.slug,
-        name: row.name,
+        name: shown.name,
+        names: shown.names,
+        language: shown.language,
         article_count,
         version: row.version,
         created_at: ctx.tz.render(row.created_at),

@@ -392,6 +392,7 @@ impl TestApp {
                 editorial_pool_size: 2,
                 search_fill_inline: u64::MAX,
                 tz: PortalTz::default(),
+                languages: portal_languages(),
                 visits: VisitSettings {
                     trusted_proxies: vec!["10.0.0.1".parse().expect("ip")],
                     baseline: 1000,
@@ -656,4 +657,14 @@ impl TestApp {
     pub fn drafter(&self) -> String {
         self.token("Phóng viên", &["content:write"])
     }
+}
+
+/// The portal's languages as `newsroom serve` has them by default.
+pub fn portal_languages() -> &'static newsroom::domain::languages::Languages {
+    static LANGUAGES: std::sync::OnceLock<&'static newsroom::domain::languages::Languages> =
+        std::sync::OnceLock::new();
+    LANGUAGES.get_or_init(|| {
+        let others = ["en", "fr", "es", "zh"].map(String::from);
+        newsroom::domain::languages::Languages::new("vi", &others).expect("languages")
+    })
 }

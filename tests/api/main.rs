@@ -2,6 +2,7 @@
 
 mod helpers;
 mod http;
+mod languages;
 mod limits;
 pub mod media;
 mod mentions;

@@ -308,7 +308,7 @@ db_test!(event_lists_are_stored_and_follow_what_they_show, |app| {
     assert!(children.len() >= 2, "the demo's SICW has children");
     assert!(stored(&app) >= before + children.len() as i64, "stored");
     assert_eq!(reader.get(url).await.body, listed.body, "the stored bytes");
-    let fields = "slug,name,name_en,short_name,edition,theme,description,starts_on,ends_on,date_precision,city,country,parent,organizers,participants,version,created_at,updated_at";
+    let fields = "slug,name,name_en,names,language,short_name,edition,theme,description,starts_on,ends_on,date_precision,city,country,parent,organizers,participants,version,created_at,updated_at";
     let built = reader.get_ok(&format!("{url}&fields={fields}")).await;
     assert_eq!(built["data"], listed.json()["data"], "built field by field");
 

@@ -1296,6 +1296,14 @@ export interface components {
              */
             alt?: string | null;
         };
+        BTreeMap: {
+            [key: string]: {
+                /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
+                name: string;
+                /** @description Where the resource has a description (a person's: their biography). */
+                description?: string | null;
+            };
+        };
         /** @description A page view from a front end's beacon (`navigator.sendBeacon` sends it as `text/plain`). */
         Beacon: {
             /**
@@ -1547,8 +1555,20 @@ export interface components {
             slug?: string;
             /** @example Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 7 */
             name?: string;
-            /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
+            /**
+             * @deprecated
+             * @description Deprecated: `names.en.name`.
+             * @example 7th ASEAN Ministerial Conference on Cybersecurity
+             */
             name_en?: string | null;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+             *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+             * @example vi
+             */
+            language?: string;
             /** @example AMCC7 */
             short_name?: string | null;
             /**
@@ -1849,8 +1869,20 @@ export interface components {
                 slug?: string;
                 /** @example Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 7 */
                 name?: string;
-                /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
+                /**
+                 * @deprecated
+                 * @description Deprecated: `names.en.name`.
+                 * @example 7th ASEAN Ministerial Conference on Cybersecurity
+                 */
                 name_en?: string | null;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+                 *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example AMCC7 */
                 short_name?: string | null;
                 /**
@@ -1979,12 +2011,24 @@ export interface components {
                 /** @example ttxvn */
                 slug?: string;
                 /**
-                 * @description The Vietnamese name.
+                 * @description The name in `language`.
                  * @example Thông tấn xã Việt Nam
                  */
                 name?: string;
-                /** @example Vietnam News Agency */
+                /**
+                 * @deprecated
+                 * @description Deprecated: `names.en.name`.
+                 * @example Vietnam News Agency
+                 */
                 name_en?: string | null;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+                 *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example TTXVN */
                 short_name?: string | null;
                 kind?: components["schemas"]["OrganizationKind"];
@@ -2020,10 +2064,18 @@ export interface components {
                 /** @example to-lam */
                 slug?: string;
                 /**
-                 * @description Display name, in the person's usual spelling.
+                 * @description Display name in `language`, in the person's usual spelling.
                  * @example Tô Lâm
                  */
                 name?: string;
+                /** @description Display names (and biographies, as `description`) in the portal's other languages. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name`, `bio` and the positions' titles are in where the person has them
+                 *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /**
                  * @description A rank or form of address shown before the name.
                  * @example Đại tướng
@@ -2119,6 +2171,14 @@ export interface components {
                 slug?: string;
                 /** @example An ninh - Trật tự */
                 name?: string;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+                 *     has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example Tin an ninh, trật tự và phòng chống tội phạm */
                 description?: string | null;
                 parent?: null | components["schemas"]["SectionRef"];
@@ -2167,6 +2227,14 @@ export interface components {
                 slug?: string;
                 /** @example An ninh mạng */
                 name?: string;
+                /** @description Names in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+                 *     has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /**
                  * Format: int64
                  * @description Published, visible articles with this tag.
@@ -2689,8 +2757,20 @@ export interface components {
                 slug?: string;
                 /** @example Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 7 */
                 name?: string;
-                /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
+                /**
+                 * @deprecated
+                 * @description Deprecated: `names.en.name`.
+                 * @example 7th ASEAN Ministerial Conference on Cybersecurity
+                 */
                 name_en?: string | null;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+                 *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example AMCC7 */
                 short_name?: string | null;
                 /**
@@ -2821,12 +2901,24 @@ export interface components {
                 /** @example ttxvn */
                 slug?: string;
                 /**
-                 * @description The Vietnamese name.
+                 * @description The name in `language`.
                  * @example Thông tấn xã Việt Nam
                  */
                 name?: string;
-                /** @example Vietnam News Agency */
+                /**
+                 * @deprecated
+                 * @description Deprecated: `names.en.name`.
+                 * @example Vietnam News Agency
+                 */
                 name_en?: string | null;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+                 *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example TTXVN */
                 short_name?: string | null;
                 kind?: components["schemas"]["OrganizationKind"];
@@ -2863,10 +2955,18 @@ export interface components {
                 /** @example to-lam */
                 slug?: string;
                 /**
-                 * @description Display name, in the person's usual spelling.
+                 * @description Display name in `language`, in the person's usual spelling.
                  * @example Tô Lâm
                  */
                 name?: string;
+                /** @description Display names (and biographies, as `description`) in the portal's other languages. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name`, `bio` and the positions' titles are in where the person has them
+                 *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /**
                  * @description A rank or form of address shown before the name.
                  * @example Đại tướng
@@ -2963,6 +3063,14 @@ export interface components {
                 slug?: string;
                 /** @example An ninh - Trật tự */
                 name?: string;
+                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+                 *     has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /** @example Tin an ninh, trật tự và phòng chống tội phạm */
                 description?: string | null;
                 parent?: null | components["schemas"]["SectionRef"];
@@ -2997,6 +3105,14 @@ export interface components {
                 slug?: string;
                 /** @example An ninh mạng */
                 name?: string;
+                /** @description Names in the portal's other languages, by BCP 47 tag. */
+                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+                 *     has a name in it, else the default.
+                 * @example vi
+                 */
+                language?: string;
                 /**
                  * Format: int64
                  * @description Published, visible articles with this tag.
@@ -3364,8 +3480,15 @@ export interface components {
             slug?: string | null;
             /** @example Hội nghị Bộ trưởng ASEAN về An ninh mạng lần thứ 8 */
             name: string;
-            /** @example 8th ASEAN Ministerial Conference on Cybersecurity */
+            /**
+             * @deprecated
+             * @description Deprecated: `names.en.name`. Taken into it when `names` has no `en`; a value that
+             *     differs from it is a 422.
+             * @example 8th ASEAN Ministerial Conference on Cybersecurity
+             */
             name_en?: string | null;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
             /** @example AMCC8 */
             short_name?: string | null;
             /**
@@ -3413,8 +3536,15 @@ export interface components {
             slug?: string | null;
             /** @example Bộ Ngoại giao Australia */
             name: string;
-            /** @example Department of Foreign Affairs and Trade */
+            /**
+             * @deprecated
+             * @description Deprecated: `names.en.name`. Taken into it when `names` has no `en`; a value that
+             *     differs from it is a 422.
+             * @example Department of Foreign Affairs and Trade
+             */
             name_en?: string | null;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
             /** @example DFAT */
             short_name?: string | null;
             /**
@@ -3450,6 +3580,11 @@ export interface components {
             country?: string | null;
             /** @example Trợ lý Ngoại trưởng Australia. */
             bio?: string | null;
+            /**
+             * @description The display name (and biography, as `description`) in the portal's other languages,
+             *     by BCP 47 tag. Aliases stay what they are: other spellings the text may use.
+             */
+            names?: components["schemas"]["BTreeMap"];
             aliases?: components["schemas"]["NewAlias"][];
             positions?: components["schemas"]["NewPosition"][];
         };
@@ -3457,8 +3592,15 @@ export interface components {
         NewPosition: {
             /** @example Bộ trưởng Bộ Công an */
             title: string;
-            /** @example Minister of Public Security */
+            /**
+             * @deprecated
+             * @description Deprecated: `titles.en`. Taken into it when `titles` has no `en`; a value that differs
+             *     from it is a 422.
+             * @example Minister of Public Security
+             */
             title_en?: string | null;
+            /** @description The title in the portal's other languages, by BCP 47 tag. */
+            titles?: components["schemas"]["BTreeMap"];
             organization?: null | components["schemas"]["Reference"];
             /** Format: date */
             starts_on?: string | null;
@@ -3487,6 +3629,8 @@ export interface components {
             name: string;
             /** @example Tin an ninh, trật tự và phòng chống tội phạm */
             description?: string | null;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
             parent?: null | components["schemas"]["Reference"];
             /**
              * Format: int32
@@ -3504,6 +3648,8 @@ export interface components {
             slug?: string | null;
             /** @example Chuyển đổi số */
             name: string;
+            /** @description Names in the portal's other languages, by BCP 47 tag (tags have no description). */
+            names?: components["schemas"]["BTreeMap"];
         };
         /** @description What a new token is for. */
         NewToken: {
@@ -3561,12 +3707,24 @@ export interface components {
             /** @example ttxvn */
             slug?: string;
             /**
-             * @description The Vietnamese name.
+             * @description The name in `language`.
              * @example Thông tấn xã Việt Nam
              */
             name?: string;
-            /** @example Vietnam News Agency */
+            /**
+             * @deprecated
+             * @description Deprecated: `names.en.name`.
+             * @example Vietnam News Agency
+             */
             name_en?: string | null;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The language `name` (and, where given in it, `description`) is in: the one asked for
+             *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
+             * @example vi
+             */
+            language?: string;
             /** @example TTXVN */
             short_name?: string | null;
             kind?: components["schemas"]["OrganizationKind"];
@@ -3629,10 +3787,18 @@ export interface components {
             /** @example to-lam */
             slug?: string;
             /**
-             * @description Display name, in the person's usual spelling.
+             * @description Display name in `language`, in the person's usual spelling.
              * @example Tô Lâm
              */
             name?: string;
+            /** @description Display names (and biographies, as `description`) in the portal's other languages. */
+            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The language `name`, `bio` and the positions' titles are in where the person has them
+             *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
+             * @example vi
+             */
+            language?: string;
             /**
              * @description A rank or form of address shown before the name.
              * @example Đại tướng
@@ -3701,10 +3867,19 @@ export interface components {
         };
         /** @description A position a person holds or held. */
         Position: {
-            /** @example Bộ trưởng Bộ Công an */
+            /**
+             * @description The title in the person's `language`.
+             * @example Bộ trưởng Bộ Công an
+             */
             title: string;
-            /** @example Minister of Public Security */
+            /**
+             * @deprecated
+             * @description Deprecated: `titles.en`.
+             * @example Minister of Public Security
+             */
             title_en?: string | null;
+            /** @description The title in the portal's other languages, by BCP 47 tag. */
+            titles: components["schemas"]["BTreeMap"];
             organization?: null | components["schemas"]["RelatedOrganization"];
             /**
              * Format: date
@@ -3942,6 +4117,14 @@ export interface components {
             slug?: string;
             /** @example An ninh - Trật tự */
             name?: string;
+            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+             *     has a name in it, else the default.
+             * @example vi
+             */
+            language?: string;
             /** @example Tin an ninh, trật tự và phòng chống tội phạm */
             description?: string | null;
             parent?: null | components["schemas"]["SectionRef"];
@@ -4021,6 +4204,14 @@ export interface components {
             slug?: string;
             /** @example An ninh mạng */
             name?: string;
+            /** @description Names in the portal's other languages, by BCP 47 tag. */
+            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
+             *     has a name in it, else the default.
+             * @example vi
+             */
+            language?: string;
             /**
              * Format: int64
              * @description Published, visible articles with this tag.
@@ -5012,6 +5203,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Extra renderings of the body: comma list of `html`, `text`.
                  * @example html,text
                  */
@@ -5094,6 +5292,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -5105,12 +5305,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -5318,10 +5522,17 @@ export interface operations {
                  * @example html
                  */
                 formats?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): see `lang` of the article list.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -5339,10 +5550,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -6618,6 +6833,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
                  *     An event without an end date counts as lasting its first day; undated events never match.
                  * @example 2022-10-19
@@ -6652,6 +6874,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -6663,12 +6887,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -6864,10 +7092,18 @@ export interface operations {
                  * @example parent,participants
                  */
                 include?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -6885,10 +7121,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -7512,6 +7752,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Extra renderings of the body: comma list of `html`, `text`.
                  * @example html,text
                  */
@@ -7594,6 +7841,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -7611,12 +7860,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -7747,6 +8000,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Events overlapping the span from this day on (`YYYY-MM-DD`, portal-local, or RFC 3339).
                  *     An event without an end date counts as lasting its first day; undated events never match.
                  * @example 2022-10-19
@@ -7781,6 +8041,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -7798,12 +8060,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -7934,6 +8200,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Only people with a position (current or past) at this organization (id or slug).
                  * @example bo-cong-an
                  */
@@ -7952,6 +8225,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -7963,12 +8238,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -8164,10 +8443,18 @@ export interface operations {
                  * @example positions
                  */
                 include?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -8185,10 +8472,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -8812,6 +9103,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Extra renderings of the body: comma list of `html`, `text`.
                  * @example html,text
                  */
@@ -8894,6 +9192,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -8911,12 +9211,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -9047,6 +9351,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Only organizations of this kind.
                  * @example news_agency
                  */
@@ -9070,6 +9381,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -9081,12 +9394,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -9282,10 +9599,18 @@ export interface operations {
                  * @example parent
                  */
                 include?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -9303,10 +9628,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -9930,6 +10259,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Only people with a position (current or past) at this organization (id or slug).
                  * @example bo-cong-an
                  */
@@ -9948,6 +10284,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -9965,12 +10303,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -10089,8 +10431,17 @@ export interface operations {
                  * @example exact
                  */
                 count?: components["schemas"]["CountMode"];
+                /**
+                 * @description The language of names in the results (BCP 47, e.g. `en`): served languages only, a tag
+                 *     with no match falls back to the default. Without it, `Accept-Language` chooses.
+                 * @example en
+                 */
+                lang?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The languages the caller reads, with quality values: without `lang`, result names are shown in the first one served. A malformed value is ignored. */
+                "Accept-Language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10099,6 +10450,10 @@ export interface operations {
             /** @description One page of ranked results */
             200: {
                 headers: {
+                    /** @description The language the results' names are shown in */
+                    "Content-Language"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -11192,6 +11547,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -11203,12 +11560,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -11402,6 +11763,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -11419,10 +11782,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -12046,6 +12413,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Extra renderings of the body: comma list of `html`, `text`.
                  * @example html,text
                  */
@@ -12128,6 +12502,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -12145,12 +12521,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -12271,14 +12651,23 @@ export interface operations {
                  */
                 sort?: string;
                 /**
-                 * @description Only these fields (and `id`): `slug`, `name`, `description`, `parent`, `position`, `version`, `created_at`, `updated_at`.
+                 * @description Only these fields (and `id`): `slug`, `name`, `names`, `language`, `description`, `parent`, `position`, `version`, `created_at`, `updated_at`.
                  * @example name,parent
                  */
                 fields?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -12290,12 +12679,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -12485,10 +12878,20 @@ export interface operations {
     };
     get_section: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it, `Accept-Language`
+                 *     chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+            };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -12506,10 +12909,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -12540,7 +12947,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A query parameter was given (there are none) */
+            /** @description `lang` is malformed, or another parameter was given */
             400: {
                 headers: {
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
@@ -13133,6 +13540,13 @@ export interface operations {
                  */
                 include?: string;
                 /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+                /**
                  * @description Extra renderings of the body: comma list of `html`, `text`.
                  * @example html,text
                  */
@@ -13215,6 +13629,8 @@ export interface operations {
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -13232,12 +13648,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -13358,14 +13778,23 @@ export interface operations {
                  */
                 sort?: string;
                 /**
-                 * @description Only these fields (and `id`): `slug`, `name`, `article_count`, `version`, `created_at`, `updated_at`.
+                 * @description Only these fields (and `id`): `slug`, `name`, `names`, `language`, `article_count`, `version`, `created_at`, `updated_at`.
                  * @example slug,name
                  */
                 fields?: string;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+                 *     `Accept-Language` chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -13377,12 +13806,16 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent (anonymous callers) */
                     ETag?: string;
                     /** @description RFC 8288 links to the first, previous, next and last pages */
                     Link?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -13572,10 +14005,20 @@ export interface operations {
     };
     get_tag: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it, `Accept-Language`
+                 *     chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+            };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path: {
                 /**
@@ -13593,10 +14036,14 @@ export interface operations {
                 headers: {
                     /** @description `public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token */
                     "Cache-Control"?: string;
+                    /** @description The language names are shown in (`vi`, `en`), where the items have names */
+                    "Content-Language"?: string;
                     /** @description Strong ETag of the bytes sent; `"<version>"` for token holders */
                     ETag?: string;
                     /** @description The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated */
                     "Surrogate-Key"?: string;
+                    /** @description `Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang` */
+                    Vary?: string;
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -13627,7 +14074,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A query parameter was given (there are none) */
+            /** @description `lang` is malformed, or another parameter was given */
             400: {
                 headers: {
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */

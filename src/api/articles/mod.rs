@@ -360,6 +360,7 @@ list_params! {
             "^(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at)(,(slug|title|lead|body|cover|source|byline|language|status|published_at|tags|related|translation_of|translations|authors|section|sections|events|people|organizations|mentions|mention_exclusions|view_count|version|created_at|updated_at))*$"),
         @include ("Embed related items whole: `source`, `source.parent`, `events`, `events.parent`, `events.organizers`, `events.participants`, `people`, `people.positions`, `organizations`, `organizations.parent`.", "events,people",
             "^(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent)(,(source|source\\.parent|events|events\\.parent|events\\.organizers|events\\.participants|people|people\\.positions|organizations|organizations\\.parent))*$"),
+        @names_in lang,
         /// Extra renderings of the body: comma list of `html`, `text`.
         #[param(example = "html,text", pattern = "^(html|text)(,(html|text))*$")]
         formats,
@@ -434,6 +435,13 @@ pub struct ArticleParams {
     /// Extra renderings of the body: comma list of `html`, `text`.
     #[param(example = "html", pattern = "^(html|text)(,(html|text))*$")]
     pub formats: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): see `lang` of the article list.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 list_route! {
@@ -457,8 +465,9 @@ item_route! {
     found "The article", invalid "A query parameter is invalid or unknown",
     missing "No such article, or not published yet", gone "The article was deleted",
     |state, req, caller, key, query| {
-        // The public representation as stored (decision 0020).
+        // The public representation as stored (decision 0020), in the default language.
         if !caller.previews()
+            && state.ctx_for(&req, &caller)?.lang.is_default()
             && query.fields.is_none()
             && query.include.is_none()
             && query.formats.is_none()
@@ -477,7 +486,7 @@ item_route! {
             with_body: true,
             audience: Audience::of(viewer(&caller, state.ctx())),
         };
-        get_item::<ArticleRow, _>(state, &req, &caller, key, move |conn, row, ctx| {
+        get_item::<ArticleRow, _>(state, &req, &caller, key, true, move |conn, row, ctx| {
             let article = single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)?;
             let json = fields.project(to_value(&article)?, options.formats.keep());
             Ok((article.version, json))

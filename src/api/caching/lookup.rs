@@ -12,8 +12,9 @@ pub(super) struct Asked<'a> {
     pub(super) host: Option<&'a str>,
     pub(super) accept_encoding: Option<&'a str>,
     pub(super) if_none_match: Option<&'a str>,
-    /// Which of the three were seen.
-    pub(super) seen: [bool; 3],
+    pub(super) accept_language: Option<&'a str>,
+    /// Which of the four were seen.
+    pub(super) seen: [bool; 4],
     pub(super) authorization: bool,
     pub(super) origin: bool,
     /// A proxy header `ConnectionInfo` reads the scheme or host from.
@@ -35,6 +36,8 @@ impl<'a> Asked<'a> {
                 first(1, &mut asked.accept_encoding);
             } else if *name == header::IF_NONE_MATCH {
                 first(2, &mut asked.if_none_match);
+            } else if *name == header::ACCEPT_LANGUAGE {
+                first(3, &mut asked.accept_language);
             } else if *name == header::AUTHORIZATION {
                 asked.authorization = true;
             } else if *name == header::ORIGIN {
@@ -65,9 +68,10 @@ pub(super) fn is_public_get(req: &ServiceRequest, asked: &Asked<'_>) -> bool {
 }
 
 /// What the edge adds to a hit it answers itself, in place of the layers it skips: the whole
-/// `Vary` value and headers of its own.
+/// `Vary` value (with `Accept-Language` or without) and headers of its own.
 pub struct Dressing {
     pub vary: HeaderValue,
+    pub vary_language: HeaderValue,
     pub also: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -109,15 +113,25 @@ pub(super) fn respond(
         false => cache.control((entry.expires - lookup.now).num_seconds().max(0) as u64),
     };
     headers.insert(header::CACHE_CONTROL, control);
+    // An answer in a language `Accept-Language` chose varies by it (decision 0028).
+    let by_language = entry.localized && lookup.by_accept_language;
     match dressing {
         Some(dressing) => {
-            headers.insert(header::VARY, dressing.vary.clone());
+            let vary = match by_language {
+                true => &dressing.vary_language,
+                false => &dressing.vary,
+            };
+            headers.insert(header::VARY, vary.clone());
             for (name, value) in &dressing.also {
                 headers.insert(name.clone(), value.clone());
             }
         }
         None => {
-            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            let vary = match by_language {
+                true => "Accept-Encoding, Accept-Language",
+                false => "Accept-Encoding",
+            };
+            headers.insert(header::VARY, HeaderValue::from_static(vary));
             if let Some(route) = &entry.route {
                 res.extensions_mut().insert(route.clone());
             }
@@ -132,6 +146,8 @@ pub(super) struct Lookup {
     pub(super) now: NaiveDateTime,
     pub(super) coding: Option<Coding>,
     pub(super) if_none_match: Option<String>,
+    /// The query has no `lang`: `Accept-Language` chose the language.
+    pub(super) by_accept_language: bool,
 }
 
 impl Lookup {
@@ -145,11 +161,24 @@ impl Lookup {
         if !req.query_string().is_empty() {
             key.push_str(&normalized_query(req.query_string()));
         }
+        // Without `lang`, `Accept-Language` chooses among the served languages: an answer in
+        // another than the default is kept under a key of its own (a bounded few per URL).
+        let by_accept_language = super::super::query::lang_parameter(req.query_string()).is_none();
+        if by_accept_language {
+            if let Some(accept) = asked.accept_language {
+                let lang = state.languages.choose(None, Some(accept));
+                if let Some(lang) = lang.ok().filter(|lang| !lang.is_default()) {
+                    key.push('#');
+                    key.push_str(lang.code);
+                }
+            }
+        }
         Lookup {
             key,
             now: state.clock.now(),
             coding: negotiate(asked.accept_encoding),
             if_none_match: asked.if_none_match.map(str::to_owned),
+            by_accept_language,
         }
     }
 }

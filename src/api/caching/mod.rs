@@ -104,6 +104,8 @@ pub struct Entry {
     route: Option<crate::metrics::RouteLabel>,
     /// Kept here but never by others (`NO_STORE_DOWNSTREAM`).
     no_store: bool,
+    /// It shows names in a chosen language (it carries `Content-Language`).
+    localized: bool,
     /// Its series in the metrics, found once: GET and HEAD, each `200` and `304`.
     served: [std::sync::OnceLock<crate::metrics::Served>; 4],
 }
@@ -413,7 +415,7 @@ impl ResponseCache {
     /// to live, whichever comes first.
     async fn valid_until(self: &Arc<Self>, state: &AppState, now: NaiveDateTime) -> NaiveDateTime {
         let lived = now + chrono::Duration::seconds(self.settings.ttl as i64);
-        let ctx = crate::views::Ctx { tz: state.tz, now };
+        let ctx = crate::views::Ctx { now, ..state.ctx() };
         let change = match self.known_self_made_change(ctx) {
             Some(at) => at,
             None => {
@@ -555,6 +557,7 @@ pub async fn public_reads(
         },
         route,
         no_store: head.headers().contains_key(NO_STORE_DOWNSTREAM),
+        localized: head.headers().contains_key(header::CONTENT_LANGUAGE),
         served: Default::default(),
     });
     let res = from_entry(&entry);

@@ -56,6 +56,33 @@ fn query_error(message: &str) -> ApiError {
     ApiError::invalid_parameter(name, reason)
 }
 
+/// The `lang` parameter of a query string, decoded (`ctx_for` and the response cache's key
+/// read it; the route's parameters declare it). Cheap when it is absent: most queries.
+pub fn lang_parameter(query: &str) -> Option<String> {
+    if !query.contains("lang=") {
+        return None;
+    }
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "lang")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The `lang` parameter of every GET that shows names, documented once.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangParams {
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it, `Accept-Language`
+    /// chooses. A malformed tag is a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
+}
+
 /// For endpoints without query parameters: any parameter is a 400 naming it.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -444,6 +471,7 @@ macro_rules! list_params {
             sort: ($sort_doc:literal, $sort_example:literal, $sort_pattern:literal),
             fields: ($fields_doc:literal, $fields_example:literal, $fields_pattern:literal),
             $(@include ($include_doc:literal, $include_example:literal, $include_pattern:literal),)?
+            $(@names_in $lang:ident,)?
             $($(#[$fmeta:meta])* $field:ident,)*
         }
     ) => {
@@ -476,6 +504,13 @@ macro_rules! list_params {
             #[doc = $include_doc]
             #[param(example = $include_example, pattern = $include_pattern)]
             pub include: Option<String>,
+            )?
+            $(
+            /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no
+            /// match falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it,
+            /// `Accept-Language` chooses. A malformed tag is a 400.
+            #[param(max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", example = "en")]
+            pub $lang: Option<String>,
             )?
             $($(#[$fmeta])* pub $field: Option<String>,)*
         }

@@ -71,11 +71,13 @@ pub fn lookup<R: Record>(
 
 /// `GET /api/v1/<resource>/{id_or_slug}`: the lookup, then `represent` turns the row into JSON
 /// inside the same database work. Token holders get the editorial headers and version ETag.
+/// A `localized` item shows names in the language the request chose (decision 0028).
 pub async fn get_item<R, F>(
     state: State,
     req: &HttpRequest,
     caller: &Caller,
     key: Key,
+    localized: bool,
     represent: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -85,7 +87,10 @@ where
         + Send
         + 'static,
 {
-    let ctx = state.ctx();
+    let ctx = match localized {
+        true => state.ctx_for(req, caller)?,
+        false => state.ctx(),
+    };
     let viewer = viewer(caller, ctx);
     let moved = Moved::new(req, "");
     let (found, shown) = state
@@ -99,6 +104,10 @@ where
         .await?;
     let (version, json) = found;
     let response = item_response(json);
+    let response = match localized {
+        true => in_language(response, ctx),
+        false => response,
+    };
     Ok(if viewer.previews {
         editorial(response, Some(version))
     } else {
@@ -123,7 +132,7 @@ where
     let include = super::query::parse_include(include, L::SPEC.includes, &mut problems);
     problems.into_result()?;
     let previews = caller.previews();
-    get_item::<L::Row, _>(state, req, caller, key, move |conn, row, ctx| {
+    get_item::<L::Row, _>(state, req, caller, key, true, move |conn, row, ctx| {
         let version = row.version();
         let viewer = Viewer {
             previews,
@@ -206,6 +215,9 @@ pub trait Listable: 'static {
     }
     /// The item's noun in messages.
     const NOUN: &'static str = "item";
+    /// Its items show names, in the language the request chooses (`lang`, `Accept-Language`;
+    /// decision 0028): the list's parameters declare `lang`.
+    const LOCALIZED: bool = true;
     fn id_of(_row: &Self::Row) -> i64 {
         0
     }
@@ -247,7 +259,10 @@ pub async fn list<L: Listable>(
     params: L::Params,
     scope: Option<Scope<L::Filter>>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = state.ctx();
+    let ctx = match L::LOCALIZED {
+        true => state.ctx_for(req, caller)?,
+        false => state.ctx(),
+    };
     let viewer = viewer(caller, ctx);
     let mut problems = Problems::default();
     let mut common = params.common();
@@ -282,6 +297,10 @@ pub async fn list<L: Listable>(
         })
         .await?;
     let response = list_response(req, &opts, page);
+    let response = match L::LOCALIZED {
+        true => in_language(response, ctx),
+        false => response,
+    };
     Ok(if viewer.previews {
         editorial(response, None)
     } else {
@@ -339,19 +358,22 @@ fn relevance_page<L: Listable>(
     let page = PageOf::new(rows, opts.per_page, total);
     // Up to a window of rows was read whole, their summaries not with them: the page's are
     // looked up now.
-    opts.stored = from_stored::<L>(&opts, &options, viewer);
+    opts.stored = from_stored::<L>(&opts, &options, viewer, ctx);
     let page = loaded::<L>(conn, page, found.into_inner(), &options, &opts, viewer, ctx)?;
     Ok((page, opts))
 }
 
 /// Whether a list's items are its resource's stored public summaries: an anonymous caller's
-/// plain list (no `fields`, no includes, no renderings) of a resource that stores them.
+/// plain list (no `fields`, no includes, no renderings) in the default language of a resource
+/// that stores them (names in other languages are shown as built).
 fn from_stored<L: Listable>(
     opts: &ListOptions<L::Sort>,
     options: &L::Options,
     viewer: Viewer,
+    ctx: Ctx,
 ) -> bool {
     !viewer.previews
+        && ctx.lang.is_default()
         && matches!(opts.fields, Fields::All)
         && L::plain(options)
         && L::RENDERED.is_some()
@@ -402,7 +424,7 @@ fn list_page<L: Listable>(
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<(PageOf<Listed>, ListOptions<L::Sort>), ApiError> {
-    opts.stored = from_stored::<L>(&opts, &options, viewer);
+    opts.stored = from_stored::<L>(&opts, &options, viewer, ctx);
     {
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;
@@ -440,6 +462,17 @@ fn total<L: Listable>(
     let key = format!("total:{}:{filter:?}", L::COLLECTION);
     let total = cache.remembered(conn, key, ctx, |conn| L::count(conn, filter, viewer))?;
     Ok(*total)
+}
+
+/// Says which language a response's names are in (`Content-Language`); the response cache
+/// adds `Vary: Accept-Language` when the request did not name one with `lang`.
+pub(crate) fn in_language(mut response: HttpResponse, ctx: Ctx) -> HttpResponse {
+    if let Ok(value) = HeaderValue::from_str(ctx.lang.code) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::CONTENT_LANGUAGE, value);
+    }
+    response
 }
 
 /// At most this many keys in `Surrogate-Key`: a long list names its collection and its first
@@ -561,12 +594,13 @@ macro_rules! list_route {
             params(
                 $params,
                 ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
+                ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored."),
             ),
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
                         ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
-                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"), ("Content-Language" = String, description = "The language names are shown in (`vi`, `en`), where the items have names"), ("Vary" = String, description = "`Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang`"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 503, description = "The database is unavailable (`unavailable`), or, for a list with `q`, the search index is still being filled for content written before an upgrade (`search-filling`); both with `Retry-After`", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -597,12 +631,13 @@ macro_rules! list_route {
                 ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = $parent_doc, example = $example),
                 $params,
                 ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
+                ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored."),
             ),
             responses(
                 (status = 200, description = $items, body = $crate::views::envelope::ListResponse<$output>,
                     headers(("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
                         ("ETag" = String, description = "Strong ETag of the bytes sent (anonymous callers)"),
-                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
+                        ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"), ("Content-Language" = String, description = "The language names are shown in (`vi`, `en`), where the items have names"), ("Vary" = String, description = "`Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang`"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = "A query parameter is invalid or unknown", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -652,10 +687,11 @@ macro_rules! item_route {
                 ("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = $example),
                 $params,
                 ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"),
+                ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values (`en-US,en;q=0.9,vi;q=0.8`): without `lang`, names are shown in the first one served (where the items have names; a token holder's is not read). A malformed value is ignored."),
             ),
             responses(
                 (status = 200, description = $found, body = $crate::views::envelope::ItemResponse<$output>,
-                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"))),
+                    headers(("ETag" = String, description = "Strong ETag of the bytes sent; `\"<version>\"` for token holders"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"), ("Surrogate-Key" = String, description = "The items shown, for CDN purges (`article-1 person-7`; a list names its collection first); also as `Cache-Tag`, comma-separated"), ("Content-Language" = String, description = "The language names are shown in (`vi`, `en`), where the items have names"), ("Vary" = String, description = "`Accept-Encoding`, and `Accept-Language` when the language was chosen without `lang`"))),
                 (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
                 (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
                 (status = 400, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),

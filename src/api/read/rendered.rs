@@ -65,7 +65,11 @@ where
     let response = HttpResponse::Ok()
         .content_type("application/json")
         .body(body);
-    Ok(surrogate_keys(response, None, shown))
+    Ok(surrogate_keys(
+        super::in_language(response, ctx),
+        None,
+        shown,
+    ))
 }
 
 /// The public representations of `rows` in `form`, as JSON in the rows' order: stored ones as

@@ -1,6 +1,7 @@
 //! Asking the index for a query's items on either backend, and ranking them (`domain::search::score`).
 
 use super::*;
+use crate::domain::languages::Lang;
 
 /// A matching item, with the words ranking reads.
 #[derive(Debug, QueryableByName)]
@@ -405,34 +406,43 @@ pub fn exists(conn: &mut DbConnection, query: &Query) -> QueryResult<bool> {
     Ok(total.total > 0)
 }
 
-/// An item's slug and its title (an article) or name (the rest); `None` when it is gone.
+/// An item's slug and its title (an article) or name in `lang` (the rest); `None` when it is
+/// gone.
 pub fn label(
     conn: &mut DbConnection,
     kind: Kind,
     id: i64,
+    lang: Lang,
 ) -> QueryResult<Option<(String, String)>> {
-    match kind {
-        Kind::Article => articles::table
-            .find(id)
-            .select((articles::slug, articles::title))
-            .first(conn)
-            .optional(),
+    let named: Option<(String, String, String)> = match kind {
+        Kind::Article => {
+            return articles::table
+                .find(id)
+                .select((articles::slug, articles::title))
+                .first(conn)
+                .optional()
+        }
         Kind::Event => events::table
             .find(id)
-            .select((events::slug, events::name))
+            .select((events::slug, events::name, events::names))
             .first(conn)
-            .optional(),
+            .optional()?,
         Kind::Person => people::table
             .find(id)
-            .select((people::slug, people::name))
+            .select((people::slug, people::name, people::names))
             .first(conn)
-            .optional(),
+            .optional()?,
         Kind::Organization => organizations::table
             .find(id)
-            .select((organizations::slug, organizations::name))
+            .select((
+                organizations::slug,
+                organizations::name,
+                organizations::names,
+            ))
             .first(conn)
-            .optional(),
-    }
+            .optional()?,
+    };
+    Ok(named.map(|(slug, name, names)| (slug, lang.name_in(name, &names))))
 }
 
 /// A condition on `id_column` (as SQL, `articles.id`): the item is one the index matches.

@@ -10,6 +10,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{articles, events, organizations, people, person_aliases, positions};
 use super::{Backend, DbConnection, Viewer};
+use crate::domain::languages::{parse_stored, Names, Titles};
 use crate::domain::search::{exact_text, folded_pairs, folded_text, score, Field, Query};
 
 mod fill;
@@ -111,55 +112,59 @@ pub fn document(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<Opt
             .filter(events::deleted_at.is_null())
             .select((
                 events::name,
-                events::name_en,
+                events::names,
                 events::short_name,
                 events::theme,
                 events::description,
             ))
             .first::<(
                 String,
-                Option<String>,
+                String,
                 Option<String>,
                 Option<String>,
                 Option<String>,
             )>(conn)
             .optional()?
-            .map(|(name, name_en, short_name, theme, description)| Document {
-                title: join(vec![Some(name), name_en, short_name]),
-                lead: theme.unwrap_or_default(),
-                body: description.unwrap_or_default(),
+            .map(|(name, names, short_name, theme, description)| {
+                let names = parse_stored::<Names>(&names);
+                Document {
+                    title: join(titled(name, &names, short_name)),
+                    lead: theme.unwrap_or_default(),
+                    body: join(descriptions(description, &names)),
+                }
             }),
         Kind::Person => {
-            let Some((name, honorific, bio)) = people::table
+            let Some((name, names, honorific, bio)) = people::table
                 .find(id)
                 .filter(people::deleted_at.is_null())
-                .select((people::name, people::honorific, people::bio))
-                .first::<(String, Option<String>, Option<String>)>(conn)
+                .select((people::name, people::names, people::honorific, people::bio))
+                .first::<(String, String, Option<String>, Option<String>)>(conn)
                 .optional()?
             else {
                 return Ok(None);
             };
+            let names = parse_stored::<Names>(&names);
             let aliases: Vec<String> = person_aliases::table
                 .filter(person_aliases::person_id.eq(id))
                 .order(person_aliases::position)
                 .select(person_aliases::name)
                 .load(conn)?;
-            let held: Vec<(String, Option<String>)> = positions::table
+            let held: Vec<(String, String)> = positions::table
                 .filter(positions::person_id.eq(id))
                 .order(positions::position)
-                .select((positions::title, positions::title_en))
+                .select((positions::title, positions::titles))
                 .load(conn)?;
-            let mut names = vec![Some(name)];
-            names.extend(aliases.into_iter().map(Some));
+            let mut title = titled(name, &names, None);
+            title.extend(aliases.into_iter().map(Some));
             let mut lead = vec![honorific];
-            for (title, title_en) in held {
+            for (title, titles) in held {
                 lead.push(Some(title));
-                lead.push(title_en);
+                lead.extend(parse_stored::<Titles>(&titles).into_values().map(Some));
             }
             Some(Document {
-                title: join(names),
+                title: join(title),
                 lead: join(lead),
-                body: bio.unwrap_or_default(),
+                body: join(descriptions(bio, &names)),
             })
         }
         Kind::Organization => organizations::table
@@ -167,18 +172,40 @@ pub fn document(conn: &mut DbConnection, kind: Kind, id: i64) -> QueryResult<Opt
             .filter(organizations::deleted_at.is_null())
             .select((
                 organizations::name,
-                organizations::name_en,
+                organizations::names,
                 organizations::short_name,
                 organizations::description,
             ))
-            .first::<(String, Option<String>, Option<String>, Option<String>)>(conn)
+            .first::<(String, String, Option<String>, Option<String>)>(conn)
             .optional()?
-            .map(|(name, name_en, short_name, description)| Document {
-                title: join(vec![Some(name), name_en, short_name]),
-                lead: String::new(),
-                body: description.unwrap_or_default(),
+            .map(|(name, names, short_name, description)| {
+                let names = parse_stored::<Names>(&names);
+                Document {
+                    title: join(titled(name, &names, short_name)),
+                    lead: String::new(),
+                    body: join(descriptions(description, &names)),
+                }
             }),
     })
+}
+
+/// An item's name, its names in other languages and its short name: what its title matches.
+fn titled(name: String, names: &Names, short_name: Option<String>) -> Vec<Option<String>> {
+    let mut title = vec![Some(name)];
+    title.extend(names.values().map(|localized| Some(localized.name.clone())));
+    title.push(short_name);
+    title
+}
+
+/// An item's description and its descriptions in other languages.
+fn descriptions(description: Option<String>, names: &Names) -> Vec<Option<String>> {
+    let mut body = vec![description];
+    body.extend(
+        names
+            .values()
+            .map(|localized| localized.description.clone()),
+    );
+    body
 }
 
 /// The searchable texts of several items (those not deleted), by id: articles, most of any
@@ -219,11 +246,12 @@ pub fn described(
     conn: &mut DbConnection,
     kind: Kind,
     ids: &[i64],
+    lang: crate::domain::languages::Lang,
 ) -> QueryResult<Vec<(i64, String, String, Document)>> {
     if kind != Kind::Article {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some((slug, title)) = label(conn, kind, *id)? {
+            if let Some((slug, title)) = label(conn, kind, *id, lang)? {
                 let document = document(conn, kind, *id)?.unwrap_or_default();
                 found.push((*id, slug, title, document));
             }

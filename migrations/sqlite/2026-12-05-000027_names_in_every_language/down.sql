@@ -1,0 +1,12 @@
+ALTER TABLE events ADD COLUMN name_en TEXT;
+ALTER TABLE organizations ADD COLUMN name_en TEXT;
+ALTER TABLE positions ADD COLUMN title_en TEXT;
+UPDATE events SET name_en = json_extract(names, '$.en.name');
+UPDATE organizations SET name_en = json_extract(names, '$.en.name');
+UPDATE positions SET title_en = json_extract(titles, '$.en');
+ALTER TABLE events DROP COLUMN names;
+ALTER TABLE organizations DROP COLUMN names;
+ALTER TABLE sections DROP COLUMN names;
+ALTER TABLE tags DROP COLUMN names;
+ALTER TABLE people DROP COLUMN names;
+ALTER TABLE positions DROP COLUMN titles;
