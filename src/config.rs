@@ -43,8 +43,9 @@
 //! - `NEWSROOM_API_URL`: the API's public base URL in webhook messages;
 //!   `NEWSROOM_WEBHOOK_ALLOW_PRIVATE`: let deliveries reach private addresses (tests);
 //!   `NEWSROOM_WEBHOOK_TIMEOUT`: seconds one attempt may take (default 10).
-//! - `NEWSROOM_SITE_URL`, `NEWSROOM_ARTICLE_PATH` (default `/{slug}`), `NEWSROOM_SITE_NAME`: the
-//!   portal's links and name in feeds and sitemaps.
+//! - `NEWSROOM_SITE_URL`, `NEWSROOM_ARTICLE_PATH` (default `/{slug}`; `{id}`, `{slug}` and
+//!   `{lang_prefix}`, `/en` for an English article and nothing in the default language, are
+//!   replaced), `NEWSROOM_SITE_NAME`: the portal's links and name in feeds and sitemaps.
 //! - `NEWSROOM_METRICS_BIND`: serve `/metrics` on its own address (and not on the main one).
 //! - `NEWSROOM_LOG` / `--log`: log filter (default `info`); `NEWSROOM_LOG_FORMAT` / `--log-format`:
 //!   `text` or `json`.

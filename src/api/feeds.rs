@@ -28,7 +28,8 @@ use chrono::{DateTime, FixedOffset};
 pub struct SiteSettings {
     /// The portal's base URL; `None`: this API's own, from the request.
     pub url: Option<String>,
-    /// An article's path on the portal, `{slug}` and `{id}` replaced.
+    /// An article's path on the portal, `{slug}`, `{id}` and `{lang_prefix}` (`/en` for an
+    /// article in English, nothing in the default language) replaced.
     pub article_path: String,
     /// The portal's name (feed titles, `news:publication`).
     pub name: String,
@@ -69,6 +70,23 @@ pub struct FeedParams {
     /// Only articles about this organization (id or slug).
     #[param(pattern = "^[a-z0-9-]{1,128}$", example = "asean")]
     pub organization: Option<String>,
+    /// Only articles written in this language (BCP 47): one edition's feed, whose
+    /// `<language>` it is. Without it, every language, and the feed says the default's.
+    #[param(
+        max_length = 35,
+        pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        example = "vi"
+    )]
+    pub language: Option<String>,
+    /// The language of tag names (BCP 47, e.g. `en`): served languages only, a tag with no
+    /// match falls back to the default. Feeds do not read `Accept-Language`: a feed is
+    /// subscribed to by its URL.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 fn site(req: &HttpRequest) -> SiteSettings {
@@ -77,8 +95,22 @@ fn site(req: &HttpRequest) -> SiteSettings {
         .unwrap_or_default()
 }
 
-fn article_url(site_base: &str, path: &str, id: i64, slug: &str) -> String {
+/// An article's page on the portal: `{lang_prefix}` is `/<language>` for an article in
+/// another language than `default`, nothing for one in it.
+fn article_url(
+    site_base: &str,
+    path: &str,
+    id: i64,
+    slug: &str,
+    language: &str,
+    default: &str,
+) -> String {
+    let prefix = match language == default || language.is_empty() {
+        true => String::new(),
+        false => format!("/{language}"),
+    };
     let path = path
+        .replace("{lang_prefix}", &prefix)
         .replace("{slug}", slug)
         .replace("{id}", &id.to_string());
     format!("{}{}", site_base.trim_end_matches('/'), path)
@@ -98,6 +130,15 @@ fn filter(params: &FeedParams) -> Result<ArticleFilter, ApiError> {
             .tag
             .as_deref()
             .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
+        language: params.language.as_deref().and_then(|tag| {
+            let known = crate::domain::check::language_ok(tag);
+            problems.check(
+                "language",
+                known
+                    .then(|| tag.to_owned())
+                    .ok_or_else(|| "must be a BCP 47 tag such as vi or en".to_owned()),
+            )
+        }),
         ..ArticleFilter::default()
     };
     problems.into_result()?;
@@ -112,6 +153,7 @@ struct Shown {
     title: String,
     lead: Option<String>,
     byline: Option<String>,
+    language: String,
     published_at: Option<DateTime<FixedOffset>>,
     updated_at: DateTime<FixedOffset>,
     #[serde(default)]
@@ -136,7 +178,9 @@ async fn items(
     limit: i64,
     with_html: bool,
 ) -> Result<Vec<FeedItem>, ApiError> {
-    let ctx = state.ctx();
+    // Feeds are subscribed to by URL: only `lang` names their tags, not the reader's header.
+    let ctx = state.ctx_named(req)?;
+    let default = state.languages.default;
     let site = site(req);
     let site_base = site
         .url
@@ -150,6 +194,15 @@ async fn items(
                 false => (Form::Summary, ArticleOptions::default()),
             };
             let mut found = std::collections::HashMap::new();
+            // Read beside the rows in the default language; in another, looked up after them.
+            let columns = match ctx.lang.is_default() {
+                true => db::Columns::HeadsAndStored {
+                    form,
+                    now: ctx.now,
+                    found: &mut found,
+                },
+                false => db::Columns::Heads,
+            };
             let rows = db::list(
                 conn,
                 &filter,
@@ -158,21 +211,10 @@ async fn items(
                 None,
                 0,
                 limit,
-                db::Columns::HeadsAndStored {
-                    form,
-                    now: ctx.now,
-                    found: &mut found,
-                },
+                columns,
             )?;
-            rendered::<Articles>(
-                conn,
-                &ARTICLE,
-                form,
-                (rows, Some(found)),
-                &options,
-                viewer,
-                ctx,
-            )
+            let found = ctx.lang.is_default().then_some(found);
+            rendered::<Articles>(conn, &ARTICLE, form, (rows, found), &options, viewer, ctx)
         })
         .await?;
     stored
@@ -182,7 +224,14 @@ async fn items(
                 .map_err(|e| ApiError::Internal(format!("a stored article: {e}")))?;
             Ok(FeedItem {
                 id: a.id,
-                url: article_url(&site_base, &site.article_path, a.id, &a.slug),
+                url: article_url(
+                    &site_base,
+                    &site.article_path,
+                    a.id,
+                    &a.slug,
+                    &a.language,
+                    default,
+                ),
                 published: a.published_at.unwrap_or(a.updated_at),
                 updated: a.updated_at,
                 title: a.title,
@@ -193,6 +242,7 @@ async fn items(
                 },
                 tags: a.tags.into_iter().map(|t| t.name).collect(),
                 byline: a.byline,
+                language: a.language,
             })
         })
         .collect()
@@ -207,6 +257,10 @@ async fn feed(
     render: impl FnOnce(&Channel<'_>, &[FeedItem]) -> Vec<u8>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter(&params)?;
+    let language = filter
+        .language
+        .clone()
+        .unwrap_or_else(|| state.languages.default.to_owned());
     let items = items(&state, &req, filter, FEED_ITEMS, true).await?;
     let site = site(&req);
     let home = site
@@ -224,6 +278,7 @@ async fn feed(
             .map(|i| i.updated)
             .max()
             .unwrap_or_else(|| state.tz.render(state.clock.now())),
+        language: &language,
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type.to_owned())
@@ -368,14 +423,12 @@ pub async fn article_sitemap(
         .filter(|n| (1..=1_000_000).contains(n))
         .ok_or_else(missing)?;
     let (now, tz) = (state.clock.now(), state.tz);
-    let rows = state
+    let (rows, mut editions) = state
         .public_read(move |conn| {
-            Ok(db::listed_for_sitemap(
-                conn,
-                now,
-                (page - 1) * SITEMAP_URLS,
-                SITEMAP_URLS,
-            )?)
+            let rows = db::listed_for_sitemap(conn, now, (page - 1) * SITEMAP_URLS, SITEMAP_URLS)?;
+            let ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
+            let editions = db::translations::listed_editions(conn, &ids, now)?;
+            Ok((rows, editions))
         })
         .await?;
     if rows.is_empty() && page > 1 {
@@ -386,13 +439,27 @@ pub async fn article_sitemap(
         .url
         .clone()
         .unwrap_or_else(|| super::query::request_base(&req));
+    let default = state.languages.default;
+    let url = |id: i64, slug: &str, language: &str| {
+        article_url(&site_base, &site.article_path, id, slug, language, default)
+    };
     let urls: Vec<_> = rows
         .into_iter()
-        .map(|(id, slug, updated)| {
-            (
-                article_url(&site_base, &site.article_path, id, &slug),
-                tz.render(updated),
-            )
+        .map(|(id, slug, updated, language)| {
+            // Every edition, itself included, and `x-default`: the default language's.
+            let group = editions.remove(&id).unwrap_or_default();
+            let mut alternates: Vec<(String, String)> = group
+                .iter()
+                .map(|(language, id, slug)| (language.clone(), url(*id, slug, language)))
+                .collect();
+            if let Some((language, id, slug)) = group.iter().find(|(l, ..)| l == default) {
+                alternates.push(("x-default".into(), url(*id, slug, language)));
+            }
+            feeds::SitemapUrl {
+                loc: url(id, &slug, &language),
+                lastmod: tz.render(updated),
+                alternates,
+            }
         })
         .collect();
     Ok(xml(feeds::sitemap(&urls)))

@@ -84,7 +84,21 @@ impl AppState {
         req: &actix_web::HttpRequest,
         caller: &auth::Caller,
     ) -> Result<Ctx, crate::error::ApiError> {
-        let accept = match caller.is_anonymous() {
+        self.ctx_in(req, caller.is_anonymous())
+    }
+
+    /// The context of a read whose language only `lang` chooses (feeds: a reader subscribes
+    /// to a URL, whatever their browser's `Accept-Language`).
+    pub fn ctx_named(&self, req: &actix_web::HttpRequest) -> Result<Ctx, crate::error::ApiError> {
+        self.ctx_in(req, false)
+    }
+
+    fn ctx_in(
+        &self,
+        req: &actix_web::HttpRequest,
+        read_accept_language: bool,
+    ) -> Result<Ctx, crate::error::ApiError> {
+        let accept = match read_accept_language {
             true => req
                 .headers()
                 .get(actix_web::http::header::ACCEPT_LANGUAGE)

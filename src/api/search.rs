@@ -45,6 +45,14 @@ pub struct SearchParams {
     /// `exact` (default) counts the matches; `none` skips it.
     #[param(value_type = Option<super::query::CountMode>, example = "exact")]
     pub count: Option<String>,
+    /// Only articles written in this language (BCP 47: `vi`, `en`); events, people and
+    /// organizations carry every language's names and are not narrowed.
+    #[param(
+        max_length = 35,
+        pattern = "^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub language: Option<String>,
     /// The language of names in the results (BCP 47, e.g. `en`): served languages only, a tag
     /// with no match falls back to the default. Without it, `Accept-Language` chooses.
     #[param(
@@ -113,6 +121,13 @@ pub async fn search(
     let mut problems = Problems::default();
     let query = parse_q(params.q.as_deref(), &mut problems);
     let kinds = parse_types(params.r#type.as_deref(), &mut problems);
+    let language = params.language.clone();
+    if language
+        .as_deref()
+        .is_some_and(|tag| !crate::domain::check::language_ok(tag))
+    {
+        problems.add("language", "must be a BCP 47 tag such as vi or en");
+    }
     let common = super::query::CommonParams::paging(
         params.page.as_deref(),
         params.per_page.as_deref(),
@@ -127,14 +142,30 @@ pub async fn search(
     let (offset, per_page, with_total) = (opts.offset(), opts.per_page, opts.with_total);
     let page = state
         .read(&caller, move |conn| {
-            let mut completions = index::completions(conn, &query)?;
-            let mut ranked = rank(conn, &query, completions.as_deref(), &kinds, viewer)?;
             let mut query = query;
+            index::stem_forms(conn, &mut query, language.as_deref())?;
+            let mut completions = index::completions(conn, &query)?;
+            let mut ranked = rank(
+                conn,
+                &query,
+                completions.as_deref(),
+                &kinds,
+                viewer,
+                language.as_deref(),
+            )?;
             if ranked.is_empty() {
-                let cut = segmented(conn, &query)?;
+                let mut cut = segmented(conn, &query)?;
                 if cut != query {
+                    index::stem_forms(conn, &mut cut, language.as_deref())?;
                     completions = index::completions(conn, &cut)?;
-                    ranked = rank(conn, &cut, completions.as_deref(), &kinds, viewer)?;
+                    ranked = rank(
+                        conn,
+                        &cut,
+                        completions.as_deref(),
+                        &kinds,
+                        viewer,
+                        language.as_deref(),
+                    )?;
                     query = cut;
                 }
             }
@@ -143,7 +174,14 @@ pub async fn search(
                     kinds
                         .iter()
                         .map(|kind| {
-                            index::count(conn, *kind, &query, completions.as_deref(), viewer)
+                            index::count(
+                                conn,
+                                *kind,
+                                &query,
+                                completions.as_deref(),
+                                viewer,
+                                language.as_deref(),
+                            )
                         })
                         .sum::<Result<i64, _>>()?,
                 ),
@@ -242,6 +280,7 @@ fn slice(
         exact: phrase.exact[start..end].to_vec(),
         prefix: phrase.prefix && end == phrase.folded.len(),
         quoted: false,
+        also: Vec::new(),
     }
 }
 

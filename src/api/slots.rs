@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::editing::commit;
-use super::query::{editorial, NoParams, QueryParams};
+use super::query::{editorial, QueryParams};
 use super::write::{decode, if_match, read_json};
 use super::State;
 use crate::db::articles::ArticleRow;
@@ -160,7 +160,7 @@ fn represent(
 /// slot never set) that a `PUT` names in `If-Match`.
 #[utoipa::path(
     tag = "slots",
-    params(("name" = String, Path, pattern = "^[a-z0-9-]{1,64}$", description = "The slot's name", example = "home-top"), NoParams),
+    params(("name" = String, Path, pattern = "^[a-z0-9-]{1,64}$", description = "The slot's name", example = "home-top"), super::query::LangParams, ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored.")),
     responses(
         (status = 200, description = "The slot (an empty list at version 0 when never set)", body = ItemResponse<Slot>),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag"),
@@ -174,11 +174,12 @@ fn represent(
 pub async fn get_slot(
     state: State,
     caller: Caller,
+    req: actix_web::HttpRequest,
     path: web::Path<String>,
-    _params: QueryParams<NoParams>,
+    _params: QueryParams<super::query::LangParams>,
 ) -> Result<HttpResponse, ApiError> {
     let name = slot_name(&path)?;
-    let ctx = state.ctx();
+    let ctx = state.ctx_for(&req, &caller)?;
     let viewer = super::read::viewer(&caller, ctx);
     let read = move |conn: &mut crate::db::DbConnection| {
         let (represented, shown) =
@@ -190,7 +191,8 @@ pub async fn get_slot(
         false => state.public_read(read).await?,
     };
     let version = slot.version;
-    let response = HttpResponse::Ok().json(ItemResponse { data: slot });
+    let response =
+        super::read::in_language(HttpResponse::Ok().json(ItemResponse { data: slot }), ctx);
     if viewer.previews {
         return Ok(editorial(response, Some(version)));
     }

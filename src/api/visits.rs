@@ -226,6 +226,14 @@ pub struct PopularParams {
     /// How many, 1 to 50 (default 10).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 50, example = 10)]
     pub limit: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 /// The span of a most-read list.
@@ -250,7 +258,7 @@ pub struct PopularArticle {
 /// The most read articles.
 #[utoipa::path(
     tag = "visits",
-    params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current")),
+    params(PopularParams, ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: `304` when one is current"), ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored.")),
     responses(
         (status = 200, description = "Article summaries with their views, most read first", body = ItemResponse<Vec<PopularArticle>>, headers(("ETag" = String, description = "Strong ETag of the bytes sent"), ("Cache-Control" = String, description = "`public, max-age, s-maxage, stale-while-revalidate` for anonymous callers (never past the next scheduled publish or midnight); `private, no-store` with a token"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag", headers(("ETag" = String, description = "The current ETag"))),
@@ -261,6 +269,7 @@ pub struct PopularArticle {
 #[get("/stats/articles/popular")]
 pub async fn list_popular_articles(
     state: State,
+    req: actix_web::HttpRequest,
     params: QueryParams<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
@@ -284,7 +293,7 @@ pub async fn list_popular_articles(
         },
     };
     problems.into_result()?;
-    let ctx = state.ctx();
+    let ctx = state.ctx_for(&req, &super::auth::Caller::Anonymous)?;
     let items = state
         .public_read(move |conn| {
             let today = ctx.today();
@@ -317,5 +326,8 @@ pub async fn list_popular_articles(
             Ok(out)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ItemResponse { data: items }))
+    Ok(super::read::in_language(
+        HttpResponse::Ok().json(ItemResponse { data: items }),
+        ctx,
+    ))
 }

@@ -42,9 +42,19 @@ impl Form {
     }
 }
 
-/// The language column of representations in the item's own language (editions will add
-/// others).
+/// The language column of representations in the default language: names as the items' own
+/// columns have them.
 const OWN_LANGUAGE: &str = "";
+
+/// The language column of representations naming things in `lang` (decision 0028): `''` for
+/// the default, the language's tag otherwise. Read beside an article's row (`article_beside`)
+/// only in the default language; the others are found by `find`.
+pub fn language_of(lang: crate::domain::languages::Lang) -> &'static str {
+    match lang.is_default() {
+        true => OWN_LANGUAGE,
+        false => lang.code,
+    }
+}
 
 /// A rendered representation: the JSON, where the view count goes, and what it shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +129,7 @@ pub fn find(
     resource: &Resource,
     form: Form,
     ids: &[i64],
+    language: &str,
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<i64, Rendition>> {
     if ids.is_empty() {
@@ -127,7 +138,7 @@ pub fn find(
     let query = renditions::table
         .filter(renditions::resource.eq(resource.collection))
         .filter(renditions::form.eq(form.as_str()))
-        .filter(renditions::language.eq(OWN_LANGUAGE))
+        .filter(renditions::language.eq(language))
         .select((
             renditions::item_id,
             renditions::body,
@@ -230,6 +241,7 @@ pub type FindAtKey = fn(
     &mut DbConnection,
     Form,
     &crate::domain::key::Key,
+    &str,
     NaiveDateTime,
 ) -> QueryResult<Option<(Rendition, i64)>>;
 
@@ -242,6 +254,7 @@ pub fn find_article_at_key(
     conn: &mut DbConnection,
     form: Form,
     key: &crate::domain::key::Key,
+    language: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(Rendition, i64)>> {
     use super::schema::articles;
@@ -250,7 +263,7 @@ pub fn find_article_at_key(
         .inner_join(articles::table.on(articles::id.eq(renditions::item_id)))
         .filter(renditions::resource.eq(crate::domain::resources::ARTICLE.collection))
         .filter(renditions::form.eq(form.as_str()))
-        .filter(renditions::language.eq(OWN_LANGUAGE))
+        .filter(renditions::language.eq(language))
         .select((
             renditions::body,
             renditions::view_count_at,
@@ -306,6 +319,7 @@ pub fn store(
     resource: &Resource,
     stamp: i64,
     items: Vec<ToStore>,
+    language: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     if items.is_empty() {
@@ -346,7 +360,7 @@ pub fn store(
                 renditions::resource.eq(resource.collection),
                 renditions::item_id.eq(item_id),
                 renditions::form.eq(form.as_str()),
-                renditions::language.eq(OWN_LANGUAGE),
+                renditions::language.eq(language),
                 renditions::body.eq(&rendition.body),
                 renditions::view_count_at.eq(view_count_at),
                 renditions::shown.eq(rendition.shown.join(" ")),
@@ -359,7 +373,7 @@ pub fn store(
                     .filter(renditions::resource.eq(resource.collection))
                     .filter(renditions::item_id.eq(item_id))
                     .filter(renditions::form.eq(form.as_str()))
-                    .filter(renditions::language.eq(OWN_LANGUAGE)),
+                    .filter(renditions::language.eq(language)),
             )
             .execute(conn)?;
             diesel::insert_into(renditions::table)

@@ -141,6 +141,8 @@ struct SeedArticle {
     people: Vec<String>,
     #[serde(default)]
     organizations: Vec<String>,
+    /// The slug of an earlier article of the file this one translates (issue 25).
+    translation_of: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -404,6 +406,7 @@ fn insert_articles(
     slugs: &Slugs,
     now: NaiveDateTime,
 ) -> Result<(), SeedError> {
+    let mut seeded: HashMap<String, (i64, String)> = HashMap::new();
     for article in articles {
         let title = nfc(&article.title);
         let slug = match &article.slug {
@@ -452,6 +455,20 @@ fn insert_articles(
         )?;
         let orgs_of = ids(&slugs.orgs, "organization", &article.organizations)?;
         articles::link(conn, Relation::Organizations, id, &orgs_of)?;
+        if let Some(original) = &article.translation_of {
+            let (source, language) = seeded
+                .get(original)
+                .ok_or_else(|| SeedError::UnknownReference("article", original.clone()))?;
+            let group = match articles::translations::group_of(conn, *source)? {
+                Some(group) => group,
+                None => {
+                    articles::translations::start(conn, *source, language)?;
+                    *source
+                }
+            };
+            articles::translations::set(conn, id, &article.language, Some(group))?;
+        }
+        seeded.insert(slug, (id, article.language.clone()));
     }
     Ok(())
 }

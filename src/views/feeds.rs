@@ -17,6 +17,8 @@ pub struct Channel<'a> {
     pub self_url: &'a str,
     /// When the newest item changed (now, for an empty feed).
     pub updated: DateTime<FixedOffset>,
+    /// The feed's language: its edition's (`language=`), else the portal's default.
+    pub language: &'a str,
 }
 
 /// One article in a feed.
@@ -31,6 +33,16 @@ pub struct FeedItem {
     pub updated: DateTime<FixedOffset>,
     pub tags: Vec<String>,
     pub byline: Option<String>,
+    /// The article's own language (BCP 47).
+    pub language: String,
+}
+
+/// One page in a sitemap: where, when it last changed, and its translations' pages by
+/// language (itself included; `x-default` for the default language's), empty when it has none.
+pub struct SitemapUrl {
+    pub loc: String,
+    pub lastmod: DateTime<FixedOffset>,
+    pub alternates: Vec<(String, String)>,
 }
 
 /// A text as XML 1.0 character data, safe inside elements and quoted attributes. Multi-line
@@ -72,7 +84,7 @@ pub fn rss(channel: &Channel<'_>, items: &[FeedItem]) -> String {
         "<description>{}</description>",
         esc(channel.description)
     );
-    out.push_str("<language>vi</language>\n");
+    let _ = writeln!(out, "<language>{}</language>", esc(channel.language));
     let _ = writeln!(
         out,
         "<lastBuildDate>{}</lastBuildDate>",
@@ -104,7 +116,11 @@ pub fn rss(channel: &Channel<'_>, items: &[FeedItem]) -> String {
 /// Atom (RFC 4287). Entries are identified by their portal URL.
 pub fn atom(channel: &Channel<'_>, items: &[FeedItem]) -> String {
     let mut out = String::from(XML_DECLARATION);
-    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n");
+    let _ = writeln!(
+        out,
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
+        esc(channel.language)
+    );
     let _ = writeln!(out, "<id>{}</id>", esc(channel.self_url));
     let _ = writeln!(out, "<title>{}</title>", esc(channel.title));
     let _ = writeln!(out, "<subtitle>{}</subtitle>", esc(channel.description));
@@ -121,7 +137,12 @@ pub fn atom(channel: &Channel<'_>, items: &[FeedItem]) -> String {
     );
     let _ = writeln!(out, "<author><name>{}</name></author>", esc(channel.title));
     for item in items {
-        out.push_str("<entry>\n");
+        match item.language == channel.language {
+            true => out.push_str("<entry>\n"),
+            false => {
+                let _ = writeln!(out, "<entry xml:lang=\"{}\">", esc(&item.language));
+            }
+        }
         let _ = writeln!(out, "<id>{}</id>", esc(&item.url));
         let _ = writeln!(out, "<title>{}</title>", esc(&item.title));
         let _ = writeln!(
@@ -167,7 +188,7 @@ pub fn json_feed(channel: &Channel<'_>, items: &[FeedItem]) -> serde_json::Value
                 "content_html": item.content_html,
                 "date_published": item.published.to_rfc3339(),
                 "date_modified": item.updated.to_rfc3339(),
-                "language": "vi",
+                "language": item.language,
             });
             if let Some(lead) = &item.lead {
                 entry["summary"] = lead.clone().into();
@@ -187,7 +208,7 @@ pub fn json_feed(channel: &Channel<'_>, items: &[FeedItem]) -> serde_json::Value
         "description": channel.description,
         "home_page_url": channel.home,
         "feed_url": channel.self_url,
-        "language": "vi",
+        "language": channel.language,
         "items": items,
     })
 }
@@ -211,17 +232,32 @@ pub fn sitemap_index(children: &[(String, Option<DateTime<FixedOffset>>)]) -> St
     out
 }
 
-/// A sitemap of pages and when each last changed.
-pub fn sitemap(urls: &[(String, DateTime<FixedOffset>)]) -> String {
+pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// A sitemap of pages, when each last changed, and each one's translations as
+/// `xhtml:link rel="alternate" hreflang` (Google's localized versions).
+pub fn sitemap(urls: &[SitemapUrl]) -> String {
     let mut out = String::from(XML_DECLARATION);
-    let _ = writeln!(out, "<urlset xmlns=\"{SITEMAP_NS}\">");
-    for (loc, lastmod) in urls {
-        let _ = writeln!(
+    let _ = writeln!(
+        out,
+        "<urlset xmlns=\"{SITEMAP_NS}\" xmlns:xhtml=\"{XHTML_NS}\">"
+    );
+    for url in urls {
+        let _ = write!(
             out,
-            "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
-            esc(loc),
-            lastmod.to_rfc3339()
+            "<url><loc>{}</loc><lastmod>{}</lastmod>",
+            esc(&url.loc),
+            url.lastmod.to_rfc3339()
         );
+        for (hreflang, href) in &url.alternates {
+            let _ = write!(
+                out,
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                esc(hreflang),
+                esc(href)
+            );
+        }
+        out.push_str("</url>\n");
     }
     out.push_str("</urlset>\n");
     out
@@ -238,15 +274,29 @@ pub fn news_sitemap(publication: &str, items: &[FeedItem]) -> String {
     for item in items {
         let _ = writeln!(
             out,
-            "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>vi</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>",
+            "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>",
             esc(&item.url),
             esc(publication),
+            esc(&news_language(&item.language)),
             item.published.to_rfc3339(),
             esc(&item.title)
         );
     }
     out.push_str("</urlset>\n");
     out
+}
+
+/// A language as Google News names it: ISO 639 (`vi`, `en`), except Chinese, written `zh-cn`
+/// (simplified) or `zh-tw` (traditional).
+fn news_language(tag: &str) -> String {
+    let lower = tag.to_ascii_lowercase();
+    if lower == "zh" || lower.starts_with("zh-") {
+        let traditional = ["hant", "tw", "hk", "mo"]
+            .iter()
+            .any(|part| lower.split('-').any(|p| p == *part));
+        return if traditional { "zh-tw" } else { "zh-cn" }.to_owned();
+    }
+    lower.split('-').next().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
@@ -265,6 +315,7 @@ mod tests {
             updated: at,
             tags: vec!["An ninh mạng".into()],
             byline: None,
+            language: "vi".into(),
         }
     }
 
@@ -277,6 +328,7 @@ mod tests {
             home: "https://portal.example.vn/",
             self_url: "https://api.example.vn/feeds/articles.rss",
             updated: at,
+            language: "vi",
         };
         for text in [
             rss(&channel, &[item()]),
@@ -298,6 +350,20 @@ mod tests {
         );
     }
 
+    #[test]
+    fn google_news_names_chinese_by_script() {
+        for (tag, name) in [
+            ("vi", "vi"),
+            ("en-GB", "en"),
+            ("zh", "zh-cn"),
+            ("zh-Hans", "zh-cn"),
+            ("zh-Hant", "zh-tw"),
+            ("zh-HK", "zh-tw"),
+        ] {
+            assert_eq!(news_language(tag), name, "{tag}");
+        }
+    }
+
     /// Finding 2 of the third hostile test: one U+000B in a lead made the feeds malformed, a
     /// U+FFFE in a title the news sitemap. Every text of every XML output, holding each class of
     /// character XML 1.0 forbids, gives a document of XML characters only.
@@ -311,6 +377,7 @@ mod tests {
             home: forbidden,
             self_url: forbidden,
             updated: at,
+            language: "vi",
         };
         let item = FeedItem {
             id: 1,
@@ -322,13 +389,21 @@ mod tests {
             updated: at,
             tags: vec![forbidden.into()],
             byline: Some(forbidden.into()),
+            language: "en".into(),
         };
         let items = [item];
         for (name, text) in [
             ("rss", rss(&channel, &items)),
             ("atom", atom(&channel, &items)),
             ("news sitemap", news_sitemap(forbidden, &items)),
-            ("sitemap", sitemap(&[(forbidden.into(), at)])),
+            (
+                "sitemap",
+                sitemap(&[SitemapUrl {
+                    loc: forbidden.into(),
+                    lastmod: at,
+                    alternates: vec![("en".into(), forbidden.into())],
+                }]),
+            ),
             (
                 "sitemap index",
                 sitemap_index(&[(forbidden.into(), Some(at))]),

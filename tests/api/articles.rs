@@ -123,19 +123,23 @@ db_test!(include_embeds_events_with_their_parents, |app| {
 
 db_test!(filters_narrow_the_list, |app| {
     for (query, expected) in [
-        ("event=amcc7", 1),
-        ("person=to-lam", 1),
-        ("organization=asean", 1),
-        ("tag=an-ninh-mang", 1),
+        // The seed article and its English edition.
+        ("event=amcc7", 2),
+        ("person=to-lam", 2),
+        ("organization=asean", 2),
+        ("tag=an-ninh-mang", 2),
         ("tag=phong-chong-tham-nhung", 1),
-        ("source=ttxvn", 1),
-        ("published_after=2022-10-21", 2),
+        ("source=ttxvn", 2),
+        ("language=en", 1),
+        ("language=vi", 2),
+        ("event=amcc7&language=vi", 1),
+        ("published_after=2022-10-21", 3),
         ("published_after=2022-10-22", 0),
-        ("published_before=2022-10-21", 2),
+        ("published_before=2022-10-21", 3),
         ("published_before=2022-10-20", 0),
-        ("published_after=2022-10-21T08:24:00%2B07:00", 2),
+        ("published_after=2022-10-21T08:24:00%2B07:00", 3),
         ("published_after=2022-10-21T08:24:01%2B07:00", 0),
-        ("updated_after=2026-11-25", 2),
+        ("updated_after=2026-11-25", 3),
         ("updated_after=2026-11-26", 0),
         ("q=an%20ninh%20mang", 1),
         ("q=THAM%20NHUNG", 1),
@@ -155,7 +159,11 @@ db_test!(filters_narrow_the_list, |app| {
 db_test!(sort_orders_by_title_and_id, |app| {
     let asc = slugs(&app.get_ok("/api/v1/articles?sort=title").await);
     let desc = slugs(&app.get_ok("/api/v1/articles?sort=-title").await);
-    assert_eq!(asc.len(), 2);
+    assert_eq!(
+        asc.len(),
+        3,
+        "the seed's two articles and the English edition"
+    );
     assert!(asc[0].starts_with("cong-cuoc"));
     assert_eq!(
         asc.iter().rev().collect::<Vec<_>>(),

@@ -75,7 +75,7 @@ fn seed_loads_once_and_openapi_prints_the_spec() {
     let (ok, out, err) = newsroom(&db, &["seed"]);
     assert!(ok, "{err}");
     assert!(
-        out.contains("seeded 2 articles, 10 events, 6 people, 14 organizations"),
+        out.contains("seeded 3 articles, 10 events, 6 people, 14 organizations"),
         "{out}"
     );
     let (ok, out, _) = newsroom(&db, &["seed"]);
@@ -146,7 +146,7 @@ fn reindex_rebuilds_the_search_index() {
     let (ok, _, err) = newsroom(&db, &["seed"]);
     assert!(ok, "{err}");
     let indexed = count(&db, "SELECT count(*) AS n FROM search_index");
-    assert_eq!(indexed, 2 + 10 + 6 + 14, "the seed indexes what it loads");
+    assert_eq!(indexed, 3 + 10 + 6 + 14, "the seed indexes what it loads");
     diesel::SqliteConnection::establish(&db)
         .expect("open")
         .batch_execute("DELETE FROM search_index; DELETE FROM maintenance_steps;")

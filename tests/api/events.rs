@@ -136,8 +136,12 @@ db_test!(events_filter_by_parent_person_and_words, |app| {
 });
 
 db_test!(event_articles_list_the_seed_article, |app| {
-    let body = app.get_ok("/api/v1/events/amcc7/articles").await;
+    let body = app
+        .get_ok("/api/v1/events/amcc7/articles?language=vi")
+        .await;
     assert_eq!(body["meta"]["total"], 1);
+    let every = app.get_ok("/api/v1/events/amcc7/articles").await;
+    assert_eq!(every["meta"]["total"], 2, "and its English edition");
     assert_eq!(body["data"][0]["published_at"], "2022-10-21T08:24:00+07:00");
     app.get("/api/v1/events/khong-co/articles")
         .await

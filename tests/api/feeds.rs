@@ -249,12 +249,22 @@ db_test!(sitemaps_follow_the_protocol_and_google_news, |app| {
     let locs = texts(&page, "loc");
     assert_eq!(
         locs.len(),
-        3,
-        "the two seed articles and the new one: {locs:?}"
+        4,
+        "the two seed articles, the English edition and the new one: {locs:?}"
     );
-    assert!(locs
-        .iter()
-        .all(|l| l.starts_with("https://portal.example.vn/tin/")));
+    // `{lang_prefix}`: the English edition under `/en`, the default language at the root.
+    assert_eq!(
+        locs.iter()
+            .filter(|l| l.starts_with("https://portal.example.vn/tin/"))
+            .count(),
+        3
+    );
+    assert_eq!(
+        locs.iter()
+            .filter(|l| l.starts_with("https://portal.example.vn/en/tin/"))
+            .count(),
+        1
+    );
     assert!(texts(&page, "lastmod")
         .iter()
         .all(|d| d.ends_with("+07:00")));

@@ -429,7 +429,7 @@ impl TestApp {
             metrics_elsewhere: false,
             site: newsroom::api::feeds::SiteSettings {
                 url: Some("https://portal.example.vn".into()),
-                article_path: "/tin/{slug}-{id}.html".into(),
+                article_path: "{lang_prefix}/tin/{slug}-{id}.html".into(),
                 name: "Cổng thông tin thử".into(),
             },
         };

@@ -419,3 +419,148 @@ db_test!(
         );
     }
 );
+
+const ENGLISH_EDITION: &str =
+    "General To Lam leads the Vietnamese delegation to SICW 2022 and the AMCC7 conference";
+
+db_test!(the_demo_has_an_english_edition_of_the_seed_article, |app| {
+    let vi = app.get_ok("/api/v1/articles/1").await;
+    let translations = vi["data"]["translations"]
+        .as_array()
+        .expect("translations")
+        .clone();
+    assert_eq!(translations.len(), 1, "{translations:?}");
+    assert_eq!(translations[0]["language"], "en");
+    assert_eq!(translations[0]["title"], ENGLISH_EDITION);
+    assert_eq!(translations[0]["outdated"], false);
+    let en_uri = format!("/api/v1/articles/{}", translations[0]["id"]);
+    let en = app.get_ok(&format!("{en_uri}?lang=en")).await;
+    assert_eq!(en["data"]["language"], "en");
+    assert_eq!(en["data"]["translation_of"]["id"], 1);
+    // Its text names the demo's people and events in English: the mentions found them.
+    let mentioned: Vec<&str> = en["data"]["mentions"]
+        .as_array()
+        .expect("mentions")
+        .iter()
+        .filter_map(|m| m["slug"].as_str())
+        .collect();
+    for slug in ["to-lam", "josephine-teo", "amcc7", "teo-chee-hean"] {
+        assert!(mentioned.contains(&slug), "{slug} in {mentioned:?}");
+    }
+    // Its editions are not its related articles: `translations` names them.
+    let related = app.get_ok("/api/v1/articles/1/related?limit=20").await;
+    assert!(related["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .all(|a| a["id"] != translations[0]["id"]));
+    // One edition per language: the list filters by the article's own language.
+    let english = app
+        .get_ok("/api/v1/articles?language=en&fields=title")
+        .await;
+    assert_eq!(english["meta"]["total"], 1);
+    assert_eq!(english["data"][0]["title"], ENGLISH_EDITION);
+});
+
+db_test!(feeds_and_sitemaps_are_per_edition, |app| {
+    // An edition's feed: its articles only, its language, tags named as `lang` asks.
+    let rss = app.get("/feeds/articles.rss?language=en&lang=en").await;
+    assert_eq!(rss.status, 200, "{}", rss.text());
+    let rss = rss.text();
+    assert!(rss.contains("<language>en</language>"), "{rss}");
+    assert!(rss.contains(ENGLISH_EDITION), "{rss}");
+    assert!(
+        !rss.contains("Đại tướng Tô Lâm dẫn đầu"),
+        "another edition in the feed"
+    );
+    assert!(rss.contains("<category>Cybersecurity</category>"), "{rss}");
+    assert!(
+        rss.contains("https://portal.example.vn/en/tin/"),
+        "{{lang_prefix}}: {rss}"
+    );
+    let all = app.get("/feeds/articles.rss").await.text();
+    assert!(
+        all.contains("<language>vi</language>")
+            && all.contains("<category>An ninh mạng</category>")
+    );
+    // Feeds are subscribed to by URL: a reader's Accept-Language does not change them.
+    assert_eq!(get_in(&app, "/feeds/articles.rss", "en").await.text(), all);
+    let atom = app.get("/feeds/articles.atom?language=en").await.text();
+    assert!(atom.contains("xml:lang=\"en\""), "{atom}");
+    let json_feed = app.get_ok("/feeds/articles.json?language=en").await;
+    assert_eq!(json_feed["language"], "en");
+    assert_eq!(json_feed["items"][0]["language"], "en");
+    app.get("/feeds/articles.rss?language=english!")
+        .await
+        .problem(400, "invalid-parameter");
+
+    // The sitemap links the editions to each other, the default's as x-default.
+    let page = app.get("/sitemaps/articles-1.xml").await.text();
+    assert!(
+        page.contains("xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""),
+        "{page}"
+    );
+    let vi_url = "https://portal.example.vn/tin/dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7-1.html";
+    for link in [
+        format!("<xhtml:link rel=\"alternate\" hreflang=\"vi\" href=\"{vi_url}\"/>"),
+        format!("<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{vi_url}\"/>"),
+        "<xhtml:link rel=\"alternate\" hreflang=\"en\" href=\"https://portal.example.vn/en/tin/"
+            .to_owned(),
+    ] {
+        assert_eq!(
+            page.matches(&link).count(),
+            2,
+            "{link} for each edition: {page}"
+        );
+    }
+    // An edition that is not out is not linked.
+    let writer = app.writer();
+    let draft = app
+        .create_article(
+            &writer,
+            &json!({"title": "Bản nháp tiếng Pháp", "body": [], "language": "fr", "translation_of": 1}),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.text());
+    let page = app.get("/sitemaps/articles-1.xml").await.text();
+    assert!(!page.contains("hreflang=\"fr\""), "{page}");
+});
+
+db_test!(search_stems_english_and_narrows_by_language, |app| {
+    // `conferences` is nowhere as written; its stem finds `conference`.
+    let found = app
+        .get_ok("/api/v1/search?q=conferences&type=article&language=en")
+        .await;
+    let titles: Vec<&str> = found["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert_eq!(titles, [ENGLISH_EDITION]);
+    // Events carry every language's names: found by a form of an English name.
+    let events = app
+        .get_ok("/api/v1/search?q=conferences&type=event&lang=en")
+        .await;
+    assert!(events["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .any(|r| r["title"] == AMCC7_EN));
+    // `language` narrows articles to one edition.
+    let vietnamese = app
+        .get_ok("/api/v1/search?q=AMCC7&type=article&language=vi")
+        .await;
+    assert_eq!(vietnamese["meta"]["total"], 1);
+    assert_eq!(vietnamese["data"][0]["id"], 1);
+    let both = app.get_ok("/api/v1/search?q=AMCC7&type=article").await;
+    assert_eq!(both["meta"]["total"], 2);
+    // Vietnamese is matched as before: no stemming of `vi`, and a quoted word is as written.
+    let quoted = app
+        .get_ok("/api/v1/search?q=%22conferences%22&type=article")
+        .await;
+    assert_eq!(quoted["meta"]["total"], 0);
+    app.get("/api/v1/search?q=AMCC7&language=vi_VN")
+        .await
+        .problem(400, "invalid-parameter");
+});

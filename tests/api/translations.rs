@@ -9,7 +9,8 @@ use crate::helpers::fixtures::{article, with};
 use crate::helpers::kit::{delete, patch, put};
 use crate::helpers::TestApp;
 
-const SEED: &str = "/api/v1/articles/1";
+/// The seed's second article (the first has an English edition in the demo already).
+const SEED: &str = "/api/v1/articles/2";
 
 /// `(language, id, outdated)` of an article's `translations`.
 fn editions(article: &Value) -> Vec<(String, i64, bool)> {
@@ -55,13 +56,13 @@ db_test!(
         &writer,
         with(
             article("General To Lam leads Viet Nam's delegation to SICW 2022"),
-            json!({"language": "en", "status": "published", "translation_of": "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"}),
+            json!({"language": "en", "status": "published", "translation_of": "cong-cuoc-dau-tranh-phong-chong-tham-nhung-tieu-cuc-cua-dang-va-nha-nuoc-ta-dang-duoc-thuc-hien"}),
         ),
     )
     .await;
         let en = english["id"].as_i64().expect("id");
-        assert_eq!(english["translation_of"]["id"], 1);
-        assert_eq!(editions(&english), vec![("vi".into(), 1, false)]);
+        assert_eq!(english["translation_of"]["id"], 2);
+        assert_eq!(editions(&english), vec![("vi".into(), 2, false)]);
         // A French draft translating the English edition joins the same group.
         let french = create(
             &app,
@@ -73,10 +74,10 @@ db_test!(
         )
         .await;
         let fr = french["id"].as_i64().expect("id");
-        assert_eq!(french["translation_of"]["id"], 1, "the group's source");
+        assert_eq!(french["translation_of"]["id"], 2, "the group's source");
         assert_eq!(
             editions(&french),
-            vec![("en".into(), en, false), ("vi".into(), 1, false)]
+            vec![("en".into(), en, false), ("vi".into(), 2, false)]
         );
         // The public sees the editions that are out; editors see the draft too.
         let public = app.get_ok(SEED).await;
@@ -97,7 +98,7 @@ db_test!(
                 &writer,
                 &with(
                     article("Another English edition"),
-                    json!({"language": "en", "translation_of": 1}),
+                    json!({"language": "en", "translation_of": 2}),
                 ),
             )
             .await;
@@ -118,7 +119,7 @@ db_test!(
         let public_en = format!("/api/v1/articles/{en}");
         assert_eq!(
             editions(&app.get_ok(&public_en).await["data"]),
-            vec![("vi".into(), 1, false)]
+            vec![("vi".into(), 2, false)]
         );
         // The source changes: the editions made before are outdated until edited.
         app.clock
@@ -140,7 +141,7 @@ db_test!(
         );
         assert_eq!(
             editions(&app.get_ok(&public_en).await["data"]),
-            vec![("vi".into(), 1, false)],
+            vec![("vi".into(), 2, false)],
             "the English edition itself is not marked: its list shows the source"
         );
         app.clock
@@ -158,7 +159,7 @@ db_test!(
             )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
-        assert_eq!(res.json()["data"]["translation_of"]["id"], 1);
+        assert_eq!(res.json()["data"]["translation_of"]["id"], 2);
         let (source, version) = editorial(&app, &writer, SEED).await;
         assert_eq!(
             editions(&source),
@@ -184,7 +185,7 @@ db_test!(
 
         // `null` leaves the group.
         let (english, version) = editorial(&app, &writer, &format!("/api/v1/articles/{en}")).await;
-        assert_eq!(english["translation_of"]["id"], 1);
+        assert_eq!(english["translation_of"]["id"], 2);
         let res = app
             .with_token(
                 &writer,
@@ -210,7 +211,7 @@ db_test!(
         let body = |n: usize| {
             with(
                 article(&format!("Bản dịch tiếng Đức số {n}")),
-                json!({"language": "de", "translation_of": 1}),
+                json!({"language": "de", "translation_of": 2}),
             )
         };
         let bodies: Vec<Value> = (0..6).map(body).collect();
@@ -242,8 +243,10 @@ db_test!(lists_filter_by_the_articles_own_language, |app| {
             .map(|a| a["slug"].as_str().unwrap_or_default().to_owned())
             .collect()
     };
+    // The new one and the demo's English edition of the seed article, newest first.
     let en = app.get_ok("/api/v1/articles?language=en").await;
-    assert_eq!(slugs(&en), vec![english["slug"].as_str().expect("slug")]);
+    assert_eq!(slugs(&en)[0], english["slug"].as_str().expect("slug"));
+    assert_eq!(slugs(&en).len(), 2);
     let vi = app
         .get_ok("/api/v1/articles?language=vi&per_page=100")
         .await;
@@ -252,7 +255,7 @@ db_test!(lists_filter_by_the_articles_own_language, |app| {
     let all = app.get_ok("/api/v1/articles?per_page=100").await;
     assert_eq!(
         slugs(&all).len(),
-        slugs(&vi).len() + 1,
+        slugs(&vi).len() + 2,
         "unfiltered: every language"
     );
     // A sub-collection narrows the same way.

@@ -402,13 +402,14 @@ db_test!(scheduled_articles_appear_at_their_moment, |app| {
         .expect("location")
         .to_owned();
     app.get(&path).await.problem(404, "not-found");
-    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 2);
+    // The demo's three: two articles and the first one's English edition.
+    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 3);
     app.clock.set(at.and_utc());
     assert_eq!(app.get_ok(&path).await["data"]["status"], "published");
-    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 3);
+    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 4);
     assert_eq!(
         app.get_ok("/api/v1/events/amcc7/articles").await["meta"]["total"],
-        2
+        3
     );
     // Publishing without a time publishes now.
     let mut now_body = draft();
@@ -473,7 +474,7 @@ db_test!(deleting_is_soft_and_keeps_the_slug, |app| {
     let res = app.with_token(&writer, delete("\"1\"")).await;
     assert_eq!(res.status, 204);
     app.get(&path).await.problem(410, "gone");
-    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 2);
+    assert_eq!(app.get_ok("/api/v1/articles").await["meta"]["total"], 3);
     let slug = path.rsplit('/').next().expect("slug");
     app.create_article(&writer, &json!({"title": "Khác", "slug": slug}))
         .await

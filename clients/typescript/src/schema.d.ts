@@ -4725,6 +4725,19 @@ export interface operations {
                  * @example asean
                  */
                 organization?: string;
+                /**
+                 * @description Only articles written in this language (BCP 47): one edition's feed, whose
+                 *     `<language>` it is. Without it, every language, and the feed says the default's.
+                 * @example vi
+                 */
+                language?: string;
+                /**
+                 * @description The language of tag names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default. Feeds do not read `Accept-Language`: a feed is
+                 *     subscribed to by its URL.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: never;
             path?: never;
@@ -4807,6 +4820,19 @@ export interface operations {
                  * @example asean
                  */
                 organization?: string;
+                /**
+                 * @description Only articles written in this language (BCP 47): one edition's feed, whose
+                 *     `<language>` it is. Without it, every language, and the feed says the default's.
+                 * @example vi
+                 */
+                language?: string;
+                /**
+                 * @description The language of tag names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default. Feeds do not read `Accept-Language`: a feed is
+                 *     subscribed to by its URL.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: never;
             path?: never;
@@ -4889,6 +4915,19 @@ export interface operations {
                  * @example asean
                  */
                 organization?: string;
+                /**
+                 * @description Only articles written in this language (BCP 47): one edition's feed, whose
+                 *     `<language>` it is. Without it, every language, and the feed says the default's.
+                 * @example vi
+                 */
+                language?: string;
+                /**
+                 * @description The language of tag names (BCP 47, e.g. `en`): served languages only, a tag with no
+                 *     match falls back to the default. Feeds do not read `Accept-Language`: a feed is
+                 *     subscribed to by its URL.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: never;
             path?: never;
@@ -6271,8 +6310,17 @@ export interface operations {
                  * @example 5
                  */
                 limit?: number;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored. */
+                "Accept-Language"?: string | null;
+            };
             path: {
                 /**
                  * @description Numeric id or slug
@@ -10431,6 +10479,12 @@ export interface operations {
                  * @example exact
                  */
                 count?: components["schemas"]["CountMode"];
+                /**
+                 * @description Only articles written in this language (BCP 47: `vi`, `en`); events, people and
+                 *     organizations carry every language's names and are not narrowed.
+                 * @example en
+                 */
+                language?: string;
                 /**
                  * @description The language of names in the results (BCP 47, e.g. `en`): served languages only, a tag
                  *     with no match falls back to the default. Without it, `Accept-Language` chooses.
@@ -14797,10 +14851,18 @@ export interface operations {
                  * @example 10
                  */
                 limit?: number;
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+                 * @example en
+                 */
+                lang?: string;
             };
             header?: {
                 /** @description ETags the caller holds: `304` when one is current */
                 "If-None-Match"?: string | null;
+                /** @description The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored. */
+                "Accept-Language"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -14872,8 +14934,19 @@ export interface operations {
     };
     get_slot: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it, `Accept-Language`
+                 *     chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+            };
+            header?: {
+                /** @description The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored. */
+                "Accept-Language"?: string | null;
+            };
             path: {
                 /**
                  * @description The slot's name

@@ -84,6 +84,32 @@ test("the seed article renders with its text, figures, time, links and structure
   expect(errors).toEqual([]);
 });
 
+test("the English edition: its front page, the seed article's translation, links between editions", async ({ page }) => {
+  const errors = watchConsole(page);
+  const answer = await page.goto("/en");
+  expect(answer?.status()).toBe(200);
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("heading", { name: "Latest" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Total visits" })).toBeVisible();
+  const first = page.locator("ul.teasers h3 a").first();
+  await expect(first).toHaveAttribute("href", /^\/en\/[a-z0-9-]+$/);
+  await first.click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/General To Lam leads the Vietnamese delegation/);
+  // Names in English: the API answered in the edition's language.
+  await expect(page.locator('a[href="/su-kien/amcc7"]')).toContainText("7th ASEAN Ministerial Conference on Cybersecurity");
+  await expect(page.locator('a[href="/nhan-vat/to-lam"]')).toHaveText("To Lam");
+  await expect(page.locator('link[rel="alternate"][hreflang="vi"]')).toHaveAttribute("href", new RegExp(`/${seed}$`));
+  await expect(page.locator('link[rel="alternate"][hreflang="x-default"]')).toHaveAttribute("href", new RegExp(`/${seed}$`));
+  await page.getByRole("link", { name: "Đọc bằng tiếng Việt" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${seed}$`));
+  await expect(page.locator("html")).toHaveAttribute("lang", "vi");
+  await expect(page.getByRole("link", { name: "Read in English" })).toHaveAttribute("href", /^\/en\//);
+  // An article under the other edition's path is sent to its own.
+  await page.goto(`/en/${seed}`);
+  expect(new URL(page.url()).pathname).toBe(`/${seed}`);
+  expect(errors).toEqual([]);
+});
+
 test("sections and authors made through the API get their pages, menu entry and links", async ({ page }) => {
   const u = unique();
   const section = await editor.post("/api/v1/sections", { body: { name: `Thời sự ${u}`, slug: `thoi-su-${u}` } });

@@ -206,6 +206,10 @@ impl Listable for Articles {
         if !list.stored {
             return read(conn, db::Columns::All);
         }
+        // Read beside the rows in the default language; in another, looked up after them.
+        if !memo.ctx.lang.is_default() {
+            return read(conn, db::Columns::Heads);
+        }
         // The page and its stored summaries in one statement.
         let mut found = std::collections::HashMap::new();
         let rows = read(
@@ -314,7 +318,8 @@ pub fn fill_renditions(
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut rendered = 0;
     for form in [Form::Item, Form::Summary] {
-        let have = renditions::find(conn, &resources::ARTICLE, form, &ids, ctx.now)?;
+        let language = renditions::language_of(ctx.lang);
+        let have = renditions::find(conn, &resources::ARTICLE, form, &ids, language, ctx.now)?;
         let missing: Vec<i64> = ids
             .iter()
             .copied()
@@ -465,9 +470,8 @@ item_route! {
     found "The article", invalid "A query parameter is invalid or unknown",
     missing "No such article, or not published yet", gone "The article was deleted",
     |state, req, caller, key, query| {
-        // The public representation as stored (decision 0020), in the default language.
+        // The public representation as stored (decision 0020).
         if !caller.previews()
-            && state.ctx_for(&req, &caller)?.lang.is_default()
             && query.fields.is_none()
             && query.include.is_none()
             && query.formats.is_none()

@@ -10,6 +10,14 @@ pub struct RelatedParams {
     /// How many, 1 to 20 (default 5).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 20, example = 5)]
     pub limit: Option<String>,
+    /// The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+    /// falls back to the default. Without it, `Accept-Language` chooses. Malformed: a 400.
+    #[param(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    pub lang: Option<String>,
 }
 
 /// Items per relation, and newest articles per item, that `related` weighs.
@@ -26,7 +34,7 @@ const RELATED_PER_ITEM: i64 = 100;
 /// index entries whatever the number of articles. List summaries, best first.
 #[utoipa::path(
     tag = "articles",
-    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"), RelatedParams),
+    params(("id_or_slug" = String, Path, pattern = "^[a-z0-9-]{1,128}$", description = "Numeric id or slug", example = "dai-tuong-to-lam-dan-dau-doan-dai-bieu-viet-nam-tham-du-sicw-2022-va-hoi-nghi-amcc7"), RelatedParams, ("Accept-Language" = Option<String>, Header, description = "The languages the caller reads, with quality values: without `lang`, names are shown in the first one served. A malformed value is ignored.")),
     responses(
         (status = 200, description = "Related articles, best first", body = ItemResponse<Vec<Article>>),
         (status = 301, description = "The slug changed: `Location` has the current URL", headers(("Location" = String, description = "The current URL"))),
@@ -60,7 +68,7 @@ pub async fn list_related_articles(
             .unwrap_or(1),
     };
     problems.into_result()?;
-    let ctx = state.ctx();
+    let ctx = state.ctx_for(&req, &caller)?;
     let viewer = viewer(&caller, ctx);
     let moved = Moved::new(&req, "/related");
     let read = move |conn: &mut crate::db::DbConnection| {
@@ -69,6 +77,12 @@ pub async fn list_related_articles(
         let mut weights: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
         for (signal, id) in shared {
             *weights.entry(id).or_default() += crate::domain::articles::relation_weight(signal);
+        }
+        // Its own editions tell the same story: `translations` lists them, not this.
+        if let Some((_, editions)) = db::translations::groups(conn, &[row.id])?.remove(&row.id) {
+            for edition in editions {
+                weights.remove(&edition);
+            }
         }
         let candidates: Vec<i64> = weights.keys().copied().collect();
         let mut ranked: Vec<(i64, f64, chrono::NaiveDateTime)> =
@@ -116,7 +130,10 @@ pub async fn list_related_articles(
         true => database::run(&state.editorial_pool, read).await?,
         false => state.public_read(read).await?,
     };
-    let response = HttpResponse::Ok().json(ItemResponse { data: related });
+    let response = super::super::read::in_language(
+        HttpResponse::Ok().json(ItemResponse { data: related }),
+        ctx,
+    );
     Ok(if viewer.previews {
         editorial(response, None)
     } else {

@@ -328,7 +328,8 @@ fn relevance_page<L: Listable>(
         return Err(ApiError::Internal("relevance without a search".into()));
     };
     let completions = crate::db::search::completions(conn, &query)?;
-    let ranked = crate::db::search::rank(conn, &query, completions.as_deref(), &[kind], viewer)?;
+    let ranked =
+        crate::db::search::rank(conn, &query, completions.as_deref(), &[kind], viewer, None)?;
     let order: std::collections::HashMap<i64, usize> =
         ranked.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let total = match opts.with_total {
@@ -358,22 +359,20 @@ fn relevance_page<L: Listable>(
     let page = PageOf::new(rows, opts.per_page, total);
     // Up to a window of rows was read whole, their summaries not with them: the page's are
     // looked up now.
-    opts.stored = from_stored::<L>(&opts, &options, viewer, ctx);
+    opts.stored = from_stored::<L>(&opts, &options, viewer);
     let page = loaded::<L>(conn, page, found.into_inner(), &options, &opts, viewer, ctx)?;
     Ok((page, opts))
 }
 
 /// Whether a list's items are its resource's stored public summaries: an anonymous caller's
-/// plain list (no `fields`, no includes, no renderings) in the default language of a resource
-/// that stores them (names in other languages are shown as built).
+/// plain list (no `fields`, no includes, no renderings) of a resource that stores them, in the
+/// language the request chose (each language's are stored apart).
 fn from_stored<L: Listable>(
     opts: &ListOptions<L::Sort>,
     options: &L::Options,
     viewer: Viewer,
-    ctx: Ctx,
 ) -> bool {
     !viewer.previews
-        && ctx.lang.is_default()
         && matches!(opts.fields, Fields::All)
         && L::plain(options)
         && L::RENDERED.is_some()
@@ -424,7 +423,7 @@ fn list_page<L: Listable>(
     viewer: Viewer,
     ctx: Ctx,
 ) -> Result<(PageOf<Listed>, ListOptions<L::Sort>), ApiError> {
-    opts.stored = from_stored::<L>(&opts, &options, viewer, ctx);
+    opts.stored = from_stored::<L>(&opts, &options, viewer);
     {
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;

@@ -27,7 +27,8 @@ where
 {
     let resource = L::RENDERED
         .ok_or_else(|| ApiError::Internal(format!("{} has no stored representations", L::NOUN)))?;
-    let ctx = state.ctx();
+    let ctx = state.ctx_for(req, &crate::api::auth::Caller::Anonymous)?;
+    let language = renditions::language_of(ctx.lang);
     let viewer = Viewer {
         previews: false,
         now: ctx.now,
@@ -37,7 +38,9 @@ where
         .public_read(move |conn| {
             // Stored already: one statement, nothing else to read.
             if let Some(find) = L::STORED_AT_KEY {
-                if let Some((rendition, view_count)) = find(conn, Form::Item, &key, ctx.now)? {
+                if let Some((rendition, view_count)) =
+                    find(conn, Form::Item, &key, language, ctx.now)?
+                {
                     return Ok((rendition.with_view_count(view_count), rendition.shown));
                 }
             }
@@ -88,7 +91,14 @@ pub fn rendered<L: Listable>(
     let ids: Vec<i64> = rows.iter().map(L::id_of).collect();
     let mut stored = match found {
         Some(found) => found,
-        None => renditions::find(conn, resource, form, &ids, ctx.now)?,
+        None => renditions::find(
+            conn,
+            resource,
+            form,
+            &ids,
+            renditions::language_of(ctx.lang),
+            ctx.now,
+        )?,
     };
     let view_counts: HashMap<i64, i64> = rows
         .iter()
@@ -162,7 +172,14 @@ pub(crate) fn render<L: Listable>(
             }
         }
     }
-    if let Err(error) = renditions::store(conn, resource, stamp, to_store, ctx.now) {
+    if let Err(error) = renditions::store(
+        conn,
+        resource,
+        stamp,
+        to_store,
+        renditions::language_of(ctx.lang),
+        ctx.now,
+    ) {
         tracing::warn!(%error, resource = resource.collection, "cannot store representations");
     }
     Ok(rendered)

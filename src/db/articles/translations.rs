@@ -113,3 +113,75 @@ pub fn groups(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, 
         })
         .collect())
 }
+
+/// An edition as sitemaps link it: `(language, id, slug)`.
+pub type Edition = (String, i64, String);
+
+/// For each of `ids` in a group with another listed member: every listed member of its group,
+/// itself included, by language (the sitemaps' `hreflang` alternates). A few statements per
+/// 10,000 ids, whatever the page's size.
+pub fn listed_editions(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, Vec<Edition>>> {
+    let mut mine: Vec<(i64, i64)> = Vec::new();
+    for chunk in ids.chunks(10_000) {
+        mine.extend(
+            article_translations::table
+                .filter(article_translations::article_id.eq_any(chunk))
+                .select((
+                    article_translations::article_id,
+                    article_translations::group_id,
+                ))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    let mut group_ids: Vec<i64> = mine.iter().map(|(_, group)| *group).collect();
+    group_ids.sort_unstable();
+    group_ids.dedup();
+    let mut members: Vec<(i64, i64)> = Vec::new();
+    for chunk in group_ids.chunks(10_000) {
+        members.extend(
+            article_translations::table
+                .filter(article_translations::group_id.eq_any(chunk))
+                .select((
+                    article_translations::group_id,
+                    article_translations::article_id,
+                ))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    let member_ids: Vec<i64> = members.iter().map(|(_, id)| *id).collect();
+    let mut listed: HashMap<i64, (String, String)> = HashMap::new();
+    for chunk in member_ids.chunks(10_000) {
+        let rows: Vec<(i64, String, String)> = listed_article_ids!(now)
+            .filter(articles::id.eq_any(chunk))
+            .select((articles::id, articles::slug, articles::language))
+            .load(conn)?;
+        listed.extend(
+            rows.into_iter()
+                .map(|(id, slug, language)| (id, (slug, language))),
+        );
+    }
+    let mut by_group: HashMap<i64, Vec<Edition>> = HashMap::new();
+    for (group, id) in members {
+        if let Some((slug, language)) = listed.get(&id) {
+            by_group
+                .entry(group)
+                .or_default()
+                .push((language.clone(), id, slug.clone()));
+        }
+    }
+    for editions in by_group.values_mut() {
+        editions.sort();
+    }
+    Ok(mine
+        .into_iter()
+        .filter_map(|(id, group)| {
+            let editions = by_group.get(&group)?;
+            (editions.len() > 1 && editions.iter().any(|(_, member, _)| *member == id))
+                .then(|| (id, editions.clone()))
+        })
+        .collect())
+}

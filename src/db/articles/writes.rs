@@ -123,12 +123,17 @@ pub fn listed_for_sitemap(
     now: NaiveDateTime,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
+) -> QueryResult<Vec<(i64, String, NaiveDateTime, String)>> {
     listed_article_ids!(now)
         .order(articles::id.asc())
         .offset(offset)
         .limit(limit)
-        .select((articles::id, articles::slug, articles::updated_at))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::updated_at,
+            articles::language,
+        ))
         .load(conn)
 }
 

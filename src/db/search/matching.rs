@@ -70,10 +70,17 @@ pub(super) fn fts5_expression(query: &Query, completions: Option<&[String]>) -> 
         .iter()
         .map(|p| match (p.folded.len(), p.prefix, completions) {
             (1, true, Some(words)) => {
-                let words = match words {
+                let mut words = match words {
                     [] => vec![format!("\"{}\"", p.folded[0])],
                     words => words.iter().map(|w| format!("\"{w}\"")).collect(),
                 };
+                words.extend(p.also.iter().map(|w| format!("\"{w}\"")));
+                format!("{{title lead body}} : ({})", words.join(" OR "))
+            }
+            (1, prefix, _) if !p.also.is_empty() => {
+                let star = if prefix { " *" } else { "" };
+                let mut words = vec![format!("\"{}\"{star}", p.folded[0])];
+                words.extend(p.also.iter().map(|w| format!("\"{w}\"")));
                 format!("{{title lead body}} : ({})", words.join(" OR "))
             }
             (_, true, Some(words)) => {
@@ -109,13 +116,18 @@ pub(super) fn tsquery_expressions(
         let star = if p.prefix { ":*" } else { "" };
         match (p.folded.len(), p.prefix, completions) {
             (1, true, Some(found)) => {
-                let found = match found {
+                let mut found = match found {
                     [] => vec![format!("'{}'", p.folded[0])],
                     found => found.iter().map(|w| format!("'{w}'")).collect(),
                 };
+                found.extend(p.also.iter().map(|w| format!("'{w}'")));
                 words.push(format!("({})", found.join(" | ")));
             }
-            (1, _, _) => words.push(format!("'{}'{star}", p.folded[0])),
+            (1, _, _) => {
+                let mut found = vec![format!("'{}'{star}", p.folded[0])];
+                found.extend(p.also.iter().map(|w| format!("'{w}'")));
+                words.push(format!("({})", found.join(" | ")));
+            }
             (_, true, Some(found)) => {
                 let phrases: Vec<String> = completed_pairs(p, found)
                     .iter()
@@ -202,11 +214,15 @@ pub(super) fn matching_sql(
     viewer: Viewer,
     select: &str,
     m: &Match,
+    language: Option<&str>,
 ) -> String {
     let (table, _, public) = kind.table();
     let mut conditions = vec![m.condition.clone(), "t.deleted_at IS NULL".to_owned()];
     if !viewer.previews && !public.is_empty() {
         conditions.push(public.to_owned());
+    }
+    if let Some(language) = articles_in(kind, language) {
+        conditions.push(format!("t.language = '{language}'"));
     }
     let conditions = conditions.join(" AND ");
     match backend {
@@ -230,6 +246,13 @@ pub(super) fn matching_sql(
     }
 }
 
+/// The language articles are narrowed to: written into the SQL, so only a tag of letters,
+/// digits and `-` (`check::language_ok`) is; other kinds carry every language's names and are
+/// not narrowed.
+fn articles_in(kind: Kind, language: Option<&str>) -> Option<&str> {
+    language.filter(|tag| kind == Kind::Article && crate::domain::check::language_ok(tag))
+}
+
 /// Whether anonymous viewers of `kind` are limited by the moment (a bind after the match's).
 pub(super) fn timed(kind: Kind, viewer: Viewer) -> bool {
     !viewer.previews && !kind.table().2.is_empty()
@@ -245,6 +268,7 @@ pub fn candidates(
     query: &Query,
     completions: Option<&[String]>,
     viewer: Viewer,
+    language: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Candidate>> {
     let backend = conn.backend();
@@ -266,7 +290,7 @@ pub fn candidates(
     let m = match_of(backend, query, completions);
     let sql = format!(
         "{} ORDER BY {order} DESC LIMIT ?",
-        matching_sql(backend, kind, viewer, &select, &m)
+        matching_sql(backend, kind, viewer, &select, &m, language)
     );
     let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
     for bind in m.binds {
@@ -292,11 +316,17 @@ pub fn count(
     query: &Query,
     completions: Option<&[String]>,
     viewer: Viewer,
+    language: Option<&str>,
 ) -> QueryResult<i64> {
-    if kind == Kind::Article && timed(kind, viewer) && conn.backend() == Backend::Sqlite {
+    let narrowed = articles_in(kind, language).is_some();
+    if kind == Kind::Article
+        && !narrowed
+        && timed(kind, viewer)
+        && conn.backend() == Backend::Sqlite
+    {
         return count_public_articles(conn, query, completions, viewer);
     }
-    count_joined(conn, kind, query, completions, viewer)
+    count_joined(conn, kind, query, completions, viewer, language)
 }
 
 /// Every match read with its item's visibility: one lookup a match (14k for a common phrase
@@ -307,10 +337,11 @@ fn count_joined(
     query: &Query,
     completions: Option<&[String]>,
     viewer: Viewer,
+    language: Option<&str>,
 ) -> QueryResult<i64> {
     let backend = conn.backend();
     let m = match_of(backend, query, completions);
-    let sql = matching_sql(backend, kind, viewer, "count(*) AS total", &m);
+    let sql = matching_sql(backend, kind, viewer, "count(*) AS total", &m, language);
     let mut statement = diesel::sql_query(numbered(backend, &sql)).into_boxed();
     for bind in m.binds {
         statement = statement.bind::<Text, _>(bind);
@@ -353,7 +384,7 @@ fn count_public_articles(
 ) -> QueryResult<i64> {
     let m = match_of(Backend::Sqlite, query, completions);
     let [bind] = m.binds.as_slice() else {
-        return count_joined(conn, Kind::Article, query, completions, viewer);
+        return count_joined(conn, Kind::Article, query, completions, viewer, None);
     };
     let (base, last) = (Kind::Article.base(), Kind::Article.base() + (1 << 40) - 1);
     let matches: Total = diesel::sql_query(format!(
@@ -373,7 +404,7 @@ fn count_public_articles(
     .bind::<BigInt, _>(matches.total)
     .get_result(conn)?;
     if hidden.total >= matches.total {
-        return count_joined(conn, Kind::Article, query, completions, viewer);
+        return count_joined(conn, Kind::Article, query, completions, viewer, None);
     }
     // Hidden articles first (CROSS JOIN keeps that order): each is a rowid the index is asked
     // whether it matches.
@@ -517,10 +548,11 @@ pub fn rank(
     completions: Option<&[String]>,
     kinds: &[Kind],
     viewer: Viewer,
+    language: Option<&str>,
 ) -> QueryResult<Vec<Ranked>> {
     let mut ranked = Vec::new();
     for kind in kinds {
-        for candidate in candidates(conn, *kind, query, completions, viewer, WINDOW)? {
+        for candidate in candidates(conn, *kind, query, completions, viewer, language, WINDOW)? {
             if let Some(score) = score(query, &fields(&candidate)) {
                 ranked.push(Ranked {
                     kind: *kind,

@@ -445,6 +445,55 @@ pub fn completions(conn: &mut DbConnection, query: &Query) -> QueryResult<Option
     Ok((terms.len() <= MAX_COMPLETIONS).then(|| terms.into_iter().map(|t| t.term).collect()))
 }
 
+/// Gives each one-word phrase of the query (not in quotes) the indexed words that share its
+/// stem in English, French or Spanish (`stems`; only `language`'s when it is given): `ministers`
+/// also finds `minister`. One range of `search_terms` per stem, read up to 200 words.
+pub fn stem_forms(
+    conn: &mut DbConnection,
+    query: &mut Query,
+    language: Option<&str>,
+) -> QueryResult<()> {
+    use crate::domain::search::stems;
+    let stemmers = stems::stemmers(language);
+    if stemmers.is_empty() {
+        return Ok(());
+    }
+    let backend = conn.backend();
+    for phrase in query.phrases.iter_mut() {
+        let [word] = phrase.folded.as_slice() else {
+            continue;
+        };
+        if phrase.quoted || !stems::stemmable(word) {
+            continue;
+        }
+        let mut forms: Vec<String> = Vec::new();
+        for stemmer in &stemmers {
+            let stem = stems::stem(stemmer, word);
+            let Some(prefix) = stems::scan_prefix(&stem) else {
+                continue;
+            };
+            let terms: Vec<Term> = diesel::sql_query(numbered(
+                backend,
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT 200",
+            ))
+            .bind::<Text, _>(&prefix)
+            .bind::<Text, _>(format!("{prefix}\u{10FFFF}"))
+            .load(conn)?;
+            forms.extend(
+                terms
+                    .into_iter()
+                    .map(|t| t.term)
+                    .filter(|term| term != word && stems::stem(stemmer, term) == stem),
+            );
+        }
+        forms.sort();
+        forms.dedup();
+        forms.truncate(stems::MAX_FORMS);
+        phrase.also = forms;
+    }
+    Ok(())
+}
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]

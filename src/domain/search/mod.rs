@@ -9,6 +9,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::text::fold;
 
 mod score;
+pub mod stems;
 pub use score::{score, Field};
 
 /// One word of a text: where it is (bytes of the text), and its folded form (the exact one,
@@ -145,6 +146,10 @@ pub struct Phrase {
     pub prefix: bool,
     /// Written in quotes: matched as written, never cut (`api::search`).
     pub quoted: bool,
+    /// Other whole words a one-word phrase also stands for: indexed words with its stem in
+    /// English, French or Spanish (`ministers` -> `minister`; `stems`). Matched like the word,
+    /// never counted as exact.
+    pub also: Vec<String>,
 }
 
 /// At most this many words in a query: a search is a few words, and each costs.
@@ -185,6 +190,7 @@ impl Query {
                 exact: words.iter().map(|(_, exact)| exact.clone()).collect(),
                 prefix: last_unquoted && i + 1 == count,
                 quoted,
+                also: Vec::new(),
             })
             .collect();
         (!phrases.is_empty()).then_some(Query { phrases })

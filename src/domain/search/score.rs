@@ -21,16 +21,31 @@ pub struct Field<'a> {
 /// whatever the fields), and a little for each further occurrence (at most 5).
 pub fn score(query: &Query, fields: &[Field<'_>]) -> Option<f64> {
     total(query, |phrase, found| {
-        let needle = phrase.folded.join(" ");
-        let finder = Finder::new(needle.as_bytes());
-        for field in fields {
-            if regular(field.folded) && regular(field.exact) && phrase_is_regular(phrase) {
-                found.search(phrase, field, &finder);
-            } else {
-                found.search_by_words(phrase, field);
-            }
+        search_fields(phrase, fields, found);
+        // A word's other forms (`Phrase::also`) count as occurrences, never as exact ones.
+        for form in &phrase.also {
+            let other = Phrase {
+                folded: vec![form.clone()],
+                exact: vec![String::new()],
+                prefix: false,
+                quoted: false,
+                also: Vec::new(),
+            };
+            search_fields(&other, fields, found);
         }
     })
+}
+
+fn search_fields(phrase: &Phrase, fields: &[Field<'_>], found: &mut Found) {
+    let needle = phrase.folded.join(" ");
+    let finder = Finder::new(needle.as_bytes());
+    for field in fields {
+        if regular(field.folded) && regular(field.exact) && phrase_is_regular(phrase) {
+            found.search(phrase, field, &finder);
+        } else {
+            found.search_by_words(phrase, field);
+        }
+    }
 }
 
 /// The score from what `search` finds of each phrase.

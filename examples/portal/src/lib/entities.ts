@@ -62,7 +62,7 @@ export async function entity(newsroom: Newsroom, kind: Kind, slug: string): Prom
     }
     case "organization": {
       const { data } = await newsroom.get("/api/v1/organizations/{id_or_slug}", path);
-      const facts = [data.name_en, data.description].filter((x): x is string => !!x);
+      const facts = [data.names?.en?.name, data.description].filter((x): x is string => !!x);
       return { ...base, name: withShortName(data), facts };
     }
     case "event": {
@@ -92,7 +92,8 @@ function personFacts(person: Schemas["Person"]): string[] {
 
 function eventFacts(event: Schemas["Event"]): string[] {
   const facts: string[] = [];
-  if (event.name_en) facts.push(event.name_en);
+  const english = event.names?.en?.name;
+  if (english) facts.push(english);
   const days = [event.starts_on, event.ends_on].filter((d, i, all) => d && (i === 0 || d !== all[0]));
   const where = [event.city, event.country].filter(Boolean).join(", ");
   const when = days.map((d) => portalDay(d)).join(" – ");

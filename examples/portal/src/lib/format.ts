@@ -31,7 +31,9 @@ export function portalDay(day: string | null | undefined): string {
 
 /** The portal's own pages for the API's items (its routes win over article slugs). */
 export const paths = {
-  article: (slug: string) => `/${slug}`,
+  /** An article's page in its edition: `/en/<slug>` for English, `/<slug>` otherwise. */
+  article: (slug: string, language?: string | null) =>
+    language === "en" || language?.startsWith("en-") ? `/en/${slug}` : `/${slug}`,
   section: (slug: string) => `/chuyen-muc/${slug}`,
   event: (slug: string) => `/su-kien/${slug}`,
   person: (slug: string) => `/nhan-vat/${slug}`,

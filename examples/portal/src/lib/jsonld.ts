@@ -8,7 +8,7 @@ import { paths } from "./format";
 type Article = components["schemas"]["Article"];
 
 export function newsArticle(article: Article, site: URL): object {
-  const url = new URL(paths.article(article.slug ?? String(article.id)), site).toString();
+  const url = new URL(paths.article(article.slug ?? String(article.id), article.language), site).toString();
   const images = [article.cover, ...(article.body ?? [])]
     .filter((b): b is Extract<NonNullable<Article["cover"]>, { type: "image" }> => !!b && b.type === "image")
     .map((b) => b.src)

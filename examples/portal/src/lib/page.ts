@@ -5,6 +5,7 @@ import type { AstroGlobal } from "astro";
 import type { components, Newsroom } from "@newsroom/client";
 
 import { cacheControl, pageEtag, type Freshness } from "./api";
+import type { Edition } from "./i18n";
 
 export type Section = components["schemas"]["Section"];
 export type VisitTotals = components["schemas"]["VisitTotals"];
@@ -14,10 +15,11 @@ export interface Chrome {
   visits: VisitTotals | null;
 }
 
-/** The sections menu and the counter: two calls, made beside the page's own. */
-export async function chrome(newsroom: Newsroom): Promise<Chrome> {
+/** The sections menu (named in the edition's language) and the counter: two calls, made
+ * beside the page's own. */
+export async function chrome(newsroom: Newsroom, lang: Edition = "vi"): Promise<Chrome> {
   const [sections, visits] = await Promise.all([
-    newsroom.get("/api/v1/sections", { params: { query: { per_page: 100 } } }),
+    newsroom.get("/api/v1/sections", { params: { query: { per_page: 100, lang } } }),
     newsroom.get("/api/v1/stats/visits"),
   ]);
   return { sections: sections.data, visits: visits.data };
