@@ -130,15 +130,10 @@ fn filter(params: &FeedParams) -> Result<ArticleFilter, ApiError> {
             .tag
             .as_deref()
             .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
-        language: params.language.as_deref().and_then(|tag| {
-            let known = crate::domain::check::language_ok(tag);
-            problems.check(
-                "language",
-                known
-                    .then(|| tag.to_owned())
-                    .ok_or_else(|| "must be a BCP 47 tag such as vi or en".to_owned()),
-            )
-        }),
+        language: params
+            .language
+            .as_deref()
+            .and_then(|tag| problems.check("language", crate::domain::check::language_filter(tag))),
         ..ArticleFilter::default()
     };
     problems.into_result()?;

@@ -90,6 +90,12 @@ impl Listable for Organizations {
         filter.search.as_ref()
     }
 
+    fn search_mut(
+        filter: &mut Self::Filter,
+    ) -> Option<(&mut crate::domain::search::Query, Option<String>)> {
+        filter.search.as_mut().map(|query| (query, None))
+    }
+
     fn only(filter: &mut Self::Filter, ids: Vec<i64>) {
         filter.only = Some(ids);
     }

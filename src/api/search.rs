@@ -121,13 +121,10 @@ pub async fn search(
     let mut problems = Problems::default();
     let query = parse_q(params.q.as_deref(), &mut problems);
     let kinds = parse_types(params.r#type.as_deref(), &mut problems);
-    let language = params.language.clone();
-    if language
+    let language = params
+        .language
         .as_deref()
-        .is_some_and(|tag| !crate::domain::check::language_ok(tag))
-    {
-        problems.add("language", "must be a BCP 47 tag such as vi or en");
-    }
+        .and_then(|tag| problems.check("language", crate::domain::check::language_filter(tag)));
     let common = super::query::CommonParams::paging(
         params.page.as_deref(),
         params.per_page.as_deref(),

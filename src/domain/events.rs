@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::DatePrecision;
-use super::languages::{Languages, Names};
+use super::languages::{Languages, Localized};
+use std::collections::BTreeMap;
 
 /// Someone who took part, and in what role.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -42,7 +43,7 @@ pub struct NewEvent {
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[serde(default)]
     #[schema(example = json!({"en": {"name": "8th ASEAN Ministerial Conference on Cybersecurity"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     #[schema(max_length = 300, example = "AMCC8")]
     pub short_name: Option<String>,
     #[schema(example = 8, minimum = 1)]

@@ -33,7 +33,9 @@ pub struct Localized {
     pub description: Option<String>,
 }
 
-/// Names by language tag: `{"en": {"name": "..."}}`.
+/// Names by language tag: `{"en": {"name": "..."}}`. Wire types (`ToSchema`) write the map
+/// out as `BTreeMap<String, Localized>`: the spec inlines a map written so, but refers an alias
+/// to one component named `BTreeMap` shared by every map (titles' strings included).
 pub type Names = BTreeMap<String, Localized>;
 
 /// A position's titles by language tag: `{"en": "Minister of Public Security"}`.

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::OrganizationKind;
-use super::languages::{Languages, Names};
+use super::languages::{Languages, Localized};
+use std::collections::BTreeMap;
 
 /// An organization as written (`POST`, `PUT`; `PATCH` sends a merge patch of it).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,7 +29,7 @@ pub struct NewOrganization {
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[serde(default)]
     #[schema(example = json!({"en": {"name": "Department of Foreign Affairs and Trade"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     #[schema(max_length = 300, example = "DFAT")]
     pub short_name: Option<String>,
     /// One of the kinds in `OrganizationKind`.

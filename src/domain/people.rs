@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use super::check::{max, Checks};
 use super::key::Reference;
 use super::kinds::AliasKind;
-use super::languages::{Languages, Names, Titles};
+use super::languages::{Languages, Localized};
+use std::collections::BTreeMap;
 
 /// Another name or spelling.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,7 +37,7 @@ pub struct NewPosition {
     /// The title in the portal's other languages, by BCP 47 tag.
     #[serde(default)]
     #[schema(example = json!({"en": "Minister of Public Security"}))]
-    pub titles: Titles,
+    pub titles: BTreeMap<String, String>,
     /// The organization: id, slug or reference.
     #[schema(example = "bo-cong-an")]
     pub organization: Option<Reference>,
@@ -64,7 +65,7 @@ pub struct NewPerson {
     /// by BCP 47 tag. Aliases stay what they are: other spellings the text may use.
     #[serde(default)]
     #[schema(example = json!({"zh": {"name": "黄循财"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     #[serde(default)]
     #[schema(max_items = 100)]
     pub aliases: Vec<NewAlias>,

@@ -5,7 +5,8 @@ use utoipa::ToSchema;
 
 use super::check::{max, text, Checks};
 use super::key::Reference;
-use super::languages::{Languages, Names};
+use super::languages::{Languages, Localized};
+use std::collections::BTreeMap;
 
 /// A section as written.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,7 +25,7 @@ pub struct NewSection {
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[serde(default)]
     #[schema(example = json!({"en": {"name": "Security and order"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The section above it (id, slug or reference); none for a top-level section. At most 8
     /// levels, never a cycle.
     #[schema(example = "thoi-su")]

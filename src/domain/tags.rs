@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::check::{max, Checks};
-use super::languages::{Languages, Names};
+use super::languages::{Languages, Localized};
+use std::collections::BTreeMap;
 
 /// A tag on an article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -27,7 +28,7 @@ pub struct NewTag {
     /// Names in the portal's other languages, by BCP 47 tag (tags have no description).
     #[serde(default)]
     #[schema(example = json!({"en": {"name": "Digital transformation"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
 }
 
 impl NewTag {

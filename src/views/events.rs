@@ -14,8 +14,9 @@ use super::{Ctx, IncludeTree};
 use crate::db::events::{self as db, EventRefRow, EventRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::DatePrecision;
-use crate::domain::languages::Names;
+use crate::domain::languages::Localized;
 use crate::error::ApiError;
+use std::collections::BTreeMap;
 
 /// Someone who took part in an event, and in what role.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -46,7 +47,7 @@ pub struct Event {
     pub name_en: Option<String>,
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[schema(required = false, example = json!({"en": {"name": "7th ASEAN Ministerial Conference on Cybersecurity"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The language `name` (and, where given in it, `description`) is in: the one asked for
     /// (`lang`, `Accept-Language`) when the item has a name in it, else the default.
     #[schema(required = false, example = "vi")]

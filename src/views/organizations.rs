@@ -11,8 +11,9 @@ use super::{Ctx, IncludeTree};
 use crate::db::organizations::{self as db, OrganizationRefRow, OrganizationRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::OrganizationKind;
-use crate::domain::languages::Names;
+use crate::domain::languages::Localized;
 use crate::error::ApiError;
+use std::collections::BTreeMap;
 
 /// An organization. Fields other than `id` can be left out with `fields`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -29,7 +30,7 @@ pub struct Organization {
     pub name_en: Option<String>,
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[schema(required = false, example = json!({"en": {"name": "Vietnam News Agency"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The language `name` (and, where given in it, `description`) is in: the one asked for
     /// (`lang`, `Accept-Language`) when the item has a name in it, else the default.
     #[schema(required = false, example = "vi")]

@@ -13,8 +13,9 @@ use super::{Ctx, IncludeTree};
 use crate::db::people::{self as db, AliasRow, PersonRefRow, PersonRow, PositionRow};
 use crate::db::DbConnection;
 use crate::domain::kinds::AliasKind;
-use crate::domain::languages::{Names, Titles};
+use crate::domain::languages::Localized;
 use crate::error::ApiError;
+use std::collections::BTreeMap;
 
 /// Another name or spelling of a person.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -38,7 +39,7 @@ pub struct Position {
     pub title_en: Option<String>,
     /// The title in the portal's other languages, by BCP 47 tag.
     #[schema(example = json!({"en": "Minister of Public Security"}))]
-    pub titles: Titles,
+    pub titles: BTreeMap<String, String>,
     /// Where (`include=positions` embeds the organization whole).
     pub organization: Option<RelatedOrganization>,
     /// Empty when unknown.
@@ -63,7 +64,7 @@ pub struct Person {
     pub name: String,
     /// Display names (and biographies, as `description`) in the portal's other languages.
     #[schema(required = false, example = json!({"zh": {"name": "苏林"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The language `name`, `bio` and the positions' titles are in where the person has them
     /// in it: the one asked for (`lang`, `Accept-Language`), else the default.
     #[schema(required = false, example = "vi")]

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use super::names::{name_in, shown};
 use super::Ctx;
 use crate::db::sections::SectionRow;
-use crate::domain::languages::Names;
+use crate::domain::languages::Localized;
+use std::collections::BTreeMap;
 
 /// A section as other items name it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -42,7 +43,7 @@ pub struct Section {
     pub name: String,
     /// Names and descriptions in the portal's other languages, by BCP 47 tag.
     #[schema(required = false, example = json!({"en": {"name": "Security and order"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
     /// has a name in it, else the default.
     #[schema(required = false, example = "vi")]

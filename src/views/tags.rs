@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use super::names::{name_in, shown};
 use super::Ctx;
 use crate::db::tags::TagRow;
-use crate::domain::languages::Names;
+use crate::domain::languages::Localized;
+use std::collections::BTreeMap;
 
 /// A tag and how many public articles carry it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -21,7 +22,7 @@ pub struct Tag {
     pub name: String,
     /// Names in the portal's other languages, by BCP 47 tag.
     #[schema(required = false, example = json!({"en": {"name": "Cybersecurity"}}))]
-    pub names: Names,
+    pub names: BTreeMap<String, Localized>,
     /// The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
     /// has a name in it, else the default.
     #[schema(required = false, example = "vi")]

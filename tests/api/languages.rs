@@ -460,6 +460,29 @@ db_test!(the_demo_has_an_english_edition_of_the_seed_article, |app| {
         .await;
     assert_eq!(english["meta"]["total"], 1);
     assert_eq!(english["data"][0]["title"], ENGLISH_EDITION);
+    // A deleted edition frees its language: another English edition may be written.
+    let writer = app.writer();
+    let again = json!({"title": "General To Lam at SICW 2022", "body": [], "language": "en", "translation_of": 1});
+    app.create_article(&writer, &again)
+        .await
+        .problem(409, "conflict");
+    let version = app
+        .with_token(&writer, TestRequest::get().uri(&en_uri))
+        .await
+        .etag();
+    let res = app
+        .with_token(&writer, crate::helpers::kit::delete(&en_uri, &version))
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let res = app.create_article(&writer, &again).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["data"]["translation_of"]["id"], 1);
+    let vi = app.get_ok("/api/v1/articles/1").await;
+    assert_eq!(
+        vi["data"]["translations"].as_array().map(Vec::len),
+        Some(0),
+        "the new one is a draft"
+    );
 });
 
 db_test!(feeds_and_sitemaps_are_per_edition, |app| {
@@ -555,6 +578,19 @@ db_test!(search_stems_english_and_narrows_by_language, |app| {
     assert_eq!(vietnamese["data"][0]["id"], 1);
     let both = app.get_ok("/api/v1/search?q=AMCC7&type=article").await;
     assert_eq!(both["meta"]["total"], 2);
+    // Lists' `q` too, with the list's `language` choosing the stemmer.
+    let listed = app
+        .get_ok("/api/v1/articles?q=conferences&language=en&fields=title")
+        .await;
+    assert_eq!(listed["meta"]["total"], 1);
+    let ranked = app
+        .get_ok("/api/v1/events?q=conferences&sort=relevance&lang=en&fields=name")
+        .await;
+    assert_eq!(ranked["data"][0]["name"], AMCC7_EN);
+    let vietnamese_only = app
+        .get_ok("/api/v1/articles?q=conferences&language=vi")
+        .await;
+    assert_eq!(vietnamese_only["meta"]["total"], 0);
     // Vietnamese is matched as before: no stemming of `vi`, and a quoted word is as written.
     let quoted = app
         .get_ok("/api/v1/search?q=%22conferences%22&type=article")

@@ -362,3 +362,19 @@ fn the_spec_names_every_change_type_and_webhook_event_the_descriptors_declare() 
         }
     }
 }
+
+/// A map field written through a type alias (`Names`) became a `$ref` to one component named
+/// `BTreeMap`, shared by every map: positions' titles (strings) were then documented as
+/// objects, and schemathesis found the answers violating the spec. Maps are inlined.
+#[test]
+fn no_component_is_a_generic_collection_shared_by_unrelated_fields() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&newsroom::openapi::spec_json()).expect("spec is JSON");
+    let names: Vec<&String> = spec["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .filter(|name| ["BTreeMap", "HashMap", "Vec", "Option"].contains(&name.as_str()))
+        .collect();
+    assert!(names.is_empty(), "generic components: {names:?}");
+}

@@ -1296,14 +1296,6 @@ export interface components {
              */
             alt?: string | null;
         };
-        BTreeMap: {
-            [key: string]: {
-                /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
-                name: string;
-                /** @description Where the resource has a description (a person's: their biography). */
-                description?: string | null;
-            };
-        };
         /** @description A page view from a front end's beacon (`navigator.sendBeacon` sends it as `text/plain`). */
         Beacon: {
             /**
@@ -1561,8 +1553,17 @@ export interface components {
              * @example 7th ASEAN Ministerial Conference on Cybersecurity
              */
             name_en?: string | null;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "7th ASEAN Ministerial Conference on Cybersecurity"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /**
              * @description The language `name` (and, where given in it, `description`) is in: the one asked for
              *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -1875,8 +1876,17 @@ export interface components {
                  * @example 7th ASEAN Ministerial Conference on Cybersecurity
                  */
                 name_en?: string | null;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "7th ASEAN Ministerial Conference on Cybersecurity"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` (and, where given in it, `description`) is in: the one asked for
                  *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -2021,8 +2031,17 @@ export interface components {
                  * @example Vietnam News Agency
                  */
                 name_en?: string | null;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Vietnam News Agency"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` (and, where given in it, `description`) is in: the one asked for
                  *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -2068,8 +2087,17 @@ export interface components {
                  * @example Tô Lâm
                  */
                 name?: string;
-                /** @description Display names (and biographies, as `description`) in the portal's other languages. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Display names (and biographies, as `description`) in the portal's other languages.
+                 * @example {
+                 *       "zh": {
+                 *         "name": "苏林"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name`, `bio` and the positions' titles are in where the person has them
                  *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
@@ -2171,8 +2199,17 @@ export interface components {
                 slug?: string;
                 /** @example An ninh - Trật tự */
                 name?: string;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Security and order"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
                  *     has a name in it, else the default.
@@ -2227,8 +2264,17 @@ export interface components {
                 slug?: string;
                 /** @example An ninh mạng */
                 name?: string;
-                /** @description Names in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Cybersecurity"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
                  *     has a name in it, else the default.
@@ -2763,8 +2809,17 @@ export interface components {
                  * @example 7th ASEAN Ministerial Conference on Cybersecurity
                  */
                 name_en?: string | null;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "7th ASEAN Ministerial Conference on Cybersecurity"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` (and, where given in it, `description`) is in: the one asked for
                  *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -2911,8 +2966,17 @@ export interface components {
                  * @example Vietnam News Agency
                  */
                 name_en?: string | null;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Vietnam News Agency"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` (and, where given in it, `description`) is in: the one asked for
                  *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -2959,8 +3023,17 @@ export interface components {
                  * @example Tô Lâm
                  */
                 name?: string;
-                /** @description Display names (and biographies, as `description`) in the portal's other languages. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Display names (and biographies, as `description`) in the portal's other languages.
+                 * @example {
+                 *       "zh": {
+                 *         "name": "苏林"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name`, `bio` and the positions' titles are in where the person has them
                  *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
@@ -3063,8 +3136,17 @@ export interface components {
                 slug?: string;
                 /** @example An ninh - Trật tự */
                 name?: string;
-                /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Security and order"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
                  *     has a name in it, else the default.
@@ -3105,8 +3187,17 @@ export interface components {
                 slug?: string;
                 /** @example An ninh mạng */
                 name?: string;
-                /** @description Names in the portal's other languages, by BCP 47 tag. */
-                names?: components["schemas"]["BTreeMap"];
+                /**
+                 * @description Names in the portal's other languages, by BCP 47 tag.
+                 * @example {
+                 *       "en": {
+                 *         "name": "Cybersecurity"
+                 *       }
+                 *     }
+                 */
+                names?: {
+                    [key: string]: components["schemas"]["Localized"];
+                };
                 /**
                  * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
                  *     has a name in it, else the default.
@@ -3170,6 +3261,13 @@ export interface components {
             }[];
             meta: components["schemas"]["ListMeta"];
             links: components["schemas"]["ListLinks"];
+        };
+        /** @description An item's name (and description) in one language other than the default. */
+        Localized: {
+            /** @example 7th ASEAN Ministerial Conference on Cybersecurity */
+            name: string;
+            /** @description Where the resource has a description (a person's: their biography). */
+            description?: string | null;
         };
         /** @description An image in the library. */
         MediaItem: {
@@ -3487,8 +3585,17 @@ export interface components {
              * @example 8th ASEAN Ministerial Conference on Cybersecurity
              */
             name_en?: string | null;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "8th ASEAN Ministerial Conference on Cybersecurity"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /** @example AMCC8 */
             short_name?: string | null;
             /**
@@ -3543,8 +3650,17 @@ export interface components {
              * @example Department of Foreign Affairs and Trade
              */
             name_en?: string | null;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "Department of Foreign Affairs and Trade"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /** @example DFAT */
             short_name?: string | null;
             /**
@@ -3583,8 +3699,15 @@ export interface components {
             /**
              * @description The display name (and biography, as `description`) in the portal's other languages,
              *     by BCP 47 tag. Aliases stay what they are: other spellings the text may use.
+             * @example {
+             *       "zh": {
+             *         "name": "黄循财"
+             *       }
+             *     }
              */
-            names?: components["schemas"]["BTreeMap"];
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             aliases?: components["schemas"]["NewAlias"][];
             positions?: components["schemas"]["NewPosition"][];
         };
@@ -3599,8 +3722,15 @@ export interface components {
              * @example Minister of Public Security
              */
             title_en?: string | null;
-            /** @description The title in the portal's other languages, by BCP 47 tag. */
-            titles?: components["schemas"]["BTreeMap"];
+            /**
+             * @description The title in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": "Minister of Public Security"
+             *     }
+             */
+            titles?: {
+                [key: string]: string;
+            };
             organization?: null | components["schemas"]["Reference"];
             /** Format: date */
             starts_on?: string | null;
@@ -3629,8 +3759,17 @@ export interface components {
             name: string;
             /** @example Tin an ninh, trật tự và phòng chống tội phạm */
             description?: string | null;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "Security and order"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             parent?: null | components["schemas"]["Reference"];
             /**
              * Format: int32
@@ -3648,8 +3787,17 @@ export interface components {
             slug?: string | null;
             /** @example Chuyển đổi số */
             name: string;
-            /** @description Names in the portal's other languages, by BCP 47 tag (tags have no description). */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names in the portal's other languages, by BCP 47 tag (tags have no description).
+             * @example {
+             *       "en": {
+             *         "name": "Digital transformation"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
         };
         /** @description What a new token is for. */
         NewToken: {
@@ -3717,8 +3865,17 @@ export interface components {
              * @example Vietnam News Agency
              */
             name_en?: string | null;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "Vietnam News Agency"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /**
              * @description The language `name` (and, where given in it, `description`) is in: the one asked for
              *     (`lang`, `Accept-Language`) when the item has a name in it, else the default.
@@ -3791,8 +3948,17 @@ export interface components {
              * @example Tô Lâm
              */
             name?: string;
-            /** @description Display names (and biographies, as `description`) in the portal's other languages. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Display names (and biographies, as `description`) in the portal's other languages.
+             * @example {
+             *       "zh": {
+             *         "name": "苏林"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /**
              * @description The language `name`, `bio` and the positions' titles are in where the person has them
              *     in it: the one asked for (`lang`, `Accept-Language`), else the default.
@@ -3878,8 +4044,15 @@ export interface components {
              * @example Minister of Public Security
              */
             title_en?: string | null;
-            /** @description The title in the portal's other languages, by BCP 47 tag. */
-            titles: components["schemas"]["BTreeMap"];
+            /**
+             * @description The title in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": "Minister of Public Security"
+             *     }
+             */
+            titles: {
+                [key: string]: string;
+            };
             organization?: null | components["schemas"]["RelatedOrganization"];
             /**
              * Format: date
@@ -4117,8 +4290,17 @@ export interface components {
             slug?: string;
             /** @example An ninh - Trật tự */
             name?: string;
-            /** @description Names and descriptions in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names and descriptions in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "Security and order"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /**
              * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
              *     has a name in it, else the default.
@@ -4204,8 +4386,17 @@ export interface components {
             slug?: string;
             /** @example An ninh mạng */
             name?: string;
-            /** @description Names in the portal's other languages, by BCP 47 tag. */
-            names?: components["schemas"]["BTreeMap"];
+            /**
+             * @description Names in the portal's other languages, by BCP 47 tag.
+             * @example {
+             *       "en": {
+             *         "name": "Cybersecurity"
+             *       }
+             *     }
+             */
+            names?: {
+                [key: string]: components["schemas"]["Localized"];
+            };
             /**
              * @description The language `name` is in: the one asked for (`lang`, `Accept-Language`) when the item
              *     has a name in it, else the default.

@@ -143,13 +143,7 @@ impl Listable for Articles {
             author: key(problems, "author", &params.author),
             mentions: key(problems, "mentions", &params.mentions),
             language: params.language.as_deref().and_then(|tag| {
-                problems.check(
-                    "language",
-                    crate::domain::check::language_ok(tag)
-                        .then(|| tag.to_owned())
-                        .filter(|t| t.len() <= 35)
-                        .ok_or_else(|| "must be a BCP 47 language tag such as vi or en".to_owned()),
-                )
+                problems.check("language", crate::domain::check::language_filter(tag))
             }),
             published_after: time(
                 problems,
@@ -240,6 +234,13 @@ impl Listable for Articles {
 
     fn search(filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
         filter.search.as_ref()
+    }
+
+    fn search_mut(
+        filter: &mut Self::Filter,
+    ) -> Option<(&mut crate::domain::search::Query, Option<String>)> {
+        let language = filter.language.clone();
+        filter.search.as_mut().map(|query| (query, language))
     }
 
     fn only(filter: &mut Self::Filter, ids: Vec<i64>) {

@@ -391,6 +391,21 @@ impl Editable for Articles {
         Ok(true)
     }
 
+    /// A deleted article leaves its group of editions: its language is free for another
+    /// translation. The others stay together (the group keeps its id, even the source's).
+    fn soft_delete(
+        conn: &mut DbConnection,
+        id: i64,
+        expected: i32,
+        now: chrono::NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        if !<Self::Row as Record>::soft_delete(conn, id, expected, now)? {
+            return Ok(false);
+        }
+        db::translations::leave(conn, id)?;
+        Ok(true)
+    }
+
     /// Every change keeps a revision: the article as it now stands, and who changed it.
     fn after_write(
         conn: &mut DbConnection,

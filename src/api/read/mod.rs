@@ -200,6 +200,13 @@ pub trait Listable: 'static {
     fn search(_filter: &Self::Filter) -> Option<&crate::domain::search::Query> {
         None
     }
+    /// The filter's `q` to widen by stems (`db::search::stem_forms`), and the language whose
+    /// stemmer applies (`None`: English, French and Spanish).
+    fn search_mut(
+        _filter: &mut Self::Filter,
+    ) -> Option<(&mut crate::domain::search::Query, Option<String>)> {
+        None
+    }
     /// Narrows the filter to these items.
     fn only(_filter: &mut Self::Filter, _ids: Vec<i64>) {}
     /// The resource whose public representations are stored (decision 0020), if any. Such a
@@ -324,6 +331,7 @@ fn relevance_page<L: Listable>(
     if let Some(scope) = scope {
         scope(conn, &mut filter, ctx)?;
     }
+    stemmed::<L>(conn, &mut filter)?;
     let (Some(kind), Some(query)) = (L::SEARCH, L::search(&filter).cloned()) else {
         return Err(ApiError::Internal("relevance without a search".into()));
     };
@@ -428,6 +436,7 @@ fn list_page<L: Listable>(
         if let Some(scope) = scope {
             scope(conn, &mut filter, ctx)?;
         }
+        stemmed::<L>(conn, &mut filter)?;
         let found = std::cell::RefCell::default();
         let memo = Memo {
             cache,
@@ -444,6 +453,14 @@ fn list_page<L: Listable>(
         let page = loaded::<L>(conn, page, found.into_inner(), &options, &opts, viewer, ctx)?;
         Ok((page, opts))
     }
+}
+
+/// Widens the list's `q` by stems, as `/search` does (decision 0028).
+fn stemmed<L: Listable>(conn: &mut DbConnection, filter: &mut L::Filter) -> Result<(), ApiError> {
+    if let Some((query, language)) = L::search_mut(filter) {
+        crate::db::search::stem_forms(conn, query, language.as_deref())?;
+    }
+    Ok(())
 }
 
 /// A list's exact total. Public totals are remembered per filter until content changes (writes

@@ -45,6 +45,12 @@ pub fn set(
     }
 }
 
+/// Takes a (deleted) article out of its group, freeing its language there.
+pub fn leave(conn: &mut DbConnection, article_id: i64) -> QueryResult<()> {
+    diesel::delete(article_translations::table.find(article_id)).execute(conn)?;
+    Ok(())
+}
+
 /// Starts a group with its first article (its id names the group).
 pub fn start(conn: &mut DbConnection, first: i64, language: &str) -> QueryResult<()> {
     insert(conn, first, first, language)
