@@ -130,10 +130,9 @@ fn filter(params: &FeedParams) -> Result<ArticleFilter, ApiError> {
             .tag
             .as_deref()
             .and_then(|t| problems.check("tag", parse_key(t).map(|_| t.to_owned()))),
-        language: params
-            .language
-            .as_deref()
-            .and_then(|tag| problems.check("language", crate::domain::check::language_filter(tag))),
+        language: params.language.as_deref().and_then(|tag| {
+            problems.check("language", crate::domain::languages::language_filter(tag))
+        }),
         ..ArticleFilter::default()
     };
     problems.into_result()?;

@@ -262,11 +262,11 @@ pub async fn revoke_preview_link(
 /// or was revoked is 410, one that was never made (or altered) 404.
 #[utoipa::path(
     tag = "articles",
-    params(("token" = String, Path, pattern = "^[0-9]{1,19}\\.[0-9]{1,19}\\.[A-Za-z0-9_-]{22}$", description = "The link's token, from its `url`", example = "3.1764226800.bXk0Zl9zaWduYXR1cmVfaA"), NoParams),
+    params(("token" = String, Path, pattern = "^[0-9]{1,19}\\.[0-9]{1,19}\\.[A-Za-z0-9_-]{22}$", description = "The link's token, from its `url`", example = "3.1764226800.bXk0Zl9zaWduYXR1cmVfaA"), super::query::LangParams),
     responses(
         (status = 200, description = "The article as it is now", body = ItemResponse<crate::views::articles::Article>,
             headers(("Cache-Control" = String, description = "`private, no-store`"), ("X-Robots-Tag" = String, description = "`noindex, nofollow`"))),
-        (status = 400, description = "A query parameter was given (there are none)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`lang` is malformed, or another parameter was given", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The link expired or was revoked, or the article was deleted", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -275,8 +275,9 @@ pub async fn revoke_preview_link(
 #[get("/previews/{token}")]
 pub async fn open_preview(
     state: State,
+    req: HttpRequest,
     path: web::Path<String>,
-    _params: QueryParams<NoParams>,
+    _params: QueryParams<super::query::LangParams>,
 ) -> Result<HttpResponse, ApiError> {
     let missing = || ApiError::NotFound("no such preview link".into());
     let raw = path.into_inner();
@@ -287,7 +288,8 @@ pub async fn open_preview(
     // One spelling per link: `+2` and `02` are not link 2.
     let id = parse_id(id).ok_or_else(missing)?;
     let expires = parse_id(expires).ok_or_else(missing)?;
-    let ctx = state.ctx();
+    // Names in the language `lang` asks for (a preview is private: the header is not read).
+    let ctx = state.ctx_named(&req)?;
     let (row, token_revoked) = database::run(&state.editorial_pool, move |conn| {
         let row = db::find(conn, id)?.ok_or_else(missing)?;
         // Checked here too, not only marked on the link when the token is revoked: a link made
@@ -327,7 +329,8 @@ pub async fn open_preview(
         single(load(conn, vec![row], &options, ctx)?, ArticleRow::NOUN)
     })
     .await?;
-    Ok(private(
+    Ok(private(super::read::in_language(
         HttpResponse::Ok().json(ItemResponse { data: article }),
-    ))
+        ctx,
+    )))
 }

@@ -124,7 +124,7 @@ pub async fn search(
     let language = params
         .language
         .as_deref()
-        .and_then(|tag| problems.check("language", crate::domain::check::language_filter(tag)));
+        .and_then(|tag| problems.check("language", crate::domain::languages::language_filter(tag)));
     let common = super::query::CommonParams::paging(
         params.page.as_deref(),
         params.per_page.as_deref(),

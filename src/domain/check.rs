@@ -276,14 +276,6 @@ pub fn parse_country(value: &str) -> Result<String, String> {
     }
 }
 
-/// A `language` filter (article lists, feeds, search): a tag as articles store it, at most 35
-/// characters.
-pub fn language_filter(tag: &str) -> Result<String, String> {
-    (language_ok(tag) && tag.len() <= crate::domain::languages::MAX_TAG)
-        .then(|| tag.to_owned())
-        .ok_or_else(|| "must be a BCP 47 language tag such as vi or en".to_owned())
-}
-
 /// A BCP 47 language tag such as `vi`, `en` or `zh-Hant`.
 pub fn language_ok(tag: &str) -> bool {
     let mut parts = tag.split('-');

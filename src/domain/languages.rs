@@ -41,6 +41,14 @@ pub type Names = BTreeMap<String, Localized>;
 /// A position's titles by language tag: `{"en": "Minister of Public Security"}`.
 pub type Titles = BTreeMap<String, String>;
 
+/// A `language` filter (article lists, feeds, search): a tag as articles store it
+/// (`check::language_ok`), at most `MAX_TAG` characters.
+pub fn language_filter(tag: &str) -> Result<String, String> {
+    (super::check::language_ok(tag) && tag.len() <= MAX_TAG)
+        .then(|| tag.to_owned())
+        .ok_or_else(|| "must be a BCP 47 language tag such as vi or en".to_owned())
+}
+
 /// The stored JSON of `names` or `titles`; empty when it does not parse (an import may bring
 /// anything: a read never fails on it).
 pub fn parse_stored<T: serde::de::DeserializeOwned + Default>(json: &str) -> T {

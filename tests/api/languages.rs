@@ -600,3 +600,36 @@ db_test!(search_stems_english_and_narrows_by_language, |app| {
         .await
         .problem(400, "invalid-parameter");
 });
+
+db_test!(
+    a_preview_link_names_things_in_the_language_asked_for,
+    |app| {
+        let writer = app.writer();
+        let draft = app
+            .create_article(
+                &writer,
+                &json!({"title": "Bản nháp về AMCC7", "body": [], "events": ["amcc7"]}),
+            )
+            .await
+            .location();
+        let made = app
+            .with_token(
+                &writer,
+                TestRequest::post().uri(&format!("{draft}/preview-links")),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text());
+        let url = made.json()["data"]["url"].as_str().expect("url").to_owned();
+        let path = &url[url.find("/api/v1/previews/").expect("a preview URL")..];
+        let english = app.get(&format!("{path}?lang=en")).await;
+        assert_eq!(english.status, 200, "{}", english.text());
+        assert_eq!(english.json()["data"]["events"][0]["name"], AMCC7_EN);
+        assert_eq!(english.header("content-language"), Some("en"));
+        // A preview is private: the reader's header does not choose.
+        let by_header = get_in(&app, path, "en").await;
+        assert_eq!(by_header.json()["data"]["events"][0]["name"], AMCC7_VI);
+        app.get(&format!("{path}?lang=en_GB"))
+            .await
+            .problem(400, "invalid-parameter");
+    }
+);

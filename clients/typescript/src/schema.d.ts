@@ -6944,7 +6944,15 @@ export interface operations {
     };
     open_preview: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The language of names (BCP 47, e.g. `en`): served languages only, a tag with no match
+                 *     falls back to the default (`NEWSROOM_DEFAULT_LANGUAGE`). Without it, `Accept-Language`
+                 *     chooses. A malformed tag is a 400.
+                 * @example en
+                 */
+                lang?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -6972,7 +6980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemResponse_Article"];
                 };
             };
-            /** @description A query parameter was given (there are none) */
+            /** @description `lang` is malformed, or another parameter was given */
             400: {
                 headers: {
                     /** @description The request's id, in every response and every log line of the request: the caller's own `X-Request-Id` when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, a fresh one otherwise */

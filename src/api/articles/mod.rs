@@ -143,7 +143,7 @@ impl Listable for Articles {
             author: key(problems, "author", &params.author),
             mentions: key(problems, "mentions", &params.mentions),
             language: params.language.as_deref().and_then(|tag| {
-                problems.check("language", crate::domain::check::language_filter(tag))
+                problems.check("language", crate::domain::languages::language_filter(tag))
             }),
             published_after: time(
                 problems,
