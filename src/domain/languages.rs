@@ -69,23 +69,15 @@ pub fn stored<T: Serialize>(value: &T) -> String {
 }
 
 /// A well-formed BCP 47 tag in its canonical case (`EN-gb` → `en-GB`, `zh-hant` → `zh-Hant`),
-/// or `None`. Checked: at most 35 characters; subtags of 1 to 8 letters and digits; a primary
-/// language subtag of 2 or 3 letters (or 5 to 8); `x-` private use after it.
+/// or `None` (`well_formed` says what is taken).
 pub fn canonical_tag(tag: &str) -> Option<String> {
-    if tag.is_empty() || tag.len() > MAX_TAG {
+    if !well_formed(tag) {
         return None;
     }
     let mut out = String::with_capacity(tag.len());
     let mut private = false;
     for (i, part) in tag.split('-').enumerate() {
-        if part.is_empty() || part.len() > 8 || !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
         if i == 0 {
-            let letters = part.bytes().all(|b| b.is_ascii_alphabetic());
-            if !letters || !matches!(part.len(), 2 | 3 | 5..=8) {
-                return None;
-            }
             out.push_str(&part.to_ascii_lowercase());
             continue;
         }
@@ -106,6 +98,24 @@ pub fn canonical_tag(tag: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Whether a tag is taken: at most 35 characters; subtags of 1 to 8 letters and digits; a
+/// primary language subtag of 2 or 3 letters (or 5 to 8). Reads the tag only (a cache hit
+/// asks it of every `Accept-Language` entry).
+pub fn well_formed(tag: &str) -> bool {
+    if tag.is_empty() || tag.len() > MAX_TAG {
+        return false;
+    }
+    tag.split('-').enumerate().all(|(i, part)| {
+        let sized = !part.is_empty() && part.len() <= 8;
+        match i {
+            0 => {
+                part.bytes().all(|b| b.is_ascii_alphabetic()) && matches!(part.len(), 2 | 3 | 5..=8)
+            }
+            _ => sized && part.bytes().all(|b| b.is_ascii_alphanumeric()),
+        }
+    })
 }
 
 /// The languages this portal serves: its default (the language of items' own columns) and
@@ -178,52 +188,55 @@ impl Languages {
             return Ok(self.matching(&tag).unwrap_or(self.default_lang()));
         }
         Ok(accept
-            .and_then(accepted)
-            .and_then(|tags| {
-                tags.iter().find_map(|tag| match tag.as_str() {
-                    "*" => Some(self.default_lang()),
-                    tag => self.matching(tag),
-                })
-            })
+            .and_then(|header| self.accepted(header))
             .unwrap_or(self.default_lang()))
     }
-}
 
-/// The tags of an `Accept-Language` value by quality, highest first (ties in their order),
-/// leaving out `q=0`; `None` when it is malformed or too long (RFC 9110 §12.5.4).
-fn accepted(header: &str) -> Option<Vec<String>> {
-    if header.len() > MAX_ACCEPT_BYTES {
-        return None;
-    }
-    let mut ranked: Vec<(u16, String)> = Vec::new();
-    for entry in header.split(',') {
-        let entry = entry.trim();
-        if entry.is_empty() {
-            continue;
-        }
-        if ranked.len() == MAX_ACCEPT_ENTRIES {
+    /// The served language an `Accept-Language` value asks for: of the entries a served
+    /// language matches (`*`: the default), the one of highest quality, the first of equals,
+    /// `q=0` left out (RFC 9110 §12.5.4). `None` when none matches, or when the value is
+    /// malformed or too long. Allocates nothing: the edge asks it of every cache hit that
+    /// carries the header.
+    fn accepted(&'static self, header: &str) -> Option<Lang> {
+        if header.len() > MAX_ACCEPT_BYTES {
             return None;
         }
-        let mut parts = entry.split(';');
-        let tag = parts.next().unwrap_or_default().trim();
-        let tag = match tag {
-            "*" => "*".to_owned(),
-            tag => canonical_tag(tag)?,
-        };
-        let mut quality = 1000;
-        for parameter in parts {
-            let (name, value) = parameter.trim().split_once('=')?;
-            if !name.trim().eq_ignore_ascii_case("q") {
+        let mut best: Option<(u16, Lang)> = None;
+        let mut entries = 0;
+        for entry in header.split(',') {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            entries += 1;
+            if entries > MAX_ACCEPT_ENTRIES {
                 return None;
             }
-            quality = parse_quality(value.trim())?;
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            if tag != "*" && !well_formed(tag) {
+                return None;
+            }
+            let mut quality = 1000;
+            for parameter in parts {
+                let (name, value) = parameter.trim().split_once('=')?;
+                if !name.trim().eq_ignore_ascii_case("q") {
+                    return None;
+                }
+                quality = parse_quality(value.trim())?;
+            }
+            let lang = match tag {
+                "*" => Some(self.default_lang()),
+                tag => self.matching(tag),
+            };
+            if let Some(lang) = lang.filter(|_| quality > 0) {
+                if best.is_none_or(|(q, _)| quality > q) {
+                    best = Some((quality, lang));
+                }
+            }
         }
-        if quality > 0 {
-            ranked.push((quality, tag));
-        }
+        best.map(|(_, lang)| lang)
     }
-    ranked.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-    Some(ranked.into_iter().map(|(_, tag)| tag).collect())
 }
 
 /// A quality value (`0`, `0.8`, `1.000`) in thousandths.
@@ -232,7 +245,11 @@ fn parse_quality(value: &str) -> Option<u16> {
     if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    let thousandths = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |n, digit| n * 10 + u16::from(digit - b'0'));
     match whole {
         "0" => Some(thousandths),
         "1" if thousandths == 0 => Some(1000),
@@ -460,6 +477,12 @@ mod tests {
         assert_eq!(code("de, *;q=0.1"), Some("vi"));
         assert_eq!(code("en;q=0, fr"), Some("fr"));
         assert_eq!(code("fr;q=0.5, es;q=0.5"), Some("fr"));
+        assert_eq!(
+            code("de;q=0.9, es;q=0.5, fr;q=0.5"),
+            Some("es"),
+            "the first of equals served"
+        );
+        assert_eq!(code("EN-gb;q=0.3, zh-hant-TW;q=0.4"), Some("zh-Hant"));
         // Malformed: ignored whole, never an error.
         for bad in [
             "en;q=2",
